@@ -1,0 +1,30 @@
+import { defineConfig } from "vitest/config";
+
+// Two tiers: `unit` is offline and always runs (`npm test`); `integration` needs Docker, kind,
+// terraform and kubectl and runs only through `npm run test:integration`.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: "integration",
+          include: ["test/integration/**/*.integ.ts"],
+          environment: "node",
+          // A kind cluster, a Helm release and the first vulnerability scan take minutes.
+          testTimeout: 30 * 60_000,
+          hookTimeout: 15 * 60_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
