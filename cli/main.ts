@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+import { ExitCode, UserError, type CliIo } from "./io";
+
+type Command = (argv: string[], io: CliIo) => Promise<number>;
+
+// Loaded lazily so `doctor` does not pay for the report code and vice versa.
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  report: { summary: "security report across clusters or kubectl output files", load: async () => (await import("./report/command")).runReportCommand },
+  doctor: { summary: "diagnose failed scans in the operator namespace", load: async () => (await import("./doctor/command")).runDoctorCommand },
+  dashboard: { summary: "bind an exported Grafana dashboard to a datasource, offline", load: async () => (await import("./dashboard/command")).runDashboardCommand },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return ["usage: trivy-operator-cdktf <command> [options]", "", "commands:", ...lines, "", "Run `trivy-operator-cdktf <command> --help` for a command's options."].join("\n");
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h") {
+    (name === undefined ? io.stderr : io.stdout).write(usage() + "\n");
+    return name === undefined ? ExitCode.USAGE : ExitCode.OK;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr.write(`trivy-operator-cdktf: unknown command "${name}"; expected one of: ${Object.keys(COMMANDS).join(", ")}\n`);
+    return ExitCode.USAGE;
+  }
+  try {
+    return await (await command.load())(rest, io);
+  } catch (error) {
+    if (error instanceof UserError) {
+      io.stderr.write(`trivy-operator-cdktf ${name}: ${error.message}\n`);
+      return error.exitCode;
+    }
+    throw error;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      // A bug, not a user error: keep the stack so it can be reported.
+      console.error(error);
+      process.exitCode = 70;
+    },
+  );
+}

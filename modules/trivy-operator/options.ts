@@ -1,0 +1,163 @@
+import type { Taint } from "../tolerations/taint";
+
+/** CPU and memory quantities in Kubernetes notation (`500m`, `1500M`, `1Gi`). */
+export interface ResourceQuantities {
+  readonly cpu?: string;
+  readonly memory?: string;
+}
+
+/** A container's resource requests and limits. */
+export interface ResourceRequirements {
+  readonly requests?: ResourceQuantities;
+  readonly limits?: ResourceQuantities;
+}
+
+/** Where the chart comes from. */
+export type ChartSource = "https" | "oci";
+
+/**
+ * What a platform engineer tunes on Trivy Operator. Names follow the chart's vocabulary
+ * (`deploy/helm/values.yaml` of trivy-operator); every default is chosen for production and
+ * explained by the failure it prevents (see README "Why these defaults").
+ */
+export interface TrivyOperatorOptions {
+  /**
+   * Chart version, pinned. Every value path this module sends is checked against this version's
+   * value paths at synth time.
+   * @default "0.34.0"
+   */
+  readonly chartVersion?: string;
+  /**
+   * `https` = `https://aquasecurity.github.io/helm-charts/`; `oci` = `oci://ghcr.io/aquasecurity/helm-charts`.
+   * @default "https"
+   */
+  readonly chartSource?: ChartSource;
+  /**
+   * Namespace the operator runs in; the module creates it with Pod Security labels.
+   * @default "trivy-system"
+   */
+  readonly namespace?: string;
+  /**
+   * Helm release name; also the `app.kubernetes.io/instance` label the network policies select on.
+   * @default "trivy-operator"
+   */
+  readonly releaseName?: string;
+
+  /**
+   * Requests and limits of every scan-job container (`trivy.resources`). The chart's 500M limit
+   * OOMKills scans of large images; the field report needed 1500M.
+   * @default { requests: { cpu: "100m", memory: "512M" }, limits: { cpu: "1", memory: "1500M" } }
+   */
+  readonly scanJobResources?: ResourceRequirements;
+  /**
+   * How many scan jobs run at once (`operator.scanJobsConcurrentLimit`). The chart's 10 exhausted
+   * node memory in the field report; 2 worked.
+   * @default 2
+   */
+  readonly scanJobsConcurrentLimit?: number;
+  /**
+   * Report only vulnerabilities that have a fix (`trivy.ignoreUnfixed`).
+   * @default true
+   */
+  readonly ignoreUnfixed?: boolean;
+  /**
+   * Severities to report (`trivy.severity`).
+   * @default ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
+   */
+  readonly severities?: ReadonlyArray<"UNKNOWN" | "LOW" | "MEDIUM" | "HIGH" | "CRITICAL">;
+
+  /**
+   * Registry of the vulnerability DB (`trivy.dbRegistry`); point it at a mirror to avoid
+   * TOOMANYREQUESTS from ghcr.io.
+   * @default "mirror.gcr.io"
+   */
+  readonly dbRegistry?: string;
+  /** @default "aquasec/trivy-db" */
+  readonly dbRepository?: string;
+  /** @default "mirror.gcr.io" */
+  readonly javaDbRegistry?: string;
+  /** @default "aquasec/trivy-java-db" */
+  readonly javaDbRepository?: string;
+
+  /**
+   * Run the chart's built-in Trivy server (`operator.builtInTrivyServer`, ClientServer mode): the
+   * DB is downloaded once by the server instead of once per scan job.
+   * @default false
+   */
+  readonly builtInTrivyServer?: boolean;
+
+  /**
+   * Namespaces to scan (`targetNamespaces`, sent as a comma-separated string).
+   * @default - all namespaces
+   */
+  readonly targetNamespaces?: readonly string[];
+  /**
+   * Namespace globs to skip (`excludeNamespaces`); only honoured when scanning all namespaces.
+   * @default ["kube-system", "trivy-system"] - plus the operator namespace
+   */
+  readonly excludeNamespaces?: readonly string[];
+  /**
+   * Workload kinds to scan (`targetWorkloads`), lower case.
+   * @default ["pod", "replicaset", "replicationcontroller", "statefulset", "daemonset", "cronjob", "job"]
+   */
+  readonly targetWorkloads?: readonly string[];
+  /**
+   * Image globs never scanned (`trivyOperator.excludeImages`), e.g. Windows images Trivy cannot scan.
+   * @default - none
+   */
+  readonly excludeImages?: readonly string[];
+  /**
+   * Label keys that exempt a workload from scanning (`trivyOperator.skipResourceByLabels`).
+   * @default - none
+   */
+  readonly skipResourceByLabels?: readonly string[];
+
+  /**
+   * How long a report lives before the workload is rescanned (`operator.scannerReportTTL`).
+   * @default "24h"
+   */
+  readonly scannerReportTTL?: string;
+  /**
+   * Trivy's own timeout inside a scan job (`trivy.timeout`).
+   * @default "10m0s"
+   */
+  readonly trivyTimeout?: string;
+  /**
+   * The scan Job's deadline (`operator.scanJobTimeout`); must exceed `trivyTimeout` so Trivy can
+   * report its own timeout instead of being killed.
+   * @default "12m"
+   */
+  readonly scanJobTimeout?: string;
+
+  /**
+   * Requests and limits of the operator pod (`resources`); the chart sets none and the operator
+   * caches every report.
+   * @default { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } }
+   */
+  readonly operatorResources?: ResourceRequirements;
+
+  /**
+   * Render the chart's ServiceMonitor (`serviceMonitor.enabled`). Needs the Prometheus Operator CRDs.
+   * @default false
+   */
+  readonly serviceMonitor?: boolean;
+
+  /**
+   * Existing image-pull Secrets the scan jobs may use, per namespace
+   * (`operator.privateRegistryScanSecretsNames`). Names only; credentials never pass through here.
+   * @default - none
+   */
+  readonly privateRegistryScanSecretsNames?: Readonly<Record<string, readonly string[]>>;
+
+  /**
+   * Taints of the cluster's nodes; tolerated by the operator, scan jobs, node collector and Trivy server.
+   * @default - none
+   */
+  readonly taints?: readonly Taint[];
+
+  /**
+   * Any other chart value, deep-merged last. Paths are checked against the pinned chart.
+   * @default - none
+   */
+  readonly extraValues?: Readonly<Record<string, unknown>>;
+}
