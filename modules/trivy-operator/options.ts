@@ -74,6 +74,12 @@ export interface TrivyOperatorOptions {
   readonly dbRegistry?: string;
   /** @default "aquasec/trivy-db" */
   readonly dbRepository?: string;
+  /**
+   * Pull the DB over plain HTTP or with an unverified certificate (`trivy.dbRepositoryInsecure`,
+   * which the chart takes as the string "true"/"false"). Only for an in-cluster mirror.
+   * @default false
+   */
+  readonly dbRepositoryInsecure?: boolean;
   /** @default "mirror.gcr.io" */
   readonly javaDbRegistry?: string;
   /** @default "aquasec/trivy-java-db" */
@@ -141,6 +147,14 @@ export interface TrivyOperatorOptions {
    * @default false
    */
   readonly serviceMonitor?: boolean;
+
+  /**
+   * Run infra assessment (`operator.infraAssessmentScannerEnabled`), i.e. the node collector that
+   * reads node files for CIS checks. It needs hostPID and hostPath, so the namespace then enforces
+   * the `privileged` Pod Security level instead of `restricted`.
+   * @default true
+   */
+  readonly infraAssessment?: boolean;
 
   /**
    * Existing image-pull Secrets the scan jobs may use, per namespace

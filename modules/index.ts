@@ -1,0 +1,4 @@
+export * from "./common";
+export * from "./manifest-bundle";
+export * from "./tolerations";
+export * from "./trivy-operator";

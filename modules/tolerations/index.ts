@@ -1,0 +1,2 @@
+export * from "./taint";
+export * from "./tolerations";

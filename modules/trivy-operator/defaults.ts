@@ -1,0 +1,39 @@
+import type { ChartSource, ResourceRequirements } from "./options";
+
+// Each default is documented on its option in options.ts; the failure it prevents is in docs/operator.md.
+
+export const DEFAULT_CHART_VERSION = "0.34.0";
+export const DEFAULT_CHART_SOURCE: ChartSource = "https";
+export const CHART_NAME = "trivy-operator";
+export const CHART_REPOSITORIES: Readonly<Record<ChartSource, string>> = {
+  https: "https://aquasecurity.github.io/helm-charts/",
+  oci: "oci://ghcr.io/aquasecurity/helm-charts",
+};
+export const DEFAULT_NAMESPACE = "trivy-system";
+export const DEFAULT_RELEASE_NAME = "trivy-operator";
+
+export const DEFAULT_SCAN_JOB_RESOURCES: ResourceRequirements = {
+  requests: { cpu: "100m", memory: "512M" },
+  limits: { cpu: "1", memory: "1500M" },
+};
+export const DEFAULT_SCAN_JOBS_CONCURRENT_LIMIT = 2;
+export const DEFAULT_IGNORE_UNFIXED = true;
+export const DEFAULT_SEVERITIES = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
+export const DEFAULT_DB_REGISTRY = "mirror.gcr.io";
+export const DEFAULT_DB_REPOSITORY = "aquasec/trivy-db";
+export const DEFAULT_JAVA_DB_REGISTRY = "mirror.gcr.io";
+export const DEFAULT_JAVA_DB_REPOSITORY = "aquasec/trivy-java-db";
+export const DEFAULT_EXCLUDE_NAMESPACES = ["kube-system", "trivy-system"] as const;
+export const DEFAULT_TARGET_WORKLOADS = ["pod", "replicaset", "replicationcontroller", "statefulset", "daemonset", "cronjob", "job"] as const;
+export const DEFAULT_SCANNER_REPORT_TTL = "24h";
+export const DEFAULT_TRIVY_TIMEOUT = "10m0s";
+export const DEFAULT_SCAN_JOB_TIMEOUT = "12m";
+export const DEFAULT_OPERATOR_RESOURCES: ResourceRequirements = {
+  requests: { cpu: "100m", memory: "256Mi" },
+  limits: { memory: "1Gi" },
+};
+
+/** UID of the `trivyoperator` user in the operator image (build/trivy-operator/Dockerfile: `USER 10000`). */
+export const OPERATOR_UID = 10000;
+/** Pod annotation carrying the hash of the values the operator reads only at start-up. */
+export const CONFIG_HASH_ANNOTATION = "trivy-operator-cdktf/config-hash";

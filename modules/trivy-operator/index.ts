@@ -1,0 +1,6 @@
+export * from "./options";
+export * from "./defaults";
+export * from "./chart-value-paths";
+export * from "./validation";
+export * from "./values";
+export * from "./trivy-operator";

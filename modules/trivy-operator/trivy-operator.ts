@@ -1,0 +1,131 @@
+import { Release } from "@cdktf/provider-helm/lib/release";
+import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
+import type { TerraformProvider } from "cdktf";
+import { Construct } from "constructs";
+import { stringify } from "yaml";
+import { terraformLiteral } from "../common/terraform-literal";
+import type { Toleration } from "../tolerations/taint";
+import { tolerationsForTaints } from "../tolerations/tolerations";
+import { CHART_NAME, CHART_REPOSITORIES, CONFIG_HASH_ANNOTATION } from "./defaults";
+import type { TrivyOperatorOptions } from "./options";
+import { validateTrivyOperatorOptions } from "./validation";
+import { buildTrivyOperatorValues, resolveTrivyOperatorOptions, type ChartValues } from "./values";
+
+export interface TrivyOperatorProps extends TrivyOperatorOptions {
+  /**
+   * Helm provider of the target cluster; needed when a stack holds several clusters.
+   * @default - the stack's default `helm` provider
+   */
+  readonly helmProvider?: TerraformProvider;
+  /**
+   * Kubernetes provider of the target cluster, for the namespace.
+   * @default - the stack's default `kubernetes` provider
+   */
+  readonly kubernetesProvider?: TerraformProvider;
+  /**
+   * How long Helm waits for the release to become ready.
+   * @default 600 - the first DB download and image pulls on a fresh cluster take minutes
+   */
+  readonly releaseTimeoutSeconds?: number;
+}
+
+/** Pod Security Standards level of the namespace (https://kubernetes.io/docs/concepts/security/pod-security-standards/). */
+export type PodSecurityLevel = "privileged" | "baseline" | "restricted";
+
+/**
+ * Trivy Operator in its own namespace, installed from the pinned upstream Helm chart with values
+ * tuned for production (see `TrivyOperatorOptions` for each default and the failure it prevents).
+ *
+ * The namespace enforces Pod Security `restricted`, except when infra assessment is on: the node
+ * collector needs hostPID and hostPath, so the namespace then enforces `privileged` and keeps
+ * `restricted` as warn/audit level. The operator, scan jobs and Trivy server are configured to be
+ * `restricted`-compliant either way.
+ */
+export class TrivyOperator extends Construct {
+  /** Namespace the operator, its scan jobs, node collector and Trivy server run in. */
+  public readonly namespace: string;
+  /** Helm release name; the `app.kubernetes.io/instance` label of the operator pods. */
+  public readonly releaseName: string;
+  public readonly chartVersion: string;
+  public readonly release: Release;
+  public readonly namespaceResource: NamespaceV1;
+  /** Whether the built-in Trivy server (port 4954) runs; scan jobs and the operator then talk to it. */
+  public readonly builtInTrivyServer: boolean;
+  /** Whether the chart renders a ServiceMonitor; Prometheus then scrapes the operator on port 8080. */
+  public readonly serviceMonitor: boolean;
+  /** Whether the node collector runs (infra assessment); it needs the API server and privileged pods. */
+  public readonly nodeCollector: boolean;
+  /** Registry hosts the DB downloads come from (443), for egress policies. */
+  public readonly dbRegistryHosts: readonly string[];
+  /** Pod Security level the namespace enforces. */
+  public readonly podSecurityEnforce: PodSecurityLevel;
+  /** Tolerations given to every component, derived from the cluster taints. */
+  public readonly tolerations: readonly Toleration[];
+  /** The chart values sent to Helm, after defaults and `extraValues`. */
+  public readonly values: ChartValues;
+  /** Hash of the start-up config; a change rolls the operator Deployment. */
+  public readonly configHash: string;
+
+  constructor(scope: Construct, id: string, props: TrivyOperatorProps = {}) {
+    super(scope, id);
+    validateTrivyOperatorProps(props);
+    const options = resolveTrivyOperatorOptions(props);
+    this.values = buildTrivyOperatorValues(props);
+
+    this.namespace = options.namespace;
+    this.releaseName = options.releaseName;
+    this.chartVersion = options.chartVersion;
+    this.builtInTrivyServer = options.builtInTrivyServer;
+    this.serviceMonitor = options.serviceMonitor;
+    this.nodeCollector = options.infraAssessment;
+    this.dbRegistryHosts = [...new Set([options.dbRegistry, options.javaDbRegistry])];
+    this.tolerations = tolerationsForTaints(options.taints);
+    this.podSecurityEnforce = this.nodeCollector ? "privileged" : "restricted";
+    const podAnnotations = this.values.podAnnotations as Record<string, string>;
+    this.configHash = podAnnotations[CONFIG_HASH_ANNOTATION] ?? "";
+
+    this.namespaceResource = new NamespaceV1(this, "namespace", {
+      provider: props.kubernetesProvider,
+      metadata: {
+        name: this.namespace,
+        labels: {
+          "pod-security.kubernetes.io/enforce": this.podSecurityEnforce,
+          "pod-security.kubernetes.io/enforce-version": "latest",
+          // Reports what would break under `restricted` even while the node collector forces `privileged`.
+          "pod-security.kubernetes.io/warn": "restricted",
+          "pod-security.kubernetes.io/warn-version": "latest",
+          "pod-security.kubernetes.io/audit": "restricted",
+          "pod-security.kubernetes.io/audit-version": "latest",
+          "app.kubernetes.io/part-of": "trivy-operator-cdktf",
+        },
+      },
+    });
+
+    this.release = new Release(this, "release", {
+      provider: props.helmProvider,
+      name: this.releaseName,
+      namespace: this.namespace,
+      repository: CHART_REPOSITORIES[options.chartSource],
+      chart: CHART_NAME,
+      version: this.chartVersion,
+      // The module owns the namespace so it can carry Pod Security labels.
+      createNamespace: false,
+      // Escaped so a literal `${` in user values (e.g. annotations) is not read as interpolation.
+      values: [terraformLiteral(stringify(this.values))],
+      atomic: true,
+      cleanupOnFail: true,
+      wait: true,
+      timeout: props.releaseTimeoutSeconds ?? 600,
+      dependsOn: [this.namespaceResource],
+    });
+  }
+}
+
+/** Validates the props the construct adds on top of `TrivyOperatorOptions`, then the options. */
+export function validateTrivyOperatorProps(props: TrivyOperatorProps): void {
+  const timeout = props.releaseTimeoutSeconds;
+  if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 60 || timeout > 3600)) {
+    throw new Error(`releaseTimeoutSeconds must be an integer from 60 to 3600, got ${JSON.stringify(timeout)}`);
+  }
+  validateTrivyOperatorOptions(props);
+}

@@ -1,0 +1,247 @@
+import { validateTaints } from "../tolerations/tolerations";
+import { chartValuePaths } from "./chart-value-paths";
+import { DEFAULT_SCAN_JOB_TIMEOUT, DEFAULT_TRIVY_TIMEOUT } from "./defaults";
+import type { ResourceRequirements, TrivyOperatorOptions } from "./options";
+
+export const SEVERITIES = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
+export const WORKLOAD_KINDS = ["pod", "replicaset", "replicationcontroller", "statefulset", "daemonset", "cronjob", "job"] as const;
+export const CHART_SOURCES = ["https", "oci"] as const;
+export const MAX_SCAN_JOBS_CONCURRENT_LIMIT = 100;
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+// Kubernetes resource.Quantity: a decimal number with an optional binary, decimal or exponent suffix.
+const QUANTITY = /^(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][-+]?\d+)?$/;
+// Go time.ParseDuration, positive values only.
+const GO_DURATION = /^((\d+(\.\d+)?|\.\d+)(ns|us|µs|ms|s|m|h))+$/;
+const REGISTRY_HOST = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*(:\d{1,5})?$/;
+const REPOSITORY_PATH = /^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
+// filepath.Match patterns over namespace names: name characters plus glob metacharacters.
+const NAMESPACE_GLOB = /^[a-z0-9*?[\]^!-]+$/;
+const LABEL_KEY_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+const QUANTITY_SUFFIX_FACTORS: Readonly<Record<string, number>> = {
+  "": 1, n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+};
+const DURATION_UNIT_MILLISECONDS: Readonly<Record<string, number>> = {
+  ns: 1e-6, us: 1e-3, "µs": 1e-3, ms: 1, s: 1e3, m: 60e3, h: 3600e3,
+};
+
+const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
+
+export function isKubernetesQuantity(value: unknown): value is string {
+  return typeof value === "string" && QUANTITY.test(value);
+}
+
+/** A quantity in base units (cores, bytes); only call it on values `isKubernetesQuantity` accepted. */
+export function quantityValue(quantity: string): number {
+  const match = /^([\d.]+)(.*)$/.exec(quantity);
+  if (!match) return Number.NaN;
+  const [, number, suffix] = match;
+  if (suffix && /^[eE]/.test(suffix)) return Number(`${number}${suffix}`);
+  return Number(number) * (QUANTITY_SUFFIX_FACTORS[suffix ?? ""] ?? Number.NaN);
+}
+
+export function isGoDuration(value: unknown): value is string {
+  return typeof value === "string" && GO_DURATION.test(value);
+}
+
+/** A Go duration in milliseconds; only call it on values `isGoDuration` accepted. */
+export function durationMilliseconds(duration: string): number {
+  let total = 0;
+  for (const [, amount, unit] of duration.matchAll(/(\d+(?:\.\d+)?|\.\d+)(ns|us|µs|ms|s|m|h)/g)) {
+    total += Number(amount) * (DURATION_UNIT_MILLISECONDS[unit ?? ""] ?? Number.NaN);
+  }
+  return total;
+}
+
+export function isDnsLabel(value: unknown, maxLength = 63): value is string {
+  return typeof value === "string" && value.length <= maxLength && DNS_LABEL.test(value);
+}
+
+function isLabelKey(value: unknown): value is string {
+  if (typeof value !== "string") return false;
+  const slash = value.indexOf("/");
+  const prefix = slash >= 0 ? value.slice(0, slash) : undefined;
+  const name = slash >= 0 ? value.slice(slash + 1) : value;
+  if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) return false;
+  return name.length > 0 && name.length <= 63 && LABEL_KEY_NAME.test(name);
+}
+
+function requireBoolean(value: unknown, field: string): void {
+  if (value !== undefined && typeof value !== "boolean") {
+    throw new Error(`${field} must be true or false, got ${show(value)}`);
+  }
+}
+
+/** Checks a list that the chart receives as one comma-separated string. */
+function requireList(
+  value: unknown,
+  field: string,
+  isValidItem: (item: unknown) => boolean,
+  allowed: string,
+  { nonEmpty = false }: { nonEmpty?: boolean } = {},
+): void {
+  if (value === undefined) return;
+  if (!Array.isArray(value)) throw new Error(`${field} must be a list of ${allowed}, got ${show(value)}`);
+  if (nonEmpty && value.length === 0) throw new Error(`${field} must name at least one entry (${allowed}), got []`);
+  for (const [index, item] of value.entries()) {
+    // The chart joins these with commas, so a comma inside one entry would split it in two.
+    if (!isValidItem(item) || (typeof item === "string" && item.includes(","))) {
+      throw new Error(`${field}[${index}] must be ${allowed}, got ${show(item)}`);
+    }
+  }
+  const duplicate = value.find((item, index) => value.indexOf(item) !== index);
+  if (duplicate !== undefined) throw new Error(`${field} must not repeat entries, got ${show(duplicate)} twice`);
+}
+
+function validateResources(resources: ResourceRequirements | undefined, field: string): void {
+  if (resources === undefined) return;
+  for (const bound of ["requests", "limits"] as const) {
+    const quantities = resources[bound];
+    if (quantities === undefined) continue;
+    for (const resource of ["cpu", "memory"] as const) {
+      const quantity = quantities[resource];
+      if (quantity !== undefined && !isKubernetesQuantity(quantity)) {
+        throw new Error(
+          `${field}.${bound}.${resource} must be a Kubernetes quantity such as ${resource === "cpu" ? '"500m" or "1"' : '"1500M" or "1Gi"'}, got ${show(quantity)}`,
+        );
+      }
+    }
+  }
+  for (const resource of ["cpu", "memory"] as const) {
+    const request = resources.requests?.[resource];
+    const limit = resources.limits?.[resource];
+    if (request !== undefined && limit !== undefined && quantityValue(request) > quantityValue(limit)) {
+      throw new Error(`${field}.requests.${resource} must not exceed ${field}.limits.${resource} (${limit}), got ${show(request)}`);
+    }
+  }
+}
+
+/**
+ * Checks every option and throws on the first problem, naming the field, the bad value and what
+ * is allowed. `fieldPrefix` lets callers that nest the options (stacks) name the full field.
+ * Defaults are not checked here; they are valid by construction and covered by tests.
+ */
+export function validateTrivyOperatorOptions(options: TrivyOperatorOptions, fieldPrefix = ""): void {
+  const field = (name: string): string => `${fieldPrefix}${name}`;
+
+  if (options.chartVersion !== undefined) {
+    try {
+      chartValuePaths(options.chartVersion);
+    } catch (error) {
+      throw new Error(`${fieldPrefix}${(error as Error).message}`);
+    }
+  }
+  if (options.chartSource !== undefined && !CHART_SOURCES.includes(options.chartSource)) {
+    throw new Error(`${field("chartSource")} must be one of ${CHART_SOURCES.join(", ")}, got ${show(options.chartSource)}`);
+  }
+  if (options.namespace !== undefined && !isDnsLabel(options.namespace)) {
+    throw new Error(
+      `${field("namespace")} must be a DNS-1123 label (at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit), got ${show(options.namespace)}`,
+    );
+  }
+  // Helm caps release names at 53 characters so that generated object names stay within 63.
+  if (options.releaseName !== undefined && !isDnsLabel(options.releaseName, 53)) {
+    throw new Error(
+      `${field("releaseName")} must be a DNS-1123 label of at most 53 characters (lowercase letters, digits and '-'), got ${show(options.releaseName)}`,
+    );
+  }
+
+  validateResources(options.scanJobResources, field("scanJobResources"));
+  validateResources(options.operatorResources, field("operatorResources"));
+
+  const limit = options.scanJobsConcurrentLimit;
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > MAX_SCAN_JOBS_CONCURRENT_LIMIT)) {
+    throw new Error(`${field("scanJobsConcurrentLimit")} must be an integer from 1 to ${MAX_SCAN_JOBS_CONCURRENT_LIMIT}, got ${show(limit)}`);
+  }
+
+  requireBoolean(options.ignoreUnfixed, field("ignoreUnfixed"));
+  requireBoolean(options.builtInTrivyServer, field("builtInTrivyServer"));
+  requireBoolean(options.serviceMonitor, field("serviceMonitor"));
+  requireBoolean(options.infraAssessment, field("infraAssessment"));
+  requireBoolean(options.dbRepositoryInsecure, field("dbRepositoryInsecure"));
+
+  requireList(options.severities, field("severities"), (item) => SEVERITIES.includes(item as (typeof SEVERITIES)[number]), `one of ${SEVERITIES.join(", ")}`, {
+    nonEmpty: true,
+  });
+
+  for (const name of ["dbRegistry", "javaDbRegistry"] as const) {
+    const value = options[name];
+    if (value !== undefined && (typeof value !== "string" || !REGISTRY_HOST.test(value))) {
+      throw new Error(`${field(name)} must be a registry host name with an optional port, such as "mirror.gcr.io", got ${show(value)}`);
+    }
+  }
+  for (const name of ["dbRepository", "javaDbRepository"] as const) {
+    const value = options[name];
+    if (value !== undefined && (typeof value !== "string" || !REPOSITORY_PATH.test(value))) {
+      throw new Error(`${field(name)} must be a repository path without registry or tag, such as "aquasec/trivy-db", got ${show(value)}`);
+    }
+  }
+
+  requireList(options.targetNamespaces, field("targetNamespaces"), (item) => isDnsLabel(item), "a namespace name (DNS-1123 label)");
+  requireList(
+    options.excludeNamespaces,
+    field("excludeNamespaces"),
+    (item) => typeof item === "string" && item.length > 0 && item.length <= 63 && NAMESPACE_GLOB.test(item),
+    "a namespace name or glob such as \"kube-*\"",
+  );
+  requireList(
+    options.targetWorkloads,
+    field("targetWorkloads"),
+    (item) => WORKLOAD_KINDS.includes(item as (typeof WORKLOAD_KINDS)[number]),
+    `one of ${WORKLOAD_KINDS.join(", ")}`,
+    { nonEmpty: true },
+  );
+  requireList(
+    options.excludeImages,
+    field("excludeImages"),
+    (item) => typeof item === "string" && item.length > 0 && !/\s/.test(item),
+    "an image glob without spaces or commas, such as \"mcr.microsoft.com/*/*\"",
+  );
+  requireList(options.skipResourceByLabels, field("skipResourceByLabels"), isLabelKey, "a label key such as \"example.com/skip-scan\"");
+
+  for (const name of ["scannerReportTTL", "trivyTimeout", "scanJobTimeout"] as const) {
+    const value = options[name];
+    if (value !== undefined && (!isGoDuration(value) || durationMilliseconds(value) <= 0)) {
+      throw new Error(`${field(name)} must be a positive Go duration such as "24h", "10m0s" or "90s", got ${show(value)}`);
+    }
+  }
+  const trivyTimeout = options.trivyTimeout ?? DEFAULT_TRIVY_TIMEOUT;
+  const scanJobTimeout = options.scanJobTimeout ?? DEFAULT_SCAN_JOB_TIMEOUT;
+  if (durationMilliseconds(scanJobTimeout) <= durationMilliseconds(trivyTimeout)) {
+    throw new Error(
+      `${field("scanJobTimeout")} must exceed trivyTimeout (${trivyTimeout}) so Trivy reports its own timeout instead of the Job being killed, got ${show(scanJobTimeout)}`,
+    );
+  }
+
+  const secrets = options.privateRegistryScanSecretsNames;
+  if (secrets !== undefined) {
+    if (typeof secrets !== "object" || secrets === null || Array.isArray(secrets)) {
+      throw new Error(`${field("privateRegistryScanSecretsNames")} must map namespaces to lists of Secret names, got ${show(secrets)}`);
+    }
+    for (const [namespace, names] of Object.entries(secrets)) {
+      if (!isDnsLabel(namespace)) {
+        throw new Error(`${field("privateRegistryScanSecretsNames")} keys must be namespace names (DNS-1123 labels), got ${show(namespace)}`);
+      }
+      requireList(
+        names,
+        field(`privateRegistryScanSecretsNames.${namespace}`),
+        (item) => typeof item === "string" && item.length <= 253 && DNS_SUBDOMAIN.test(item),
+        "the name of an existing Secret (DNS-1123 subdomain)",
+        { nonEmpty: true },
+      );
+    }
+  }
+
+  if (options.taints !== undefined) {
+    if (!Array.isArray(options.taints)) throw new Error(`${field("taints")} must be a list of taints, got ${show(options.taints)}`);
+    validateTaints(options.taints, field("taints"));
+  }
+
+  const extra = options.extraValues;
+  if (extra !== undefined && (typeof extra !== "object" || extra === null || Array.isArray(extra))) {
+    throw new Error(`${field("extraValues")} must be an object of chart values, got ${show(extra)}`);
+  }
+}

@@ -1,0 +1,227 @@
+import { createHash } from "node:crypto";
+import { tolerationChartValues, validateTolerations } from "../tolerations/tolerations";
+import type { Toleration } from "../tolerations/taint";
+import { checkChartValuePaths } from "./chart-value-paths";
+import * as defaults from "./defaults";
+import type { ResourceRequirements, TrivyOperatorOptions } from "./options";
+import { validateTrivyOperatorOptions } from "./validation";
+
+/** Chart values as Helm receives them: nested maps of JSON values. */
+export type ChartValues = { readonly [key: string]: unknown };
+
+/** Options with every default applied; what the module actually sends, before `extraValues`. */
+export interface ResolvedTrivyOperatorOptions extends Required<Omit<TrivyOperatorOptions, "targetNamespaces" | "extraValues">> {
+  readonly targetNamespaces: readonly string[];
+  readonly extraValues: Readonly<Record<string, unknown>>;
+}
+
+export function resolveTrivyOperatorOptions(options: TrivyOperatorOptions): ResolvedTrivyOperatorOptions {
+  const namespace = options.namespace ?? defaults.DEFAULT_NAMESPACE;
+  return {
+    chartVersion: options.chartVersion ?? defaults.DEFAULT_CHART_VERSION,
+    chartSource: options.chartSource ?? defaults.DEFAULT_CHART_SOURCE,
+    namespace,
+    releaseName: options.releaseName ?? defaults.DEFAULT_RELEASE_NAME,
+    scanJobResources: options.scanJobResources ?? defaults.DEFAULT_SCAN_JOB_RESOURCES,
+    scanJobsConcurrentLimit: options.scanJobsConcurrentLimit ?? defaults.DEFAULT_SCAN_JOBS_CONCURRENT_LIMIT,
+    ignoreUnfixed: options.ignoreUnfixed ?? defaults.DEFAULT_IGNORE_UNFIXED,
+    severities: options.severities ?? defaults.DEFAULT_SEVERITIES,
+    dbRegistry: options.dbRegistry ?? defaults.DEFAULT_DB_REGISTRY,
+    dbRepository: options.dbRepository ?? defaults.DEFAULT_DB_REPOSITORY,
+    dbRepositoryInsecure: options.dbRepositoryInsecure ?? false,
+    javaDbRegistry: options.javaDbRegistry ?? defaults.DEFAULT_JAVA_DB_REGISTRY,
+    javaDbRepository: options.javaDbRepository ?? defaults.DEFAULT_JAVA_DB_REPOSITORY,
+    builtInTrivyServer: options.builtInTrivyServer ?? false,
+    // Empty means all namespaces (the chart's AllNamespaces install mode).
+    targetNamespaces: options.targetNamespaces ?? [],
+    // The operator's own namespace is always excluded: scanning its scan jobs would recurse.
+    excludeNamespaces: unique([...(options.excludeNamespaces ?? defaults.DEFAULT_EXCLUDE_NAMESPACES), namespace]),
+    targetWorkloads: options.targetWorkloads ?? defaults.DEFAULT_TARGET_WORKLOADS,
+    excludeImages: options.excludeImages ?? [],
+    skipResourceByLabels: options.skipResourceByLabels ?? [],
+    scannerReportTTL: options.scannerReportTTL ?? defaults.DEFAULT_SCANNER_REPORT_TTL,
+    trivyTimeout: options.trivyTimeout ?? defaults.DEFAULT_TRIVY_TIMEOUT,
+    scanJobTimeout: options.scanJobTimeout ?? defaults.DEFAULT_SCAN_JOB_TIMEOUT,
+    operatorResources: options.operatorResources ?? defaults.DEFAULT_OPERATOR_RESOURCES,
+    serviceMonitor: options.serviceMonitor ?? false,
+    infraAssessment: options.infraAssessment ?? true,
+    privateRegistryScanSecretsNames: options.privateRegistryScanSecretsNames ?? {},
+    taints: options.taints ?? [],
+    extraValues: options.extraValues ?? {},
+  };
+}
+
+function unique<T>(items: readonly T[]): T[] {
+  return [...new Set(items)];
+}
+
+/** Comma-joined, because the chart passes these through as one string (env var or ConfigMap key). */
+function commaList(items: readonly string[]): string {
+  return items.join(",");
+}
+
+function resourceValues(resources: ResourceRequirements): Record<string, Record<string, string>> {
+  const result: Record<string, Record<string, string>> = {};
+  for (const bound of ["requests", "limits"] as const) {
+    const quantities = resources[bound];
+    if (!quantities) continue;
+    const entries = Object.entries(quantities).filter((entry): entry is [string, string] => entry[1] !== undefined);
+    if (entries.length > 0) result[bound] = Object.fromEntries(entries);
+  }
+  return result;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Helm's merge semantics: maps merge key by key, everything else (lists included) is replaced. */
+export function deepMergeValues(base: ChartValues, override: ChartValues): ChartValues {
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    if (value === undefined) continue;
+    const current = merged[key];
+    merged[key] = isPlainObject(current) && isPlainObject(value) ? deepMergeValues(current, value) : value;
+  }
+  return merged;
+}
+
+/**
+ * Values the operator reads from ConfigMap `trivy-operator` (chart `templates/configmaps/operator.yaml`)
+ * once at start-up. The chart's `checksum/config` annotation hashes only the other ConfigMap, so
+ * changing these through `helm upgrade` alone leaves the running operator on the old config.
+ */
+const START_UP_CONFIG_PATHS: readonly (readonly string[])[] = [
+  ["trivyOperator"],
+  ["nodeCollector"],
+  ["policiesBundle"],
+  ["compliance", "failEntriesLimit"],
+  ["operator", "builtInTrivyServer"],
+  ["operator", "vulnerabilityScannerEnabled"],
+  ["operator", "exposedSecretScannerEnabled"],
+  ["operator", "configAuditScannerEnabled"],
+  ["operator", "clusterComplianceEnabled"],
+  ["trivy", "serverServiceName"],
+  ["global", "image", "registry"],
+];
+
+function valueAt(values: ChartValues, path: readonly string[]): unknown {
+  let node: unknown = values;
+  for (const key of path) {
+    if (!isPlainObject(node)) return undefined;
+    node = node[key];
+  }
+  return node;
+}
+
+/** JSON with sorted keys, so equal values always hash equally. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (isPlainObject(value)) {
+    const keys = Object.keys(value).filter((key) => value[key] !== undefined).sort();
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/** sha256 of the start-up config in `values`; changes exactly when a restart is needed to apply them. */
+export function startUpConfigHash(values: ChartValues): string {
+  const subset = START_UP_CONFIG_PATHS.map((path) => [path.join("."), valueAt(values, path) ?? null]);
+  return createHash("sha256").update(canonicalJson(subset)).digest("hex");
+}
+
+/** Pod Security `restricted` for the pods the module controls: non-root, RuntimeDefault seccomp, no capabilities. */
+const RUNTIME_DEFAULT_SECCOMP = { type: "RuntimeDefault" } as const;
+const RESTRICTED_CONTAINER = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } } as const;
+
+/** The chart values the module sends for `options`, before `extraValues`. */
+function tunedValues(resolved: ResolvedTrivyOperatorOptions): ChartValues {
+  const tolerations = tolerationChartValues(resolved.taints, { nodeCollector: resolved.infraAssessment });
+  const privateRegistrySecrets = Object.fromEntries(
+    Object.entries(resolved.privateRegistryScanSecretsNames).map(([namespace, names]) => [namespace, commaList(names)]),
+  );
+  return {
+    targetNamespaces: commaList(resolved.targetNamespaces),
+    excludeNamespaces: commaList(resolved.excludeNamespaces),
+    targetWorkloads: commaList(resolved.targetWorkloads),
+    operator: {
+      scanJobsConcurrentLimit: resolved.scanJobsConcurrentLimit,
+      scanJobTimeout: resolved.scanJobTimeout,
+      scannerReportTTL: resolved.scannerReportTTL,
+      builtInTrivyServer: resolved.builtInTrivyServer,
+      infraAssessmentScannerEnabled: resolved.infraAssessment,
+      privateRegistryScanSecretsNames: privateRegistrySecrets,
+    },
+    trivyOperator: {
+      scanJobTolerations: tolerations.trivyOperator.scanJobTolerations,
+      excludeImages: commaList(resolved.excludeImages),
+      skipResourceByLabels: commaList(resolved.skipResourceByLabels),
+      // The Trivy image runs as root by default; the operator's UID keeps scan jobs `restricted`.
+      scanJobPodTemplatePodSecurityContext: {
+        runAsNonRoot: true,
+        runAsUser: defaults.OPERATOR_UID,
+        runAsGroup: defaults.OPERATOR_UID,
+        seccompProfile: RUNTIME_DEFAULT_SECCOMP,
+      },
+      scanJobPodTemplateContainerSecurityContext: { ...RESTRICTED_CONTAINER, privileged: false, readOnlyRootFilesystem: true },
+    },
+    trivy: {
+      resources: resourceValues(resolved.scanJobResources),
+      ignoreUnfixed: resolved.ignoreUnfixed,
+      severity: commaList(resolved.severities),
+      timeout: resolved.trivyTimeout,
+      dbRegistry: resolved.dbRegistry,
+      dbRepository: resolved.dbRepository,
+      dbRepositoryInsecure: String(resolved.dbRepositoryInsecure),
+      javaDbRegistry: resolved.javaDbRegistry,
+      javaDbRepository: resolved.javaDbRepository,
+      ...(resolved.builtInTrivyServer
+        ? {
+            server: {
+              podSecurityContext: { seccompProfile: RUNTIME_DEFAULT_SECCOMP },
+              securityContext: RESTRICTED_CONTAINER,
+            },
+          }
+        : {}),
+    },
+    ...(tolerations.nodeCollector ? { nodeCollector: { tolerations: tolerations.nodeCollector.tolerations } } : {}),
+    serviceMonitor: { enabled: resolved.serviceMonitor },
+    resources: resourceValues(resolved.operatorResources),
+    tolerations: tolerations.tolerations,
+    podSecurityContext: {
+      runAsNonRoot: true,
+      runAsUser: defaults.OPERATOR_UID,
+      runAsGroup: defaults.OPERATOR_UID,
+      seccompProfile: RUNTIME_DEFAULT_SECCOMP,
+    },
+  };
+}
+
+/**
+ * The complete chart values for `options`: validated options, production defaults, `extraValues`
+ * deep-merged last, every path checked against the pinned chart, and the start-up config hash as a
+ * pod annotation so that changing it rolls the operator.
+ */
+export function buildTrivyOperatorValues(options: TrivyOperatorOptions = {}): ChartValues {
+  validateTrivyOperatorOptions(options);
+  const resolved = resolveTrivyOperatorOptions(options);
+  const merged = deepMergeValues(tunedValues(resolved), resolved.extraValues);
+  const podAnnotations = isPlainObject(merged.podAnnotations) ? merged.podAnnotations : {};
+  const values = deepMergeValues(merged, {
+    podAnnotations: { ...podAnnotations, [defaults.CONFIG_HASH_ANNOTATION]: startUpConfigHash(merged) },
+  });
+  checkChartValuePaths(values, resolved.chartVersion);
+  validateMergedTolerations(values);
+  return values;
+}
+
+/** Tolerations may also arrive through `extraValues`; check them where the chart reads them. */
+function validateMergedTolerations(values: ChartValues): void {
+  const locations: readonly (readonly string[])[] = [["tolerations"], ["trivyOperator", "scanJobTolerations"], ["nodeCollector", "tolerations"]];
+  for (const location of locations) {
+    const tolerations = valueAt(values, location);
+    if (Array.isArray(tolerations)) {
+      validateTolerations(tolerations as Toleration[], `chart value "${location.join(".")}"`);
+    }
+  }
+}
