@@ -18,6 +18,8 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/integration/**/*.integ.ts"],
+          // Preflight (Docker, kind, terraform, kubectl): exit 78 within seconds when tools are missing.
+          globalSetup: ["test/integration/global-setup.ts"],
           environment: "node",
           // A kind cluster, a Helm release and the first vulnerability scan take minutes.
           testTimeout: 30 * 60_000,
