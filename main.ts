@@ -1,0 +1,21 @@
+import { App } from "cdktf";
+import { buildStacks, defineEnvironments, parseEnvironmentSelection, summarizeEnvironment } from "./stacks";
+
+// The only place that reads the process environment; everything below takes plain values.
+const environments = defineEnvironments({
+  ciKubeconfigPath: process.env.TRIVY_CI_KUBECONFIG,
+  ciKubeContext: process.env.TRIVY_CI_KUBE_CONTEXT,
+});
+const only = parseEnvironmentSelection(process.env.TRIVY_ENVIRONMENTS);
+
+const app = new App();
+const stacks = buildStacks(app, environments, { only });
+app.synth();
+
+if (process.argv.includes("--summary")) {
+  for (const stack of stacks) {
+    console.log(summarizeEnvironment(stack.environment, environments[stack.environment]));
+    console.log("");
+  }
+  console.log(`synthesized ${stacks.length} stack(s) into ${app.outdir}`);
+}

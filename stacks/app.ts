@@ -1,0 +1,36 @@
+import type { Construct } from "constructs";
+import { ENVIRONMENT_NAMES, type EnvironmentName, type EnvironmentsConfig } from "./config";
+import { TrivyEnvironmentStack, type ClusterExtension } from "./environment-stack";
+import { validateEnvironments } from "./validate";
+
+export interface BuildStacksOptions {
+  /**
+   * Environments to synthesize.
+   * @default - every environment
+   */
+  readonly only?: readonly string[];
+  /** @default - none */
+  readonly extensions?: readonly ClusterExtension[];
+}
+
+/** Parses a comma list of environment names (e.g. `TRIVY_ENVIRONMENTS=dev,ci`). */
+export function parseEnvironmentSelection(selection: string | undefined): EnvironmentName[] | undefined {
+  if (selection === undefined || selection.trim() === "") return undefined;
+  const names = selection.split(",").map((name) => name.trim()).filter((name) => name !== "");
+  for (const name of names) {
+    if (!ENVIRONMENT_NAMES.includes(name as EnvironmentName)) {
+      throw new Error(`TRIVY_ENVIRONMENTS entries must be one of ${ENVIRONMENT_NAMES.join(", ")}, got ${JSON.stringify(name)}`);
+    }
+  }
+  return [...new Set(names)] as EnvironmentName[];
+}
+
+/**
+ * Validates every selected environment first, then creates one stack each; a bad config therefore
+ * fails before any construct exists instead of leaving a half-built app.
+ */
+export function buildStacks(app: Construct, environments: EnvironmentsConfig, options: BuildStacksOptions = {}): TrivyEnvironmentStack[] {
+  const selected = (options.only ?? ENVIRONMENT_NAMES) as readonly EnvironmentName[];
+  validateEnvironments(Object.fromEntries(selected.map((name) => [name, environments[name]])));
+  return selected.map((environment) => new TrivyEnvironmentStack(app, { environment, config: environments[environment], extensions: options.extensions }));
+}

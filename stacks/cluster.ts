@@ -1,0 +1,59 @@
+import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
+import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
+import { Aspects, TerraformDataSource, TerraformResource, type IAspect, type TerraformProvider } from "cdktf";
+import { Construct, type IConstruct } from "constructs";
+import { TrivyOperator } from "../modules/trivy-operator/trivy-operator";
+import type { ClusterConfig } from "./config";
+import { wireNetworkPolicy } from "./network-policy";
+
+/**
+ * Points every helm_* and kubernetes_* resource below a cluster's scope at that cluster's
+ * providers, unless it already names one. Modules written without provider props (network
+ * policies, dashboards) then land in the right cluster when a stack holds several.
+ */
+class ClusterProviders implements IAspect {
+  constructor(
+    private readonly helm: TerraformProvider,
+    private readonly kubernetes: TerraformProvider,
+  ) {}
+
+  public visit(node: IConstruct): void {
+    if (!(node instanceof TerraformResource || node instanceof TerraformDataSource) || node.provider) return;
+    if (node.terraformResourceType.startsWith("helm_")) node.provider = this.helm;
+    else if (node.terraformResourceType.startsWith("kubernetes_")) node.provider = this.kubernetes;
+  }
+}
+
+/**
+ * Everything Trivy needs in one cluster: aliased providers for its kubeconfig context, the operator
+ * and the network policies. The construct id is the cluster name, so it is part of every Terraform
+ * address below it.
+ */
+export class TrivyCluster extends Construct {
+  public readonly name: string;
+  public readonly config: ClusterConfig;
+  public readonly helmProvider: HelmProvider;
+  public readonly kubernetesProvider: KubernetesProvider;
+  public readonly operator: TrivyOperator;
+  /** The network-policy construct, or undefined for flavor `none` or while the module is not wired. */
+  public readonly networkPolicy?: Construct;
+
+  constructor(scope: Construct, config: ClusterConfig) {
+    super(scope, config.name);
+    this.name = config.name;
+    this.config = config;
+    const connection = { configPath: config.kubeconfigPath, configContext: config.kubeContext };
+    // Providers belong to the stack; the alias keeps clusters of one environment apart.
+    this.kubernetesProvider = new KubernetesProvider(scope, `kubernetes-${config.name}`, { alias: config.name, ...connection });
+    this.helmProvider = new HelmProvider(scope, `helm-${config.name}`, { alias: config.name, kubernetes: connection });
+    Aspects.of(this).add(new ClusterProviders(this.helmProvider, this.kubernetesProvider));
+
+    this.operator = new TrivyOperator(this, "trivy-operator", {
+      ...config.operator,
+      taints: config.taints,
+      helmProvider: this.helmProvider,
+      kubernetesProvider: this.kubernetesProvider,
+    });
+    this.networkPolicy = wireNetworkPolicy(this, config, this.operator);
+  }
+}
