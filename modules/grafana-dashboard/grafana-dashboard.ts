@@ -1,0 +1,343 @@
+import * as fs from "node:fs";
+import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
+import { DataHttp } from "@cdktf/provider-http/lib/data-http";
+import { Fn, TerraformLocal, TerraformOutput, Token } from "cdktf";
+import { Construct } from "constructs";
+import { Dashboard } from "../../.gen/providers/grafana/dashboard";
+import { Folder } from "../../.gen/providers/grafana/folder";
+import type { GrafanaProvider } from "../../.gen/providers/grafana/provider";
+import { catalogDashboard, TRIVY_OPERATOR_DASHBOARD } from "../../dashboards/catalog";
+import { terraformLiteral } from "../common";
+import { grafanaChartDashboardValues, type GrafanaChartDashboardValues } from "./helm-values";
+import { DashboardBindingError, parseDashboardJson, prepareDashboard } from "./prepare-dashboard";
+import { bindDashboardExpression, conditionString, fullyBoundCondition } from "./terraform-binding";
+
+/**
+ * How the dashboard reaches Grafana:
+ * - `grafana-api`: `grafana_dashboard` (+ `grafana_folder`) through the Grafana provider, for any
+ *   Grafana the stack can reach (managed or in-cluster).
+ * - `sidecar`: a ConfigMap the kube-prometheus-stack Grafana sidecar picks up by label.
+ * - `helm-values`: no resources; a stack output with the Grafana chart's `dashboardProviders` +
+ *   `dashboards` values, for users who manage their Grafana release elsewhere.
+ */
+export type DashboardDelivery = "grafana-api" | "sidecar" | "helm-values";
+
+const DELIVERIES: readonly DashboardDelivery[] = ["grafana-api", "sidecar", "helm-values"];
+
+export interface GrafanaDashboardProps {
+  /** How the dashboard is delivered; see DashboardDelivery. */
+  readonly delivery: DashboardDelivery;
+  /**
+   * uid of the Prometheus datasource every datasource input is bound to. Give this or
+   * `datasourceName`, not both; a uid survives datasource renames.
+   * @default - none; required unless datasourceName is set
+   */
+  readonly datasourceUid?: string;
+  /**
+   * Name of the Prometheus datasource (e.g. `Prometheus`, the kube-prometheus-stack default).
+   * @default - none; required unless datasourceUid is set
+   */
+  readonly datasourceName?: string;
+
+  /**
+   * grafana.com dashboard id.
+   * @default 17813 - "Trivy Operator Dashboard", see dashboards/catalog.ts
+   */
+  readonly gnetId?: number;
+  /**
+   * Pinned revision of the dashboard.
+   * @default - the catalog's revision; required for dashboards outside the catalog
+   */
+  readonly revision?: number;
+  /**
+   * Names of the Prometheus inputs (`${DS_PROMETHEUS}` …) bound to the datasource.
+   * @default - the catalog's inputs, else ["DS_PROMETHEUS"]
+   */
+  readonly datasourceInputs?: readonly string[];
+  /**
+   * Exported dashboard JSON on disk, read at synth time instead of downloading it at plan time
+   * (air-gapped clusters). Not for `helm-values`, where Grafana itself downloads by gnetId.
+   * @default - downloaded from grafana.com at plan time
+   */
+  readonly sourceFile?: string;
+  /**
+   * Base URL of grafana.com or an internal mirror of its API
+   * (`<base>/api/dashboards/<gnetId>/revisions/<revision>/download`).
+   * @default "https://grafana.com"
+   */
+  readonly downloadBaseUrl?: string;
+
+  /**
+   * Folder title. `grafana-api` creates the folder; `sidecar` sets the folder annotation;
+   * `helm-values` sets the dashboard provider's folder.
+   * @default - the General folder
+   */
+  readonly folderTitle?: string;
+  /**
+   * Folder uid. With `folderTitle` it is the created folder's uid; alone (`grafana-api`) it
+   * names an existing folder.
+   * @default - Grafana generates one
+   */
+  readonly folderUid?: string;
+  /**
+   * Replace a dashboard with the same uid or title (`grafana-api` only): a dashboard imported by
+   * hand earlier would otherwise make the first apply fail.
+   * @default true
+   */
+  readonly overwrite?: boolean;
+  /**
+   * Grafana provider to use (`grafana-api` only), when the stack talks to several Grafanas.
+   * @default - the stack's default grafana provider
+   */
+  readonly grafanaProvider?: GrafanaProvider;
+
+  /**
+   * Namespace of the ConfigMap (`sidecar` only); the sidecar must watch it
+   * (kube-prometheus-stack `grafana.sidecar.dashboards.searchNamespace`).
+   * @default "monitoring"
+   */
+  readonly namespace?: string;
+  /**
+   * ConfigMap name (`sidecar`), dashboard key (`helm-values`).
+   * @default "trivy-operator-dashboard" for 17813, else "grafana-dashboard-<gnetId>"
+   */
+  readonly name?: string;
+  /**
+   * Label the sidecar selects on (kube-prometheus-stack `grafana.sidecar.dashboards.label`).
+   * @default "grafana_dashboard"
+   */
+  readonly sidecarLabel?: string;
+  /**
+   * Value of that label (`grafana.sidecar.dashboards.labelValue`).
+   * @default "1"
+   */
+  readonly sidecarLabelValue?: string;
+  /**
+   * Annotation that carries the folder title (`grafana.sidecar.dashboards.folderAnnotation`; the
+   * sidecar ignores it unless that value is set).
+   * @default "grafana_folder"
+   */
+  readonly sidecarFolderAnnotation?: string;
+
+  /**
+   * Name of the stack output holding the chart values (`helm-values` only).
+   * @default "grafana_dashboard_helm_values"
+   */
+  readonly helmValuesOutputName?: string;
+  /**
+   * Dashboard provider name in the chart values (`helm-values` only); also the directory
+   * under /var/lib/grafana/dashboards.
+   * @default "trivy-operator"
+   */
+  readonly helmProviderName?: string;
+}
+
+const GRAFANA_UID = /^[A-Za-z0-9_-]{1,40}$/;
+const INPUT_NAME = /^[A-Za-z0-9_.-]+$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const TERRAFORM_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+/**
+ * One grafana.com dashboard (default: Trivy Operator, gnetId 17813 revision 2) bound to a
+ * Prometheus datasource and delivered one of three ways (see DashboardDelivery).
+ *
+ * The stack must declare the providers the chosen delivery uses: `http` (downloads), `grafana`
+ * (`grafana-api`), `kubernetes` (`sidecar`).
+ */
+export class GrafanaDashboard extends Construct {
+  public readonly delivery: DashboardDelivery;
+  public readonly gnetId: number;
+  public readonly revision: number;
+  /** The bound dashboard JSON (a Terraform expression when downloaded); undefined for `helm-values`. */
+  public readonly dashboardJson?: string;
+  /** The plan-time download; undefined with `sourceFile` or `helm-values`. */
+  public readonly download?: DataHttp;
+  public readonly folder?: Folder;
+  public readonly dashboard?: Dashboard;
+  public readonly configMap?: ConfigMapV1;
+  /** The chart values (`helm-values` only), also available as the stack output. */
+  public readonly helmValues?: GrafanaChartDashboardValues;
+  public readonly helmValuesOutput?: TerraformOutput;
+
+  constructor(scope: Construct, id: string, props: GrafanaDashboardProps) {
+    super(scope, id);
+    validateGrafanaDashboardProps(props);
+
+    this.delivery = props.delivery;
+    // The catalog pins revision and inputs; other dashboards must state them.
+    this.gnetId = props.gnetId ?? TRIVY_OPERATOR_DASHBOARD.gnetId;
+    const catalogEntry = catalogDashboard(this.gnetId);
+    this.revision = props.revision ?? catalogEntry!.revision;
+    const datasourceInputs = props.datasourceInputs ?? catalogEntry?.datasourceInputs ?? ["DS_PROMETHEUS"];
+    const datasource = (props.datasourceUid ?? props.datasourceName)!;
+    const name = props.name ?? (this.gnetId === TRIVY_OPERATOR_DASHBOARD.gnetId ? "trivy-operator-dashboard" : `grafana-dashboard-${this.gnetId}`);
+
+    if (props.delivery === "helm-values") {
+      this.helmValues = grafanaChartDashboardValues({
+        gnetId: this.gnetId,
+        revision: this.revision,
+        datasourceInputs,
+        datasource,
+        dashboardKey: name,
+        providerName: props.helmProviderName ?? "trivy-operator",
+        folderTitle: props.folderTitle ?? "",
+        folderUid: props.folderUid,
+      });
+      this.helmValuesOutput = new TerraformOutput(this, "helm-values", {
+        // JSON is valid YAML: `terraform output -raw <name> > values.json; helm upgrade … -f values.json`.
+        value: Fn.jsonencode(this.helmValues),
+        description: `Grafana chart values that provision grafana.com dashboard ${this.gnetId} revision ${this.revision}`,
+      });
+      this.helmValuesOutput.overrideLogicalId(props.helmValuesOutputName ?? "grafana_dashboard_helm_values");
+      return;
+    }
+
+    let checkFullyBound: string | undefined;
+    if (props.sourceFile !== undefined) {
+      // Bound now, in TypeScript: the same code as `npm run dashboard`, and errors surface at synth.
+      const prepared = prepareLocalDashboard(props.sourceFile, datasource, props.datasourceUid !== undefined, datasourceInputs);
+      this.dashboardJson = terraformLiteral(JSON.stringify(prepared));
+    } else {
+      const baseUrl = (props.downloadBaseUrl ?? "https://grafana.com").replace(/\/+$/, "");
+      this.download = new DataHttp(this, "download", {
+        url: `${baseUrl}/api/dashboards/${this.gnetId}/revisions/${this.revision}/download`,
+        requestHeaders: { Accept: "application/json" },
+        retry: { attempts: 3, minDelayMs: 1000 },
+        lifecycle: {
+          postcondition: [
+            {
+              condition: "${self.status_code == 200}",
+              errorMessage: `grafana.com did not return dashboard ${this.gnetId} revision ${this.revision}; check the gnetId/revision, or use sourceFile on air-gapped clusters`,
+            },
+          ],
+        },
+      });
+      // The datasource travels through a local: a JSON string value is the one place where quotes
+      // and backslashes in a literal name need no HCL escaping (CDKTF escapes neither inside Fn.*).
+      const datasourceLocal = new TerraformLocal(this, "datasource", Token.isUnresolved(datasource) ? datasource : terraformLiteral(datasource));
+      const bound = new TerraformLocal(this, "bound-json", bindDashboardExpression(this.download.responseBody, datasourceLocal.asString, datasourceInputs));
+      this.dashboardJson = bound.asString;
+      checkFullyBound = conditionString(fullyBoundCondition(this.dashboardJson));
+    }
+    const unboundMessage = `dashboard ${this.gnetId} revision ${this.revision} has datasource inputs besides ${datasourceInputs.join(", ")}; set datasourceInputs`;
+    const lifecycle = checkFullyBound === undefined ? undefined : { precondition: [{ condition: checkFullyBound, errorMessage: unboundMessage }] };
+
+    if (props.delivery === "grafana-api") {
+      if (props.folderTitle !== undefined) {
+        this.folder = new Folder(this, "folder", { title: props.folderTitle, uid: props.folderUid, provider: props.grafanaProvider });
+      }
+      this.dashboard = new Dashboard(this, "dashboard", {
+        configJson: this.dashboardJson,
+        folder: this.folder?.uid ?? props.folderUid,
+        overwrite: props.overwrite ?? true,
+        message: `trivy-operator-cdktf: grafana.com dashboard ${this.gnetId} revision ${this.revision}`,
+        provider: props.grafanaProvider,
+        lifecycle,
+      });
+      return;
+    }
+
+    const annotations: Record<string, string> = {};
+    if (props.folderTitle !== undefined) annotations[props.sidecarFolderAnnotation ?? "grafana_folder"] = props.folderTitle;
+    this.configMap = new ConfigMapV1(this, "config-map", {
+      metadata: {
+        name,
+        namespace: props.namespace ?? "monitoring",
+        labels: {
+          [props.sidecarLabel ?? "grafana_dashboard"]: props.sidecarLabelValue ?? "1",
+          "app.kubernetes.io/managed-by": "trivy-operator-cdktf",
+        },
+        annotations: Object.keys(annotations).length > 0 ? annotations : undefined,
+      },
+      data: { [`${name}.json`]: this.dashboardJson },
+      lifecycle,
+    });
+  }
+}
+
+function prepareLocalDashboard(sourceFile: string, datasource: string, byUid: boolean, datasourceInputs: readonly string[]): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(sourceFile, "utf8");
+  } catch (error) {
+    throw new Error(`grafana dashboard sourceFile "${sourceFile}" cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  try {
+    return prepareDashboard(parseDashboardJson(text, sourceFile), {
+      datasource: byUid ? { uid: datasource } : { name: datasource },
+      datasourceInputs,
+    });
+  } catch (error) {
+    if (error instanceof DashboardBindingError) throw new Error(`grafana dashboard sourceFile "${sourceFile}": ${error.message}`);
+    throw error;
+  }
+}
+
+function literal(value: string | undefined): value is string {
+  return value !== undefined && !Token.isUnresolved(value);
+}
+
+/** Throws on props that cannot produce a working dashboard; tokens are not checked. */
+export function validateGrafanaDashboardProps(props: GrafanaDashboardProps): void {
+  const fail = (field: string, value: unknown, allowed: string): never => {
+    throw new Error(`grafana dashboard ${field} ${JSON.stringify(value)} is invalid: ${allowed}`);
+  };
+  if (!DELIVERIES.includes(props.delivery)) fail("delivery", props.delivery, `use one of ${DELIVERIES.join(", ")}`);
+  if ((props.datasourceUid === undefined) === (props.datasourceName === undefined)) {
+    fail("datasourceUid/datasourceName", { datasourceUid: props.datasourceUid, datasourceName: props.datasourceName }, "set exactly one of them");
+  }
+  if (literal(props.datasourceUid) && !GRAFANA_UID.test(props.datasourceUid)) fail("datasourceUid", props.datasourceUid, "use 1-40 letters, digits, '-' or '_'");
+  if (literal(props.datasourceName) && props.datasourceName.trim() === "") fail("datasourceName", props.datasourceName, "use the datasource's name as shown in Grafana");
+
+  const gnetId = props.gnetId ?? TRIVY_OPERATOR_DASHBOARD.gnetId;
+  if (!Number.isInteger(gnetId) || gnetId <= 0) fail("gnetId", props.gnetId, "use a positive integer from grafana.com/grafana/dashboards/<gnetId>");
+  if (props.revision !== undefined && (!Number.isInteger(props.revision) || props.revision <= 0)) fail("revision", props.revision, "use a positive integer");
+  if (props.revision === undefined && catalogDashboard(gnetId) === undefined) {
+    fail("revision", props.revision, `pin a revision for gnetId ${gnetId}, which is not in dashboards/catalog.ts`);
+  }
+  if (props.datasourceInputs !== undefined && (props.datasourceInputs.length === 0 || !props.datasourceInputs.every((input) => INPUT_NAME.test(input)))) {
+    fail("datasourceInputs", props.datasourceInputs, "list input names such as DS_PROMETHEUS (letters, digits, '_', '.', '-')");
+  }
+  if (literal(props.folderUid) && !GRAFANA_UID.test(props.folderUid)) fail("folderUid", props.folderUid, "use 1-40 letters, digits, '-' or '_'");
+  if (literal(props.folderTitle) && props.folderTitle.trim() === "") fail("folderTitle", props.folderTitle, "use a non-empty title, or leave it unset for the General folder");
+  if (props.downloadBaseUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(props.downloadBaseUrl)) fail("downloadBaseUrl", props.downloadBaseUrl, "use an http(s) URL such as https://grafana.com");
+
+  // Options of another delivery are mistakes, not no-ops: say so instead of ignoring them.
+  const onlyFor: Array<[keyof GrafanaDashboardProps, DashboardDelivery[]]> = [
+    ["overwrite", ["grafana-api"]],
+    ["grafanaProvider", ["grafana-api"]],
+    ["namespace", ["sidecar"]],
+    ["sidecarLabel", ["sidecar"]],
+    ["sidecarLabelValue", ["sidecar"]],
+    ["sidecarFolderAnnotation", ["sidecar"]],
+    ["helmValuesOutputName", ["helm-values"]],
+    ["helmProviderName", ["helm-values"]],
+    ["sourceFile", ["grafana-api", "sidecar"]],
+    ["downloadBaseUrl", ["grafana-api", "sidecar"]],
+    ["name", ["sidecar", "helm-values"]],
+  ];
+  for (const [field, deliveries] of onlyFor) {
+    if (props[field] !== undefined && !deliveries.includes(props.delivery)) {
+      fail(field, field === "grafanaProvider" ? "<provider>" : props[field], `only applies to delivery ${deliveries.join(" or ")}, not ${props.delivery}`);
+    }
+  }
+  if (props.sourceFile !== undefined && props.downloadBaseUrl !== undefined) fail("downloadBaseUrl", props.downloadBaseUrl, "has no effect with sourceFile; set one of them");
+  if (props.folderUid !== undefined && props.folderTitle === undefined && props.delivery !== "grafana-api") {
+    fail("folderUid", props.folderUid, `needs folderTitle with delivery ${props.delivery}`);
+  }
+  if (props.namespace !== undefined && !DNS_LABEL.test(props.namespace)) fail("namespace", props.namespace, "use a lowercase DNS label");
+  if (props.name !== undefined && (props.name.length > 253 || !DNS_SUBDOMAIN.test(props.name))) fail("name", props.name, "use a lowercase DNS subdomain name");
+  for (const field of ["sidecarLabel", "sidecarFolderAnnotation"] as const) {
+    const key = props[field];
+    if (key !== undefined && !LABEL_KEY.test(key)) fail(field, key, "use a Kubernetes label/annotation key such as grafana_dashboard");
+  }
+  if (props.sidecarLabelValue !== undefined && !/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/.test(props.sidecarLabelValue)) {
+    fail("sidecarLabelValue", props.sidecarLabelValue, "use a Kubernetes label value (at most 63 letters, digits, '-', '_', '.')");
+  }
+  if (props.helmValuesOutputName !== undefined && !TERRAFORM_NAME.test(props.helmValuesOutputName)) {
+    fail("helmValuesOutputName", props.helmValuesOutputName, "use a Terraform output name (letters, digits, '_', '-', not starting with a digit)");
+  }
+  if (props.helmProviderName !== undefined && !DNS_LABEL.test(props.helmProviderName)) fail("helmProviderName", props.helmProviderName, "use a lowercase DNS label");
+}
