@@ -1,0 +1,273 @@
+import { cidrContains, mustParseCidr } from "./cidr";
+import type { TrivyComponent } from "./components";
+import { DEFAULT_API_SERVER_PORTS, DEFAULT_NODE_LOCAL_DNS_ADDRESS, PRIVATE_IPV4_RANGES, TRIVY_PORTS } from "./ports";
+import type { NetworkPolicyFlavor, TrivyNetworkPolicyProps } from "./props";
+
+export type FlowProtocol = "TCP" | "UDP";
+
+export interface FlowPort {
+  readonly port: number;
+  readonly protocol: FlowProtocol;
+}
+
+/** One allowed range and the parts of it that stay closed. */
+export interface CidrRange {
+  readonly cidr: string;
+  readonly except: readonly string[];
+}
+
+/** Either end of a flow. Renderers pick the mechanism; the flow states the intent. */
+export type FlowEndpoint =
+  | { readonly kind: "component"; readonly component: TrivyComponent }
+  | { readonly kind: "api-server"; readonly cidrs: readonly string[] }
+  | { readonly kind: "cluster-dns"; readonly namespace: string; readonly podLabels: Readonly<Record<string, string>> }
+  | {
+      readonly kind: "node-local-dns";
+      readonly address: string;
+      readonly namespace: string;
+      readonly podLabels: Readonly<Record<string, string>>;
+    }
+  | {
+      readonly kind: "registries";
+      readonly ranges: readonly CidrRange[];
+      readonly hosts: readonly string[];
+      /** True when no CIDRs were given: "anywhere on the internet" (cilium renders the `world` entity). */
+      readonly anyPublicAddress: boolean;
+    }
+  | { readonly kind: "prometheus"; readonly namespace: string; readonly podLabels: Readonly<Record<string, string>> };
+
+/**
+ * A connection the policies must allow, or one they must keep closed even though a wider allow
+ * would cover it. Deny flows have no ports: they close the peer entirely.
+ */
+export interface NetworkFlow {
+  readonly action: "allow" | "deny";
+  readonly from: FlowEndpoint;
+  readonly to: FlowEndpoint;
+  readonly ports: readonly FlowPort[];
+  readonly reason: string;
+}
+
+/** Props with every default applied; the one place defaults live. */
+export interface ResolvedNetworkPolicyProps {
+  readonly flavor: NetworkPolicyFlavor;
+  readonly namespace: string;
+  readonly releaseName: string;
+  readonly builtInTrivyServer: boolean;
+  readonly nodeCollector: boolean;
+  readonly apiServerCidrs: readonly string[];
+  readonly apiServerPorts: readonly number[];
+  readonly registryCidrs: readonly string[];
+  readonly registryCidrsGiven: boolean;
+  readonly registryExcludedCidrs: readonly string[];
+  readonly registryHosts: readonly string[];
+  readonly metrics?: TrivyNetworkPolicyProps["metrics"];
+  readonly dnsNamespace: string;
+  readonly dnsPodLabels: Readonly<Record<string, string>>;
+  readonly dnsPorts: readonly number[];
+  readonly nodeLocalDns?: { readonly address: string; readonly podLabels: Readonly<Record<string, string>>; readonly ports: readonly number[] };
+}
+
+export function resolveNetworkPolicyProps(props: TrivyNetworkPolicyProps): ResolvedNetworkPolicyProps {
+  const nodeLocal = props.dns?.nodeLocalDns;
+  return {
+    flavor: props.flavor ?? "kubernetes",
+    namespace: props.namespace,
+    releaseName: props.releaseName,
+    builtInTrivyServer: props.builtInTrivyServer ?? false,
+    nodeCollector: props.nodeCollector ?? false,
+    // Private ranges cover kind, kubeadm, EKS and private control planes; public endpoints must be named.
+    apiServerCidrs: props.apiServerCidrs ?? PRIVATE_IPV4_RANGES,
+    apiServerPorts: props.apiServerPorts ?? DEFAULT_API_SERVER_PORTS,
+    // Registries and DB mirrors are CDNs with changing addresses; 443 only keeps the hole narrow.
+    registryCidrs: props.registryCidrs ?? ["0.0.0.0/0"],
+    registryCidrsGiven: props.registryCidrs !== undefined,
+    registryExcludedCidrs: props.registryExcludedCidrs ?? [],
+    registryHosts: props.registryHosts ?? [],
+    metrics: props.metrics,
+    dnsNamespace: props.dns?.namespace ?? "kube-system",
+    // CoreDNS deployments keep the kube-dns label for compatibility.
+    dnsPodLabels: props.dns?.podLabels ?? { "k8s-app": "kube-dns" },
+    dnsPorts: props.dns?.ports ?? [TRIVY_PORTS.dns],
+    nodeLocalDns: nodeLocal && {
+      address: nodeLocal.address ?? DEFAULT_NODE_LOCAL_DNS_ADDRESS,
+      podLabels: nodeLocal.podLabels ?? { "k8s-app": "node-local-dns" },
+      ports: nodeLocal.ports ?? [TRIVY_PORTS.dns],
+    },
+  };
+}
+
+/** The Trivy pods that exist with these props. */
+export function activeComponents(props: TrivyNetworkPolicyProps): TrivyComponent[] {
+  const resolved = resolveNetworkPolicyProps(props);
+  return [
+    "operator",
+    "scan-job",
+    ...(resolved.nodeCollector ? (["node-collector"] as const) : []),
+    ...(resolved.builtInTrivyServer ? (["trivy-server"] as const) : []),
+  ];
+}
+
+/**
+ * Every connection Trivy Operator needs, and nothing else (mission anchors §5). Pure data: the
+ * renderers turn it into Kubernetes, Calico or Cilium objects, and the stack summary prints it.
+ * Everything not listed is closed by the namespace's default deny.
+ */
+export function trivyNetworkFlows(props: TrivyNetworkPolicyProps): NetworkFlow[] {
+  const p = resolveNetworkPolicyProps(props);
+  if (p.flavor === "none") return [];
+
+  const component = (name: TrivyComponent): FlowEndpoint => ({ kind: "component", component: name });
+  const tcp = (...ports: readonly number[]): FlowPort[] => ports.map((port) => ({ port, protocol: "TCP" }));
+  const udpAndTcp = (ports: readonly number[]): FlowPort[] =>
+    ports.flatMap((port) => [
+      { port, protocol: "UDP" as const },
+      { port, protocol: "TCP" as const },
+    ]);
+  const apiServer: FlowEndpoint = { kind: "api-server", cidrs: p.apiServerCidrs };
+  const registries: FlowEndpoint = {
+    kind: "registries",
+    ranges: p.registryCidrs.map((cidr) => ({ cidr, except: strictlyInside(cidr, p.registryExcludedCidrs) })),
+    hosts: p.registryHosts,
+    anyPublicAddress: !p.registryCidrsGiven,
+  };
+
+  const flows: NetworkFlow[] = [
+    {
+      action: "allow",
+      from: component("operator"),
+      to: apiServer,
+      ports: tcp(...p.apiServerPorts),
+      reason: "the operator watches workloads and writes reports through the API server",
+    },
+  ];
+
+  for (const name of activeComponents(props)) {
+    flows.push({
+      action: "allow",
+      from: component(name),
+      to: { kind: "cluster-dns", namespace: p.dnsNamespace, podLabels: p.dnsPodLabels },
+      // TCP too: answers over 512 bytes (long CNAME chains of registry CDNs) fall back to TCP.
+      ports: udpAndTcp(p.dnsPorts),
+      reason: "every name (registries, DB mirror, services) resolves through cluster DNS; the field report's policy forgot it",
+    });
+    if (p.nodeLocalDns) {
+      flows.push({
+        action: "allow",
+        from: component(name),
+        to: { kind: "node-local-dns", namespace: p.dnsNamespace, ...p.nodeLocalDns },
+        ports: udpAndTcp(p.nodeLocalDns.ports),
+        reason: "pods resolve through the node-local DNS cache",
+      });
+    }
+  }
+
+  flows.push(
+    {
+      action: "allow",
+      from: component("scan-job"),
+      to: registries,
+      ports: tcp(TRIVY_PORTS.registryHttps),
+      reason: p.builtInTrivyServer
+        ? "scan jobs pull image manifests and layers from the registries of the scanned images"
+        : "scan jobs download the vulnerability DB and Java DB and pull the scanned images",
+    },
+    {
+      action: "deny",
+      from: component("scan-job"),
+      to: apiServer,
+      ports: [],
+      reason: "scan jobs run without a service account token (scanJobAutomountServiceAccountToken: false); the wide registry rule must not reach the API server",
+    },
+  );
+
+  if (p.builtInTrivyServer) {
+    flows.push(
+      {
+        action: "allow",
+        from: component("scan-job"),
+        to: component("trivy-server"),
+        ports: tcp(TRIVY_PORTS.trivyServer),
+        reason: "in ClientServer mode scan jobs send the image's packages to the Trivy server for matching",
+      },
+      {
+        action: "allow",
+        from: component("operator"),
+        to: component("trivy-server"),
+        ports: tcp(TRIVY_PORTS.trivyServer),
+        reason: "the operator health-checks the Trivy server before starting scan jobs",
+      },
+      {
+        action: "allow",
+        from: component("trivy-server"),
+        to: registries,
+        ports: tcp(TRIVY_PORTS.registryHttps),
+        reason: "the Trivy server downloads the vulnerability DB once for all scans",
+      },
+      {
+        action: "deny",
+        from: component("trivy-server"),
+        to: apiServer,
+        ports: [],
+        reason: "the Trivy server never talks to Kubernetes; the wide registry rule must not reach the API server",
+      },
+    );
+  }
+
+  if (p.metrics) {
+    flows.push({
+      action: "allow",
+      from: { kind: "prometheus", namespace: p.metrics.prometheusNamespace, podLabels: p.metrics.prometheusPodLabels },
+      to: component("operator"),
+      ports: tcp(TRIVY_PORTS.operatorMetrics),
+      reason: "Prometheus scrapes the operator's report metrics (ServiceMonitor)",
+    });
+  }
+
+  if (p.nodeCollector) {
+    flows.push({
+      action: "allow",
+      from: component("node-collector"),
+      to: apiServer,
+      ports: tcp(...p.apiServerPorts),
+      reason: "the node collector posts node facts for infra assessment to the API server",
+    });
+  }
+
+  return flows;
+}
+
+/** The ranges of `candidates` that lie strictly inside `cidr` (what NetworkPolicy accepts as `except`). */
+export function strictlyInside(cidr: string, candidates: readonly string[]): string[] {
+  const outer = mustParseCidr(cidr);
+  return candidates.filter((candidate) => {
+    const inner = mustParseCidr(candidate);
+    return inner.prefixLength > outer.prefixLength && cidrContains(outer, inner);
+  });
+}
+
+/** One line per flow, for the stack summary and for error messages. */
+export function describeNetworkFlow(flow: NetworkFlow): string {
+  const ports = flow.ports.length === 0 ? "all ports" : flow.ports.map((p) => `${p.protocol}/${p.port}`).join(", ");
+  const verb = flow.action === "allow" ? "->" : "-x->";
+  return `${describeEndpoint(flow.from)} ${verb} ${describeEndpoint(flow.to)} [${ports}]: ${flow.reason}`;
+}
+
+function describeEndpoint(endpoint: FlowEndpoint): string {
+  switch (endpoint.kind) {
+    case "component":
+      return endpoint.component;
+    case "api-server":
+      return "api-server";
+    case "cluster-dns":
+      return `dns(${endpoint.namespace})`;
+    case "node-local-dns":
+      return `node-local-dns(${endpoint.address})`;
+    case "registries": {
+      const where = endpoint.hosts.length > 0 ? endpoint.hosts.join(",") : endpoint.ranges.map((r) => r.cidr).join(",");
+      return `registries(${where})`;
+    }
+    case "prometheus":
+      return `prometheus(${endpoint.namespace})`;
+  }
+}

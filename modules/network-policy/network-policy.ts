@@ -1,0 +1,74 @@
+import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
+import { Construct } from "constructs";
+import { ManifestBundle, type KubernetesManifest } from "../manifest-bundle";
+import { resolveNetworkPolicyProps, trivyNetworkFlows, type NetworkFlow } from "./flows";
+import type { NetworkPolicyFlavor, TrivyNetworkPolicyProps } from "./props";
+import { renderCalicoPolicies } from "./render-calico";
+import { renderCiliumPolicies } from "./render-cilium";
+import { renderKubernetesPolicies } from "./render-kubernetes";
+import { BUNDLE_SUFFIX, validateTrivyNetworkPolicyProps } from "./validate";
+
+/**
+ * Locks the Trivy Operator namespace down to the connections Trivy needs.
+ *
+ * A namespace-wide default deny (ingress and egress, every pod) comes first; each Trivy pod
+ * (operator, scan jobs, node collector, Trivy server) then gets one allow policy with exactly its
+ * flows (`trivyNetworkFlows`). Policies are additive: a connection passes when any policy selecting
+ * the pod allows it, and a connection between two pods needs the sender's egress and the receiver's
+ * ingress, so flows between Trivy pods are rendered on both ends. Anything else in the namespace
+ * stays denied.
+ *
+ * The `kubernetes` flavor creates `kubernetes_network_policy_v1` resources. Calico and Cilium
+ * policies are custom resources, delivered in one Helm release of the bundled `raw-manifests`
+ * chart (`ManifestBundle`), because `kubernetes_manifest` needs their CRDs at plan time.
+ *
+ * @see docs/network-policy.md
+ * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+ */
+export class TrivyNetworkPolicy extends Construct {
+  /** The flavor in effect. */
+  public readonly flavor: NetworkPolicyFlavor;
+  /** The flows the policies implement, for summaries and reviews. */
+  public readonly flows: readonly NetworkFlow[];
+  /** The native policies (kubernetes flavor), keyed like their construct ids. */
+  public readonly kubernetesPolicies: readonly NetworkPolicyV1[];
+  /** The Calico or Cilium objects (empty for the other flavors). */
+  public readonly manifests: readonly KubernetesManifest[];
+  /** The release delivering `manifests` (calico and cilium flavors). */
+  public readonly bundle?: ManifestBundle;
+
+  constructor(scope: Construct, id: string, props: TrivyNetworkPolicyProps) {
+    super(scope, id);
+    validateTrivyNetworkPolicyProps(props);
+    const resolved = resolveNetworkPolicyProps(props);
+    this.flavor = resolved.flavor;
+    this.flows = trivyNetworkFlows(props);
+
+    if (resolved.flavor === "kubernetes") {
+      this.manifests = [];
+      this.kubernetesPolicies = renderKubernetesPolicies(resolved, this.flows).map(
+        (definition) =>
+          new NetworkPolicyV1(this, definition.id, {
+            metadata: definition.metadata,
+            spec: definition.spec,
+            dependsOn: props.dependsOn,
+          }),
+      );
+      return;
+    }
+
+    this.kubernetesPolicies = [];
+    if (resolved.flavor === "none") {
+      this.manifests = [];
+      return;
+    }
+    this.manifests =
+      resolved.flavor === "calico" ? renderCalicoPolicies(resolved, this.flows) : renderCiliumPolicies(resolved, this.flows);
+    this.bundle = new ManifestBundle(this, "bundle", {
+      releaseName: `${resolved.releaseName}${BUNDLE_SUFFIX}`,
+      namespace: resolved.namespace,
+      manifests: this.manifests,
+      dependsOn: props.dependsOn,
+    });
+  }
+}

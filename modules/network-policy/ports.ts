@@ -1,0 +1,26 @@
+/**
+ * Every port the policies open, in one place, so the flows, the three renderers and the docs
+ * cannot drift apart. Values are the chart 0.34.0 defaults.
+ */
+export const TRIVY_PORTS = {
+  /** Operator container port `metrics` that the chart's Service/ServiceMonitor target (Service port 80 maps here). */
+  operatorMetrics: 8080,
+  /** Built-in Trivy server (`trivy.serverPort`), used in ClientServer mode. */
+  trivyServer: 4954,
+  /** OCI registries and the DB mirrors serve HTTPS only. */
+  registryHttps: 443,
+  /** Cluster DNS. */
+  dns: 53,
+} as const;
+
+/**
+ * API server ports. Policies are enforced after the Service DNAT, so the endpoint port counts:
+ * 443 on most managed clusters, 6443 on kind and kubeadm.
+ */
+export const DEFAULT_API_SERVER_PORTS: readonly number[] = [443, 6443];
+
+/** The link-local address node-local-dns conventionally binds on every node. */
+export const DEFAULT_NODE_LOCAL_DNS_ADDRESS = "169.254.20.10";
+
+/** RFC 1918 ranges: where API server endpoints of kind, kubeadm, EKS and private clusters live. */
+export const PRIVATE_IPV4_RANGES: readonly string[] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
