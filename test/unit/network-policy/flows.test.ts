@@ -1,0 +1,113 @@
+import { describe, expect, it } from "vitest";
+import {
+  activeComponents,
+  describeNetworkFlow,
+  trivyNetworkFlows,
+  type FlowEndpoint,
+  type NetworkFlow,
+  type TrivyComponent,
+} from "../../../modules/network-policy";
+import { baseProps } from "./helpers";
+
+const isComponent = (endpoint: FlowEndpoint, component: TrivyComponent) =>
+  endpoint.kind === "component" && endpoint.component === component;
+const allowsFrom = (flows: NetworkFlow[], component: TrivyComponent) =>
+  flows.filter((f) => f.action === "allow" && isComponent(f.from, component));
+const portsOf = (flows: NetworkFlow[]) => flows.flatMap((f) => f.ports.map((p) => `${p.protocol}/${p.port}`));
+
+describe("trivyNetworkFlows |", () => {
+  it("lets the operator reach the API server on the endpoint ports 443 and 6443", () => {
+    const flows = trivyNetworkFlows(baseProps);
+    const toApi = allowsFrom(flows, "operator").filter((f) => f.to.kind === "api-server");
+    expect(portsOf(toApi)).toEqual(["TCP/443", "TCP/6443"]);
+    expect(toApi[0]?.to).toEqual({ kind: "api-server", cidrs: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] });
+  });
+
+  it("lets every Trivy pod resolve names over UDP and TCP 53", () => {
+    const flows = trivyNetworkFlows({ ...baseProps, builtInTrivyServer: true, nodeCollector: true });
+    for (const component of ["operator", "scan-job", "node-collector", "trivy-server"] as const) {
+      const dns = allowsFrom(flows, component).filter((f) => f.to.kind === "cluster-dns");
+      expect(portsOf(dns), component).toEqual(["UDP/53", "TCP/53"]);
+      expect(dns[0]?.to).toMatchObject({ namespace: "kube-system", podLabels: { "k8s-app": "kube-dns" } });
+    }
+  });
+
+  it("can add a node-local DNS cache on a custom port", () => {
+    const flows = trivyNetworkFlows({ ...baseProps, dns: { nodeLocalDns: { ports: [1053] } } });
+    const nodeLocal = allowsFrom(flows, "scan-job").filter((f) => f.to.kind === "node-local-dns");
+    expect(portsOf(nodeLocal)).toEqual(["UDP/1053", "TCP/1053"]);
+    expect(nodeLocal[0]?.to).toMatchObject({ address: "169.254.20.10" });
+  });
+
+  it("lets scan jobs reach registries on 443 only, anywhere by default", () => {
+    const flows = trivyNetworkFlows(baseProps);
+    const registry = allowsFrom(flows, "scan-job").filter((f) => f.to.kind === "registries");
+    expect(portsOf(registry)).toEqual(["TCP/443"]);
+    expect(registry[0]?.to).toMatchObject({ ranges: [{ cidr: "0.0.0.0/0", except: [] }], anyPublicAddress: true });
+  });
+
+  it("carves excluded ranges out of the registry CIDRs that contain them", () => {
+    const flows = trivyNetworkFlows({
+      ...baseProps,
+      registryCidrs: ["0.0.0.0/0", "10.20.0.0/16", "::/0"],
+      registryExcludedCidrs: ["10.0.0.0/8", "fd00::/8"],
+    });
+    const registry = allowsFrom(flows, "scan-job").find((f) => f.to.kind === "registries");
+    expect(registry?.to).toMatchObject({
+      anyPublicAddress: false,
+      ranges: [
+        { cidr: "0.0.0.0/0", except: ["10.0.0.0/8"] },
+        { cidr: "10.20.0.0/16", except: [] },
+        { cidr: "::/0", except: ["fd00::/8"] },
+      ],
+    });
+  });
+
+  it("never allows scan jobs to the API server and states the deny explicitly", () => {
+    const flows = trivyNetworkFlows({ ...baseProps, builtInTrivyServer: true, nodeCollector: true });
+    expect(allowsFrom(flows, "scan-job").some((f) => f.to.kind === "api-server")).toBe(false);
+    expect(flows).toContainEqual(expect.objectContaining({ action: "deny", from: { kind: "component", component: "scan-job" }, to: expect.objectContaining({ kind: "api-server" }) }));
+  });
+
+  it("opens 4954 only with the built-in Trivy server", () => {
+    const without = trivyNetworkFlows(baseProps);
+    expect(portsOf(without)).not.toContain("TCP/4954");
+    expect(activeComponents(baseProps)).not.toContain("trivy-server");
+
+    const withServer = trivyNetworkFlows({ ...baseProps, builtInTrivyServer: true });
+    const toServer = withServer.filter((f) => f.action === "allow" && isComponent(f.to, "trivy-server"));
+    expect(toServer.map((f) => (f.from.kind === "component" ? f.from.component : f.from.kind)).sort()).toEqual(["operator", "scan-job"]);
+    expect(portsOf(toServer)).toEqual(["TCP/4954", "TCP/4954"]);
+    expect(portsOf(allowsFrom(withServer, "trivy-server").filter((f) => f.to.kind === "registries"))).toEqual(["TCP/443"]);
+  });
+
+  it("opens 8080 from Prometheus only when metrics are scraped", () => {
+    expect(portsOf(trivyNetworkFlows(baseProps))).not.toContain("TCP/8080");
+    const flows = trivyNetworkFlows({
+      ...baseProps,
+      metrics: { prometheusNamespace: "monitoring", prometheusPodLabels: { "app.kubernetes.io/name": "prometheus" } },
+    });
+    const scrape = flows.filter((f) => f.from.kind === "prometheus");
+    expect(scrape).toHaveLength(1);
+    expect(scrape[0]?.to).toEqual({ kind: "component", component: "operator" });
+    expect(portsOf(scrape)).toEqual(["TCP/8080"]);
+  });
+
+  it("lets the node collector reach the API server only when infra assessment is on", () => {
+    expect(trivyNetworkFlows(baseProps).some((f) => isComponent(f.from, "node-collector"))).toBe(false);
+    const flows = trivyNetworkFlows({ ...baseProps, nodeCollector: true, apiServerPorts: [6443] });
+    expect(portsOf(allowsFrom(flows, "node-collector").filter((f) => f.to.kind === "api-server"))).toEqual(["TCP/6443"]);
+  });
+
+  it("has no flows for the none flavor", () => {
+    expect(trivyNetworkFlows({ ...baseProps, flavor: "none", builtInTrivyServer: true })).toEqual([]);
+  });
+
+  it("explains every flow", () => {
+    const flows = trivyNetworkFlows({ ...baseProps, builtInTrivyServer: true, nodeCollector: true });
+    for (const flow of flows) expect(flow.reason.length).toBeGreaterThan(20);
+    expect(describeNetworkFlow(flows[0]!)).toBe(
+      "operator -> api-server [TCP/443, TCP/6443]: the operator watches workloads and writes reports through the API server",
+    );
+  });
+});

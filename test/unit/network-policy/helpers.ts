@@ -1,0 +1,50 @@
+import { expect } from "vitest";
+import type { KubernetesManifest } from "../../../modules/manifest-bundle";
+import { TrivyNetworkPolicy, type TrivyNetworkPolicyProps } from "../../../modules/network-policy";
+import { onlyResourceOfType, resourcesOfType, synthesize, type SynthesizedStack } from "../../helpers/synth";
+
+export const baseProps: TrivyNetworkPolicyProps = { namespace: "trivy-system", releaseName: "trivy-operator" };
+
+export const OPERATOR_LABELS = { "app.kubernetes.io/name": "trivy-operator", "app.kubernetes.io/instance": "trivy-operator" };
+export const SCAN_JOB_LABELS = { "app.kubernetes.io/managed-by": "trivy-operator", "vulnerabilityReport.scanner": "Trivy" };
+export const NODE_COLLECTOR_LABELS = { app: "node-collector" };
+export const SERVER_LABELS = { "app.kubernetes.io/name": "trivy-server", "app.kubernetes.io/instance": "trivy-server" };
+
+export function synthPolicy(props: Partial<TrivyNetworkPolicyProps>): SynthesizedStack {
+  return synthesize((stack) => {
+    new TrivyNetworkPolicy(stack, "network-policy", { ...baseProps, ...props });
+  }).parsed;
+}
+
+/** The objects inside the single helm_release, with Terraform's `$${` escaping undone. */
+export function bundledManifests(synth: SynthesizedStack): KubernetesManifest[] {
+  const release = onlyResourceOfType(synth, "helm_release");
+  const values = release.values as string[];
+  expect(values).toHaveLength(1);
+  return (JSON.parse(values[0]!.replaceAll("$${", "${")) as { manifests: KubernetesManifest[] }).manifests;
+}
+
+export interface NativePolicy {
+  metadata: { name: string; namespace: string };
+  spec: {
+    pod_selector: { match_labels?: Record<string, string> };
+    policy_types: string[];
+    egress?: Array<{ to?: Array<Record<string, unknown>>; ports?: Array<{ port: string; protocol: string }> }>;
+    ingress?: Array<{ from?: Array<Record<string, unknown>>; ports?: Array<{ port: string; protocol: string }> }>;
+  };
+}
+
+export function nativePolicies(synth: SynthesizedStack): NativePolicy[] {
+  return resourcesOfType(synth, "kubernetes_network_policy_v1") as unknown as NativePolicy[];
+}
+
+export function nativePolicyFor(synth: SynthesizedStack, labels: Record<string, string>): NativePolicy {
+  const found = nativePolicies(synth).filter((p) => JSON.stringify(p.spec.pod_selector.match_labels) === JSON.stringify(labels));
+  if (found.length !== 1) throw new Error(`expected one policy selecting ${JSON.stringify(labels)}, found ${found.length}`);
+  return found[0]!;
+}
+
+/** "PROTOCOL/port" strings of a list of rules. */
+export function portsOf(rules: ReadonlyArray<{ ports?: Array<{ port: string; protocol: string }> }> | undefined): string[] {
+  return (rules ?? []).flatMap((rule) => (rule.ports ?? []).map((p) => `${p.protocol}/${p.port}`));
+}
