@@ -2,6 +2,7 @@ import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { Aspects, TerraformDataSource, TerraformResource, type IAspect, type TerraformProvider } from "cdktf";
 import { Construct, type IConstruct } from "constructs";
+import type { TrivyNetworkPolicy } from "../modules/network-policy/network-policy";
 import { TrivyOperator } from "../modules/trivy-operator/trivy-operator";
 import type { ClusterConfig } from "./config";
 import { wireNetworkPolicy } from "./network-policy";
@@ -35,8 +36,8 @@ export class TrivyCluster extends Construct {
   public readonly helmProvider: HelmProvider;
   public readonly kubernetesProvider: KubernetesProvider;
   public readonly operator: TrivyOperator;
-  /** The network-policy construct, or undefined for flavor `none` or while the module is not wired. */
-  public readonly networkPolicy?: Construct;
+  /** The network policies, or undefined for flavor `none`. */
+  public readonly networkPolicy?: TrivyNetworkPolicy;
 
   constructor(scope: Construct, config: ClusterConfig) {
     super(scope, config.name);

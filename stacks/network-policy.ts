@@ -1,49 +1,40 @@
 import type { Construct } from "constructs";
+import { TrivyNetworkPolicy } from "../modules/network-policy/network-policy";
+import type { TrivyNetworkPolicyProps } from "../modules/network-policy/props";
 import type { TrivyOperator } from "../modules/trivy-operator/trivy-operator";
-import type { ClusterConfig, NetworkPolicyFlavor } from "./config";
+import { resolveTrivyOperatorOptions } from "../modules/trivy-operator/values";
+import type { ClusterConfig } from "./config";
 
-/** The props `TrivyNetworkPolicy` (modules/network-policy) takes, derived from the cluster config and the operator. */
-export interface NetworkPolicyWiring {
-  readonly flavor: NetworkPolicyFlavor;
-  readonly namespace: string;
-  readonly releaseName: string;
-  readonly builtInTrivyServer: boolean;
-  readonly nodeCollector: boolean;
-  readonly apiServerCidrs?: readonly string[];
-  readonly registryCidrs?: readonly string[];
-  readonly registryHosts: readonly string[];
-  readonly metrics?: { readonly prometheusNamespace: string; readonly prometheusPodLabels: Readonly<Record<string, string>> };
-}
-
-/** Pure: what the network policies of a cluster must know about its operator. */
-export function networkPolicyWiring(cluster: ClusterConfig, operator: TrivyOperator): NetworkPolicyWiring {
+/**
+ * Pure: the network-policy props of a cluster, derived from its config and operator options, so
+ * the stack can validate them before any construct exists and the summary can list the flows.
+ */
+export function networkPolicyProps(cluster: ClusterConfig): TrivyNetworkPolicyProps {
   const policy = cluster.networkPolicy ?? {};
+  const operator = resolveTrivyOperatorOptions({ ...cluster.operator, taints: cluster.taints });
   const prometheus = policy.prometheus;
   return {
     flavor: policy.flavor ?? "kubernetes",
     namespace: operator.namespace,
     releaseName: operator.releaseName,
     builtInTrivyServer: operator.builtInTrivyServer,
-    nodeCollector: operator.nodeCollector,
+    nodeCollector: operator.infraAssessment,
     apiServerCidrs: policy.apiServerCidrs,
     registryCidrs: policy.registryCidrs,
-    registryHosts: [...new Set([...operator.dbRegistryHosts, ...(policy.registryHosts ?? [])])],
+    // Host lists turn cilium's `world` rule into an FQDN allow-list, so the DB hosts join only a list
+    // the user started; adding them alone would cut scan jobs off from every image registry.
+    registryHosts: policy.registryHosts ? [...new Set([operator.dbRegistry, operator.javaDbRegistry, ...policy.registryHosts])] : undefined,
     metrics:
-      operator.serviceMonitor && prometheus
-        ? { prometheusNamespace: prometheus.namespace, prometheusPodLabels: prometheus.podLabels }
-        : undefined,
+      operator.serviceMonitor && prometheus ? { prometheusNamespace: prometheus.namespace, prometheusPodLabels: prometheus.podLabels } : undefined,
   };
 }
 
 /**
- * Adds the cluster's network policies below `scope`. Returns the construct, or undefined for
- * flavor `none`.
+ * Adds the cluster's network policies below `scope`, after the operator release (which owns the
+ * namespace's workloads). Returns undefined for flavor `none`.
  */
-export function wireNetworkPolicy(scope: Construct, cluster: ClusterConfig, operator: TrivyOperator): Construct | undefined {
-  const wiring = networkPolicyWiring(cluster, operator);
-  if (wiring.flavor === "none") return undefined;
-  // modules/network-policy has no index.ts yet; wire `new TrivyNetworkPolicy(scope, "network-policy",
-  // { ...wiring, dependsOn: [operator.release] })` here once it exists.
-  void scope;
-  return undefined;
+export function wireNetworkPolicy(scope: Construct, cluster: ClusterConfig, operator: TrivyOperator): TrivyNetworkPolicy | undefined {
+  const props = networkPolicyProps(cluster);
+  if (props.flavor === "none") return undefined;
+  return new TrivyNetworkPolicy(scope, "network-policy", { ...props, dependsOn: [operator.release] });
 }

@@ -1,8 +1,10 @@
+import { describeNetworkFlow, trivyNetworkFlows } from "../modules/network-policy/flows";
 import type { Toleration } from "../modules/tolerations/taint";
 import { tolerationsForTaints } from "../modules/tolerations/tolerations";
 import { resolveTrivyOperatorOptions } from "../modules/trivy-operator/values";
 import type { BackendConfig, ClusterConfig, EnvironmentConfig, EnvironmentName } from "./config";
 import { stackName } from "./environment-stack";
+import { networkPolicyProps } from "./network-policy";
 
 function describeToleration(toleration: Toleration): string {
   const match = toleration.operator === "Equal" ? `${toleration.key}=${toleration.value}` : `${toleration.key} (any value)`;
@@ -28,23 +30,9 @@ function describeBackend(backend: BackendConfig | undefined): string {
 
 /** The connections the cluster's network policies allow, in words. */
 export function describeFlows(cluster: ClusterConfig): string[] {
-  const flavor = cluster.networkPolicy?.flavor ?? "kubernetes";
-  if (flavor === "none") return ["no policies (the cluster's own policies apply)"];
-  const options = resolveTrivyOperatorOptions({ ...cluster.operator, taints: cluster.taints });
-  const registries = cluster.networkPolicy?.registryCidrs?.join(", ") ?? "any address";
-  const flows = [
-    "default deny in and out of the namespace",
-    "operator -> API server",
-    "all Trivy pods -> cluster DNS 53/UDP+TCP",
-    `scan jobs -> DB ${[...new Set([options.dbRegistry, options.javaDbRegistry])].join(", ")} and image registries 443 (${registries})`,
-  ];
-  if (options.builtInTrivyServer) flows.push("operator, scan jobs -> Trivy server 4954", "Trivy server -> DB registry 443");
-  if (options.infraAssessment) flows.push("node collector -> API server");
-  if (options.serviceMonitor) {
-    const prometheus = cluster.networkPolicy?.prometheus;
-    flows.push(prometheus ? `Prometheus (${prometheus.namespace}) -> operator metrics 8080` : "no metrics ingress: set networkPolicy.prometheus");
-  }
-  return flows;
+  const props = networkPolicyProps(cluster);
+  if (props.flavor === "none") return ["no policies (the cluster's own policies apply)"];
+  return ["default deny in and out of the namespace", ...trivyNetworkFlows(props).map(describeNetworkFlow)];
 }
 
 /** A short human summary of one environment stack, for `npm start`. Pure; input must be valid. */

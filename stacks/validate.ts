@@ -1,3 +1,4 @@
+import { validateTrivyNetworkPolicyProps } from "../modules/network-policy/validate";
 import { validateTaints } from "../modules/tolerations/tolerations";
 import { buildTrivyOperatorValues } from "../modules/trivy-operator/values";
 import { isDnsLabel } from "../modules/trivy-operator/validation";
@@ -10,6 +11,7 @@ import {
   type EnvironmentConfig,
   type EnvironmentName,
 } from "./config";
+import { networkPolicyProps } from "./network-policy";
 
 const IPV4_CIDR = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\/(3[0-2]|[12]?\d)$/;
 const IPV6_CIDR = /^[0-9a-fA-F:]*:[0-9a-fA-F:]*\/(12[0-8]|1[01]\d|[1-9]?\d)$/;
@@ -128,6 +130,7 @@ function validateCluster(cluster: unknown, index: number, environment: string): 
     // Building the values runs every option check and the chart value-path check (extraValues included).
     const options = (operator ?? {}) as ClusterConfig["operator"];
     withPrefix("operator.", () => buildTrivyOperatorValues({ ...options, taints: cluster.taints as ClusterConfig["taints"] }));
+    validateTrivyNetworkPolicyProps(networkPolicyProps(cluster as unknown as ClusterConfig));
   });
 }
 

@@ -1,0 +1,85 @@
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { TrivyOperator, type TrivyOperatorProps } from "../../../modules/trivy-operator/trivy-operator";
+import { onlyResourceOfType, synthesize } from "../../helpers/synth";
+
+function synthOperator(props: TrivyOperatorProps = {}) {
+  const { parsed, json } = synthesize((stack) => new TrivyOperator(stack, "trivy-operator", props));
+  const release = onlyResourceOfType(parsed, "helm_release");
+  const namespace = onlyResourceOfType(parsed, "kubernetes_namespace_v1") as { metadata: { name: string; labels: Record<string, string> } };
+  const values = parse((release.values as string[])[0] ?? "") as Record<string, Record<string, unknown>>;
+  return { release, namespace, values, json };
+}
+
+describe("TrivyOperator", () => {
+  it("can install the pinned chart from the aquasecurity repository", () => {
+    const { release } = synthOperator();
+    expect(release).toMatchObject({
+      name: "trivy-operator",
+      namespace: "trivy-system",
+      chart: "trivy-operator",
+      version: "0.34.0",
+      repository: "https://aquasecurity.github.io/helm-charts/",
+      create_namespace: false,
+      atomic: true,
+      wait: true,
+    });
+  });
+
+  it("can install from the OCI registry", () => {
+    expect(synthOperator({ chartSource: "oci" }).release.repository).toBe("oci://ghcr.io/aquasecurity/helm-charts");
+  });
+
+  it("can create the namespace before the release", () => {
+    const { release, namespace } = synthOperator({ namespace: "security" });
+    expect(namespace.metadata.name).toBe("security");
+    expect(release.namespace).toBe("security");
+    expect(release.depends_on).toEqual([expect.stringMatching(/^kubernetes_namespace_v1\./)]);
+  });
+
+  it("can enforce privileged Pod Security only while the node collector runs", () => {
+    const withCollector = synthOperator().namespace.metadata.labels;
+    expect(withCollector["pod-security.kubernetes.io/enforce"]).toBe("privileged");
+    expect(withCollector["pod-security.kubernetes.io/warn"]).toBe("restricted");
+    expect(withCollector["pod-security.kubernetes.io/audit"]).toBe("restricted");
+    const without = synthOperator({ infraAssessment: false }).namespace.metadata.labels;
+    expect(without["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+  });
+
+  it("can send the tuned values at the chart's exact paths", () => {
+    const { values } = synthOperator({ taints: [{ key: "dedicated", value: "security-scans", effect: "NoSchedule" }] });
+    const toleration = { key: "dedicated", operator: "Equal", value: "security-scans", effect: "NoSchedule" };
+    expect(values.trivy).toMatchObject({ resources: { limits: { memory: "1500M" } }, ignoreUnfixed: true });
+    expect(values.operator).toMatchObject({ scanJobsConcurrentLimit: 2 });
+    expect(values.trivyOperator).toMatchObject({ scanJobTolerations: [toleration] });
+    expect(values.nodeCollector).toMatchObject({ tolerations: [toleration] });
+  });
+
+  it("can expose what network policies and monitoring need", () => {
+    let operator: TrivyOperator | undefined;
+    synthesize((stack) => {
+      operator = new TrivyOperator(stack, "trivy-operator", { builtInTrivyServer: true, serviceMonitor: true, dbRegistry: "registry.example.com" });
+    });
+    expect(operator).toMatchObject({
+      namespace: "trivy-system",
+      releaseName: "trivy-operator",
+      builtInTrivyServer: true,
+      serviceMonitor: true,
+      nodeCollector: true,
+      dbRegistryHosts: ["registry.example.com", "mirror.gcr.io"],
+    });
+  });
+
+  it("can keep ${ in user values from becoming Terraform interpolation", () => {
+    const { release } = synthOperator({ extraValues: { podAnnotations: { note: "${not_a_reference}" } } });
+    expect((release.values as string[])[0]).toContain("$${not_a_reference}");
+  });
+
+  it("fails at construction when an option is invalid", () => {
+    expect(() => synthOperator({ scanJobsConcurrentLimit: 0 })).toThrow("scanJobsConcurrentLimit must be an integer from 1 to 100, got 0");
+  });
+
+  it("fails when the release timeout is out of range", () => {
+    expect(() => synthOperator({ releaseTimeoutSeconds: 5 })).toThrow("releaseTimeoutSeconds must be an integer from 60 to 3600, got 5");
+  });
+});

@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import type { TrivyOperatorOptions } from "../../../modules/trivy-operator/options";
+import { durationMilliseconds, quantityValue, validateTrivyOperatorOptions } from "../../../modules/trivy-operator/validation";
+
+describe("validateTrivyOperatorOptions", () => {
+  it("can accept the empty options (all defaults)", () => {
+    expect(() => validateTrivyOperatorOptions({})).not.toThrow();
+  });
+
+  it.each<[string, TrivyOperatorOptions, string]>([
+    ["scanJobsConcurrentLimit 0", { scanJobsConcurrentLimit: 0 }, "scanJobsConcurrentLimit must be an integer from 1 to 100, got 0"],
+    ["scanJobsConcurrentLimit 1.5", { scanJobsConcurrentLimit: 1.5 }, "scanJobsConcurrentLimit must be an integer from 1 to 100, got 1.5"],
+    ["a memory typo", { scanJobResources: { limits: { memory: "1500MB" } } }, 'scanJobResources.limits.memory must be a Kubernetes quantity such as "1500M" or "1Gi", got "1500MB"'],
+    ["a request above its limit", { operatorResources: { requests: { memory: "2Gi" }, limits: { memory: "1Gi" } } }, "operatorResources.requests.memory must not exceed operatorResources.limits.memory (1Gi), got \"2Gi\""],
+    ["a duration without unit", { scannerReportTTL: "24" }, 'scannerReportTTL must be a positive Go duration such as "24h", "10m0s" or "90s", got "24"'],
+    ["a Job deadline below Trivy's timeout", { trivyTimeout: "15m", scanJobTimeout: "10m" }, 'scanJobTimeout must exceed trivyTimeout (15m) so Trivy reports its own timeout instead of the Job being killed, got "10m"'],
+    ["an equal Job deadline", { trivyTimeout: "10m", scanJobTimeout: "600s" }, "scanJobTimeout must exceed trivyTimeout (10m)"],
+    ["an upper-case namespace", { namespace: "Trivy" }, 'namespace must be a DNS-1123 label (at most 63 lowercase letters, digits and \'-\', starting and ending with a letter or digit), got "Trivy"'],
+    ["a long release name", { releaseName: "r".repeat(54) }, "releaseName must be a DNS-1123 label of at most 53 characters"],
+    ["an unknown chart version", { chartVersion: "0.99.0" }, 'chartVersion must be one of 0.34.0 (versions whose value paths are committed in modules/trivy-operator/chart-values), got "0.99.0"'],
+    ["an unknown chart source", { chartSource: "git" as "oci" }, 'chartSource must be one of https, oci, got "git"'],
+    ["a severity typo", { severities: ["CRITICAL", "HIHG" as "HIGH"] }, 'severities[1] must be one of UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL, got "HIHG"'],
+    ["no severities", { severities: [] }, "severities must name at least one entry"],
+    ["an upper-case workload kind", { targetWorkloads: ["Deployment"] }, 'targetWorkloads[0] must be one of pod, replicaset, replicationcontroller, statefulset, daemonset, cronjob, job, got "Deployment"'],
+    ["a comma inside a list entry", { excludeImages: ["a/*,b/*"] }, 'excludeImages[0] must be an image glob without spaces or commas'],
+    ["a repeated namespace", { targetNamespaces: ["apps", "apps"] }, 'targetNamespaces must not repeat entries, got "apps" twice'],
+    ["a registry with a scheme", { dbRegistry: "https://mirror.gcr.io" }, 'dbRegistry must be a registry host name with an optional port, such as "mirror.gcr.io", got "https://mirror.gcr.io"'],
+    ["a repository with a tag", { dbRepository: "aquasec/trivy-db:2" }, 'dbRepository must be a repository path without registry or tag'],
+    ["a string boolean", { ignoreUnfixed: "true" as unknown as boolean }, 'ignoreUnfixed must be true or false, got "true"'],
+    ["a secret namespace that is no namespace", { privateRegistryScanSecretsNames: { "Apps!": ["pull"] } }, 'privateRegistryScanSecretsNames keys must be namespace names (DNS-1123 labels), got "Apps!"'],
+    ["a label key with spaces", { skipResourceByLabels: ["skip me"] }, 'skipResourceByLabels[0] must be a label key such as "example.com/skip-scan", got "skip me"'],
+  ])("fails when given %s", (_name, options, message) => {
+    expect(() => validateTrivyOperatorOptions(options)).toThrow(message);
+  });
+
+  it("can prefix messages with the caller's field path", () => {
+    expect(() => validateTrivyOperatorOptions({ scanJobsConcurrentLimit: 0 }, "operator.")).toThrow(/^operator\.scanJobsConcurrentLimit/);
+  });
+});
+
+describe("quantities and durations", () => {
+  it("can compare decimal and binary memory units", () => {
+    expect(quantityValue("1500M")).toBe(1.5e9);
+    expect(quantityValue("1Gi")).toBe(2 ** 30);
+    expect(quantityValue("500m")).toBeCloseTo(0.5);
+  });
+
+  it("can add up compound Go durations", () => {
+    expect(durationMilliseconds("1h30m")).toBe(5_400_000);
+    expect(durationMilliseconds("10m0s")).toBe(600_000);
+  });
+});

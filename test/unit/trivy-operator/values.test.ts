@@ -1,0 +1,181 @@
+import { describe, expect, it } from "vitest";
+import { CONFIG_HASH_ANNOTATION } from "../../../modules/trivy-operator/defaults";
+import type { TrivyOperatorOptions } from "../../../modules/trivy-operator/options";
+import { buildTrivyOperatorValues, type ChartValues } from "../../../modules/trivy-operator/values";
+
+/** Reads a dotted chart path, so assertions name the exact value paths of the chart. */
+function at(values: ChartValues, path: string): unknown {
+  return path.split(".").reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], values);
+}
+
+function configHash(options: TrivyOperatorOptions): string {
+  const annotations = at(buildTrivyOperatorValues(options), "podAnnotations") as Record<string, string>;
+  return annotations[CONFIG_HASH_ANNOTATION] ?? "";
+}
+
+describe("buildTrivyOperatorValues defaults", () => {
+  const values = buildTrivyOperatorValues();
+
+  it("can raise the scan-job memory limit to the field report's 1500M", () => {
+    expect(at(values, "trivy.resources.limits.memory")).toBe("1500M");
+    expect(at(values, "trivy.resources.requests.memory")).toBe("512M");
+  });
+
+  it("can limit concurrent scan jobs to 2", () => {
+    expect(at(values, "operator.scanJobsConcurrentLimit")).toBe(2);
+  });
+
+  it("can report only fixable vulnerabilities", () => {
+    expect(at(values, "trivy.ignoreUnfixed")).toBe(true);
+  });
+
+  it("can pull the DBs from mirror.gcr.io instead of rate-limited ghcr.io", () => {
+    expect(at(values, "trivy.dbRegistry")).toBe("mirror.gcr.io");
+    expect(at(values, "trivy.javaDbRepository")).toBe("aquasec/trivy-java-db");
+  });
+
+  it("can keep the Job deadline above Trivy's own timeout", () => {
+    expect(at(values, "trivy.timeout")).toBe("10m0s");
+    expect(at(values, "operator.scanJobTimeout")).toBe("12m");
+  });
+
+  it("can give the operator requests and a memory limit", () => {
+    expect(at(values, "resources")).toEqual({ requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } });
+  });
+
+  it("can run the operator and scan jobs as non-root with RuntimeDefault seccomp", () => {
+    for (const path of ["podSecurityContext", "trivyOperator.scanJobPodTemplatePodSecurityContext"]) {
+      expect(at(values, path)).toMatchObject({ runAsNonRoot: true, runAsUser: 10000, seccompProfile: { type: "RuntimeDefault" } });
+    }
+    expect(at(values, "trivyOperator.scanJobPodTemplateContainerSecurityContext")).toMatchObject({
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ["ALL"] },
+    });
+  });
+
+  it("can send the chart's string booleans as strings", () => {
+    expect(at(values, "trivy.dbRepositoryInsecure")).toBe("false");
+  });
+
+  it("can exclude kube-system and the operator namespace", () => {
+    expect(at(values, "excludeNamespaces")).toBe("kube-system,trivy-system");
+  });
+});
+
+describe("buildTrivyOperatorValues encoding", () => {
+  it("can join list options into the chart's comma-separated strings", () => {
+    const values = buildTrivyOperatorValues({
+      targetNamespaces: ["apps", "payments"],
+      excludeNamespaces: ["kube-*"],
+      targetWorkloads: ["pod", "cronjob"],
+      excludeImages: ["mcr.microsoft.com/windows/*", "*/calico/windows-*"],
+      skipResourceByLabels: ["example.com/skip", "no-scan"],
+      severities: ["HIGH", "CRITICAL"],
+      namespace: "security",
+    });
+    expect(at(values, "targetNamespaces")).toBe("apps,payments");
+    expect(at(values, "excludeNamespaces")).toBe("kube-*,security");
+    expect(at(values, "targetWorkloads")).toBe("pod,cronjob");
+    expect(at(values, "trivyOperator.excludeImages")).toBe("mcr.microsoft.com/windows/*,*/calico/windows-*");
+    expect(at(values, "trivyOperator.skipResourceByLabels")).toBe("example.com/skip,no-scan");
+    expect(at(values, "trivy.severity")).toBe("HIGH,CRITICAL");
+  });
+
+  it("can reference private-registry secrets by name only", () => {
+    const values = buildTrivyOperatorValues({ privateRegistryScanSecretsNames: { apps: ["pull-a", "pull-b"] } });
+    expect(at(values, "operator.privateRegistryScanSecretsNames")).toEqual({ apps: "pull-a,pull-b" });
+  });
+
+  it("can put the taints on scan jobs and the node collector, not only the operator", () => {
+    const values = buildTrivyOperatorValues({ taints: [{ key: "dedicated", value: "security-scans", effect: "NoSchedule" }] });
+    const expected = [{ key: "dedicated", operator: "Equal", value: "security-scans", effect: "NoSchedule" }];
+    expect(at(values, "tolerations")).toEqual(expected);
+    expect(at(values, "trivyOperator.scanJobTolerations")).toEqual(expected);
+    expect(at(values, "nodeCollector.tolerations")).toEqual(expected);
+  });
+
+  it("can turn the node collector off together with its tolerations", () => {
+    const values = buildTrivyOperatorValues({ infraAssessment: false, taints: [{ key: "dedicated" }] });
+    expect(at(values, "operator.infraAssessmentScannerEnabled")).toBe(false);
+    expect(at(values, "nodeCollector")).toBeUndefined();
+  });
+
+  it("can make the built-in Trivy server restricted-compliant", () => {
+    const values = buildTrivyOperatorValues({ builtInTrivyServer: true });
+    expect(at(values, "operator.builtInTrivyServer")).toBe(true);
+    expect(at(values, "trivy.server.podSecurityContext.seccompProfile")).toEqual({ type: "RuntimeDefault" });
+    expect(at(values, "trivy.server.securityContext.capabilities")).toEqual({ drop: ["ALL"] });
+  });
+});
+
+describe("buildTrivyOperatorValues extraValues", () => {
+  it("can deep-merge extra values last, replacing lists", () => {
+    const values = buildTrivyOperatorValues({
+      extraValues: { operator: { metricsVulnIdEnabled: true }, trivy: { resources: { limits: { memory: "3000M" } } }, nodeSelector: { pool: "system" } },
+    });
+    expect(at(values, "operator.metricsVulnIdEnabled")).toBe(true);
+    expect(at(values, "operator.scanJobsConcurrentLimit")).toBe(2);
+    expect(at(values, "trivy.resources.limits")).toEqual({ cpu: "1", memory: "3000M" });
+    expect(at(values, "nodeSelector")).toEqual({ pool: "system" });
+  });
+
+  it("fails when a path does not exist in the chart, suggesting the right one", () => {
+    expect(() => buildTrivyOperatorValues({ extraValues: { triyvOperator: { scanJobTolerations: [] } } })).toThrow(
+      'chart value "triyvOperator.scanJobTolerations" does not exist in trivy-operator chart 0.34.0; did you mean "trivyOperator.scanJobTolerations"?',
+    );
+  });
+
+  it("fails on the case typo that real modules shipped", () => {
+    expect(() => buildTrivyOperatorValues({ extraValues: { operator: { ScannerReportTTL: "1h" } } })).toThrow('did you mean "operator.scannerReportTTL"?');
+  });
+
+  it("fails when a value has the wrong type for the chart", () => {
+    expect(() => buildTrivyOperatorValues({ extraValues: { trivy: { useBuiltinRegoPolicies: true } } })).toThrow(
+      'chart value "trivy.useBuiltinRegoPolicies" must be a string in trivy-operator chart 0.34.0, got bool true',
+    );
+  });
+
+  it("can put anything below free-form maps and lists of the chart", () => {
+    const values = buildTrivyOperatorValues({
+      extraValues: {
+        podAnnotations: { "example.com/owner": "security" },
+        serviceAccount: { annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/trivy" } },
+        affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } },
+      },
+    });
+    expect(at(values, "podAnnotations")).toMatchObject({ "example.com/owner": "security" });
+    expect(at(values, "serviceAccount.annotations")).toEqual({ "eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/trivy" });
+  });
+
+  it("fails when a hand-written toleration uses Exists with a value", () => {
+    expect(() =>
+      buildTrivyOperatorValues({ extraValues: { nodeCollector: { tolerations: [{ key: "a", operator: "Exists", value: "b" }] } } }),
+    ).toThrow('chart value "nodeCollector.tolerations"[0].value must be empty when operator is Exists');
+  });
+});
+
+describe("start-up config hash", () => {
+  const base: TrivyOperatorOptions = { taints: [{ key: "dedicated", value: "a", effect: "NoSchedule" }], excludeImages: ["a/*"] };
+
+  it("can change when scan-job tolerations change", () => {
+    expect(configHash({ ...base, taints: [{ key: "dedicated", value: "b", effect: "NoSchedule" }] })).not.toBe(configHash(base));
+  });
+
+  it("can change when excluded images change", () => {
+    expect(configHash({ ...base, excludeImages: ["b/*"] })).not.toBe(configHash(base));
+  });
+
+  it("can change when node-collector values arrive through extraValues", () => {
+    expect(configHash({ ...base, extraValues: { nodeCollector: { excludeNodes: "pool=gpu" } } })).not.toBe(configHash(base));
+  });
+
+  it("can stay the same when only values re-read per scan job change", () => {
+    expect(configHash({ ...base, ignoreUnfixed: false, scanJobsConcurrentLimit: 5, severities: ["CRITICAL"] })).toBe(configHash(base));
+  });
+
+  it("can keep user pod annotations next to the hash", () => {
+    const values = buildTrivyOperatorValues({ extraValues: { podAnnotations: { team: "sec" } } });
+    expect(Object.keys(at(values, "podAnnotations") as object).sort()).toEqual([CONFIG_HASH_ANNOTATION, "team"].sort());
+    expect(at(values, "podAnnotations")).toMatchObject({ [CONFIG_HASH_ANNOTATION]: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+});
