@@ -5,9 +5,9 @@ type Command = (argv: string[], io: CliIo) => Promise<number>;
 
 // Loaded lazily so `doctor` does not pay for the report code and vice versa.
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  report: { summary: "security report across clusters or kubectl output files", load: async () => (await import("./report/command")).runReportCommand },
-  doctor: { summary: "diagnose failed scans in the operator namespace", load: async () => (await import("./doctor/command")).runDoctorCommand },
-  dashboard: { summary: "bind an exported Grafana dashboard to a datasource, offline", load: async () => (await import("./dashboard/command")).runDashboardCommand },
+  report: { summary: "security report across clusters or kubectl output files", load: async () => (await import("./report/command.js")).runReportCommand },
+  doctor: { summary: "diagnose failed scans in the operator namespace", load: async () => (await import("./doctor/command.js")).runDoctorCommand },
+  dashboard: { summary: "bind an exported Grafana dashboard to a datasource, offline", load: async () => (await import("./dashboard/command.js")).runDashboardCommand },
 };
 
 function usage(): string {

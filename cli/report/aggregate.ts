@@ -1,0 +1,306 @@
+import { emptySeverityCounts, compareCountsDescending, severityRank, SEVERITIES, sumCounts, type Severity, type SeverityCounts } from "../shared/severity";
+import { formatDuration } from "../shared/duration";
+import { findingKey, imageRepository, stableWorkload } from "./keys";
+import { countFindings, type NormalizedReport } from "./normalize";
+import {
+  CHECK_FAMILIES,
+  type CheckFamily,
+  type CheckFamilySummary,
+  type GroupRow,
+  type ImageRow,
+  type MismatchRow,
+  type ReportSummary,
+  type SecretRow,
+  type SourceRow,
+  type StaleRow,
+  type TopVulnerabilityRow,
+} from "./summary";
+
+export interface AggregateOptions {
+  /** Reports whose timestamp is older than `now - staleAfterMs` are stale. */
+  readonly now: Date;
+  readonly staleAfterMs: number;
+  /** Length of the lists that could grow with the fleet (top CVEs, top checks). JSON keeps full group tables. */
+  readonly listLimit: number;
+}
+
+interface GroupAccumulator {
+  cluster: string;
+  namespace?: string;
+  workload?: string;
+  reports: number;
+  vulnerabilities: SeverityCounts;
+  fixable: number;
+  exposedSecrets: number;
+  failedChecks: number;
+}
+
+interface ImageAccumulator {
+  clusters: Set<string>;
+  workloads: number;
+  /** `id\0package` → severity and fixability, so an image with 50 replicas counts each CVE once. */
+  vulnerabilities: Map<string, { severity: Severity; fixable: boolean }>;
+}
+
+interface VulnerabilityIdAccumulator {
+  severity: Severity;
+  title: string;
+  images: Set<string>;
+  workloads: number;
+  fixable: boolean;
+}
+
+interface CheckAccumulator {
+  title: string;
+  severity: Severity;
+  failedResources: number;
+}
+
+/** Hard caps for lists whose length grows with the fleet; counts stay exact. */
+const MAX_STALE_ITEMS = 500;
+const MAX_MISMATCH_ITEMS = 200;
+
+/**
+ * Folds reports into counters one at a time, so a caller can stream thousands of reports and drop
+ * each after `add`. Memory grows with the number of distinct groups and (image, CVE) pairs, not
+ * with the input size.
+ */
+export class ReportAggregator {
+  private readonly totals = emptySeverityCounts();
+  private readonly fixable = emptySeverityCounts();
+  private readonly unfixed = emptySeverityCounts();
+  private readonly reportsByKind = new Map<string, number>();
+  private readonly clusters = new Map<string, GroupAccumulator>();
+  private readonly namespaces = new Map<string, GroupAccumulator>();
+  private readonly workloads = new Map<string, GroupAccumulator>();
+  private readonly images = new Map<string, ImageAccumulator>();
+  private readonly vulnerabilityIds = new Map<string, VulnerabilityIdAccumulator>();
+  private readonly secretTotals = emptySeverityCounts();
+  private readonly secrets: SecretRow[] = [];
+  private readonly checkReports = new Map<CheckFamily, number>();
+  private readonly checkTotals = new Map<CheckFamily, SeverityCounts>(CHECK_FAMILIES.map((family) => [family, emptySeverityCounts()]));
+  private readonly checks = new Map<CheckFamily, Map<string, CheckAccumulator>>(CHECK_FAMILIES.map((family) => [family, new Map()]));
+  private readonly stale: StaleRow[] = [];
+  private staleCount = 0;
+  private withoutTimestamp = 0;
+  private readonly mismatches: MismatchRow[] = [];
+  private mismatchCount = 0;
+  private readonly findingIndex = new Map<string, Severity>();
+  private readonly seenReports = new Set<string>();
+  private readonly staleBefore: number;
+
+  constructor(private readonly options: AggregateOptions) {
+    this.staleBefore = options.now.getTime() - options.staleAfterMs;
+  }
+
+  /** Adds one report; returns false (and ignores it) when the same report was already added. */
+  add(report: NormalizedReport): boolean {
+    const { ref } = report;
+    const identity = `${ref.cluster}\0${ref.kind}\0${ref.namespace}\0${ref.name}`;
+    if (this.seenReports.has(identity)) return false;
+    this.seenReports.add(identity);
+    this.reportsByKind.set(ref.kind, (this.reportsByKind.get(ref.kind) ?? 0) + 1);
+
+    const groups = [
+      this.group(this.clusters, ref.cluster, { cluster: ref.cluster }),
+      this.group(this.namespaces, `${ref.cluster}\0${ref.namespace}`, { cluster: ref.cluster, namespace: ref.namespace }),
+      this.group(this.workloads, `${ref.cluster}\0${ref.namespace}\0${report.workload}`, { cluster: ref.cluster, namespace: ref.namespace, workload: report.workload }),
+    ];
+    for (const group of groups) {
+      group.reports += 1;
+      group.exposedSecrets += report.secrets.length;
+      group.failedChecks += report.failedChecks.length;
+    }
+
+    if (report.family === "vulnerability") this.addVulnerabilities(report, groups);
+    else if (report.family === "exposedSecret") this.addSecrets(report);
+    else this.addChecks(report, report.family);
+
+    this.checkSummary(report);
+    this.checkStaleness(report);
+    return true;
+  }
+
+  private group(map: Map<string, GroupAccumulator>, key: string, identity: Pick<GroupAccumulator, "cluster" | "namespace" | "workload">): GroupAccumulator {
+    let group = map.get(key);
+    if (!group) {
+      group = { ...identity, reports: 0, vulnerabilities: emptySeverityCounts(), fixable: 0, exposedSecrets: 0, failedChecks: 0 };
+      map.set(key, group);
+    }
+    return group;
+  }
+
+  private addVulnerabilities(report: NormalizedReport, groups: readonly GroupAccumulator[]): void {
+    const image = report.image || `(${report.ref.kind} ${report.ref.name})`;
+    let imageEntry = this.images.get(image);
+    if (!imageEntry) {
+      imageEntry = { clusters: new Set(), workloads: 0, vulnerabilities: new Map() };
+      this.images.set(image, imageEntry);
+    }
+    imageEntry.clusters.add(report.ref.cluster);
+    imageEntry.workloads += 1;
+    const repository = imageRepository(image);
+    const idsInThisReport = new Set<string>();
+
+    for (const vulnerability of report.vulnerabilities) {
+      const isFixable = vulnerability.fixedVersion !== "";
+      this.totals[vulnerability.severity] += 1;
+      (isFixable ? this.fixable : this.unfixed)[vulnerability.severity] += 1;
+      for (const group of groups) {
+        group.vulnerabilities[vulnerability.severity] += 1;
+        if (isFixable) group.fixable += 1;
+      }
+      imageEntry.vulnerabilities.set(`${vulnerability.id}\0${vulnerability.packageName}`, { severity: vulnerability.severity, fixable: isFixable });
+
+      let idEntry = this.vulnerabilityIds.get(vulnerability.id);
+      if (!idEntry) {
+        idEntry = { severity: vulnerability.severity, title: vulnerability.title, images: new Set(), workloads: 0, fixable: false };
+        this.vulnerabilityIds.set(vulnerability.id, idEntry);
+      }
+      // The same CVE can be rated differently per vendor/package; report the worst rating seen.
+      if (severityRank(vulnerability.severity) < severityRank(idEntry.severity)) idEntry.severity = vulnerability.severity;
+      if (!idEntry.title && vulnerability.title) idEntry.title = vulnerability.title;
+      idEntry.images.add(image);
+      idEntry.fixable ||= isFixable;
+      if (!idsInThisReport.has(vulnerability.id)) {
+        idsInThisReport.add(vulnerability.id);
+        idEntry.workloads += 1;
+      }
+      this.index(findingKey("vulnerability", report.ref.cluster, repository, vulnerability.id, vulnerability.packageName), vulnerability.severity);
+    }
+  }
+
+  private addSecrets(report: NormalizedReport): void {
+    const repository = imageRepository(report.image);
+    for (const secret of report.secrets) {
+      this.secretTotals[secret.severity] += 1;
+      this.secrets.push({
+        cluster: report.ref.cluster,
+        namespace: report.ref.namespace,
+        workload: report.workload,
+        container: report.container,
+        image: report.image,
+        ruleId: secret.ruleId,
+        category: secret.category,
+        title: secret.title,
+        severity: secret.severity,
+        target: secret.target,
+      });
+      this.index(findingKey("exposedSecret", report.ref.cluster, repository, secret.ruleId, secret.target), secret.severity);
+    }
+  }
+
+  private addChecks(report: NormalizedReport, family: CheckFamily): void {
+    this.checkReports.set(family, (this.checkReports.get(family) ?? 0) + 1);
+    const totals = this.checkTotals.get(family) ?? emptySeverityCounts();
+    const checks = this.checks.get(family) ?? new Map<string, CheckAccumulator>();
+    const subject = `${report.ref.namespace}/${stableWorkload(report.workload)}`;
+    for (const check of report.failedChecks) {
+      totals[check.severity] += 1;
+      const entry = checks.get(check.id) ?? { title: check.title, severity: check.severity, failedResources: 0 };
+      entry.failedResources += 1;
+      checks.set(check.id, entry);
+      this.index(findingKey(family, report.ref.cluster, subject, check.id, ""), check.severity);
+    }
+  }
+
+  private index(key: string, severity: Severity): void {
+    const known = this.findingIndex.get(key);
+    if (known === undefined || severityRank(severity) < severityRank(known)) this.findingIndex.set(key, severity);
+  }
+
+  private checkSummary(report: NormalizedReport): void {
+    if (!report.summary) return;
+    const findings = countFindings(report);
+    // Secret and check summaries have no unknownCount; compare only what the summary can express.
+    const comparable = report.family === "vulnerability" ? SEVERITIES : SEVERITIES.filter((severity) => severity !== "unknown");
+    if (comparable.every((severity) => report.summary?.[severity] === findings[severity])) return;
+    this.mismatchCount += 1;
+    if (this.mismatches.length < MAX_MISMATCH_ITEMS) this.mismatches.push({ ...report.ref, summary: report.summary, findings });
+  }
+
+  private checkStaleness(report: NormalizedReport): void {
+    const time = report.timestamp === undefined ? Number.NaN : Date.parse(report.timestamp);
+    if (Number.isNaN(time)) {
+      this.withoutTimestamp += 1;
+      return;
+    }
+    if (time >= this.staleBefore) return;
+    this.staleCount += 1;
+    if (this.stale.length < MAX_STALE_ITEMS) {
+      const ageHours = Math.round((this.options.now.getTime() - time) / 3_600_000);
+      this.stale.push({ ...report.ref, timestamp: report.timestamp ?? "", ageHours });
+    }
+  }
+
+  /** The finished summary. Sources, warnings and notes are I/O facts the caller passes in. */
+  result(context: { sources: readonly SourceRow[]; warnings: readonly string[]; notes: readonly string[] }): ReportSummary {
+    const { listLimit } = this.options;
+    const reportsByKind = Object.fromEntries([...this.reportsByKind].sort(([a], [b]) => a.localeCompare(b)));
+    return {
+      schemaVersion: 1,
+      generatedAt: this.options.now.toISOString(),
+      staleAfter: formatDuration(this.options.staleAfterMs),
+      totals: { ...this.totals },
+      vulnerabilityReports: this.reportsByKind.get("VulnerabilityReport") ?? 0,
+      reportsByKind,
+      vulnerabilities: { total: sumCounts(this.totals), fixable: { ...this.fixable }, unfixed: { ...this.unfixed }, distinctIds: this.vulnerabilityIds.size },
+      byCluster: sortGroups(this.clusters),
+      byNamespace: sortGroups(this.namespaces),
+      byWorkload: sortGroups(this.workloads),
+      byImage: this.imageRows(),
+      topVulnerabilities: this.topVulnerabilities().slice(0, listLimit),
+      exposedSecrets: { totals: { ...this.secretTotals }, items: [...this.secrets].sort((a, b) => severityRank(a.severity) - severityRank(b.severity)) },
+      failedChecks: Object.fromEntries(CHECK_FAMILIES.map((family) => [family, this.checkFamilySummary(family, listLimit)])) as Record<CheckFamily, CheckFamilySummary>,
+      staleReports: { count: this.staleCount, withoutTimestamp: this.withoutTimestamp, items: [...this.stale].sort((a, b) => b.ageHours - a.ageHours) },
+      summaryMismatches: { count: this.mismatchCount, items: this.mismatches },
+      sources: context.sources,
+      warnings: context.warnings,
+      notes: context.notes,
+      findingIndex: Object.fromEntries([...this.findingIndex].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    };
+  }
+
+  private imageRows(): ImageRow[] {
+    const rows: ImageRow[] = [];
+    for (const [image, entry] of this.images) {
+      const vulnerabilities = emptySeverityCounts();
+      let fixable = 0;
+      for (const { severity, fixable: isFixable } of entry.vulnerabilities.values()) {
+        vulnerabilities[severity] += 1;
+        if (isFixable) fixable += 1;
+      }
+      rows.push({ image, clusters: [...entry.clusters].sort(), workloads: entry.workloads, vulnerabilities, fixable });
+    }
+    return rows.sort((a, b) => compareCountsDescending(a.vulnerabilities, b.vulnerabilities) || a.image.localeCompare(b.image));
+  }
+
+  private topVulnerabilities(): TopVulnerabilityRow[] {
+    const rows: TopVulnerabilityRow[] = [];
+    for (const [id, entry] of this.vulnerabilityIds) {
+      rows.push({ id, severity: entry.severity, title: entry.title, affectedImages: entry.images.size, affectedWorkloads: entry.workloads, fixable: entry.fixable });
+    }
+    // "Top" = the worst severity first, then the widest spread: that is the order to fix them in.
+    return rows.sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || b.affectedImages - a.affectedImages || b.affectedWorkloads - a.affectedWorkloads || a.id.localeCompare(b.id));
+  }
+
+  private checkFamilySummary(family: CheckFamily, listLimit: number): CheckFamilySummary {
+    const topChecks = [...(this.checks.get(family) ?? new Map<string, CheckAccumulator>())]
+      .map(([id, entry]) => ({ id, title: entry.title, severity: entry.severity, failedResources: entry.failedResources }))
+      .sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || b.failedResources - a.failedResources || a.id.localeCompare(b.id))
+      .slice(0, listLimit);
+    return { reports: this.checkReports.get(family) ?? 0, failed: { ...(this.checkTotals.get(family) ?? emptySeverityCounts()) }, topChecks };
+  }
+}
+
+function sortGroups(map: Map<string, GroupAccumulator>): GroupRow[] {
+  return [...map.values()]
+    .map((group) => ({ ...group, vulnerabilities: { ...group.vulnerabilities } }))
+    .sort(
+      (a, b) =>
+        compareCountsDescending(a.vulnerabilities, b.vulnerabilities) ||
+        b.exposedSecrets - a.exposedSecrets ||
+        b.failedChecks - a.failedChecks ||
+        `${a.cluster}/${a.namespace ?? ""}/${a.workload ?? ""}`.localeCompare(`${b.cluster}/${b.namespace ?? ""}/${b.workload ?? ""}`),
+    );
+}

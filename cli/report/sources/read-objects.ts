@@ -1,0 +1,121 @@
+import { parseAllDocuments } from "yaml";
+import { asArray, asRecord } from "../../shared/json-access";
+import { JsonItemSplitter } from "../json-items";
+
+export type InputFormat = "json" | "yaml";
+
+export interface ReadObjectsOptions {
+  /** Known from the file extension; otherwise sniffed from the first byte (`{`/`[` = JSON). */
+  readonly format?: InputFormat;
+  readonly onObject: (object: unknown) => void;
+  /** Called after each chunk with the bytes read so far (for a progress line). */
+  readonly onProgress?: (bytesRead: number, objects: number) => void;
+  /** Awaited after each chunk, so a caller can flush output with backpressure (CSV). */
+  readonly afterChunk?: () => Promise<void>;
+}
+
+export interface ReadObjectsResult {
+  readonly objects: number;
+  readonly bytes: number;
+  /** One line each, without the input name (the caller prefixes it). */
+  readonly problems: readonly string[];
+}
+
+/**
+ * Decodes `kubectl get … -o json|yaml` output: a `List`, a single object, several concatenated JSON
+ * objects, or a multi-document YAML stream. JSON is streamed (see JsonItemSplitter); YAML is parsed
+ * whole, because a YAML document cannot be split safely without a full parser.
+ */
+export async function readObjects(input: AsyncIterable<Buffer | string>, options: ReadObjectsOptions): Promise<ReadObjectsResult> {
+  const problems: string[] = [];
+  let objects = 0;
+  let bytes = 0;
+  const emit = (object: unknown): void => {
+    objects++;
+    options.onObject(object);
+  };
+  let format = options.format;
+  const yamlChunks: Buffer[] = [];
+  let itemNumber = 0;
+  const splitter = new JsonItemSplitter({
+    onItem: (json, byteOffset) => {
+      itemNumber++;
+      const parsed = parseJson(json);
+      if (parsed.ok) emit(parsed.value);
+      else problems.push(`item #${itemNumber} (byte ${byteOffset}) is not valid JSON (${parsed.error}); skipped`);
+    },
+    onDocument: (json, byteOffset) => {
+      const parsed = parseJson(json);
+      if (!parsed.ok) {
+        problems.push(`object at byte ${byteOffset} is not valid JSON (${parsed.error}); skipped`);
+        return;
+      }
+      // A List wrapper: its items were already emitted one by one.
+      if (Array.isArray(asRecord(parsed.value)?.["items"])) return;
+      emit(parsed.value);
+    },
+  });
+
+  for await (const piece of input) {
+    const chunk = typeof piece === "string" ? Buffer.from(piece) : piece;
+    if (format === undefined) format = sniffFormat(chunk);
+    bytes += chunk.length;
+    if (format === "json") splitter.write(chunk);
+    else if (format === "yaml") yamlChunks.push(chunk);
+    options.onProgress?.(bytes, objects);
+    if (options.afterChunk) await options.afterChunk();
+  }
+
+  let empty = format === undefined;
+  if (format === "yaml") {
+    empty = readYaml(Buffer.concat(yamlChunks).toString("utf8"), emit, problems) === 0;
+  } else if (format === "json") {
+    const result = splitter.end();
+    empty = result.empty;
+    if (result.error) problems.push(`not valid JSON at byte ${result.error.byteOffset}: ${result.error.message}; ${objects} object(s) before it were read`);
+    else if (result.truncated) problems.push(`input ends in the middle of an object (truncated file?); the incomplete object was skipped, ${objects} complete object(s) were read`);
+  }
+  if (empty && problems.length === 0) problems.push("empty input: no objects found");
+  return { objects, bytes, problems };
+}
+
+/** JSON when the first non-blank byte opens an object or array; YAML otherwise; undefined while blank. */
+function sniffFormat(chunk: Buffer): InputFormat | undefined {
+  for (const byte of chunk) {
+    if (byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09 || byte === 0xef || byte === 0xbb || byte === 0xbf) continue;
+    return byte === 0x7b || byte === 0x5b ? "json" : "yaml";
+  }
+  return undefined;
+}
+
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (error) {
+    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** Returns the number of non-empty documents (a `List` with no items counts: it is a valid, empty answer). */
+function readYaml(text: string, emit: (object: unknown) => void, problems: string[]): number {
+  let documentsWithContent = 0;
+  // `core` schema: timestamps stay strings (`updateTimestamp: 2023-01-29T19:01:44Z` is not a Date).
+  const documents = parseAllDocuments(text, { schema: "core" });
+  const list = Array.isArray(documents) ? documents : [documents];
+  list.forEach((document, index) => {
+    const error = document.errors[0];
+    if (error) {
+      const position = error.linePos?.[0];
+      const where = position ? `line ${position.line}, column ${position.col}` : `document ${index + 1}`;
+      problems.push(`invalid YAML at ${where}: ${(error.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "")}; that document was skipped`);
+      return;
+    }
+    const value: unknown = document.toJS({ maxAliasCount: 1000 });
+    if (value === null || value === undefined) return;
+    documentsWithContent++;
+    const items = asRecord(value)?.["items"];
+    if (Array.isArray(items)) for (const item of asArray(items)) emit(item);
+    else emit(value);
+  });
+  return documentsWithContent;
+}

@@ -1,0 +1,83 @@
+import { asRecord, asString } from "./json-access";
+
+/** The ESM-only client (1.4.0 on Node 20), loaded with a real dynamic import from this CommonJS build. */
+export type ClientNode = typeof import("@kubernetes/client-node", { with: { "resolution-mode": "import" } });
+export type KubeConfigInstance = InstanceType<ClientNode["KubeConfig"]>;
+
+export interface ResolvedContext {
+  readonly client: ClientNode;
+  readonly kubeConfig: KubeConfigInstance;
+  readonly context: string;
+  readonly server: string;
+}
+
+/** A problem with a context that is the user's to fix (unknown name, no kubeconfig): one line, no stack. */
+export class ContextError extends Error {}
+
+export async function loadClientNode(): Promise<ClientNode> {
+  return await import("@kubernetes/client-node");
+}
+
+/**
+ * Loads the kubeconfig (`--kubeconfig`, else the default chain: $KUBECONFIG, ~/.kube/config, in-cluster)
+ * and selects a context (the current one when none is named).
+ */
+export async function resolveContext(contextName: string | undefined, kubeconfigPath: string | undefined): Promise<ResolvedContext> {
+  const client = await loadClientNode();
+  const kubeConfig = new client.KubeConfig();
+  try {
+    if (kubeconfigPath) kubeConfig.loadFromFile(kubeconfigPath);
+    else kubeConfig.loadFromDefault();
+  } catch (error) {
+    throw new ContextError(`cannot load kubeconfig${kubeconfigPath ? ` ${kubeconfigPath}` : ""}: ${firstLine(error)}`);
+  }
+  const context = contextName ?? kubeConfig.getCurrentContext();
+  if (!context || !kubeConfig.getContextObject(context)) {
+    const known = kubeConfig.getContexts().map((entry) => entry.name);
+    throw new ContextError(`context "${context ?? ""}" is not in the kubeconfig (known: ${known.length > 0 ? known.join(", ") : "none"})`);
+  }
+  kubeConfig.setCurrentContext(context);
+  return { client, kubeConfig, context, server: kubeConfig.getCurrentCluster()?.server ?? "(no server)" };
+}
+
+export type KubeErrorKind = "forbidden" | "not-found" | "unauthorized" | "unreachable" | "other";
+
+export interface KubeErrorDescription {
+  readonly kind: KubeErrorKind;
+  readonly status: number | undefined;
+  /** One line, for the user: the API's own `message` when there is one. */
+  readonly message: string;
+}
+
+const NETWORK_ERROR_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "CERT_HAS_EXPIRED", "DEPTH_ZERO_SELF_SIGNED_CERT", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "ERR_TLS_CERT_ALTNAME_INVALID"]);
+
+/** Classifies what @kubernetes/client-node throws: `ApiException` (HTTP status in `code`) or node-fetch's `FetchError` (`code: "ECONNREFUSED"`, …). */
+export function describeKubeError(error: unknown): KubeErrorDescription {
+  const record = asRecord(error) ?? {};
+  const code = record["code"];
+  if (typeof code === "number") {
+    const body = record["body"];
+    const bodyMessage = asString(asRecord(body)?.["message"]) ?? (typeof body === "string" ? tryStatusMessage(body) : undefined);
+    const message = `HTTP ${code}${bodyMessage ? `: ${bodyMessage}` : ""}`;
+    const kind: KubeErrorKind = code === 403 ? "forbidden" : code === 404 ? "not-found" : code === 401 ? "unauthorized" : "other";
+    return { kind, status: code, message };
+  }
+  const message = firstLine(error);
+  if ((typeof code === "string" && NETWORK_ERROR_CODES.has(code)) || asString(record["type"]) === "system" || /ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|socket hang up/.test(message)) {
+    return { kind: "unreachable", status: undefined, message };
+  }
+  return { kind: "other", status: undefined, message };
+}
+
+function tryStatusMessage(body: string): string | undefined {
+  try {
+    return asString(asRecord(JSON.parse(body))?.["message"]);
+  } catch {
+    return body.slice(0, 200) || undefined;
+  }
+}
+
+export function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return (text.split("\n")[0] ?? text).trim();
+}
