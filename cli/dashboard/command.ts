@@ -1,0 +1,118 @@
+import * as fs from "node:fs";
+import { parseArgs } from "node:util";
+import { DashboardBindingError, parseDashboardJson, prepareDashboard } from "../../modules/grafana-dashboard/prepare-dashboard";
+import { ExitCode, UserError, type CliIo } from "../io";
+
+const HELP = `usage: trivy-operator-cdktf dashboard --file <exported.json> (--datasource-uid <uid> | --datasource-name <name>) [options]
+
+Binds an exported Grafana dashboard ("Export for sharing externally", or a grafana.com download)
+to your Prometheus datasource, offline, and prints the import-ready JSON on stdout:
+every \${DS_…} input and Prometheus datasource reference bound, __inputs/__requires removed.
+
+options:
+  --file <path>              exported dashboard JSON; "-" reads stdin
+  --datasource-uid <uid>     uid of the Prometheus datasource (preferred)
+  --datasource-name <name>   name of the Prometheus datasource, instead of the uid
+  --folder-uid <uid>         print the Grafana HTTP API payload instead of the bare dashboard:
+                             {"dashboard": …, "folderUid": <uid>, "overwrite": true}, ready for
+                             POST /api/dashboards/db
+  --input NAME=VALUE         value of another input: a non-Prometheus datasource uid
+                             (DS_LOKI=loki) or a constant (VAR_CLUSTER=prod); repeatable
+  -h, --help                 show this help
+
+exit codes: 0 printed; 2 bad usage, invalid JSON, not a dashboard, or a placeholder that cannot be bound
+
+example:
+  npm run dashboard -- --file trivy.json --datasource-uid prometheus > trivy-bound.json
+`;
+
+const GRAFANA_UID = /^[A-Za-z0-9_-]{1,40}$/;
+
+/** `dashboard` command: argv in, exit code out; nothing is printed on stdout unless it succeeds. */
+export async function runDashboardCommand(argv: string[], io: CliIo): Promise<number> {
+  try {
+    const options = parseOptions(argv);
+    if (options === "help") {
+      io.stdout.write(HELP);
+      return ExitCode.OK;
+    }
+    const text = options.file === "-" ? await readStream(io.stdin) : readFile(options.file);
+    const sourceName = options.file === "-" ? "stdin" : options.file;
+    const dashboard = prepareDashboard(parseDashboardJson(text, sourceName), {
+      datasource: options.datasourceUid !== undefined ? { uid: options.datasourceUid } : { name: options.datasourceName! },
+      inputs: options.inputs,
+    });
+    const output = options.folderUid !== undefined ? { dashboard, folderUid: options.folderUid, overwrite: true } : dashboard;
+    io.stdout.write(JSON.stringify(output, null, 2) + "\n");
+    return ExitCode.OK;
+  } catch (error) {
+    if (error instanceof UserError || error instanceof DashboardBindingError) {
+      // One line, even when a JSON parser message spans several.
+      io.stderr.write(`trivy-operator-cdktf dashboard: ${error.message.replace(/\s*\n\s*/g, " ")}\n`);
+      return error instanceof UserError ? error.exitCode : ExitCode.USAGE;
+    }
+    throw error;
+  }
+}
+
+interface DashboardOptions {
+  readonly file: string;
+  readonly datasourceUid?: string;
+  readonly datasourceName?: string;
+  readonly folderUid?: string;
+  readonly inputs: Record<string, string>;
+}
+
+function parseOptions(argv: string[]): DashboardOptions | "help" {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        file: { type: "string" },
+        "datasource-uid": { type: "string" },
+        "datasource-name": { type: "string" },
+        "folder-uid": { type: "string" },
+        input: { type: "string", multiple: true },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UserError(`${(error as Error).message}; see --help`);
+  }
+  if (values.help) return "help";
+  if (values.file === undefined) throw new UserError("--file <exported.json> is required; see --help");
+  const datasourceUid = values["datasource-uid"];
+  const datasourceName = values["datasource-name"];
+  if ((datasourceUid === undefined) === (datasourceName === undefined)) {
+    throw new UserError("give exactly one of --datasource-uid <uid> or --datasource-name <name>");
+  }
+  for (const [flag, uid] of [["--datasource-uid", datasourceUid], ["--folder-uid", values["folder-uid"]]] as const) {
+    if (uid !== undefined && !GRAFANA_UID.test(uid)) throw new UserError(`${flag} "${uid}" is not a Grafana uid: use 1-40 letters, digits, '-' or '_'`);
+  }
+  if (datasourceName !== undefined && datasourceName.trim() === "") throw new UserError("--datasource-name must not be empty");
+  const inputs: Record<string, string> = {};
+  for (const assignment of values.input ?? []) {
+    const match = /^([A-Za-z0-9_.-]+)=(.*)$/.exec(assignment);
+    if (match === null) throw new UserError(`--input "${assignment}" must look like NAME=VALUE, e.g. DS_LOKI=loki`);
+    inputs[match[1]!] = match[2]!;
+  }
+  return { file: values.file, datasourceUid, datasourceName, folderUid: values["folder-uid"], inputs };
+}
+
+function readFile(file: string): string {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UserError(`cannot read --file "${file}": ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (code ?? String(error))}`);
+  }
+}
+
+async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString("utf8");
+}
