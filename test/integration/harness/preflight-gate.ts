@@ -1,6 +1,6 @@
 import { execFileRunner, type CommandRunner } from "./command-runner";
 import { SKIP_MISSING_VARIABLE, type HarnessEnvironment } from "./environment";
-import { formatPreflightReport, PREFLIGHT_EXIT_CODE, runPreflight, type Prerequisite, type PreflightResult } from "./preflight";
+import { ALL_PREREQUISITES, formatPreflightReport, PREFLIGHT_EXIT_CODE, runPreflight, type Prerequisite, type PreflightResult } from "./preflight";
 
 /** What the integration files learn from the global setup (vitest `provide`/`inject`). */
 export interface PreflightSummary {
@@ -31,8 +31,13 @@ export function decide(result: PreflightResult, environment: Pick<HarnessEnviron
  * when something is missing (unless skipping), so `npm run test:integration` stops in seconds
  * instead of failing minutes later inside `kind create cluster`.
  */
-export async function gate(environment: HarnessEnvironment, caller: "suite" | "playground", runner: CommandRunner = execFileRunner): Promise<PreflightSummary> {
-  const decision = decide(await runPreflight(runner), environment, caller);
+export async function gate(
+  environment: HarnessEnvironment,
+  caller: "suite" | "playground",
+  runner: CommandRunner = execFileRunner,
+  prerequisites: readonly Prerequisite[] = ALL_PREREQUISITES,
+): Promise<PreflightSummary> {
+  const decision = decide(await runPreflight(runner, prerequisites), environment, caller);
   if (decision.action === "exit") {
     process.stderr.write(`\n${decision.message}\n`);
     // process.exit, not a thrown error: a thrown error in vitest's globalSetup prints a stack trace

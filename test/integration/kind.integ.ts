@@ -1,0 +1,122 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { CI_CLUSTER } from "../../stacks/ci-cluster";
+import { collectArtifacts, failureArtifactPlan } from "./harness/artifacts";
+import { execFileRunner } from "./harness/command-runner";
+import { deployCiStack } from "./harness/deploy-stack";
+import { harnessEnvironment, REPO_ROOT } from "./harness/environment";
+import { createKindCluster, deleteKindCluster, type KindCluster } from "./harness/kind-cluster";
+import { uniqueClusterName } from "./harness/kind-cluster-config";
+import { Kubectl } from "./harness/kubectl";
+import { missingFor } from "./harness/requirements";
+import type { ReportExpectation } from "./harness/reports";
+import { deployVulnerableWorkload, expectationsFor, probeDefaultDeny, waitForReport, type ScenarioContext } from "./harness/scenario";
+
+/**
+ * The product's promise, end to end: the `ci` stack, applied the way a user applies it, makes
+ * Trivy Operator scan a workload on a tainted dedicated node pool, behind default-deny policies.
+ */
+const missing = missingFor(["docker", "kind", "terraform", "kubectl"]);
+
+describe.skipIf(missing.length > 0)("ci stack on kind with a tainted dedicated worker", () => {
+  const environment = harnessEnvironment();
+  const runner = execFileRunner;
+  const clusterName = uniqueClusterName();
+  const log = (line: string): void => console.log(line);
+  const expectations = expectationsFor(clusterName);
+  let workDir: string | undefined;
+  let cluster: KindCluster | undefined;
+  let scenario: ScenarioContext | undefined;
+  let failed = false;
+
+  function context(): ScenarioContext {
+    if (!scenario) {
+      throw new Error("the cluster was not set up; see the beforeAll error above");
+    }
+    return scenario;
+  }
+
+  beforeAll(async () => {
+    try {
+      workDir = await mkdtemp(join(tmpdir(), `${clusterName}-`));
+      cluster = await createKindCluster(runner, clusterName, workDir, log);
+      scenario = { runner, kubectl: new Kubectl(runner, cluster.kubeconfigPath, cluster.context), clusterName, log };
+      // Workload first: the operator scans it as soon as it starts, which saves a scan cycle.
+      await deployVulnerableWorkload(scenario);
+      await deployCiStack(runner, { repoRoot: REPO_ROOT, outDir: join(workDir, "cdktf.out"), kubeconfigPath: cluster.kubeconfigPath, kubeContext: cluster.context }, log);
+    } catch (error) {
+      failed = true;
+      throw error;
+    }
+  });
+
+  afterEach((testContext) => {
+    if (testContext.task.result?.state === "fail") {
+      failed = true;
+    }
+  });
+
+  // Always runs, also after a failed beforeAll: artifacts first (they need the cluster), then delete.
+  afterAll(async () => {
+    try {
+      if (failed && cluster) {
+        const runDir = join(environment.artifactsDir, clusterName);
+        const plan = failureArtifactPlan({
+          clusterName,
+          kubeconfigPath: cluster.kubeconfigPath,
+          kubeContext: cluster.context,
+          operatorNamespace: CI_CLUSTER.operatorNamespace,
+          runDir,
+        });
+        await collectArtifacts(plan, runDir, runner, log);
+      }
+    } finally {
+      if (environment.keepCluster) {
+        log(`TRIVY_E2E_KEEP_CLUSTER=1: keeping kind cluster ${clusterName} (kubeconfig ${cluster?.kubeconfigPath}); delete it with \`kind delete cluster --name ${clusterName}\``);
+      } else {
+        // Also when creation failed half-way: kind may have left containers behind.
+        await deleteKindCluster(runner, clusterName, log);
+        if (workDir) {
+          await rm(workDir, { recursive: true, force: true });
+        }
+      }
+    }
+  });
+
+  function expectation(plural: ReportExpectation["plural"]): ReportExpectation {
+    const found = expectations.find((candidate) => candidate.plural === plural);
+    if (!found) {
+      throw new Error(`no expectation for ${plural}`);
+    }
+    return found;
+  }
+
+  it("writes a ConfigAuditReport of the workload on the tainted worker", async () => {
+    const report = await waitForReport(context(), expectation("configauditreports"), environment.reportTimeoutMs);
+
+    expect(report.report?.summary).toBeDefined();
+  });
+
+  it("writes a VulnerabilityReport with critical findings for nginx:1.14.2", async () => {
+    const report = await waitForReport(context(), expectation("vulnerabilityreports"), environment.reportTimeoutMs);
+
+    expect(report.report?.summary?.["criticalCount"]).toBeGreaterThan(0);
+  });
+
+  it("writes a ClusterInfraAssessmentReport of the tainted worker (node-collector tolerates the taint)", async () => {
+    const report = await waitForReport(context(), expectation("clusterinfraassessmentreports"), environment.reportTimeoutMs);
+
+    expect(report.metadata?.labels?.["trivy-operator.resource.name"]).toBe(`${clusterName}-worker`);
+  });
+
+  it("enforces default-deny egress in the operator namespace", async () => {
+    const probe = await probeDefaultDeny(context(), clusterName.slice(-6));
+    log(`network probe to ${probe.target}: from ${CI_CLUSTER.operatorNamespace} ${probe.fromOperatorNamespace}, from an unrestricted namespace ${probe.fromUnrestrictedNamespace}`);
+
+    // The control: without it, "blocked" could mean a broken target rather than an enforced policy.
+    expect(probe.fromUnrestrictedNamespace, "the target must be reachable from a namespace without policies").toBe("reachable");
+    expect(probe.fromOperatorNamespace, "the operator namespace must not reach a destination its policies do not allow").toBe("blocked");
+  });
+});
