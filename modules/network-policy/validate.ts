@@ -38,7 +38,8 @@ export function trivyNetworkPolicyProblems(props: TrivyNetworkPolicyProps): stri
     return false;
   };
 
-  if (literal("namespace", props.namespace)) checkDnsLabel(problems, "namespace", props.namespace, 63);
+  // The namespace only reaches the Helm release and resource metadata, where tokens resolve.
+  if (!Token.isUnresolved(props.namespace)) checkDnsLabel(problems, "namespace", props.namespace, 63);
   if (literal("releaseName", props.releaseName)) {
     checkDnsLabel(problems, "releaseName", props.releaseName, 53);
     if ((flavor === "calico" || flavor === "cilium") && props.releaseName.length > 53 - BUNDLE_SUFFIX.length) {
