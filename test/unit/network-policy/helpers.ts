@@ -39,7 +39,9 @@ export function nativePolicies(synth: SynthesizedStack): NativePolicy[] {
 }
 
 export function nativePolicyFor(synth: SynthesizedStack, labels: Record<string, string>): NativePolicy {
-  const found = nativePolicies(synth).filter((p) => JSON.stringify(p.spec.pod_selector.match_labels) === JSON.stringify(labels));
+  // Testing.synth sorts keys, so compare label sets, not their order.
+  const canonical = (l: Record<string, string> | undefined) => JSON.stringify(Object.entries(l ?? {}).sort());
+  const found = nativePolicies(synth).filter((p) => canonical(p.spec.pod_selector.match_labels) === canonical(labels));
   if (found.length !== 1) throw new Error(`expected one policy selecting ${JSON.stringify(labels)}, found ${found.length}`);
   return found[0]!;
 }

@@ -1,0 +1,130 @@
+import { describe, expect, it } from "vitest";
+import { resourcesOfType } from "../../helpers/synth";
+import {
+  NODE_COLLECTOR_LABELS,
+  OPERATOR_LABELS,
+  SCAN_JOB_LABELS,
+  SERVER_LABELS,
+  nativePolicies,
+  nativePolicyFor,
+  portsOf,
+  synthPolicy,
+} from "./helpers";
+
+const metrics = { prometheusNamespace: "monitoring", prometheusPodLabels: { "app.kubernetes.io/name": "prometheus" } };
+
+describe("TrivyNetworkPolicy | kubernetes flavor", () => {
+  it("is the default and denies all ingress and egress in the namespace", () => {
+    // WHEN
+    const synth = synthPolicy({});
+
+    // THEN
+    const deny = nativePolicies(synth).find((p) => p.metadata.name === "trivy-operator-default-deny");
+    expect(deny).toEqual({
+      metadata: expect.objectContaining({ namespace: "trivy-system" }),
+      spec: { pod_selector: {}, policy_types: ["Ingress", "Egress"] },
+    });
+    expect(resourcesOfType(synth, "helm_release")).toHaveLength(0);
+  });
+
+  it("can let the operator reach the API server CIDRs on 443 and 6443", () => {
+    const synth = synthPolicy({ apiServerCidrs: ["172.18.0.2/32"] });
+    const operator = nativePolicyFor(synth, OPERATOR_LABELS);
+    const toApi = operator.spec.egress?.filter((rule) => JSON.stringify(rule.to).includes("ip_block"));
+    expect(toApi).toEqual([{ to: [{ ip_block: { cidr: "172.18.0.2/32" } }], ports: [{ port: "443", protocol: "TCP" }, { port: "6443", protocol: "TCP" }] }]);
+  });
+
+  it("allows DNS on UDP and TCP 53 to kube-dns from every Trivy pod", () => {
+    const synth = synthPolicy({ builtInTrivyServer: true, nodeCollector: true });
+    for (const labels of [OPERATOR_LABELS, SCAN_JOB_LABELS, NODE_COLLECTOR_LABELS, SERVER_LABELS]) {
+      const dnsRules = nativePolicyFor(synth, labels).spec.egress?.filter((rule) => JSON.stringify(rule.to).includes("kube-dns"));
+      expect(dnsRules).toEqual([
+        {
+          to: [
+            {
+              namespace_selector: { match_labels: { "kubernetes.io/metadata.name": "kube-system" } },
+              pod_selector: { match_labels: { "k8s-app": "kube-dns" } },
+            },
+          ],
+          ports: [{ port: "53", protocol: "UDP" }, { port: "53", protocol: "TCP" }],
+        },
+      ]);
+    }
+  });
+
+  it("allows node-local DNS by its link-local address", () => {
+    const synth = synthPolicy({ dns: { nodeLocalDns: {} } });
+    const egress = nativePolicyFor(synth, SCAN_JOB_LABELS).spec.egress ?? [];
+    expect(egress).toContainEqual({ to: [{ ip_block: { cidr: "169.254.20.10/32" } }], ports: [{ port: "53", protocol: "UDP" }, { port: "53", protocol: "TCP" }] });
+  });
+
+  it("lets scan jobs reach registries on 443 but keeps the API server CIDRs out", () => {
+    const synth = synthPolicy({ apiServerCidrs: ["10.0.0.0/8"] });
+    const scanJob = nativePolicyFor(synth, SCAN_JOB_LABELS);
+    expect(scanJob.spec.policy_types).toEqual(["Egress"]);
+    expect(scanJob.spec.egress).toContainEqual({ to: [{ ip_block: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8"] } }], ports: [{ port: "443", protocol: "TCP" }] });
+    // No rule targets the API server's own CIDR or its 6443 port.
+    expect(JSON.stringify(scanJob.spec.egress)).not.toContain('"cidr":"10.0.0.0/8"');
+    expect(portsOf(scanJob.spec.egress)).not.toContain("TCP/6443");
+  });
+
+  it("opens 4954 between scan jobs, operator and Trivy server only with the built-in server", () => {
+    const without = synthPolicy({});
+    expect(JSON.stringify(nativePolicies(without))).not.toContain("4954");
+    expect(() => nativePolicyFor(without, SERVER_LABELS)).toThrow(/found 0/);
+
+    const synth = synthPolicy({ builtInTrivyServer: true });
+    const server = nativePolicyFor(synth, SERVER_LABELS);
+    expect(server.spec.ingress).toEqual([
+      { from: [{ pod_selector: { match_labels: SCAN_JOB_LABELS } }], ports: [{ port: "4954", protocol: "TCP" }] },
+      { from: [{ pod_selector: { match_labels: OPERATOR_LABELS } }], ports: [{ port: "4954", protocol: "TCP" }] },
+    ]);
+    expect(nativePolicyFor(synth, SCAN_JOB_LABELS).spec.egress).toContainEqual({
+      to: [{ pod_selector: { match_labels: SERVER_LABELS } }],
+      ports: [{ port: "4954", protocol: "TCP" }],
+    });
+    expect(portsOf(nativePolicyFor(synth, OPERATOR_LABELS).spec.egress)).toContain("TCP/4954");
+    expect(portsOf(server.spec.egress)).toContain("TCP/443");
+  });
+
+  it("opens 8080 from Prometheus only when metrics are set", () => {
+    expect(nativePolicyFor(synthPolicy({}), OPERATOR_LABELS).spec.ingress).toBeUndefined();
+    const operator = nativePolicyFor(synthPolicy({ metrics }), OPERATOR_LABELS);
+    expect(operator.spec.policy_types).toEqual(["Ingress", "Egress"]);
+    expect(operator.spec.ingress).toEqual([
+      {
+        from: [
+          {
+            namespace_selector: { match_labels: { "kubernetes.io/metadata.name": "monitoring" } },
+            pod_selector: { match_labels: { "app.kubernetes.io/name": "prometheus" } },
+          },
+        ],
+        ports: [{ port: "8080", protocol: "TCP" }],
+      },
+    ]);
+  });
+
+  it("adds the node collector's API server rule only when infra assessment is on", () => {
+    expect(() => nativePolicyFor(synthPolicy({}), NODE_COLLECTOR_LABELS)).toThrow(/found 0/);
+    const collector = nativePolicyFor(synthPolicy({ nodeCollector: true, apiServerCidrs: ["192.168.1.10/32"] }), NODE_COLLECTOR_LABELS);
+    expect(collector.spec.egress).toContainEqual({
+      to: [{ ip_block: { cidr: "192.168.1.10/32" } }],
+      ports: [{ port: "443", protocol: "TCP" }, { port: "6443", protocol: "TCP" }],
+    });
+  });
+
+  it("never selects on version labels", () => {
+    const json = JSON.stringify(nativePolicies(synthPolicy({ builtInTrivyServer: true, nodeCollector: true, metrics })));
+    expect(json).not.toMatch(/app\.kubernetes\.io\/version|helm\.sh\/chart/);
+  });
+
+  it("follows the release name in the operator selector", () => {
+    const synth = synthPolicy({ releaseName: "trivy" });
+    expect(nativePolicyFor(synth, { "app.kubernetes.io/name": "trivy-operator", "app.kubernetes.io/instance": "trivy" }).metadata.name).toBe("trivy-allow-operator");
+  });
+
+  it("creates nothing for the none flavor", () => {
+    const synth = synthPolicy({ flavor: "none", builtInTrivyServer: true });
+    expect(synth.resource ?? {}).toEqual({});
+  });
+});
