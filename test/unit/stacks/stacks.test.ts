@@ -1,0 +1,132 @@
+import { Testing } from "cdktf";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { CI_CLUSTER } from "../../../stacks/ci-cluster";
+import { buildStacks, parseEnvironmentSelection } from "../../../stacks/app";
+import type { EnvironmentConfig, EnvironmentsConfig } from "../../../stacks/config";
+import { defineEnvironments } from "../../../stacks/environments";
+import { summarizeEnvironment } from "../../../stacks/summary";
+import { validateEnvironmentConfig } from "../../../stacks/validate";
+import { resourcesOfType, synthesizeStack, type SynthesizedStack } from "../../helpers/synth";
+
+const environments = defineEnvironments({ ciKubeconfigPath: "/tmp/kind.kubeconfig", ciKubeContext: "kind-trivy-test" });
+
+function synthAll(config: EnvironmentsConfig = environments): Record<string, SynthesizedStack> {
+  const app = Testing.app();
+  return Object.fromEntries(buildStacks(app, config).map((stack) => [stack.environment, synthesizeStack(stack).parsed]));
+}
+
+/** Drops what changes without a config change (provider versions, asset hashes), for regression snapshots. */
+function scrub(synth: SynthesizedStack): unknown {
+  const { terraform: _terraform, ...rest } = synth;
+  return JSON.parse(JSON.stringify(rest).replace(/assets\/[^"]+/g, "assets/<hash>"));
+}
+
+describe("environment stacks", () => {
+  const stacks = synthAll();
+
+  it("can build one stack per environment", () => {
+    expect(Object.keys(stacks).sort()).toEqual(["ci", "dev", "prod"]);
+  });
+
+  it("can point the ci stack at the kind cluster given by main.ts", () => {
+    expect(stacks.ci?.provider?.helm).toEqual([
+      { alias: "kind", kubernetes: { config_path: "/tmp/kind.kubeconfig", config_context: "kind-trivy-test" } },
+    ]);
+  });
+
+  it("can tolerate the ci worker taint on scan jobs and the node collector", () => {
+    const [release] = resourcesOfType(stacks.ci!, "helm_release").filter((r) => r.chart === "trivy-operator");
+    const values = parse((release?.values as string[])[0] ?? "") as { trivyOperator: unknown; nodeCollector: unknown };
+    const toleration = { ...CI_CLUSTER.workerTaint, operator: "Equal" };
+    expect(values.trivyOperator).toMatchObject({ scanJobTolerations: [toleration] });
+    expect(values.nodeCollector).toMatchObject({ tolerations: [toleration] });
+    expect(release?.namespace).toBe(CI_CLUSTER.operatorNamespace);
+  });
+
+  it("can give each prod cluster its own provider alias and stable construct ids", () => {
+    const releases = stacks.prod?.resource?.helm_release ?? {};
+    const operatorReleases = Object.entries(releases).filter(([, r]) => r.chart === "trivy-operator");
+    expect(operatorReleases.map(([id, r]) => [id.replace(/_[0-9A-F]{8}$/, ""), r.provider])).toEqual([
+      ["eu-1_trivy-operator_release", "helm.eu-1"],
+      ["us-1_trivy-operator_release", "helm.us-1"],
+    ]);
+  });
+
+  it("can route network-policy resources to their cluster's providers", () => {
+    const unaliased = Object.values(stacks).flatMap((synth) =>
+      Object.values(synth.resource ?? {}).flatMap((byId) => Object.values(byId).filter((resource) => !resource.provider)),
+    );
+    expect(unaliased).toEqual([]);
+  });
+
+  it("can create the chosen network-policy flavor", () => {
+    expect(resourcesOfType(stacks.dev!, "kubernetes_network_policy_v1").length).toBeGreaterThan(1);
+    const bundles = resourcesOfType(stacks.prod!, "helm_release").filter((r) => r.name === "trivy-operator-netpol");
+    expect(bundles).toHaveLength(2);
+  });
+
+  it("can lock S3 state with a lock file", () => {
+    expect(stacks.prod?.terraform?.backend).toEqual({
+      s3: { bucket: "example-org-terraform-state", key: "trivy-operator/prod.tfstate", region: "eu-west-1", encrypt: true, use_lockfile: true },
+    });
+    expect(stacks.dev?.terraform?.backend).toEqual({ local: { path: "terraform.trivy-dev.tfstate" } });
+  });
+
+  it.each(["dev", "prod", "ci"])("can synthesize %s like the reviewed snapshot", (environment) => {
+    expect(scrub(stacks[environment]!)).toMatchSnapshot();
+  });
+});
+
+describe("buildStacks", () => {
+  it("can synthesize a subset of environments", () => {
+    const app = Testing.app();
+    expect(buildStacks(app, environments, { only: ["ci"] }).map((stack) => stack.node.id)).toEqual(["trivy-ci"]);
+  });
+
+  it("fails before creating any stack when one environment is invalid", () => {
+    const app = Testing.app();
+    const broken: EnvironmentsConfig = { ...environments, prod: { clusters: [{ name: "eu-1", kubeconfigPath: "~/.kube/config", networkPolicy: { flavor: "calcio" as "calico" } }] } };
+    expect(() => buildStacks(app, broken)).toThrow('environment "prod", cluster "eu-1": networkPolicy.flavor must be one of kubernetes, calico, cilium, none, got "calcio"');
+    expect(app.node.children).toHaveLength(0);
+  });
+
+  it("fails when TRIVY_ENVIRONMENTS names an unknown environment", () => {
+    expect(() => parseEnvironmentSelection("dev,staging")).toThrow('TRIVY_ENVIRONMENTS entries must be one of dev, prod, ci, got "staging"');
+    expect(parseEnvironmentSelection(" dev , ci ")).toEqual(["dev", "ci"]);
+  });
+});
+
+describe("validateEnvironmentConfig", () => {
+  const cluster = { name: "eu-1", kubeconfigPath: "~/.kube/config" };
+  it.each<[string, unknown, string]>([
+    ["an S3 backend without locking", { clusters: [cluster], backend: { type: "s3", bucket: "b", key: "k", region: "r" } }, 'environment "prod": backend.s3 needs state locking: set dynamodbTable or useLockfile: true'],
+    ["an unknown backend", { clusters: [cluster], backend: { type: "consul" } }, 'environment "prod": backend.type must be one of local, s3, gcs, azurerm, remote, got "consul"'],
+    ["no clusters", { clusters: [] }, 'environment "prod": clusters must be a non-empty list of clusters, got []'],
+    ["a duplicate cluster name", { clusters: [cluster, { ...cluster, kubeContext: "other" }] }, 'environment "prod", cluster "eu-1": name must be unique in the environment'],
+    ["two entries for one kube context", { clusters: [cluster, { ...cluster, name: "eu-2" }] }, 'environment "prod", cluster "eu-2": kubeconfigPath and kubeContext must differ from cluster "eu-1"'],
+    ["a bad CIDR", { clusters: [{ ...cluster, networkPolicy: { apiServerCidrs: ["10.0.0.1"] } }] }, 'environment "prod", cluster "eu-1": networkPolicy.apiServerCidrs[0] must be a CIDR such as "10.0.0.1/32", got "10.0.0.1"'],
+    ["an operator option out of range", { clusters: [{ ...cluster, operator: { scanJobsConcurrentLimit: 0 } }] }, 'environment "prod", cluster "eu-1": operator.scanJobsConcurrentLimit must be an integer from 1 to 100, got 0'],
+    ["a chart path typo", { clusters: [{ ...cluster, operator: { extraValues: { triyvOperator: { scanJobTolerations: [] } } } }] }, 'environment "prod", cluster "eu-1": chart value "triyvOperator.scanJobTolerations" does not exist in trivy-operator chart 0.34.0; did you mean "trivyOperator.scanJobTolerations"?'],
+    ["a bad taint effect", { clusters: [{ ...cluster, taints: [{ key: "a", effect: "Never" }] }] }, 'environment "prod", cluster "eu-1": taints[0].effect must be one of NoSchedule, PreferNoSchedule, NoExecute, got "Never"'],
+    ["a cluster name with capitals", { clusters: [{ ...cluster, name: "EU" }] }, 'environment "prod", clusters[0]: name must be a DNS-1123 label'],
+  ])("fails when given %s", (_name, config, message) => {
+    expect(() => validateEnvironmentConfig("prod", config)).toThrow(message);
+  });
+
+  it("fails when the environment is not one of the known ones", () => {
+    expect(() => validateEnvironmentConfig("staging", { clusters: [cluster] })).toThrow('environment must be one of dev, prod, ci, got "staging"');
+  });
+});
+
+describe("summarizeEnvironment", () => {
+  it("can list chart, tuned values, tolerations, flavor and flows", () => {
+    const summary = summarizeEnvironment("ci", environments.ci as EnvironmentConfig);
+    expect(summary).toContain("trivy-ci");
+    expect(summary).toContain("trivy-operator 0.34.0");
+    expect(summary).toContain("1 at once, memory limit 1500M");
+    expect(summary).toContain("dedicated=security-scans:NoSchedule (operator, scan jobs, node collector)");
+    expect(summary).toContain("policies     kubernetes");
+    expect(summary).toMatch(/dns\(kube-system\) \[UDP\/53, TCP\/53\]/);
+  });
+});
