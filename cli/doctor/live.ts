@@ -1,0 +1,74 @@
+import { describeKubeError, type ResolvedContext } from "../shared/kube";
+import { asArray, asRecord, asString, getPath } from "../shared/json-access";
+import { componentOf } from "./evidence";
+
+export type NamespacedKind = "Pod" | "Job" | "Event" | "Deployment";
+
+/** What doctor reads from a cluster; injected so unit tests need no network. */
+export interface DoctorApi {
+  list(kind: NamespacedKind, namespace: string): Promise<readonly unknown[]>;
+  podLog(pod: string, namespace: string, tailLines: number): Promise<string>;
+}
+
+export interface LiveEvidence {
+  readonly objects: readonly unknown[];
+  readonly logs: readonly { readonly name: string; readonly text: string }[];
+  readonly problems: readonly string[];
+}
+
+const KINDS: readonly NamespacedKind[] = ["Deployment", "Job", "Pod", "Event"];
+
+/** Lists the namespace's objects and the operator pods' logs; a 403 on one kind is a warning, an unreachable server stops. */
+export async function collectLiveEvidence(api: DoctorApi, namespace: string, tailLines: number): Promise<LiveEvidence> {
+  const objects: unknown[] = [];
+  const logs: { name: string; text: string }[] = [];
+  const problems: string[] = [];
+  for (const kind of KINDS) {
+    try {
+      for (const item of await api.list(kind, namespace)) objects.push({ ...asRecord(item), kind });
+    } catch (error) {
+      const described = describeKubeError(error);
+      if (described.kind === "unreachable" || described.kind === "unauthorized") {
+        problems.push(`cannot read from the API server (${described.message}); nothing inspected`);
+        return { objects, logs, problems };
+      }
+      problems.push(`cannot list ${kind}s in namespace "${namespace}" (${described.message}); rules that need them were skipped`);
+    }
+  }
+  const operatorPods = objects.filter((object) => asString(getPath(object, "kind")) === "Pod" && componentOf(asString(getPath(object, "metadata", "name")) ?? "", asRecord(getPath(object, "metadata", "labels"))) === "operator");
+  for (const pod of operatorPods) {
+    const name = asString(getPath(pod, "metadata", "name")) ?? "";
+    try {
+      logs.push({ name: `logs of ${name}`, text: await api.podLog(name, namespace, tailLines) });
+    } catch (error) {
+      problems.push(`cannot read the logs of pod ${name} (${describeKubeError(error).message}); log rules were skipped for it`);
+    }
+  }
+  return { objects, logs, problems };
+}
+
+/** The real API over @kubernetes/client-node 1.4.0. */
+export function clientNodeDoctorApi(resolved: ResolvedContext): DoctorApi {
+  const core = resolved.kubeConfig.makeApiClient(resolved.client.CoreV1Api);
+  const apps = resolved.kubeConfig.makeApiClient(resolved.client.AppsV1Api);
+  const batch = resolved.kubeConfig.makeApiClient(resolved.client.BatchV1Api);
+  // Typed clients return class instances (dates as Date); doctor reads plain JSON shapes, so round-trip them.
+  const plainItems = (body: unknown): readonly unknown[] => asArray(asRecord(JSON.parse(JSON.stringify(body)))?.["items"]);
+  return {
+    async list(kind, namespace) {
+      switch (kind) {
+        case "Pod":
+          return plainItems(await core.listNamespacedPod({ namespace }));
+        case "Event":
+          return plainItems(await core.listNamespacedEvent({ namespace }));
+        case "Job":
+          return plainItems(await batch.listNamespacedJob({ namespace }));
+        case "Deployment":
+          return plainItems(await apps.listNamespacedDeployment({ namespace }));
+      }
+    },
+    async podLog(pod, namespace, tailLines) {
+      return String(await core.readNamespacedPodLog({ name: pod, namespace, tailLines }));
+    },
+  };
+}
