@@ -1,0 +1,125 @@
+import { describe, expect, it } from "vitest";
+import { durationSeconds, formatDuration, TRIVY_ALERT_NAMES, trivyAlertRules, type TrivyAlertName, type TrivyAlertRule } from "../../../modules/monitoring";
+import { promqlFacts } from "./promql";
+
+const byName = (rules: TrivyAlertRule[], name: TrivyAlertName): TrivyAlertRule => {
+  const rule = rules.find((candidate) => candidate.alert === name);
+  if (!rule) throw new Error(`no rule ${name}`);
+  return rule;
+};
+
+describe("trivyAlertRules |", () => {
+  const defaults = trivyAlertRules();
+
+  it("builds the five alerts a security team needs", () => {
+    expect(defaults.map((rule) => rule.alert)).toEqual([...TRIVY_ALERT_NAMES]);
+  });
+
+  it.each(TRIVY_ALERT_NAMES)("%s parses as PromQL without error nodes", (name) => {
+    const facts = promqlFacts(byName(defaults, name).expr);
+    expect(facts.errors).toEqual([]);
+    expect(facts.selectors.length).toBeGreaterThan(0);
+  });
+
+  it("selects Critical image vulnerabilities per workload and image, robust to report TTL gaps", () => {
+    const rule = byName(defaults, "TrivyCriticalVulnerabilities");
+    const facts = promqlFacts(rule.expr);
+    expect(facts.selectors).toEqual([{ metric: "trivy_image_vulnerabilities", matchers: [{ label: "severity", op: "=", value: "Critical" }] }]);
+    expect(facts.functions).toEqual(["max_over_time"]);
+    // 24h TTL + 1h: the series gap between report deletion and rescan never resolves the alert.
+    expect(facts.ranges).toEqual(["25h"]);
+    expect(rule.expr).toMatch(/^sum by \(namespace, resource_kind, resource_name, container_name, image_registry, image_repository, image_tag\)/);
+    expect(rule.expr).toMatch(/> 0$/);
+    expect(rule).toMatchObject({ for: "15m", labels: { severity: "critical" } });
+  });
+
+  it("uses the Title-case severity values the operator emits", () => {
+    for (const rule of defaults) {
+      for (const selector of promqlFacts(rule.expr).selectors) {
+        for (const matcher of selector.matchers.filter((m) => m.label === "severity")) {
+          expect(matcher.value).not.toMatch(/CRITICAL|HIGH/);
+          expect(matcher.value.split("|").every((value) => /^[A-Z][a-z]+$/.test(value))).toBe(true);
+        }
+      }
+    }
+  });
+
+  it("selects exposed secrets, critical config audits, operator health and failed scan jobs", () => {
+    expect(promqlFacts(byName(defaults, "TrivyExposedSecrets").expr).selectors).toEqual([
+      { metric: "trivy_image_exposedsecrets", matchers: [{ label: "severity", op: "=~", value: "Critical|High" }] },
+    ]);
+    expect(promqlFacts(byName(defaults, "TrivyCriticalConfigAuditFindings").expr).selectors).toEqual([
+      { metric: "trivy_resource_configaudits", matchers: [{ label: "severity", op: "=", value: "Critical" }] },
+    ]);
+    const absent = promqlFacts(byName(defaults, "TrivyOperatorAbsent").expr);
+    expect(absent.functions).toEqual(["absent"]);
+    expect(absent.selectors).toEqual([
+      { metric: "up", matchers: [{ label: "job", op: "=", value: "trivy-operator" }, { label: "namespace", op: "=", value: "trivy-system" }] },
+    ]);
+    const jobs = promqlFacts(byName(defaults, "TrivyScanJobsFailing").expr);
+    expect(jobs.selectors).toEqual([
+      {
+        metric: "kube_job_status_failed",
+        matchers: [{ label: "namespace", op: "=", value: "trivy-system" }, { label: "job_name", op: "=~", value: "scan-vulnerabilityreport-.*" }],
+      },
+    ]);
+    expect(jobs.numbers).toEqual([0, 3]);
+  });
+
+  it("can tune thresholds, durations, namespaces and labels", () => {
+    // WHEN
+    const rules = trivyAlertRules({
+      operatorNamespace: "security",
+      operatorJob: "trivy",
+      scannerReportTTL: "12h",
+      criticalVulnerabilitiesThreshold: 5,
+      criticalVulnerabilitiesFor: "1h",
+      criticalConfigAuditThreshold: 2,
+      exposedSecretSeverities: ["Critical"],
+      failedScanJobsThreshold: 10,
+      scanJobFailureWindow: "2h",
+      additionalLabels: { team: "security" },
+    });
+
+    // THEN
+    const vulns = byName(rules, "TrivyCriticalVulnerabilities");
+    expect(promqlFacts(vulns.expr).ranges).toEqual(["13h"]);
+    expect(promqlFacts(vulns.expr).numbers).toEqual([5]);
+    expect(vulns).toMatchObject({ for: "1h", labels: { severity: "critical", team: "security" } });
+    expect(promqlFacts(byName(rules, "TrivyCriticalConfigAuditFindings").expr).numbers).toEqual([2]);
+    expect(promqlFacts(byName(rules, "TrivyExposedSecrets").expr).selectors[0]!.matchers).toEqual([{ label: "severity", op: "=~", value: "Critical" }]);
+    expect(promqlFacts(byName(rules, "TrivyOperatorAbsent").expr).selectors[0]!.matchers).toEqual([
+      { label: "job", op: "=", value: "trivy" },
+      { label: "namespace", op: "=", value: "security" },
+    ]);
+    const jobs = promqlFacts(byName(rules, "TrivyScanJobsFailing").expr);
+    expect(jobs.ranges).toEqual(["2h"]);
+    expect(jobs.numbers).toEqual([0, 10]);
+    for (const rule of rules) expect(promqlFacts(rule.expr).errors).toEqual([]);
+  });
+
+  it("can take an explicit findings lookback and leave alerts out", () => {
+    const rules = trivyAlertRules({ findingsLookback: "2h", disabledAlerts: ["TrivyScanJobsFailing"] });
+    expect(rules.map((rule) => rule.alert)).not.toContain("TrivyScanJobsFailing");
+    expect(promqlFacts(byName(rules, "TrivyExposedSecrets").expr).ranges).toEqual(["2h"]);
+  });
+
+  it.each<[string, Parameters<typeof trivyAlertRules>[0], RegExp]>([
+    ["upper-case severities", { exposedSecretSeverities: ["CRITICAL" as never] }, /exposedSecretSeverities "CRITICAL" is invalid: the operator emits Title-case severities .*did you mean "Critical"\?/],
+    ["a bad duration", { criticalVulnerabilitiesFor: "15 minutes" }, /criticalVulnerabilitiesFor "15 minutes" is invalid: use a Prometheus duration/],
+    ["a negative threshold", { criticalVulnerabilitiesThreshold: -1 }, /criticalVulnerabilitiesThreshold -1 is invalid: use a whole number >= 0/],
+    ["a zero scan-job threshold", { failedScanJobsThreshold: 0 }, /failedScanJobsThreshold 0 is invalid/],
+    ["an unknown alert name", { disabledAlerts: ["TrivyEverything" as never] }, /disabledAlerts "TrivyEverything" is invalid: use alert names/],
+    ["a bad label name", { additionalLabels: { "team-name": "x" } }, /additionalLabels "team-name" is invalid/],
+    ["a bad job regex", { scanJobNamePattern: "scan-(" }, /scanJobNamePattern "scan-\(" is invalid/],
+  ])("fails on %s", (_case, options, message) => {
+    expect(() => trivyAlertRules(options)).toThrow(message);
+  });
+
+  it("converts durations both ways", () => {
+    expect(durationSeconds("1h30m")).toBe(5400);
+    expect(durationSeconds("24 h")).toBeUndefined();
+    expect(formatDuration(90000)).toBe("25h");
+    expect(formatDuration(90)).toBe("90s");
+  });
+});

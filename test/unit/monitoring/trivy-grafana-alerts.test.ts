@@ -1,0 +1,104 @@
+import { TerraformVariable } from "cdktf";
+import { describe, expect, it } from "vitest";
+import { TrivyGrafanaAlerts, type TrivyGrafanaAlertsProps } from "../../../modules/monitoring";
+import { onlyResourceOfType, resourcesOfType, synthesize } from "../../helpers/synth";
+import { promqlFacts } from "./promql";
+
+/** Stands for a real credential; it must never show up in synthesized output. */
+const SENTINEL_SECRET = "https://hooks.slack.com/services/T000SENTINEL/B000SENTINEL/never-in-synth";
+
+interface SynthRule {
+  name: string;
+  for: string;
+  data: Array<{ ref_id: string; datasource_uid: string; model: string }>;
+  notification_settings?: { contact_point: string };
+  annotations: Record<string, string>;
+}
+
+describe("TrivyGrafanaAlerts |", () => {
+  it("can create a rule group and a Slack contact point whose URL comes from a sensitive variable", () => {
+    // GIVEN the secret lives only in a sensitive stack variable (TF_VAR_slack_webhook_url)
+    const { json, parsed } = synthesize((stack) => {
+      const slackUrl = new TerraformVariable(stack, "slack_webhook_url", { type: "string", sensitive: true, description: "Slack incoming webhook" });
+      // WHEN
+      new TrivyGrafanaAlerts(stack, "alerts", { datasourceUid: "prometheus", slack: { url: slackUrl.stringValue } });
+    });
+
+    // THEN
+    expect(json).not.toContain(SENTINEL_SECRET);
+    expect(json).not.toContain("hooks.slack.com");
+    expect(parsed.variable?.slack_webhook_url).toMatchObject({ sensitive: true });
+    expect(onlyResourceOfType(parsed, "grafana_contact_point")).toEqual({ name: "trivy-security", slack: [{ url: "${var.slack_webhook_url}" }] });
+    expect(onlyResourceOfType(parsed, "grafana_folder")).toEqual({ title: "Trivy Operator alerts" });
+    const group = onlyResourceOfType(parsed, "grafana_rule_group") as { name: string; interval_seconds: number; rule: SynthRule[] };
+    expect(group).toMatchObject({ name: "trivy-operator", interval_seconds: 60 });
+    expect(group.rule.map((rule) => rule.name)).toEqual([
+      "TrivyCriticalVulnerabilities",
+      "TrivyExposedSecrets",
+      "TrivyCriticalConfigAuditFindings",
+      "TrivyOperatorAbsent",
+      "TrivyScanJobsFailing",
+    ]);
+    const first = group.rule[0]!;
+    expect(first.data.map((d) => [d.ref_id, d.datasource_uid])).toEqual([["A", "prometheus"], ["C", "__expr__"]]);
+    expect(first.notification_settings?.contact_point).toMatch(/^\$\{grafana_contact_point\.alerts_contact-point_\w+\.name\}$/);
+    expect(first.annotations.summary).toContain("{{ $values.A.Value }}");
+    expect(resourcesOfType(parsed, "grafana_notification_policy")).toHaveLength(0);
+  });
+
+  it("sends the same PromQL as the PrometheusRule through a query-model local", () => {
+    const { parsed } = synthesize((stack) => {
+      new TrivyGrafanaAlerts(stack, "alerts", { datasourceUid: "prometheus", email: { addresses: ["security@example.com"] }, folderUid: "security" });
+    });
+    const models = Object.entries(parsed.locals ?? {}).find(([name]) => name.startsWith("alerts_query-models"))![1] as Record<string, { expr: string; datasource: { uid: string } }>;
+    const vulns = models.TrivyCriticalVulnerabilities!;
+    expect(promqlFacts(vulns.expr).selectors[0]).toEqual({ metric: "trivy_image_vulnerabilities", matchers: [{ label: "severity", op: "=", value: "Critical" }] });
+    expect(vulns.datasource.uid).toBe("prometheus");
+    const group = onlyResourceOfType(parsed, "grafana_rule_group") as { folder_uid: string; rule: SynthRule[] };
+    expect(group.folder_uid).toBe("security");
+    expect(group.rule[0]!.data[0]!.model).toMatch(/^\$\{jsonencode\(local\.alerts_query-models_\w+\.TrivyCriticalVulnerabilities\)\}$/);
+    expect(resourcesOfType(parsed, "grafana_folder")).toHaveLength(0);
+    expect(onlyResourceOfType(parsed, "grafana_contact_point")).toMatchObject({ email: [{ addresses: ["security@example.com"] }] });
+  });
+
+  it("can route through a notification policy and a webhook with sensitive credentials", () => {
+    const { json, parsed } = synthesize((stack) => {
+      const token = new TerraformVariable(stack, "alert_webhook_token", { type: "string", sensitive: true });
+      new TrivyGrafanaAlerts(stack, "alerts", {
+        datasourceUid: "prometheus",
+        webhook: { url: "https://alerts.example.com/trivy", authorizationCredentials: token.stringValue },
+        notificationPolicy: true,
+      });
+    });
+    expect(json).not.toContain(SENTINEL_SECRET);
+    expect(onlyResourceOfType(parsed, "grafana_contact_point")).toMatchObject({
+      webhook: [{ url: "https://alerts.example.com/trivy", authorization_credentials: "${var.alert_webhook_token}", authorization_scheme: "Bearer" }],
+    });
+    expect(onlyResourceOfType(parsed, "grafana_notification_policy")).toMatchObject({ group_by: ["alertname", "namespace"] });
+    const group = onlyResourceOfType(parsed, "grafana_rule_group") as { rule: SynthRule[] };
+    expect(group.rule[0]!.notification_settings).toBeUndefined();
+  });
+
+  it("fails on a literal secret without echoing it", () => {
+    let message = "";
+    try {
+      synthesize((stack) => new TrivyGrafanaAlerts(stack, "alerts", { datasourceUid: "prometheus", slack: { url: SENTINEL_SECRET } }));
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/slack\.url is a literal string: pass the value of a sensitive TerraformVariable/);
+    expect(message).not.toContain(SENTINEL_SECRET);
+  });
+
+  const base: TrivyGrafanaAlertsProps = { datasourceUid: "prometheus", email: { addresses: ["a@example.com"] } };
+  it.each<[string, TrivyGrafanaAlertsProps, RegExp]>([
+    ["no contact integration", { datasourceUid: "prometheus" }, /set at least one of slack, webhook or email/],
+    ["a bad datasource uid", { ...base, datasourceUid: "a b" }, /datasourceUid "a b" is invalid/],
+    ["both folder title and uid", { ...base, folderTitle: "x", folderUid: "y" }, /folderTitle "x" is invalid: set folderTitle \(created\) or folderUid \(existing\), not both/],
+    ["a too short interval", { ...base, intervalSeconds: 5 }, /intervalSeconds 5 is invalid/],
+    ["an empty address list", { ...base, email: { addresses: [] } }, /email.addresses \[\] is invalid/],
+    ["upper-case severities", { ...base, alertRules: { exposedSecretSeverities: ["CRITICAL" as never] } }, /did you mean "Critical"/],
+  ])("fails on %s", (_case, props, message) => {
+    expect(() => synthesize((stack) => new TrivyGrafanaAlerts(stack, "alerts", props))).toThrow(message);
+  });
+});
