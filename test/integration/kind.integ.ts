@@ -8,7 +8,7 @@ import { execFileRunner } from "./harness/command-runner";
 import { deployCiStack } from "./harness/deploy-stack";
 import { harnessEnvironment, REPO_ROOT } from "./harness/environment";
 import { createKindCluster, deleteKindCluster, type KindCluster } from "./harness/kind-cluster";
-import { uniqueClusterName } from "./harness/kind-cluster-config";
+import { kindContextName, uniqueClusterName } from "./harness/kind-cluster-config";
 import { Kubectl } from "./harness/kubectl";
 import { missingFor } from "./harness/requirements";
 import type { ReportExpectation } from "./harness/reports";
@@ -61,12 +61,13 @@ describe.skipIf(missing.length > 0)("ci stack on kind with a tainted dedicated w
   // Always runs, also after a failed beforeAll: artifacts first (they need the cluster), then delete.
   afterAll(async () => {
     try {
-      if (failed && cluster) {
+      // Also when creation failed half-way: `kind export logs` then still shows why nodes never joined.
+      if (failed && workDir) {
         const runDir = join(environment.artifactsDir, clusterName);
         const plan = failureArtifactPlan({
           clusterName,
-          kubeconfigPath: cluster.kubeconfigPath,
-          kubeContext: cluster.context,
+          kubeconfigPath: cluster?.kubeconfigPath ?? join(workDir, "kubeconfig"),
+          kubeContext: kindContextName(clusterName),
           operatorNamespace: CI_CLUSTER.operatorNamespace,
           runDir,
         });

@@ -8,11 +8,13 @@ import {
   PROBE_TARGET_SERVICE,
   VULNERABLE_POD_NAME,
   WORKLOAD_NAMESPACE,
+  describeProbePod,
   probeOutcome,
   probePodManifest,
   toApplyInput,
   workloadManifests,
   type ProbeOutcome,
+  type ProbePodStatus,
 } from "./workload";
 import { workerNodeName } from "./kind-cluster-config";
 
@@ -101,8 +103,9 @@ export async function probeDefaultDeny(context: ScenarioContext, runId: string):
       log: context.log,
       ...(context.clock ? { clock: context.clock } : {}),
       observe: async () => {
-        const outcome = probeOutcome(await context.kubectl.getJson(["pod", name, "--namespace", namespace]));
-        return outcome === "pending" ? { done: false, seen: "probe pod still pending or running" } : { done: true, value: outcome };
+        const pod = await context.kubectl.getJson<ProbePodStatus>(["pod", name, "--namespace", namespace]);
+        const outcome = probeOutcome(pod);
+        return outcome === "pending" ? { done: false, seen: `probe pod ${describeProbePod(pod)}` } : { done: true, value: outcome };
       },
     });
   };

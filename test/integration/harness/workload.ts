@@ -68,8 +68,16 @@ export function probePodManifest(params: { readonly name: string; readonly names
 
 export type ProbeOutcome = "reachable" | "blocked" | "pending";
 
-/** Reads a probe pod (kubectl -o json): Succeeded = connection made, Failed = refused or timed out. */
-export function probeOutcome(pod: { readonly status?: { readonly phase?: string } }): ProbeOutcome {
+/** The parts of a Pod (kubectl -o json) a probe's outcome is read from. */
+export interface ProbePodStatus {
+  readonly status?: {
+    readonly phase?: string;
+    readonly containerStatuses?: ReadonlyArray<{ readonly state?: { readonly waiting?: { readonly reason?: string } } }>;
+  };
+}
+
+/** Succeeded = connection made, Failed = refused or timed out, anything else = not finished. */
+export function probeOutcome(pod: ProbePodStatus): ProbeOutcome {
   switch (pod.status?.phase) {
     case "Succeeded":
       return "reachable";
@@ -78,6 +86,12 @@ export function probeOutcome(pod: { readonly status?: { readonly phase?: string 
     default:
       return "pending";
   }
+}
+
+/** Why a probe is still pending, e.g. "phase Pending (ImagePullBackOff)", for progress output. */
+export function describeProbePod(pod: ProbePodStatus): string {
+  const waiting = pod.status?.containerStatuses?.[0]?.state?.waiting?.reason;
+  return `phase ${pod.status?.phase ?? "unknown"}${waiting ? ` (${waiting})` : ""}`;
 }
 
 /** Manifests as one `kubectl apply -f -` document stream (JSON is valid YAML). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { CI_CLUSTER } from "../../../stacks/ci-cluster";
-import { probeOutcome, probePodManifest, toApplyInput, VULNERABLE_IMAGE, workloadManifests } from "../../integration/harness/workload";
+import { describeProbePod, probeOutcome, probePodManifest, toApplyInput, VULNERABLE_IMAGE, workloadManifests } from "../../integration/harness/workload";
 
 /** The fields these tests read; the manifests are plain objects for `kubectl apply`. */
 interface Manifest {
@@ -61,5 +61,12 @@ describe("network probe", () => {
     expect(probeOutcome({ status: { phase: "Failed" } })).toBe("blocked");
     expect(probeOutcome({ status: { phase: "Running" } })).toBe("pending");
     expect(probeOutcome({})).toBe("pending");
+  });
+
+  it("explains a pending probe with the container's waiting reason", () => {
+    const pod = { status: { phase: "Pending", containerStatuses: [{ state: { waiting: { reason: "ImagePullBackOff" } } }] } };
+
+    expect(describeProbePod(pod)).toBe("phase Pending (ImagePullBackOff)");
+    expect(describeProbePod({})).toBe("phase unknown");
   });
 });
