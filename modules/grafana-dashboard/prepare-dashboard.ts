@@ -135,12 +135,12 @@ function inputBindings(dashboard: DashboardModel, target: string, datasourceType
       bindings.set(input.name, target);
     } else if (input.type === "datasource") {
       throw new DashboardBindingError(
-        `cannot bind placeholder \${${input.name}}: it is a "${String(input.pluginId)}" datasource, not ${datasourceType}; give its uid explicitly (input ${input.name}=<uid>)`,
+        `cannot bind placeholder \${${input.name}}: it is a "${String(input.pluginId)}" datasource, not ${datasourceType}; give its uid with --input ${input.name}=<uid>`,
       );
     } else if (input.type === "constant" && typeof input.value === "string") {
       bindings.set(input.name, input.value);
     } else if (input.type === "constant") {
-      throw new DashboardBindingError(`cannot bind placeholder \${${input.name}}: the constant has no default value; give one explicitly (input ${input.name}=<value>)`);
+      throw new DashboardBindingError(`cannot bind placeholder \${${input.name}}: the constant has no default value; give one with --input ${input.name}=<value>`);
     }
   }
   for (const [name, value] of Object.entries(options.inputs ?? {})) bindings.set(name, value);
@@ -176,7 +176,7 @@ function bindString(text: string, path: string, context: BindContext): string {
     const bound = context.bindings.get(name);
     if (bound !== undefined) return bound;
     if (EXPORT_PLACEHOLDER_NAME.test(name)) {
-      throw new DashboardBindingError(`cannot bind placeholder ${whole} at ${path}: it is not a declared input; declare it in "__inputs" or give its value explicitly (input ${name}=<value>)`);
+      throw new DashboardBindingError(`cannot bind placeholder ${whole} at ${path}: it is not a declared input; declare it in "__inputs" or give its value with --input ${name}=<value>`);
     }
     return whole; // a dashboard variable such as ${namespace} or ${__interval}
   });
