@@ -1,4 +1,4 @@
-import { App, TerraformStack, TerraformVariable } from "cdktf";
+import { App, LocalBackend, TerraformStack, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 import { GrafanaProvider } from "../../../.gen/providers/grafana/provider";
 import { GrafanaDashboard } from "../../../modules/grafana-dashboard";
@@ -26,6 +26,8 @@ export class GrafanaDashboardStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, props: GrafanaDashboardStackProps) {
     super(scope, id);
+    // Relative to `terraform -chdir=<stack dir>`: the state stays in the run's temp dir, never in the checkout.
+    new LocalBackend(this, { path: "terraform.tfstate" });
     const auth = new TerraformVariable(this, GRAFANA_AUTH_VARIABLE, {
       type: "string",
       sensitive: true,

@@ -22,6 +22,7 @@ const props = {
 };
 
 interface SynthesizedGrafanaStack {
+  terraform: { backend: { local: { path: string } }; required_providers: Record<string, { source: string; version: string }> };
   provider: { grafana: Array<{ url: string; auth: string }> };
   variable: Record<string, { sensitive?: boolean }>;
   resource: {
@@ -46,6 +47,13 @@ describe("grafana dashboard stack of the testcontainers check", () => {
     expect(synthesized.provider.grafana[0]?.url).toBe("http://localhost:32768");
     expect(synthesized.provider.grafana[0]?.auth).toBe("${var.grafana_auth}");
     expect(synthesized.variable["grafana_auth"]?.sensitive).toBe(true);
+  });
+
+  it("keeps its state next to the synthesized stack and pins the grafana provider", () => {
+    const synthesized = synth();
+
+    expect(synthesized.terraform.backend.local.path).toBe("terraform.tfstate");
+    expect(synthesized.terraform.required_providers["grafana"]).toEqual({ source: "grafana/grafana", version: "4.45.1" });
   });
 
   it("creates the folder and puts the dashboard in it", () => {
