@@ -63,13 +63,13 @@ export function signalsFromObjects(objects: readonly unknown[]): { signals: Sign
           const state = asRecord(getPath(status, ...path));
           const reason = asString(state?.["reason"]);
           if (!state || !reason || reason === "Completed" || reason === "ContainerCreating" || reason === "PodInitializing") continue;
-          signals.push({ origin: "pod", component, subject: `Pod ${name}`, container, reason, message: asString(state["message"]) ?? "", location: `Pod ${name} container ${container} (${label})` });
+          signals.push({ origin: "pod", component, subject: `Pod ${name}`, container, reason, message: asString(state["message"]) ?? "", location: `containerStatuses: ${label}` });
         }
       }
       for (const condition of asArray(getPath(record, "status", "conditions"))) {
         const entry = asRecord(condition);
         if (asString(entry?.["type"]) === "PodScheduled" && asString(entry?.["status"]) === "False") {
-          signals.push({ origin: "pod", component, subject: `Pod ${name}`, reason: asString(entry?.["reason"]) ?? "Unschedulable", message: asString(entry?.["message"]) ?? "", location: `Pod ${name} condition PodScheduled` });
+          signals.push({ origin: "pod", component, subject: `Pod ${name}`, reason: asString(entry?.["reason"]) ?? "Unschedulable", message: asString(entry?.["message"]) ?? "", location: "condition PodScheduled=False" });
         }
       }
     } else if (kind === "Job") {
@@ -77,7 +77,7 @@ export function signalsFromObjects(objects: readonly unknown[]): { signals: Sign
       for (const condition of asArray(getPath(record, "status", "conditions"))) {
         const entry = asRecord(condition);
         if (asString(entry?.["type"]) === "Failed" && asString(entry?.["status"]) === "True") {
-          signals.push({ origin: "job", component, subject: `Job ${name}`, reason: asString(entry?.["reason"]) ?? "Failed", message: asString(entry?.["message"]) ?? "", location: `Job ${name} condition Failed` });
+          signals.push({ origin: "job", component, subject: `Job ${name}`, reason: asString(entry?.["reason"]) ?? "Failed", message: asString(entry?.["message"]) ?? "", location: "condition Failed" });
         }
       }
       const succeeded = (asNumber(getPath(record, "status", "succeeded")) ?? 0) > 0 || asArray(getPath(record, "status", "conditions")).some((condition) => asString(asRecord(condition)?.["type"]) === "Complete" && asString(asRecord(condition)?.["status"]) === "True");
@@ -88,7 +88,7 @@ export function signalsFromObjects(objects: readonly unknown[]): { signals: Sign
       const involvedName = asString(involved["name"]) ?? "";
       const reason = asString(record["reason"]) ?? "";
       if (asString(record["type"]) === "Normal" && reason !== "FailedScheduling") continue;
-      signals.push({ origin: "event", component: componentOf(involvedName), subject: `${asString(involved["kind"]) ?? "Object"} ${involvedName}`, reason, message: asString(record["message"]) ?? "", location: `Event ${reason} on ${asString(involved["kind"]) ?? ""} ${involvedName}` });
+      signals.push({ origin: "event", component: componentOf(involvedName), subject: `${asString(involved["kind"]) ?? "Object"} ${involvedName}`, reason, message: asString(record["message"]) ?? "", location: `Event ${reason}` });
     } else if (kind === "Deployment") {
       counts.deployments++;
       if (component !== "operator") continue;

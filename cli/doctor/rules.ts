@@ -48,7 +48,7 @@ function excerpt(text: string, pattern?: RegExp): string {
 }
 
 function occurrence(signal: Signal, pattern?: RegExp): Occurrence {
-  const what = signal.reason && !signal.message.includes(signal.reason) ? `${signal.reason}: ${signal.message}` : signal.message || signal.reason;
+  const what = signal.reason && !signal.message.includes(signal.reason) ? (signal.message ? `${signal.reason}: ${signal.message}` : signal.reason) : signal.message || signal.reason;
   return { subject: `${signal.subject}${signal.container ? ` container ${signal.container}` : ""}`, location: signal.location, excerpt: excerpt(what, pattern), fullText: what };
 }
 
