@@ -24,7 +24,9 @@ export default defineConfig({
           // A kind cluster, a Helm release and the first vulnerability scan take minutes.
           testTimeout: 30 * 60_000,
           hookTimeout: 15 * 60_000,
-          fileParallelism: false,
+          // One cluster and one Grafana container at a time: two files never run side by side.
+          pool: "forks",
+          poolOptions: { forks: { singleFork: true } },
         },
       },
     ],
