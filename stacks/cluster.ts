@@ -5,6 +5,7 @@ import { Construct, type IConstruct } from "constructs";
 import type { TrivyNetworkPolicy } from "../modules/network-policy/network-policy";
 import { TrivyOperator } from "../modules/trivy-operator/trivy-operator";
 import type { ClusterConfig } from "./config";
+import { wireMonitoring, type ClusterMonitoring } from "./monitoring";
 import { wireNetworkPolicy } from "./network-policy";
 
 /**
@@ -26,8 +27,8 @@ class ClusterProviders implements IAspect {
 }
 
 /**
- * Everything Trivy needs in one cluster: aliased providers for its kubeconfig context, the operator
- * and the network policies. The construct id is the cluster name, so it is part of every Terraform
+ * Everything Trivy needs in one cluster: aliased providers for its kubeconfig context, the operator,
+ * the network policies and the monitoring (docs/monitoring-config.md). The construct id is the cluster name, so it is part of every Terraform
  * address below it.
  */
 export class TrivyCluster extends Construct {
@@ -38,6 +39,8 @@ export class TrivyCluster extends Construct {
   public readonly operator: TrivyOperator;
   /** The network policies, or undefined for flavor `none`. */
   public readonly networkPolicy?: TrivyNetworkPolicy;
+  /** ServiceMonitor/PrometheusRule, dashboard, Grafana alerts and their provider and variables (all optional). */
+  public readonly monitoring: ClusterMonitoring;
 
   constructor(scope: Construct, config: ClusterConfig) {
     super(scope, config.name);
@@ -56,5 +59,6 @@ export class TrivyCluster extends Construct {
       kubernetesProvider: this.kubernetesProvider,
     });
     this.networkPolicy = wireNetworkPolicy(this, config, this.operator);
+    this.monitoring = wireMonitoring(this, config, this.operator);
   }
 }

@@ -1,3 +1,4 @@
+import type { TrivyAlertRulesOptions } from "../modules/monitoring/alert-rules";
 import type { Taint } from "../modules/tolerations/taint";
 import type { TrivyOperatorOptions } from "../modules/trivy-operator/options";
 
@@ -33,7 +34,8 @@ export interface NetworkPolicyConfig {
    */
   readonly registryHosts?: readonly string[];
   /**
-   * Prometheus that scrapes the operator on 8080; needed together with `operator.serviceMonitor`.
+   * Prometheus that scrapes the operator on 8080; needed together with `monitoring.serviceMonitor`
+   * (or `operator.serviceMonitor`).
    * @default - no metrics ingress
    */
   readonly prometheus?: PrometheusScrapeConfig;
@@ -44,6 +46,141 @@ export interface PrometheusScrapeConfig {
   readonly namespace: string;
   /** Labels of the Prometheus pods; at least one, so not every pod of that namespace gets in. */
   readonly podLabels: Readonly<Record<string, string>>;
+}
+
+export const DASHBOARD_DELIVERIES = ["grafana-api", "sidecar", "helm-values"] as const;
+/** See modules/grafana-dashboard `DashboardDelivery`. */
+export type DashboardDeliveryMode = (typeof DASHBOARD_DELIVERIES)[number];
+
+export const CONTACT_POINT_TYPES = ["slack", "webhook", "email"] as const;
+export type ContactPointType = (typeof CONTACT_POINT_TYPES)[number];
+
+/** grafana.com dashboard 17813 (pinned in dashboards/catalog.ts), bound to one Prometheus datasource. */
+export interface DashboardConfig {
+  /**
+   * `sidecar` = ConfigMap for the kube-prometheus-stack Grafana sidecar; `grafana-api` =
+   * grafana_dashboard through the cluster's Grafana provider (needs `monitoring.grafanaUrl`);
+   * `helm-values` = only a stack output `grafana_dashboard_helm_values_<cluster>` for the Grafana chart.
+   */
+  readonly delivery: DashboardDeliveryMode;
+  /**
+   * uid of the Prometheus datasource; survives renames. Give this or `datasourceName`.
+   * @default - none; required unless datasourceName is set
+   */
+  readonly datasourceUid?: string;
+  /**
+   * Name of the Prometheus datasource (kube-prometheus-stack: `Prometheus`).
+   * @default - none; required unless datasourceUid is set
+   */
+  readonly datasourceName?: string;
+  /**
+   * Folder title (created for `grafana-api`, annotation for `sidecar`, provider folder for `helm-values`).
+   * @default - the General folder
+   */
+  readonly folderTitle?: string;
+  /**
+   * Exported dashboard JSON read at synth time instead of downloading it at plan time
+   * (air-gapped clusters); `grafana-api` and `sidecar` only.
+   * @default - downloaded from grafana.com at plan time
+   */
+  readonly sourceFile?: string;
+  /**
+   * Namespace of the ConfigMap (`sidecar` only); the Grafana sidecar must watch it.
+   * @default "monitoring"
+   */
+  readonly sidecarNamespace?: string;
+}
+
+/**
+ * Where Grafana-managed alerts are sent. Secrets are never config fields: they come from
+ * sensitive stack variables (`TF_VAR_…`, see docs/monitoring-config.md).
+ */
+export interface ContactPointConfig {
+  /**
+   * `slack`: incoming webhook URL from `TF_VAR_slack_webhook_url_<cluster>`, or with `slackRecipient`
+   * a bot token from `TF_VAR_slack_token_<cluster>`. `webhook`: URL from `TF_VAR_alert_webhook_url_<cluster>`
+   * (webhook URLs often embed a credential). `email`: `emailAddresses`, no secret.
+   */
+  readonly type: ContactPointType;
+  /**
+   * Channel or user a Slack bot token posts to; switches Slack from incoming webhook to bot token.
+   * @default - incoming webhook (its channel)
+   */
+  readonly slackRecipient?: string;
+  /**
+   * Send `Authorization: Bearer <TF_VAR_alert_webhook_token_<cluster>>` with each webhook call.
+   * @default false
+   */
+  readonly webhookAuthorization?: boolean;
+  /**
+   * Recipients of `email` (Grafana's SMTP settings are used).
+   * @default - none; required for type email
+   */
+  readonly emailAddresses?: readonly string[];
+}
+
+/** The Trivy alerts as Grafana-managed rules instead of a PrometheusRule. */
+export interface GrafanaAlertsConfig {
+  /** uid of the Prometheus datasource that scrapes the operator. */
+  readonly datasourceUid: string;
+  /**
+   * Folder of the rule group, created unless it is the title of the `grafana-api` dashboard's folder.
+   * @default - the dashboard's folder with `grafana-api` + folderTitle, else "Trivy Operator alerts"
+   */
+  readonly folderTitle?: string;
+  readonly contactPoint: ContactPointConfig;
+}
+
+/** What the alerts may be tuned with; namespace and report TTL come from the operator options. */
+export type MonitoringAlertRulesConfig = Omit<TrivyAlertRulesOptions, "operatorNamespace" | "scannerReportTTL">;
+
+/**
+ * Metrics, alerts and dashboard of the operator. The ServiceMonitor and PrometheusRule need the
+ * Prometheus Operator CRDs (kube-prometheus-stack) in the cluster.
+ */
+export interface MonitoringConfig {
+  /**
+   * ServiceMonitor for the operator's metrics, in a release of its own (keep `operator.serviceMonitor`
+   * false). Unless `networkPolicy.flavor` is `none`, needs `networkPolicy.prometheus`.
+   * @default true
+   */
+  readonly serviceMonitor?: boolean;
+  /**
+   * PrometheusRule with the Trivy alerts. Must be false with `grafanaAlerts` (every alert would fire twice).
+   * @default true
+   */
+  readonly prometheusRule?: boolean;
+  /**
+   * Labels the Prometheus selects ServiceMonitors and rules by (kube-prometheus-stack: `release: <its release>`).
+   * @default {}
+   */
+  readonly prometheusSelectorLabels?: Readonly<Record<string, string>>;
+  /**
+   * Scrape interval; every scrape walks all report CRs.
+   * @default "60s"
+   */
+  readonly scrapeInterval?: string;
+  /**
+   * Thresholds, `for` durations, extra labels and disabled alerts (PrometheusRule and Grafana alerts alike).
+   * @default - see TrivyAlertRulesOptions
+   */
+  readonly alertRules?: MonitoringAlertRulesConfig;
+  /**
+   * Base URL of the Grafana the `grafana-api` dashboard and `grafanaAlerts` go to; the token comes
+   * from `TF_VAR_grafana_auth_<cluster>`.
+   * @default - none; required with delivery grafana-api or grafanaAlerts, refused otherwise
+   */
+  readonly grafanaUrl?: string;
+  /**
+   * The Trivy Operator dashboard.
+   * @default - no dashboard
+   */
+  readonly dashboard?: DashboardConfig;
+  /**
+   * Grafana-managed alert rules and a contact point.
+   * @default - no Grafana alerts
+   */
+  readonly grafanaAlerts?: GrafanaAlertsConfig;
 }
 
 /** One Kubernetes cluster of an environment. */
@@ -72,6 +209,11 @@ export interface ClusterConfig {
    * @default - module defaults
    */
   readonly operator?: Omit<TrivyOperatorOptions, "taints">;
+  /**
+   * ServiceMonitor, PrometheusRule, dashboard and Grafana alerts (docs/monitoring-config.md).
+   * @default - no monitoring objects
+   */
+  readonly monitoring?: MonitoringConfig;
 }
 
 export const BACKEND_TYPES = ["local", "s3", "gcs", "azurerm", "remote"] as const;

@@ -1,8 +1,10 @@
+import { HttpProvider } from "@cdktf/provider-http/lib/provider";
 import { TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { configureBackend } from "./backend";
 import { TrivyCluster } from "./cluster";
 import type { EnvironmentConfig, EnvironmentName } from "./config";
+import { needsDashboardDownload } from "./monitoring";
 import { validateEnvironmentConfig } from "./validate";
 
 /** Adds more modules (monitoring, dashboards) to each cluster; resources below `cluster` get its providers. */
@@ -32,6 +34,8 @@ export class TrivyEnvironmentStack extends TerraformStack {
     super(scope, stackName(props.environment));
     this.environment = props.environment;
     configureBackend(this, stackName(props.environment), props.config.backend);
+    // data.http reads the same public grafana.com for every cluster: one unaliased provider suffices.
+    if (props.config.clusters.some(needsDashboardDownload)) new HttpProvider(this, "http");
     this.clusters = props.config.clusters.map((cluster) => new TrivyCluster(this, cluster));
     for (const cluster of this.clusters) {
       for (const extend of props.extensions ?? []) extend(cluster);

@@ -15,6 +15,9 @@ export interface EnvironmentInputs {
   readonly ciKubeContext?: string;
 }
 
+/** kube-prometheus-stack's Prometheus pods, in the namespace it is usually installed into. */
+const KUBE_PROMETHEUS_STACK_SCRAPER = { namespace: "monitoring", podLabels: { "app.kubernetes.io/name": "prometheus" } } as const;
+
 /**
  * The organisation's environments. Edit this file to add a cluster: append an entry to an
  * environment's `clusters` with a new, stable `name` (see docs/operator.md "Adding a cluster").
@@ -28,10 +31,17 @@ export function defineEnvironments(inputs: EnvironmentInputs = {}): Environments
           name: "dev",
           kubeconfigPath: "~/.kube/config",
           kubeContext: "dev",
-          networkPolicy: { flavor: "kubernetes" },
+          networkPolicy: { flavor: "kubernetes", prometheus: KUBE_PROMETHEUS_STACK_SCRAPER },
           operator: {
             // Developers want fast feedback on fresh images more than a quiet node.
             scannerReportTTL: "12h",
+          },
+          monitoring: {
+            // Metrics feed the dashboard; nobody is paged for a dev cluster, so no PrometheusRule.
+            prometheusRule: false,
+            prometheusSelectorLabels: { release: "kube-prometheus-stack" },
+            // The dev Grafana is a chart release of its own: the stack only outputs its values.
+            dashboard: { delivery: "helm-values", datasourceName: "Prometheus", folderTitle: "Security" },
           },
         },
       ],
@@ -51,12 +61,18 @@ export function defineEnvironments(inputs: EnvironmentInputs = {}): Environments
           kubeContext: "prod-eu-1",
           // The dedicated pool of the field report: the node collector stayed Pending without tolerations.
           taints: [{ key: "dedicated", value: "security-scans", effect: "NoSchedule" }],
-          networkPolicy: { flavor: "calico" },
+          networkPolicy: { flavor: "calico", prometheus: KUBE_PROMETHEUS_STACK_SCRAPER },
           operator: {
             builtInTrivyServer: true,
             // AKS/Calico ship Windows DaemonSets that Trivy cannot scan.
             excludeImages: ["mcr.microsoft.com/oss/calico/windows-*", "mcr.microsoft.com/windows/*"],
             skipResourceByLabels: ["trivy-operator-cdktf/skip-scan"],
+          },
+          monitoring: {
+            // eu-1 alerts through kube-prometheus-stack's Alertmanager, and its Grafana sidecar loads the dashboard.
+            prometheusSelectorLabels: { release: "kube-prometheus-stack" },
+            alertRules: { additionalLabels: { team: "security" } },
+            dashboard: { delivery: "sidecar", datasourceName: "Prometheus", folderTitle: "Security", sidecarNamespace: "monitoring" },
           },
         },
         {
@@ -64,7 +80,17 @@ export function defineEnvironments(inputs: EnvironmentInputs = {}): Environments
           kubeconfigPath: "~/.kube/config",
           kubeContext: "prod-us-1",
           taints: [{ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }],
-          networkPolicy: { flavor: "cilium" },
+          networkPolicy: { flavor: "cilium", prometheus: KUBE_PROMETHEUS_STACK_SCRAPER },
+          monitoring: {
+            // us-1 reports to the central Grafana: dashboard through its API, alerts as Grafana-managed
+            // rules to Slack, so no PrometheusRule (every alert would fire twice).
+            prometheusRule: false,
+            prometheusSelectorLabels: { release: "kube-prometheus-stack" },
+            grafanaUrl: "https://grafana.example.com",
+            alertRules: { additionalLabels: { team: "security" } },
+            dashboard: { delivery: "grafana-api", datasourceUid: "prometheus-us-1", folderTitle: "Security" },
+            grafanaAlerts: { datasourceUid: "prometheus-us-1", contactPoint: { type: "slack" } },
+          },
         },
       ],
     },
@@ -77,6 +103,8 @@ export function defineEnvironments(inputs: EnvironmentInputs = {}): Environments
           kubeContext: inputs.ciKubeContext ?? "kind-trivy-e2e",
           taints: [CI_CLUSTER.workerTaint],
           networkPolicy: { flavor: "kubernetes" },
+          // No monitoring: a bare kind cluster has no Prometheus Operator CRDs, so a ServiceMonitor or
+          // PrometheusRule release would fail the integration tier's apply (docs/monitoring-config.md).
           operator: {
             namespace: CI_CLUSTER.operatorNamespace,
             // A kind node is small; one scan at a time keeps the vulnerable workload schedulable.

@@ -4,6 +4,7 @@ import type { TrivyNetworkPolicyProps } from "../modules/network-policy/props";
 import type { TrivyOperator } from "../modules/trivy-operator/trivy-operator";
 import { resolveTrivyOperatorOptions } from "../modules/trivy-operator/values";
 import type { ClusterConfig } from "./config";
+import { monitoringServiceMonitor } from "./monitoring";
 
 /**
  * Pure: the network-policy props of a cluster, derived from its config and operator options, so
@@ -24,8 +25,9 @@ export function networkPolicyProps(cluster: ClusterConfig): TrivyNetworkPolicyPr
     // Host lists turn cilium's `world` rule into an FQDN allow-list, so the DB hosts join only a list
     // the user started; adding them alone would cut scan jobs off from every image registry.
     registryHosts: policy.registryHosts ? [...new Set([operator.dbRegistry, operator.javaDbRegistry, ...policy.registryHosts])] : undefined,
+    // Either ServiceMonitor (ours from `monitoring`, or the chart's) makes Prometheus scrape port 8080.
     metrics:
-      operator.serviceMonitor && prometheus ? { prometheusNamespace: prometheus.namespace, prometheusPodLabels: prometheus.podLabels } : undefined,
+      (operator.serviceMonitor || monitoringServiceMonitor(cluster)) && prometheus ? { prometheusNamespace: prometheus.namespace, prometheusPodLabels: prometheus.podLabels } : undefined,
   };
 }
 

@@ -1,16 +1,24 @@
+import * as fs from "node:fs";
+import { parseDashboardJson, prepareDashboard } from "../modules/grafana-dashboard/prepare-dashboard";
+import { validateGrafanaDashboardProps } from "../modules/grafana-dashboard/grafana-dashboard";
+import { durationSeconds, validateTrivyAlertRulesOptions } from "../modules/monitoring/alert-rules";
 import { validateTrivyNetworkPolicyProps } from "../modules/network-policy/validate";
 import { validateTaints } from "../modules/tolerations/tolerations";
 import { buildTrivyOperatorValues } from "../modules/trivy-operator/values";
 import { isDnsLabel } from "../modules/trivy-operator/validation";
 import {
   BACKEND_TYPES,
+  CONTACT_POINT_TYPES,
+  DASHBOARD_DELIVERIES,
   ENVIRONMENT_NAMES,
   NETWORK_POLICY_FLAVORS,
   type BackendConfig,
   type ClusterConfig,
   type EnvironmentConfig,
   type EnvironmentName,
+  type MonitoringAlertRulesConfig,
 } from "./config";
+import { dashboardProps, needsGrafanaProvider } from "./monitoring";
 import { networkPolicyProps } from "./network-policy";
 
 const IPV4_CIDR = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\/(3[0-2]|[12]?\d)$/;
@@ -131,7 +139,208 @@ function validateCluster(cluster: unknown, index: number, environment: string): 
     const options = (operator ?? {}) as ClusterConfig["operator"];
     withPrefix("operator.", () => buildTrivyOperatorValues({ ...options, taints: cluster.taints as ClusterConfig["taints"] }));
     validateTrivyNetworkPolicyProps(networkPolicyProps(cluster as unknown as ClusterConfig));
+    validateMonitoring(cluster as unknown as ClusterConfig);
   });
+}
+
+const GRAFANA_UID = /^[A-Za-z0-9_-]{1,40}$/;
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+const HTTP_URL = /^https?:\/\/[^\s/]+\S*$/;
+
+/**
+ * Unknown keys are refused rather than ignored: a typo would silently switch a feature off, and a
+ * key such as `slackWebhookUrl` would put a secret into code. The value is not echoed for that reason.
+ */
+function requireKnownKeys(value: Record<string, unknown>, field: string, allowed: readonly string[], hint = ""): void {
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) throw new Error(`${field}.${key} is not an option; allowed: ${allowed.join(", ")}${hint}`);
+  }
+}
+
+function requireObject(value: unknown, field: string, what: string): asserts value is Record<string, unknown> {
+  if (!isPlainObject(value)) throw new Error(`${field} must be an object (${what}), got ${show(value)}`);
+}
+
+function requireOptionalBoolean(value: unknown, field: string): void {
+  if (value !== undefined && typeof value !== "boolean") throw new Error(`${field} must be true or false, got ${show(value)}`);
+}
+
+/** Module validators name their own props; in a cluster config they live under `monitoring.`. */
+function withModulePrefix(modulePrefix: string, configPrefix: string, check: () => void): void {
+  try {
+    check();
+  } catch (error) {
+    const message = (error as Error).message;
+    throw new Error(message.startsWith(modulePrefix) ? `${configPrefix}${message.slice(modulePrefix.length)}` : `${configPrefix}${message}`);
+  }
+}
+
+/** TrivyAlertRulesOptions without what the operator options decide; `satisfies` keeps the list in step with the type. */
+const ALERT_RULE_OPTIONS = [
+  "operatorJob",
+  "findingsLookback",
+  "criticalVulnerabilitiesThreshold",
+  "criticalVulnerabilitiesFor",
+  "exposedSecretSeverities",
+  "exposedSecretsFor",
+  "criticalConfigAuditThreshold",
+  "criticalConfigAuditFor",
+  "operatorAbsentFor",
+  "failedScanJobsThreshold",
+  "scanJobFailureWindow",
+  "scanJobNamePattern",
+  "scanJobsFailingFor",
+  "additionalLabels",
+  "disabledAlerts",
+] as const satisfies readonly (keyof MonitoringAlertRulesConfig)[];
+
+const SECRET_HINT = "; secrets (Grafana token, Slack/webhook URLs and tokens) come from TF_VAR_ variables, never from the config (docs/monitoring-config.md)";
+
+function validateDashboard(cluster: ClusterConfig, dashboard: unknown): void {
+  const field = "monitoring.dashboard";
+  requireObject(dashboard, field, "delivery and datasourceUid or datasourceName");
+  requireKnownKeys(dashboard, field, ["delivery", "datasourceUid", "datasourceName", "folderTitle", "sourceFile", "sidecarNamespace"]);
+  const delivery = dashboard.delivery;
+  if (!DASHBOARD_DELIVERIES.includes(delivery as (typeof DASHBOARD_DELIVERIES)[number])) {
+    throw new Error(`${field}.delivery must be one of ${DASHBOARD_DELIVERIES.join(", ")}, got ${show(delivery)}`);
+  }
+  if ((dashboard.datasourceUid === undefined) === (dashboard.datasourceName === undefined)) {
+    throw new Error(
+      `${field}.datasourceUid or ${field}.datasourceName must be set, not both and not neither, got ${show({ datasourceUid: dashboard.datasourceUid, datasourceName: dashboard.datasourceName })}`,
+    );
+  }
+  if (dashboard.datasourceUid !== undefined && (typeof dashboard.datasourceUid !== "string" || !GRAFANA_UID.test(dashboard.datasourceUid))) {
+    throw new Error(`${field}.datasourceUid must be a Grafana uid (1-40 letters, digits, '-' or '_'), got ${show(dashboard.datasourceUid)}`);
+  }
+  if (dashboard.datasourceName !== undefined) requireNonEmptyString(dashboard.datasourceName, `${field}.datasourceName`, "Prometheus");
+  if (dashboard.folderTitle !== undefined) requireNonEmptyString(dashboard.folderTitle, `${field}.folderTitle`, "Security");
+  if (dashboard.sidecarNamespace !== undefined) {
+    if (delivery !== "sidecar") throw new Error(`${field}.sidecarNamespace only applies to delivery "sidecar", got ${show(dashboard.sidecarNamespace)} with ${show(delivery)}`);
+    if (!isDnsLabel(dashboard.sidecarNamespace)) throw new Error(`${field}.sidecarNamespace must be a namespace name (DNS-1123 label), got ${show(dashboard.sidecarNamespace)}`);
+  }
+  if (dashboard.sourceFile !== undefined) {
+    if (delivery === "helm-values") {
+      throw new Error(`${field}.sourceFile only applies to delivery "grafana-api" or "sidecar" (with helm-values Grafana downloads the dashboard itself), got ${show(dashboard.sourceFile)}`);
+    }
+    requireNonEmptyString(dashboard.sourceFile, `${field}.sourceFile`, "dashboards/vendor/trivy-operator-17813-r2.json");
+    validateSourceFile(dashboard.sourceFile as string, dashboard.datasourceUid !== undefined ? { uid: dashboard.datasourceUid as string } : { name: dashboard.datasourceName as string });
+  }
+  // Backstop: whatever else the module would refuse at construction, refuse now.
+  withModulePrefix("grafana dashboard ", `${field}.`, () => validateGrafanaDashboardProps(dashboardProps(cluster)!));
+}
+
+/** Read and bind now: a bad file found while the stack is half-built would leave a half-synthesized app. */
+function validateSourceFile(sourceFile: string, datasource: { uid: string } | { name: string }): void {
+  let text: string;
+  try {
+    text = fs.readFileSync(sourceFile, "utf8");
+  } catch (error) {
+    throw new Error(`monitoring.dashboard.sourceFile must be a readable exported dashboard JSON file, got ${show(sourceFile)} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  try {
+    prepareDashboard(parseDashboardJson(text, sourceFile), { datasource });
+  } catch (error) {
+    throw new Error(`monitoring.dashboard.sourceFile must be an exported dashboard whose datasource inputs can be bound, got ${show(sourceFile)}: ${(error as Error).message}`);
+  }
+}
+
+function validateGrafanaAlerts(alerts: unknown): void {
+  const field = "monitoring.grafanaAlerts";
+  requireObject(alerts, field, "datasourceUid and contactPoint");
+  requireKnownKeys(alerts, field, ["datasourceUid", "folderTitle", "contactPoint"], SECRET_HINT);
+  if (typeof alerts.datasourceUid !== "string" || !GRAFANA_UID.test(alerts.datasourceUid)) {
+    throw new Error(`${field}.datasourceUid must be a Grafana uid (1-40 letters, digits, '-' or '_'), got ${show(alerts.datasourceUid)}`);
+  }
+  if (alerts.folderTitle !== undefined) requireNonEmptyString(alerts.folderTitle, `${field}.folderTitle`, "Trivy Operator alerts");
+  const contact = alerts.contactPoint;
+  requireObject(contact, `${field}.contactPoint`, `type ${CONTACT_POINT_TYPES.join(", ")}`);
+  requireKnownKeys(contact, `${field}.contactPoint`, ["type", "slackRecipient", "webhookAuthorization", "emailAddresses"], SECRET_HINT);
+  const type = contact.type;
+  if (!CONTACT_POINT_TYPES.includes(type as (typeof CONTACT_POINT_TYPES)[number])) {
+    throw new Error(`${field}.contactPoint.type must be one of ${CONTACT_POINT_TYPES.join(", ")}, got ${show(type)}`);
+  }
+  const onlyFor: Array<[string, string]> = [["slackRecipient", "slack"], ["webhookAuthorization", "webhook"], ["emailAddresses", "email"]];
+  for (const [option, owner] of onlyFor) {
+    if (contact[option] !== undefined && type !== owner) {
+      throw new Error(`${field}.contactPoint.${option} only applies to type "${owner}", got ${show(contact[option])} with type ${show(type)}`);
+    }
+  }
+  if (contact.slackRecipient !== undefined) requireNonEmptyString(contact.slackRecipient, `${field}.contactPoint.slackRecipient`, "#security-alerts");
+  requireOptionalBoolean(contact.webhookAuthorization, `${field}.contactPoint.webhookAuthorization`);
+  if (type === "email") {
+    const addresses = contact.emailAddresses;
+    if (!Array.isArray(addresses) || addresses.length === 0) {
+      throw new Error(`${field}.contactPoint.emailAddresses must be a non-empty list of email addresses for type "email", got ${show(addresses)}`);
+    }
+    requireStringList(addresses, `${field}.contactPoint.emailAddresses`, (item) => typeof item === "string" && EMAIL.test(item), 'an email address such as "security@example.com"');
+  }
+}
+
+function validateMonitoring(cluster: ClusterConfig): void {
+  const monitoring: unknown = cluster.monitoring;
+  if (monitoring === undefined) return;
+  requireObject(monitoring, "monitoring", "serviceMonitor, prometheusRule, dashboard, grafanaAlerts …");
+  requireKnownKeys(
+    monitoring,
+    "monitoring",
+    ["serviceMonitor", "prometheusRule", "prometheusSelectorLabels", "scrapeInterval", "alertRules", "grafanaUrl", "dashboard", "grafanaAlerts"],
+    SECRET_HINT,
+  );
+  requireOptionalBoolean(monitoring.serviceMonitor, "monitoring.serviceMonitor");
+  requireOptionalBoolean(monitoring.prometheusRule, "monitoring.prometheusRule");
+  const labels = monitoring.prometheusSelectorLabels;
+  if (labels !== undefined) {
+    requireObject(labels, "monitoring.prometheusSelectorLabels", 'label keys to values, such as { release: "kube-prometheus-stack" }');
+    for (const [key, value] of Object.entries(labels)) {
+      if (!LABEL_KEY.test(key)) throw new Error(`monitoring.prometheusSelectorLabels key must be a Kubernetes label key such as "release", got ${show(key)}`);
+      if (typeof value !== "string" || !LABEL_VALUE.test(value)) {
+        throw new Error(`monitoring.prometheusSelectorLabels.${key} must be a Kubernetes label value (at most 63 letters, digits, '-', '_', '.'), got ${show(value)}`);
+      }
+    }
+  }
+  const interval = monitoring.scrapeInterval;
+  if (interval !== undefined && (typeof interval !== "string" || !durationSeconds(interval))) {
+    throw new Error(`monitoring.scrapeInterval must be a Prometheus duration longer than 0s such as "60s" or "2m", got ${show(interval)}`);
+  }
+  const alertRules = monitoring.alertRules;
+  if (alertRules !== undefined) {
+    requireObject(alertRules, "monitoring.alertRules", "thresholds, durations, additionalLabels, disabledAlerts");
+    for (const [key, from] of [["operatorNamespace", "operator.namespace"], ["scannerReportTTL", "operator.scannerReportTTL"]] as const) {
+      if (alertRules[key] !== undefined) throw new Error(`monitoring.alertRules.${key} must not be set; it comes from ${from}, got ${show(alertRules[key])}`);
+    }
+    requireKnownKeys(alertRules, "monitoring.alertRules", ALERT_RULE_OPTIONS);
+    withModulePrefix("trivy alert rules ", "monitoring.alertRules.", () => validateTrivyAlertRulesOptions(alertRules));
+  }
+  if (monitoring.dashboard !== undefined) validateDashboard(cluster, monitoring.dashboard);
+  if (monitoring.grafanaAlerts !== undefined) validateGrafanaAlerts(monitoring.grafanaAlerts);
+
+  const grafanaUrl = monitoring.grafanaUrl;
+  if (needsGrafanaProvider(cluster)) {
+    if (typeof grafanaUrl !== "string" || !HTTP_URL.test(grafanaUrl)) {
+      throw new Error(`monitoring.grafanaUrl must be an http(s) URL such as "https://grafana.example.com" with dashboard delivery "grafana-api" or grafanaAlerts, got ${show(grafanaUrl)}`);
+    }
+    // user:password in the URL would put a credential into cdk.tf.json; the token has its own variable.
+    if (/^https?:\/\/[^/]*@/.test(grafanaUrl)) throw new Error(`monitoring.grafanaUrl must not contain credentials; set TF_VAR_grafana_auth_<cluster> instead`);
+  } else if (grafanaUrl !== undefined) {
+    throw new Error(`monitoring.grafanaUrl only applies with dashboard delivery "grafana-api" or grafanaAlerts, got ${show(grafanaUrl)} without either`);
+  }
+
+  const serviceMonitor = monitoring.serviceMonitor !== false;
+  if (monitoring.prometheusRule !== false && monitoring.grafanaAlerts !== undefined) {
+    throw new Error(`monitoring.prometheusRule must be false with monitoring.grafanaAlerts (both deliver the Trivy alerts, every alert would fire twice), got ${show(monitoring.prometheusRule)}`);
+  }
+  if (serviceMonitor && cluster.operator?.serviceMonitor === true) {
+    throw new Error(`operator.serviceMonitor must stay false with monitoring.serviceMonitor (two ServiceMonitors would scrape the operator twice, and the chart's breaks the operator release without the CRDs), got true`);
+  }
+  const flavor = cluster.networkPolicy?.flavor ?? "kubernetes";
+  if (serviceMonitor && flavor !== "none" && cluster.networkPolicy?.prometheus === undefined) {
+    // The pod labels of Prometheus differ per install; guessing them would open the port to the wrong pods or to none.
+    throw new Error(
+      `monitoring.serviceMonitor needs networkPolicy.prometheus (namespace and podLabels of the Prometheus pods) so the ${show(flavor)} default-deny policies let Prometheus scrape port 8080, got networkPolicy.prometheus undefined; set it, or set monitoring.serviceMonitor: false`,
+    );
+  }
 }
 
 /** Module errors name the option; in a cluster config the option lives under `operator.`. */

@@ -1,0 +1,188 @@
+import { TerraformStack, TerraformVariable } from "cdktf";
+import type { Construct } from "constructs";
+import { GrafanaProvider } from "../.gen/providers/grafana/provider";
+import { GrafanaDashboard, type GrafanaDashboardProps } from "../modules/grafana-dashboard/grafana-dashboard";
+import { TrivyGrafanaAlerts, type TrivyGrafanaAlertsProps } from "../modules/monitoring/trivy-grafana-alerts";
+import { TrivyOperatorMonitoring, type TrivyOperatorMonitoringProps } from "../modules/monitoring/trivy-operator-monitoring";
+import type { TrivyAlertRulesOptions } from "../modules/monitoring/alert-rules";
+import type { TrivyOperator } from "../modules/trivy-operator/trivy-operator";
+import { resolveTrivyOperatorOptions } from "../modules/trivy-operator/values";
+import type { ClusterConfig } from "./config";
+
+/** Which credential a sensitive variable carries. */
+export type MonitoringSecretKind = "grafanaAuth" | "slackWebhookUrl" | "slackToken" | "webhookUrl" | "webhookToken";
+
+/** A stack-level sensitive variable one cluster's monitoring reads. */
+export interface MonitoringSecret {
+  readonly kind: MonitoringSecretKind;
+  /** Terraform variable name (also the construct id at stack level). */
+  readonly variable: string;
+  /** Environment variable Terraform reads it from. */
+  readonly envVar: string;
+  readonly description: string;
+}
+
+/**
+ * Cluster names are DNS labels; `-` becomes `_` so `export TF_VAR_…` works in every shell.
+ * Labels have no `_`, so two clusters never map to one name.
+ */
+export function terraformNameSuffix(clusterName: string): string {
+  return clusterName.replaceAll("-", "_");
+}
+
+/** True when the cluster gets our ServiceMonitor (which Prometheus must be let in to scrape). */
+export function monitoringServiceMonitor(cluster: ClusterConfig): boolean {
+  return cluster.monitoring !== undefined && cluster.monitoring.serviceMonitor !== false;
+}
+
+/** True when the cluster talks to a Grafana API (dashboard via grafana-api, or Grafana alerts). */
+export function needsGrafanaProvider(cluster: ClusterConfig): boolean {
+  return cluster.monitoring?.dashboard?.delivery === "grafana-api" || cluster.monitoring?.grafanaAlerts !== undefined;
+}
+
+/** True when the dashboard is downloaded from grafana.com at plan time (needs the stack's http provider). */
+export function needsDashboardDownload(cluster: ClusterConfig): boolean {
+  const dashboard = cluster.monitoring?.dashboard;
+  return dashboard !== undefined && dashboard.delivery !== "helm-values" && dashboard.sourceFile === undefined;
+}
+
+/** Pure: the sensitive variables a cluster needs, in a stable order. */
+export function monitoringSecrets(cluster: ClusterConfig): MonitoringSecret[] {
+  const suffix = terraformNameSuffix(cluster.name);
+  const secret = (kind: MonitoringSecretKind, prefix: string, description: string): MonitoringSecret => ({
+    kind,
+    variable: `${prefix}_${suffix}`,
+    envVar: `TF_VAR_${prefix}_${suffix}`,
+    description: `${description} (cluster ${cluster.name})`,
+  });
+  const secrets: MonitoringSecret[] = [];
+  if (needsGrafanaProvider(cluster)) secrets.push(secret("grafanaAuth", "grafana_auth", "Grafana service account token or user:password"));
+  const contact = cluster.monitoring?.grafanaAlerts?.contactPoint;
+  if (contact?.type === "slack") {
+    secrets.push(
+      contact.slackRecipient === undefined
+        ? secret("slackWebhookUrl", "slack_webhook_url", "Slack incoming-webhook URL for Trivy alerts")
+        : secret("slackToken", "slack_token", "Slack bot token for Trivy alerts"),
+    );
+  }
+  if (contact?.type === "webhook") {
+    secrets.push(secret("webhookUrl", "alert_webhook_url", "Webhook URL for Trivy alerts"));
+    if (contact.webhookAuthorization === true) secrets.push(secret("webhookToken", "alert_webhook_token", "Bearer token of the Trivy alert webhook"));
+  }
+  return secrets;
+}
+
+/** Alert options with namespace and report TTL taken from the operator, so rules match what runs. */
+function alertRulesOptions(cluster: ClusterConfig): TrivyAlertRulesOptions {
+  const operator = resolveTrivyOperatorOptions({ ...cluster.operator, taints: cluster.taints });
+  return { ...cluster.monitoring?.alertRules, operatorNamespace: operator.namespace, scannerReportTTL: operator.scannerReportTTL };
+}
+
+/** Pure: props of the ServiceMonitor/PrometheusRule bundle, or undefined when neither is wanted. */
+export function operatorMonitoringProps(cluster: ClusterConfig): TrivyOperatorMonitoringProps | undefined {
+  const monitoring = cluster.monitoring;
+  if (monitoring === undefined) return undefined;
+  const serviceMonitor = monitoring.serviceMonitor ?? true;
+  const prometheusRule = monitoring.prometheusRule ?? true;
+  if (!serviceMonitor && !prometheusRule) return undefined;
+  const operator = resolveTrivyOperatorOptions({ ...cluster.operator, taints: cluster.taints });
+  return {
+    namespace: operator.namespace,
+    operatorReleaseName: operator.releaseName,
+    serviceMonitor,
+    prometheusRule,
+    alertRules: alertRulesOptions(cluster),
+    prometheusSelectorLabels: monitoring.prometheusSelectorLabels,
+    scrapeInterval: monitoring.scrapeInterval,
+  };
+}
+
+/** Pure: props of the dashboard (without the Grafana provider), or undefined without one. */
+export function dashboardProps(cluster: ClusterConfig): GrafanaDashboardProps | undefined {
+  const dashboard = cluster.monitoring?.dashboard;
+  if (dashboard === undefined) return undefined;
+  return {
+    delivery: dashboard.delivery,
+    datasourceUid: dashboard.datasourceUid,
+    datasourceName: dashboard.datasourceName,
+    folderTitle: dashboard.folderTitle,
+    sourceFile: dashboard.sourceFile,
+    namespace: dashboard.delivery === "sidecar" ? (dashboard.sidecarNamespace ?? "monitoring") : undefined,
+    // One output per cluster: two helm-values clusters in one stack would otherwise share a name.
+    helmValuesOutputName: dashboard.delivery === "helm-values" ? `grafana_dashboard_helm_values_${terraformNameSuffix(cluster.name)}` : undefined,
+  };
+}
+
+/**
+ * True when the Grafana alerts share the `grafana-api` dashboard's folder instead of creating one:
+ * Grafana refuses a second top-level folder with the same title.
+ */
+export function alertsShareDashboardFolder(cluster: ClusterConfig): boolean {
+  const dashboard = cluster.monitoring?.dashboard;
+  const alerts = cluster.monitoring?.grafanaAlerts;
+  if (alerts === undefined || dashboard?.delivery !== "grafana-api" || dashboard.folderTitle === undefined) return false;
+  return alerts.folderTitle === undefined || alerts.folderTitle === dashboard.folderTitle;
+}
+
+/** What wireMonitoring created for one cluster. */
+export interface ClusterMonitoring {
+  readonly operatorMonitoring?: TrivyOperatorMonitoring;
+  readonly dashboard?: GrafanaDashboard;
+  readonly grafanaAlerts?: TrivyGrafanaAlerts;
+  readonly grafanaProvider?: GrafanaProvider;
+  /** The stack-level sensitive variables, by kind. */
+  readonly variables: Readonly<Partial<Record<MonitoringSecretKind, TerraformVariable>>>;
+}
+
+/**
+ * Adds the cluster's monitoring below `scope` (ids `monitoring`, `dashboard`, `grafana-alerts`).
+ * Sensitive variables and the aliased Grafana provider belong to the stack, like the cluster's
+ * other providers; helm_ and kubernetes_ resources reach the cluster through TrivyCluster's aspect.
+ * The http provider the download needs is declared once per stack by TrivyEnvironmentStack.
+ */
+export function wireMonitoring(scope: Construct, cluster: ClusterConfig, operator: TrivyOperator): ClusterMonitoring {
+  const monitoring = cluster.monitoring;
+  if (monitoring === undefined) return { variables: {} };
+  const stack = TerraformStack.of(scope);
+
+  const variables: Partial<Record<MonitoringSecretKind, TerraformVariable>> = {};
+  for (const secret of monitoringSecrets(cluster)) {
+    variables[secret.kind] = new TerraformVariable(stack, secret.variable, { type: "string", sensitive: true, description: `${secret.description}; set ${secret.envVar}` });
+  }
+
+  const grafanaProvider = needsGrafanaProvider(cluster)
+    ? new GrafanaProvider(stack, `grafana-${cluster.name}`, { alias: cluster.name, url: monitoring.grafanaUrl, auth: variables.grafanaAuth!.stringValue })
+    : undefined;
+
+  const bundleProps = operatorMonitoringProps(cluster);
+  const operatorMonitoring = bundleProps ? new TrivyOperatorMonitoring(scope, "monitoring", { ...bundleProps, dependsOn: [operator.release] }) : undefined;
+
+  const boardProps = dashboardProps(cluster);
+  const dashboard = boardProps
+    ? new GrafanaDashboard(scope, "dashboard", { ...boardProps, grafanaProvider: boardProps.delivery === "grafana-api" ? grafanaProvider : undefined })
+    : undefined;
+
+  const alerts = monitoring.grafanaAlerts;
+  let grafanaAlerts: TrivyGrafanaAlerts | undefined;
+  if (alerts !== undefined) {
+    const contact = alerts.contactPoint;
+    const shareFolder = alertsShareDashboardFolder(cluster);
+    const props: TrivyGrafanaAlertsProps = {
+      datasourceUid: alerts.datasourceUid,
+      folderUid: shareFolder ? dashboard?.folder?.uid : undefined,
+      folderTitle: shareFolder ? undefined : alerts.folderTitle,
+      alertRules: alertRulesOptions(cluster),
+      slack:
+        contact.type === "slack"
+          ? contact.slackRecipient === undefined
+            ? { url: variables.slackWebhookUrl!.stringValue }
+            : { token: variables.slackToken!.stringValue, recipient: contact.slackRecipient }
+          : undefined,
+      webhook: contact.type === "webhook" ? { url: variables.webhookUrl!.stringValue, authorizationCredentials: variables.webhookToken?.stringValue } : undefined,
+      email: contact.type === "email" ? { addresses: contact.emailAddresses ?? [] } : undefined,
+      grafanaProvider,
+    };
+    grafanaAlerts = new TrivyGrafanaAlerts(scope, "grafana-alerts", props);
+  }
+  return { operatorMonitoring, dashboard, grafanaAlerts, grafanaProvider, variables };
+}
