@@ -1,9 +1,12 @@
+import { TRIVY_OPERATOR_DASHBOARD } from "../dashboards/catalog";
+import { trivyAlertRules } from "../modules/monitoring/alert-rules";
 import { describeNetworkFlow, trivyNetworkFlows } from "../modules/network-policy/flows";
 import type { Toleration } from "../modules/tolerations/taint";
 import { tolerationsForTaints } from "../modules/tolerations/tolerations";
 import { resolveTrivyOperatorOptions } from "../modules/trivy-operator/values";
 import type { BackendConfig, ClusterConfig, EnvironmentConfig, EnvironmentName } from "./config";
 import { stackName } from "./environment-stack";
+import { alertsShareDashboardFolder, dashboardProps, monitoringSecrets, operatorMonitoringProps } from "./monitoring";
 import { networkPolicyProps } from "./network-policy";
 
 function describeToleration(toleration: Toleration): string {
@@ -35,6 +38,54 @@ export function describeFlows(cluster: ClusterConfig): string[] {
   return ["default deny in and out of the namespace", ...trivyNetworkFlows(props).map(describeNetworkFlow)];
 }
 
+/** Monitoring, dashboard, alert and secret lines of one cluster (labels padded like the other lines). */
+export function describeMonitoring(cluster: ClusterConfig): string[] {
+  const monitoring = cluster.monitoring;
+  if (monitoring === undefined) return ["monitoring   off (no ServiceMonitor, alerts or dashboard)"];
+  const lines: string[] = [];
+  const bundle = operatorMonitoringProps(cluster);
+  const selector = Object.entries(monitoring.prometheusSelectorLabels ?? {}).map(([key, value]) => `${key}=${value}`).join(",") || "none";
+  const delivered = [
+    bundle?.serviceMonitor ? `ServiceMonitor every ${bundle.scrapeInterval ?? "60s"}` : undefined,
+    bundle?.prometheusRule ? `PrometheusRule (${trivyAlertRules(bundle.alertRules).length} alerts)` : undefined,
+  ].filter((part) => part !== undefined);
+  lines.push(`monitoring   ${delivered.length > 0 ? `${delivered.join(", ")}; selector labels ${selector}` : "no Prometheus Operator objects"}`);
+
+  const board = dashboardProps(cluster);
+  if (board === undefined) {
+    lines.push("dashboard    none");
+  } else {
+    const datasource = board.datasourceUid !== undefined ? `datasource uid ${board.datasourceUid}` : `datasource name "${board.datasourceName}"`;
+    const where = {
+      "grafana-api": `grafana_dashboard at ${monitoring.grafanaUrl}`,
+      sidecar: `sidecar ConfigMap in ${board.namespace}`,
+      "helm-values": `helm-values output ${board.helmValuesOutputName}`,
+    }[board.delivery];
+    const source = board.delivery === "helm-values" ? "" : board.sourceFile !== undefined ? `, from ${board.sourceFile}` : ", downloaded at plan time";
+    lines.push(
+      `dashboard    grafana.com ${TRIVY_OPERATOR_DASHBOARD.gnetId} r${TRIVY_OPERATOR_DASHBOARD.revision} via ${where}, ${datasource}, folder ${board.folderTitle ?? "General"}${source}`,
+    );
+  }
+
+  const alerts = monitoring.grafanaAlerts;
+  if (alerts === undefined) {
+    lines.push("alerts       no Grafana-managed rules");
+  } else {
+    const contact = alerts.contactPoint;
+    const target = {
+      slack: contact.slackRecipient === undefined ? "slack (incoming webhook)" : `slack bot to ${contact.slackRecipient}`,
+      webhook: `webhook${contact.webhookAuthorization ? " with bearer token" : ""}`,
+      email: `email to ${(contact.emailAddresses ?? []).join(", ")}`,
+    }[contact.type];
+    const folder = alertsShareDashboardFolder(cluster) ? `dashboard folder ${monitoring.dashboard?.folderTitle}` : `folder ${alerts.folderTitle ?? "Trivy Operator alerts"}`;
+    const count = trivyAlertRules({ ...monitoring.alertRules }).length;
+    lines.push(`alerts       Grafana-managed, ${count} rules at ${monitoring.grafanaUrl} (datasource uid ${alerts.datasourceUid}, ${folder}) -> ${target}`);
+  }
+  const secrets = monitoringSecrets(cluster);
+  lines.push(`secrets      ${secrets.length > 0 ? secrets.map((secret) => secret.envVar).join(", ") : "none"}`);
+  return lines;
+}
+
 /** A short human summary of one environment stack, for `npm start`. Pure; input must be valid. */
 export function summarizeEnvironment(environment: EnvironmentName, config: EnvironmentConfig): string {
   const lines = [`${stackName(environment)}  (state: ${describeBackend(config.backend)})`];
@@ -52,6 +103,7 @@ export function summarizeEnvironment(environment: EnvironmentName, config: Envir
       `    node collector ${options.infraAssessment ? "on (namespace enforces privileged, warns restricted)" : "off (namespace enforces restricted)"}`,
       `    policies     ${cluster.networkPolicy?.flavor ?? "kubernetes"}`,
       ...describeFlows(cluster).map((flow) => `      - ${flow}`),
+      ...describeMonitoring(cluster).map((line) => `    ${line}`),
     );
   }
   return lines.join("\n");
