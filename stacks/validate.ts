@@ -373,6 +373,7 @@ export function validateEnvironmentConfig(environment: string, config: unknown):
 
   const seenNames = new Map<string, number>();
   const seenTargets = new Map<string, string>();
+  const seenGrafanas = new Map<string, string>();
   for (const cluster of clusters as ClusterConfig[]) {
     if (seenNames.has(cluster.name)) {
       throw new Error(`environment "${environment}", cluster "${cluster.name}": name must be unique in the environment, got ${show(cluster.name)} twice`);
@@ -387,6 +388,18 @@ export function validateEnvironmentConfig(environment: string, config: unknown):
       );
     }
     seenTargets.set(target, cluster.name);
+    if (needsGrafanaProvider(cluster)) {
+      // The grafana.com dashboard keeps its uid, and folder, contact point and rule group names are
+      // fixed: two clusters on one Grafana would overwrite each other's objects at every apply.
+      const grafana = cluster.monitoring!.grafanaUrl!.replace(/\/+$/, "");
+      const owner = seenGrafanas.get(grafana);
+      if (owner !== undefined) {
+        throw new Error(
+          `environment "${environment}", cluster "${cluster.name}": monitoring.grafanaUrl must differ from cluster "${owner}" (dashboard uid, folder, contact point and rule group would collide in one Grafana), got ${show(grafana)} for both`,
+        );
+      }
+      seenGrafanas.set(grafana, cluster.name);
+    }
   }
 }
 

@@ -1,8 +1,10 @@
+import * as path from "node:path";
 import { Testing } from "cdktf";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buildStacks } from "../../../stacks/app";
-import type { ClusterConfig, EnvironmentConfig, EnvironmentName, EnvironmentsConfig } from "../../../stacks/config";
+import type { ClusterConfig, ContactPointConfig, DashboardConfig, EnvironmentConfig, EnvironmentName, EnvironmentsConfig, MonitoringConfig } from "../../../stacks/config";
+import { monitoringSecrets, monitoringServiceMonitor, needsGrafanaProvider, operatorMonitoringProps } from "../../../stacks/monitoring";
 import { defineEnvironments } from "../../../stacks/environments";
 import { validateEnvironmentConfig } from "../../../stacks/validate";
 
@@ -11,6 +13,68 @@ import { validateEnvironmentConfig } from "../../../stacks/validate";
 
 const environmentName = fc.constantFrom<EnvironmentName>("dev", "prod", "ci");
 const dnsLabel = fc.stringMatching(/^[a-z][a-z0-9-]{0,10}[a-z0-9]$/);
+
+const FIXTURE_DASHBOARD = path.resolve(__dirname, "../../fixtures/dashboards/trivy-operator-export.json");
+
+const datasource = fc.constantFrom<Pick<DashboardConfig, "datasourceUid" | "datasourceName">>({ datasourceUid: "prometheus" }, { datasourceName: "Prometheus" });
+const validDashboard: fc.Arbitrary<DashboardConfig> = fc.oneof(
+  fc.record({ delivery: fc.constant("helm-values" as const), datasource, folderTitle: fc.option(fc.constant("Security"), { nil: undefined }) }),
+  fc.record({
+    delivery: fc.constant("sidecar" as const),
+    datasource,
+    folderTitle: fc.option(fc.constant("Security"), { nil: undefined }),
+    sourceFile: fc.option(fc.constant(FIXTURE_DASHBOARD), { nil: undefined }),
+    sidecarNamespace: fc.option(fc.constantFrom("monitoring", "grafana"), { nil: undefined }),
+  }),
+  fc.record({
+    delivery: fc.constant("grafana-api" as const),
+    datasource,
+    folderTitle: fc.option(fc.constantFrom("Security", "Trivy"), { nil: undefined }),
+    sourceFile: fc.option(fc.constant(FIXTURE_DASHBOARD), { nil: undefined }),
+  }),
+).map(({ datasource: source, ...rest }) => ({ ...rest, ...source }));
+
+const validContactPoint = fc.oneof(
+  fc.record({ type: fc.constant("slack" as const), slackRecipient: fc.option(fc.constant("#security"), { nil: undefined }) }),
+  fc.record({ type: fc.constant("webhook" as const), webhookAuthorization: fc.option(fc.boolean(), { nil: undefined }) }),
+  fc.record({ type: fc.constant("email" as const), emailAddresses: fc.constantFrom(["security@example.com"], ["a@example.com", "b@example.com"]) }),
+) as fc.Arbitrary<ContactPointConfig>;
+
+const validMonitoring: fc.Arbitrary<MonitoringConfig> = fc.record(
+  {
+    serviceMonitor: fc.boolean(),
+    prometheusRule: fc.boolean(),
+    prometheusSelectorLabels: fc.constantFrom<Readonly<Record<string, string>>>({ release: "kube-prometheus-stack" }, {}),
+    scrapeInterval: fc.constantFrom("30s", "2m"),
+    alertRules: fc.record(
+      {
+        criticalVulnerabilitiesThreshold: fc.integer({ min: 0, max: 50 }),
+        failedScanJobsThreshold: fc.integer({ min: 1, max: 10 }),
+        exposedSecretSeverities: fc.constantFrom<Array<"Critical" | "High">>(["Critical"], ["Critical", "High"]),
+        additionalLabels: fc.constant({ team: "security" }),
+        disabledAlerts: fc.constantFrom<Array<"TrivyScanJobsFailing">>([], ["TrivyScanJobsFailing"]),
+      },
+      { requiredKeys: [] },
+    ),
+    dashboard: validDashboard,
+    grafanaAlerts: fc.record({ datasourceUid: fc.constant("prometheus"), folderTitle: fc.option(fc.constantFrom("Security", "Trivy alerts"), { nil: undefined }), contactPoint: validContactPoint }),
+  },
+  { requiredKeys: [] },
+);
+
+/** Fills in what a valid monitoring section depends on: the metrics ingress, the Grafana URL, no doubled alerts. */
+function consistentMonitoring(cluster: ClusterConfig): ClusterConfig {
+  const monitoring = cluster.monitoring;
+  if (monitoring === undefined) return cluster;
+  const fixed: MonitoringConfig = {
+    ...monitoring,
+    prometheusRule: monitoring.grafanaAlerts !== undefined ? false : monitoring.prometheusRule,
+    grafanaUrl: needsGrafanaProvider(cluster) ? `https://grafana-${cluster.name}.example.com` : undefined,
+  };
+  const withFixed = { ...cluster, monitoring: fixed };
+  if (!monitoringServiceMonitor(withFixed)) return withFixed;
+  return { ...withFixed, networkPolicy: { ...cluster.networkPolicy, prometheus: { namespace: "monitoring", podLabels: { "app.kubernetes.io/name": "prometheus" } } } };
+}
 
 const validCluster = (name: string): fc.Arbitrary<ClusterConfig> =>
   fc.record({
@@ -47,7 +111,8 @@ const validCluster = (name: string): fc.Arbitrary<ClusterConfig> =>
       },
       { requiredKeys: [] },
     ),
-  });
+    monitoring: fc.option(validMonitoring, { nil: undefined, freq: 2 }),
+  }).map(consistentMonitoring);
 
 const validEnvironment: fc.Arbitrary<EnvironmentConfig> = fc
   .uniqueArray(dnsLabel, { minLength: 1, maxLength: 3 })
@@ -118,6 +183,53 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     shown: "dynamodbTable or useLockfile",
     apply: (c: EnvironmentConfig) => ({ ...c, backend: { type: "s3", bucket: "b", key: "k", region: "r" } }),
   }),
+  fc.constantFrom("grafana", "configmap", "Sidecar").map((delivery) => ({
+    field: "monitoring.dashboard.delivery",
+    shown: JSON.stringify(delivery),
+    apply: (c: EnvironmentConfig) => withCluster(c, (cl) => ({ ...cl, monitoring: { serviceMonitor: false, dashboard: { delivery, datasourceUid: "prometheus" } } })),
+  })),
+  fc.constantFrom("pagerduty", "Slack", "").map((type) => ({
+    field: "monitoring.grafanaAlerts.contactPoint.type",
+    shown: JSON.stringify(type),
+    apply: (c: EnvironmentConfig) =>
+      withCluster(c, (cl) => ({
+        ...cl,
+        monitoring: { serviceMonitor: false, prometheusRule: false, grafanaUrl: "https://grafana.example.com", grafanaAlerts: { datasourceUid: "prometheus", contactPoint: { type } } },
+      })),
+  })),
+  fc.constant({
+    field: "monitoring.grafanaUrl",
+    shown: "undefined",
+    apply: (c: EnvironmentConfig) => withCluster(c, (cl) => ({ ...cl, monitoring: { serviceMonitor: false, dashboard: { delivery: "grafana-api", datasourceUid: "prometheus" } } })),
+  }),
+  fc.constantFrom("kubernetes", "calico", "cilium").map((flavor) => ({
+    field: "networkPolicy.prometheus",
+    shown: `"${flavor}" default-deny`,
+    apply: (c: EnvironmentConfig) => withCluster(c, (cl) => ({ ...cl, networkPolicy: { flavor }, monitoring: {} })),
+  })),
+  fc.oneof(fc.integer({ min: -50, max: -1 }), fc.double({ min: 0.1, max: 9.9, noNaN: true }).filter((n) => !Number.isInteger(n))).map((threshold) => ({
+    field: "monitoring.alertRules.criticalVulnerabilitiesThreshold",
+    shown: String(threshold),
+    apply: (c: EnvironmentConfig) => withCluster(c, (cl) => ({ ...cl, monitoring: { serviceMonitor: false, alertRules: { criticalVulnerabilitiesThreshold: threshold } } })),
+  })),
+  fc.constantFrom("60", "0s", "fast").map((interval) => ({
+    field: "monitoring.scrapeInterval",
+    shown: JSON.stringify(interval),
+    apply: (c: EnvironmentConfig) => withCluster(c, (cl) => ({ ...cl, monitoring: { serviceMonitor: false, scrapeInterval: interval } })),
+  })),
+  fc.constant({
+    field: "monitoring.prometheusRule",
+    shown: "fire twice",
+    apply: (c: EnvironmentConfig) =>
+      withCluster(c, (cl) => ({
+        ...cl,
+        monitoring: {
+          serviceMonitor: false,
+          grafanaUrl: "https://grafana.example.com",
+          grafanaAlerts: { datasourceUid: "prometheus", contactPoint: { type: "email", emailAddresses: ["security@example.com"] } },
+        },
+      })),
+  }),
   fc.constantFrom("", 42).map((path) => ({
     field: "kubeconfigPath",
     shown: JSON.stringify(path),
@@ -155,10 +267,22 @@ describe("environment config (property-based)", () => {
         const app = Testing.app();
         const environments: EnvironmentsConfig = { ...defaults, [environment]: config };
         const [stack] = buildStacks(app, environments, { only: [environment] });
-        const synth = JSON.parse(Testing.synth(stack!)) as { resource: Record<string, Record<string, unknown>> };
+        const synth = JSON.parse(Testing.synth(stack!)) as {
+          resource: Record<string, Record<string, { name?: string }>>;
+          provider: Record<string, unknown[]>;
+          variable?: Record<string, { sensitive?: boolean }>;
+        };
         expect(Object.keys(synth.resource.helm_release ?? {}).filter((id) => id.endsWith("trivy-operator_release") || /trivy-operator_release_/.test(id))).toHaveLength(
           config.clusters.length,
         );
+        // Monitoring: one bundle per cluster that wants one, one Grafana provider per Grafana-using
+        // cluster, and exactly the declared secrets, all sensitive.
+        const bundles = Object.values(synth.resource.helm_release ?? {}).filter((release) => release.name === "trivy-operator-monitoring");
+        expect(bundles).toHaveLength(config.clusters.filter((cluster) => operatorMonitoringProps(cluster) !== undefined).length);
+        expect(synth.provider.grafana ?? []).toHaveLength(config.clusters.filter(needsGrafanaProvider).length);
+        const secrets = config.clusters.flatMap((cluster) => monitoringSecrets(cluster).map((secret) => secret.variable));
+        expect(Object.keys(synth.variable ?? {}).sort()).toEqual(secrets.sort());
+        expect(Object.values(synth.variable ?? {}).every((variable) => variable.sensitive === true)).toBe(true);
       }),
       { numRuns: 60 },
     );

@@ -129,7 +129,7 @@ describe("monitoring secrets", () => {
         ...base,
         name: "eu-3",
         kubeContext: "eu-3",
-        monitoring: { prometheusRule: false, grafanaUrl: "https://grafana.example.com", grafanaAlerts: { datasourceUid: "prom", contactPoint: { type: "slack", slackRecipient: "#security" } } },
+        monitoring: { prometheusRule: false, grafanaUrl: "https://grafana-eu-3.example.com", grafanaAlerts: { datasourceUid: "prom", contactPoint: { type: "slack", slackRecipient: "#security" } } },
       },
     ]);
     // THEN each credential field is a variable reference, and nothing looks like a literal secret
@@ -138,7 +138,7 @@ describe("monitoring secrets", () => {
     expect(slackPoint).toMatchObject({ slack: [{ token: "${var.slack_token_eu_3}", recipient: "#security" }] });
     expect(parsed.provider?.grafana).toEqual([
       { alias: "eu-2", url: "https://grafana.example.com", auth: "${var.grafana_auth_eu_2}" },
-      { alias: "eu-3", url: "https://grafana.example.com", auth: "${var.grafana_auth_eu_3}" },
+      { alias: "eu-3", url: "https://grafana-eu-3.example.com", auth: "${var.grafana_auth_eu_3}" },
     ]);
     expect(Object.values(parsed.variable ?? {}).every((variable) => variable.sensitive === true)).toBe(true);
     expect(json).not.toMatch(/hooks\.slack\.com|xox[abp]-|glsa_|Bearer [A-Za-z0-9._-]{16,}/);
@@ -245,6 +245,18 @@ describe("monitoring validation", () => {
     ["a misspelt monitoring option", withMonitoring({ serviceMonitors: true }), "monitoring.serviceMonitors is not an option; allowed: serviceMonitor"],
   ])("fails when given %s", (_name, config, message) => {
     expect(() => validateEnvironmentConfig("prod", config)).toThrow(`${context}${message}`);
+  });
+
+  it("fails when two clusters deliver to one Grafana", () => {
+    const onGrafana = (name: string): ClusterConfig => ({
+      ...base,
+      name,
+      kubeContext: name,
+      monitoring: { serviceMonitor: false, grafanaUrl: "https://grafana.example.com/", dashboard: { delivery: "grafana-api", datasourceUid: "p" } },
+    });
+    expect(() => validateEnvironmentConfig("prod", { clusters: [onGrafana("eu-2"), onGrafana("eu-3")] })).toThrow(
+      'environment "prod", cluster "eu-3": monitoring.grafanaUrl must differ from cluster "eu-2" (dashboard uid, folder, contact point and rule group would collide in one Grafana), got "https://grafana.example.com" for both',
+    );
   });
 
   it("fails before any stack exists", () => {
