@@ -195,6 +195,9 @@ const ALERT_RULE_OPTIONS = [
   "additionalLabels",
   "disabledAlerts",
 ] as const satisfies readonly (keyof MonitoringAlertRulesConfig)[];
+// Fails to compile when TrivyAlertRulesOptions gains an option the list above does not know.
+const ALERT_RULE_OPTIONS_COMPLETE: Exclude<keyof MonitoringAlertRulesConfig, (typeof ALERT_RULE_OPTIONS)[number]> extends never ? true : never = true;
+void ALERT_RULE_OPTIONS_COMPLETE;
 
 const SECRET_HINT = "; secrets (Grafana token, Slack/webhook URLs and tokens) come from TF_VAR_ variables, never from the config (docs/monitoring-config.md)";
 
