@@ -1,4 +1,5 @@
 import type { TrivyAlertRulesOptions } from "../modules/monitoring/alert-rules";
+import type { TrivyNetworkPolicyProps } from "../modules/network-policy/props";
 import type { Taint } from "../modules/tolerations/taint";
 import type { TrivyOperatorOptions } from "../modules/trivy-operator/options";
 
@@ -6,31 +7,19 @@ import type { TrivyOperatorOptions } from "../modules/trivy-operator/options";
 export const ENVIRONMENT_NAMES = ["dev", "prod", "ci"] as const;
 export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
 
-export const NETWORK_POLICY_FLAVORS = ["kubernetes", "calico", "cilium", "none"] as const;
-export type NetworkPolicyFlavor = (typeof NETWORK_POLICY_FLAVORS)[number];
+export { NETWORK_POLICY_FLAVORS, type NetworkPolicyFlavor } from "../modules/network-policy/props";
 
-/** Which network policies guard the operator namespace, and where its traffic may go. */
-export interface NetworkPolicyConfig {
+/**
+ * Which network policies guard the operator namespace, and where its traffic may go. The fields
+ * and their defaults are those of the network-policy module; namespace, release, Trivy server and
+ * node collector come from the operator options.
+ */
+export interface NetworkPolicyConfig
+  extends Pick<TrivyNetworkPolicyProps, "flavor" | "apiServerCidrs" | "apiServerPorts" | "registryCidrs" | "registryExcludedCidrs" | "dns"> {
   /**
-   * `kubernetes` = networking.k8s.io/v1, `calico` = projectcalico.org/v3, `cilium` = cilium.io/v2,
-   * `none` = no policies (the cluster has no default-deny, or another team owns them).
-   * @default "kubernetes"
-   */
-  readonly flavor?: NetworkPolicyFlavor;
-  /**
-   * CIDRs of the Kubernetes API server endpoints (NetworkPolicy cannot name the API server).
-   * @default - any destination on the API server ports
-   */
-  readonly apiServerCidrs?: readonly string[];
-  /**
-   * CIDRs of the DB registry and image registries the scan jobs pull from (port 443).
-   * @default ["0.0.0.0/0"] - registries are behind CDNs with changing addresses
-   */
-  readonly registryCidrs?: readonly string[];
-  /**
-   * Extra registry host names scan jobs may reach, for FQDN-aware flavors (cilium); the DB
-   * registries of the operator options are always included.
-   * @default - none
+   * Registry host names scan jobs may reach, for the FQDN-aware flavor (cilium). When set, the DB
+   * registries of the operator options are added to the list.
+   * @default - any public address on 443
    */
   readonly registryHosts?: readonly string[];
   /**

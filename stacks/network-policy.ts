@@ -21,7 +21,10 @@ export function networkPolicyProps(cluster: ClusterConfig): TrivyNetworkPolicyPr
     builtInTrivyServer: operator.builtInTrivyServer,
     nodeCollector: operator.infraAssessment,
     apiServerCidrs: policy.apiServerCidrs,
+    apiServerPorts: policy.apiServerPorts,
     registryCidrs: policy.registryCidrs,
+    registryExcludedCidrs: policy.registryExcludedCidrs,
+    dns: policy.dns,
     // Host lists turn cilium's `world` rule into an FQDN allow-list, so the DB hosts join only a list
     // the user started; adding them alone would cut scan jobs off from every image registry.
     registryHosts: policy.registryHosts ? [...new Set([operator.dbRegistry, operator.javaDbRegistry, ...policy.registryHosts])] : undefined,

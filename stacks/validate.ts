@@ -12,6 +12,7 @@ import {
   DASHBOARD_DELIVERIES,
   ENVIRONMENT_NAMES,
   NETWORK_POLICY_FLAVORS,
+  type NetworkPolicyFlavor,
   type BackendConfig,
   type ClusterConfig,
   type EnvironmentConfig,
@@ -92,7 +93,7 @@ function validateNetworkPolicy(networkPolicy: unknown): void {
   if (networkPolicy === undefined) return;
   if (!isPlainObject(networkPolicy)) throw new Error(`networkPolicy must be an object, got ${show(networkPolicy)}`);
   const flavor = networkPolicy.flavor;
-  if (flavor !== undefined && !NETWORK_POLICY_FLAVORS.includes(flavor as (typeof NETWORK_POLICY_FLAVORS)[number])) {
+  if (flavor !== undefined && !NETWORK_POLICY_FLAVORS.includes(flavor as NetworkPolicyFlavor)) {
     throw new Error(`networkPolicy.flavor must be one of ${NETWORK_POLICY_FLAVORS.join(", ")}, got ${show(flavor)}`);
   }
   requireStringList(networkPolicy.apiServerCidrs, "networkPolicy.apiServerCidrs", isCidr, 'a CIDR such as "10.0.0.1/32"');

@@ -108,6 +108,8 @@ describe("validateEnvironmentConfig", () => {
     ["a bad CIDR", { clusters: [{ ...cluster, networkPolicy: { apiServerCidrs: ["10.0.0.1"] } }] }, 'environment "prod", cluster "eu-1": networkPolicy.apiServerCidrs[0] must be a CIDR such as "10.0.0.1/32", got "10.0.0.1"'],
     ["an operator option out of range", { clusters: [{ ...cluster, operator: { scanJobsConcurrentLimit: 0 } }] }, 'environment "prod", cluster "eu-1": operator.scanJobsConcurrentLimit must be an integer from 1 to 100, got 0'],
     ["a chart path typo", { clusters: [{ ...cluster, operator: { extraValues: { triyvOperator: { scanJobTolerations: [] } } } }] }, 'environment "prod", cluster "eu-1": chart value "triyvOperator.scanJobTolerations" does not exist in trivy-operator chart 0.34.0; did you mean "trivyOperator.scanJobTolerations"?'],
+    ["a port the network-policy module refuses", { clusters: [{ ...cluster, networkPolicy: { apiServerPorts: [70000] } }] }, "apiServerPorts[0] 70000 is not a port: use an integer from 1 to 65535"],
+    ["an excluded registry range without a mask", { clusters: [{ ...cluster, networkPolicy: { registryExcludedCidrs: ["10.0.0.1"] } }] }, 'registryExcludedCidrs[0] "10.0.0.1" is not a valid CIDR: it has no prefix length; did you mean "10.0.0.1/32"?'],
     ["a bad taint effect", { clusters: [{ ...cluster, taints: [{ key: "a", effect: "Never" }] }] }, 'environment "prod", cluster "eu-1": taints[0].effect must be one of NoSchedule, PreferNoSchedule, NoExecute, got "Never"'],
     ["a cluster name with capitals", { clusters: [{ ...cluster, name: "EU" }] }, 'environment "prod", clusters[0]: name must be a DNS-1123 label'],
   ])("fails when given %s", (_name, config, message) => {
@@ -116,6 +118,51 @@ describe("validateEnvironmentConfig", () => {
 
   it("fails when the environment is not one of the known ones", () => {
     expect(() => validateEnvironmentConfig("staging", { clusters: [cluster] })).toThrow('environment must be one of dev, prod, ci, got "staging"');
+  });
+});
+
+interface PolicyPeer {
+  readonly ip_block?: { readonly cidr: string; readonly except?: readonly string[] };
+}
+interface PolicySpec {
+  readonly pod_selector: unknown;
+  readonly egress?: ReadonlyArray<{ readonly ports: ReadonlyArray<{ readonly port: string; readonly protocol: string }>; readonly to: readonly PolicyPeer[] }>;
+}
+
+describe("network policy config", () => {
+  it("can pass the module's ports, exclusions and DNS options through to the policies", () => {
+    // GIVEN a dev cluster that narrows the API server ports, keeps scan jobs off internal ranges and uses node-local DNS
+    const dev = environments.dev;
+    const tuned: EnvironmentsConfig = {
+      ...environments,
+      dev: {
+        ...dev,
+        clusters: [
+          {
+            ...dev.clusters[0]!,
+            networkPolicy: {
+              ...dev.clusters[0]!.networkPolicy,
+              apiServerPorts: [6443],
+              registryExcludedCidrs: ["192.168.0.0/16"],
+              dns: { nodeLocalDns: { address: "169.254.20.10" } },
+            },
+          },
+        ],
+      },
+    };
+
+    // WHEN
+    const policies = resourcesOfType(synthAll(tuned).dev!, "kubernetes_network_policy_v1") as Array<{ spec: PolicySpec }>;
+    const policyOf = (component: string) => policies.find((policy) => JSON.stringify(policy.spec.pod_selector).includes(component))!.spec;
+
+    // THEN the operator reaches the API server on 6443 only
+    const apiServerRule = policyOf('"trivy-operator"').egress!.find((rule) => rule.to.some((peer) => peer.ip_block?.cidr === "10.0.0.0/8"))!;
+    expect(apiServerRule.ports).toEqual([{ port: "6443", protocol: "TCP" }]);
+    // AND scan jobs reach registries on 443 except the excluded range, and resolve through node-local DNS
+    const scanJobEgress = policyOf('"vulnerabilityReport.scanner"').egress!;
+    const registryRule = scanJobEgress.find((rule) => rule.ports.some((port) => port.port === "443"))!;
+    expect(registryRule.to[0]!.ip_block!.except).toContain("192.168.0.0/16");
+    expect(scanJobEgress.some((rule) => rule.to.some((peer) => peer.ip_block?.cidr === "169.254.20.10/32"))).toBe(true);
   });
 });
 
