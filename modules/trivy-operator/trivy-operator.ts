@@ -38,8 +38,8 @@ export type PodSecurityLevel = "privileged" | "baseline" | "restricted";
  *
  * The namespace enforces Pod Security `restricted`, except when infra assessment is on: the node
  * collector needs hostPID and hostPath, so the namespace then enforces `privileged` and keeps
- * `restricted` as warn/audit level. The operator, scan jobs and Trivy server are configured to be
- * `restricted`-compliant either way.
+ * `restricted` as warn/audit level. The operator always runs non-root; scan jobs do too unless the
+ * node collector, which inherits their pod security context, must read root-only host files.
  */
 export class TrivyOperator extends Construct {
   /** Namespace the operator, its scan jobs, node collector and Trivy server run in. */
@@ -111,7 +111,7 @@ export class TrivyOperator extends Construct {
       // The module owns the namespace so it can carry Pod Security labels.
       createNamespace: false,
       // Escaped so a literal `${` in user values (e.g. annotations) is not read as interpolation.
-      values: [terraformLiteral(stringify(this.values))],
+      values: [terraformLiteral(stringify(this.values, { aliasDuplicateObjects: false }))],
       atomic: true,
       cleanupOnFail: true,
       wait: true,

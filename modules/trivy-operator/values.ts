@@ -134,6 +134,19 @@ export function startUpConfigHash(values: ChartValues): string {
 const RUNTIME_DEFAULT_SECCOMP = { type: "RuntimeDefault" } as const;
 const RESTRICTED_CONTAINER = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } } as const;
 
+/**
+ * The scan jobs' pod security context. The Trivy image runs as root by default; the operator's UID
+ * keeps scan jobs `restricted`. But the operator gives the node collector the same pod security
+ * context (trivy-operator `NodeReconciler`, trivy-kubernetes `JobBuilder` replaces the template's),
+ * and the collector must read root-only host files (`/var/lib/etcd`, kubelet and PKI files): with
+ * infra assessment on, the scan jobs therefore keep the image's user, still without capabilities,
+ * privilege escalation or a writable root filesystem.
+ */
+function scanJobPodSecurityContext(infraAssessment: boolean): ChartValues {
+  if (infraAssessment) return { seccompProfile: RUNTIME_DEFAULT_SECCOMP };
+  return { runAsNonRoot: true, runAsUser: defaults.OPERATOR_UID, runAsGroup: defaults.OPERATOR_UID, seccompProfile: RUNTIME_DEFAULT_SECCOMP };
+}
+
 /** The chart values the module sends for `options`, before `extraValues`. */
 function tunedValues(resolved: ResolvedTrivyOperatorOptions): ChartValues {
   const tolerations = tolerationChartValues(resolved.taints, { nodeCollector: resolved.infraAssessment });
@@ -156,13 +169,7 @@ function tunedValues(resolved: ResolvedTrivyOperatorOptions): ChartValues {
       scanJobTolerations: tolerations.trivyOperator.scanJobTolerations,
       excludeImages: commaList(resolved.excludeImages),
       skipResourceByLabels: commaList(resolved.skipResourceByLabels),
-      // The Trivy image runs as root by default; the operator's UID keeps scan jobs `restricted`.
-      scanJobPodTemplatePodSecurityContext: {
-        runAsNonRoot: true,
-        runAsUser: defaults.OPERATOR_UID,
-        runAsGroup: defaults.OPERATOR_UID,
-        seccompProfile: RUNTIME_DEFAULT_SECCOMP,
-      },
+      scanJobPodTemplatePodSecurityContext: scanJobPodSecurityContext(resolved.infraAssessment),
       scanJobPodTemplateContainerSecurityContext: { ...RESTRICTED_CONTAINER, privileged: false, readOnlyRootFilesystem: true },
     },
     trivy: {

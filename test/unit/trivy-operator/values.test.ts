@@ -43,13 +43,26 @@ describe("buildTrivyOperatorValues defaults", () => {
     expect(at(values, "resources")).toEqual({ requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } });
   });
 
-  it("can run the operator and scan jobs as non-root with RuntimeDefault seccomp", () => {
-    for (const path of ["podSecurityContext", "trivyOperator.scanJobPodTemplatePodSecurityContext"]) {
-      expect(at(values, path)).toMatchObject({ runAsNonRoot: true, runAsUser: 10000, seccompProfile: { type: "RuntimeDefault" } });
-    }
+  it("can run the operator as non-root with RuntimeDefault seccomp, and scan-job containers without capabilities", () => {
+    expect(at(values, "podSecurityContext")).toMatchObject({ runAsNonRoot: true, runAsUser: 10000, seccompProfile: { type: "RuntimeDefault" } });
     expect(at(values, "trivyOperator.scanJobPodTemplateContainerSecurityContext")).toMatchObject({
       allowPrivilegeEscalation: false,
       capabilities: { drop: ["ALL"] },
+      readOnlyRootFilesystem: true,
+    });
+  });
+
+  it("keeps the image's user for scan jobs while the node collector, which shares their pod security context, needs root-only host files", () => {
+    // GIVEN infra assessment on (the default): the operator hands the scan-job pod security context to the node collector
+    expect(at(values, "trivyOperator.scanJobPodTemplatePodSecurityContext")).toEqual({ seccompProfile: { type: "RuntimeDefault" } });
+
+    // WHEN infra assessment is off, THEN scan jobs run as the operator's non-root UID
+    const withoutNodeCollector = buildTrivyOperatorValues({ infraAssessment: false });
+    expect(at(withoutNodeCollector, "trivyOperator.scanJobPodTemplatePodSecurityContext")).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 10000,
+      runAsGroup: 10000,
+      seccompProfile: { type: "RuntimeDefault" },
     });
   });
 
