@@ -23,13 +23,16 @@ export async function collectLiveEvidence(api: DoctorApi, namespace: string, tai
   const objects: unknown[] = [];
   const logs: { name: string; text: string }[] = [];
   const problems: string[] = [];
-  for (const kind of KINDS) {
+  for (const [index, kind] of KINDS.entries()) {
     try {
       for (const item of await api.list(kind, namespace)) objects.push({ ...asRecord(item), kind });
     } catch (error) {
       const described = describeKubeError(error);
       if (described.kind === "unreachable" || described.kind === "unauthorized") {
-        problems.push(`cannot read from the API server (${described.message}); nothing inspected`);
+        // Kinds listed before the failure are still diagnosed, so say what was left out rather than "nothing".
+        const left = [...KINDS.slice(index).map((name) => `${name}s`), "the operator logs"];
+        const read = objects.length > 0 ? `stopped after ${objects.length} object(s): ${left.slice(0, -1).join(", ")} and ${left.at(-1)} were not inspected` : "nothing inspected";
+        problems.push(`cannot read from the API server (${described.message}); ${read}`);
         return { objects, logs, problems };
       }
       problems.push(`cannot list ${kind}s in namespace "${namespace}" (${described.message}); rules that need them were skipped`);

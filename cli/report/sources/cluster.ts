@@ -45,6 +45,8 @@ export async function readClusterReports(lister: ReportLister, options: ClusterR
   const missingKinds = new Set<string>();
   for (const target of targets) {
     let continueToken: string | undefined;
+    // Objects of this list already handed on: a list can break on a later page (expired `continue`, dropped connection).
+    let listed = 0;
     do {
       let page: ReportListPage;
       try {
@@ -53,20 +55,24 @@ export async function readClusterReports(lister: ReportLister, options: ClusterR
         const described = describeKubeError(error);
         const scope = target.namespace ? `in namespace "${target.namespace}"` : target.kind.namespaced ? "across all namespaces" : "(cluster-scoped)";
         if (described.kind === "unreachable") {
-          problems.push(`cannot reach the API server: ${described.message}; nothing read from this context`);
+          const read = objects > 0 ? `stopped after ${objects} object(s), the rest of this context was not read` : "nothing read from this context";
+          problems.push(`cannot reach the API server: ${described.message}; ${read}`);
           return { objects, problems, notes };
         }
         if (described.kind === "unauthorized") {
           problems.push(`the API server rejected the credentials (${described.message}); nothing more read from this context`);
           return { objects, problems, notes };
         }
-        if (described.kind === "not-found") missingKinds.add(target.kind.kind);
-        else if (described.kind === "forbidden") problems.push(`forbidden to list ${target.kind.plural} ${scope} (${described.message}); skipped`);
-        else problems.push(`listing ${target.kind.plural} ${scope} failed (${described.message}); skipped`);
+        const after = listed > 0 ? ` after ${listed} object(s)` : "";
+        const skipped = listed > 0 ? "the rest of that list was skipped" : "skipped";
+        if (described.kind === "not-found" && listed === 0) missingKinds.add(target.kind.kind);
+        else if (described.kind === "forbidden") problems.push(`forbidden to list ${target.kind.plural} ${scope}${after} (${described.message}); ${skipped}`);
+        else problems.push(`listing ${target.kind.plural} ${scope} failed${after} (${described.message}); ${skipped}`);
         break;
       }
       for (const item of page.items) {
         objects++;
+        listed++;
         options.onObject(item);
       }
       continueToken = page.continueToken;
