@@ -1,0 +1,166 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { runDoctorCommand } from "../../../cli/doctor/command";
+import { ExitCode } from "../../../cli/io";
+import { main } from "../../../cli/main";
+import { BUILTIN_RESOURCES, startFakeKubeApi, writeKubeconfig, type FakeKubeApi, type FakeScenario } from "../../helpers/fake-kube-api";
+import { captureIo } from "../report/helpers";
+
+/*
+ * `doctor --context` end to end over the real @kubernetes/client-node 1.4.0 (typed Core/Apps/Batch
+ * clients, pod log read) against a fake API server on 127.0.0.1 serving the captured fixtures.
+ */
+
+const FIXTURES = resolve(__dirname, "../../fixtures/doctor");
+const fixture = (name: string): string => join(FIXTURES, name);
+const itemsOf = (name: string): readonly unknown[] => (JSON.parse(readFileSync(fixture(name), "utf8")) as { items: unknown[] }).items;
+const OPERATOR_POD = "trivy-operator-7d9f8c6b5-x2k4p";
+const NS = "/api/v1/namespaces/trivy-system";
+
+const SCENARIOS: Record<string, FakeScenario> = {
+  field: { objects: itemsOf("pods-jobs-events.json"), resources: BUILTIN_RESOURCES, logs: { [OPERATOR_POD]: readFileSync(fixture("operator.log"), "utf8") } },
+  healthy: { objects: itemsOf("healthy.json"), resources: BUILTIN_RESOURCES, logs: { [OPERATOR_POD]: readFileSync(fixture("healthy.log"), "utf8") } },
+  "no-logs": {
+    objects: itemsOf("healthy.json"),
+    resources: BUILTIN_RESOURCES,
+    failures: [{ path: `${NS}/pods/${OPERATOR_POD}/log`, code: 403, message: `pods "${OPERATOR_POD}" is forbidden: User "x" cannot get resource "pods/log" in API group "" in the namespace "trivy-system"` }],
+  },
+  "no-events": {
+    objects: itemsOf("healthy.json"),
+    resources: BUILTIN_RESOURCES,
+    logs: { [OPERATOR_POD]: readFileSync(fixture("healthy.log"), "utf8") },
+    failures: [{ path: `${NS}/events`, code: 403, message: 'events is forbidden: User "x" cannot list resource "events" in API group "" in the namespace "trivy-system"' }],
+  },
+  // The connection drops on the last list: what was read before is diagnosed, and the warning must say so.
+  "drops-midway": {
+    objects: itemsOf("pods-jobs-events.json"),
+    resources: BUILTIN_RESOURCES,
+    logs: { [OPERATOR_POD]: readFileSync(fixture("operator.log"), "utf8") },
+    failures: [{ path: `${NS}/events`, code: "reset", message: "" }],
+  },
+};
+
+interface DoctorJson {
+  source: string;
+  problems: { ruleId: string; occurrences: { subject: string; location: string; excerpt: string }[] }[];
+  inspected: Record<string, number>;
+  warnings: string[];
+}
+
+let api: FakeKubeApi;
+let scratch: string;
+let kubeconfig: string;
+
+beforeAll(async () => {
+  api = await startFakeKubeApi({ scenarios: SCENARIOS, maxRequests: 200 });
+  scratch = mkdtempSync(join(tmpdir(), "doctor-live-"));
+  kubeconfig = writeKubeconfig(join(scratch, "kubeconfig"), [...Object.keys(SCENARIOS).map((name) => ({ name, token: name, server: api.url })), { name: "expired", token: "expired", server: api.url }], "healthy");
+});
+
+afterAll(async () => {
+  await api.close();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+afterEach(() => {
+  expect(api.unexpected).toEqual([]);
+});
+
+async function doctor(args: string[]): Promise<{ code: number; report: DoctorJson | undefined; stdout: string; stderr: string }> {
+  const captured = captureIo();
+  const code = await runDoctorCommand([...args, "--kubeconfig", kubeconfig], captured.io);
+  const stdout = captured.stdout();
+  const stderr = captured.stderr();
+  expect(stderr).not.toMatch(/^ {4}at /m); // no stack trace, whatever happened
+  return { code, report: args.includes("json") && stdout ? (JSON.parse(stdout) as DoctorJson) : undefined, stdout, stderr };
+}
+
+/**
+ * What a diagnosis says, without where each observation came from: the log is named by its file on
+ * one side and `logs of <pod>` on the other (plain-text log lines use that name as their subject).
+ */
+const LOG_NAMES = new Set([fixture("operator.log"), `logs of ${OPERATOR_POD}`]);
+const findings = (report: DoctorJson | undefined) =>
+  (report?.problems ?? [])
+    .map((problem) => ({ ruleId: problem.ruleId, occurrences: problem.occurrences.map(({ subject, excerpt }) => ({ subject: LOG_NAMES.has(subject) ? "<operator log>" : subject, excerpt })) }))
+    .sort((a, b) => a.ruleId.localeCompare(b.ruleId));
+
+describe("doctor --context against a fake API server (real client-node)", () => {
+  it("finds the same problems live as on the captured files, reading each endpoint once", async () => {
+    const live = await doctor(["--context", "field", "--format", "json"]);
+    const captured = captureIo();
+    const filesCode = await runDoctorCommand(["--from", fixture("pods-jobs-events.json"), "--logs", fixture("operator.log"), "--format", "json"], captured.io);
+    const files = JSON.parse(captured.stdout()) as DoctorJson;
+
+    expect(live.code).toBe(ExitCode.FINDINGS);
+    expect(live.code).toBe(filesCode);
+    expect(findings(live.report).map((problem) => problem.ruleId)).toHaveLength(12);
+    expect(findings(live.report)).toEqual(findings(files));
+    expect(live.report?.inspected).toEqual(files.inspected);
+    expect(live.report?.source).toBe("context field");
+    expect(live.report?.warnings).toEqual([]);
+
+    // What doctor asks for: four unpaged lists of the namespace and the operator pod's log tail.
+    expect(api.requestsFrom("field").map((request) => [request.path, request.query])).toEqual([
+      ["/apis/apps/v1/namespaces/trivy-system/deployments", {}],
+      ["/apis/batch/v1/namespaces/trivy-system/jobs", {}],
+      [`${NS}/pods`, {}],
+      [`${NS}/events`, {}],
+      [`${NS}/pods/${OPERATOR_POD}/log`, { tailLines: "5000" }],
+    ]);
+  });
+
+  it("uses the kubeconfig's current context when none is named, and exits 0 on a healthy namespace", async () => {
+    const { code, stdout, stderr } = await doctor([]);
+    expect(code).toBe(ExitCode.OK);
+    expect(stdout).toMatch(/^trivy-operator doctor — namespace trivy-system \(context healthy\)\ninspected 1 pod\(s\), 1 job\(s\), 1 event\(s\), 1 deployment\(s\), 2 operator log line\(s\)/);
+    expect(stdout).toMatch(/No known problem found\./);
+    expect(stderr).toBe("");
+  });
+
+  it("warns about a forbidden pods/log read and exits 3 when nothing else is wrong", async () => {
+    const { code, report, stderr } = await doctor(["--context", "no-logs", "--format", "json"]);
+    expect(code).toBe(ExitCode.PARTIAL);
+    expect(report?.problems).toEqual([]);
+    expect(stderr.split("\n").filter(Boolean)).toEqual([
+      `warning: context no-logs: cannot read the logs of pod ${OPERATOR_POD} (HTTP 403: pods "${OPERATOR_POD}" is forbidden: User "x" cannot get resource "pods/log" in API group "" in the namespace "trivy-system"); log rules were skipped for it`,
+    ]);
+  });
+
+  it("warns about a kind it may not list and still inspects the rest", async () => {
+    const { code, report } = await doctor(["--context", "no-events", "--format", "json"]);
+    expect(code).toBe(ExitCode.PARTIAL);
+    expect(report?.inspected).toMatchObject({ pods: 1, jobs: 1, events: 0, deployments: 1, logLines: 2 });
+    expect(report?.warnings).toEqual([expect.stringMatching(/^context no-events: cannot list Events in namespace "trivy-system" \(HTTP 403: events is forbidden: /)]);
+  });
+
+  it("stops after the first request when the credentials are rejected (401), exit 2", async () => {
+    const { code, stdout, stderr } = await doctor(["--context", "expired"]);
+    expect(code).toBe(ExitCode.USAGE);
+    expect(stdout).toBe("");
+    expect(stderr).toBe("warning: context expired: cannot read from the API server (HTTP 401); nothing inspected\ndoctor: nothing could be read; no diagnosis\n");
+    expect(api.requestsFrom("expired")).toHaveLength(1);
+  });
+
+  it("does not claim nothing was inspected when the connection drops after some lists", async () => {
+    const { code, report, stderr } = await doctor(["--context", "drops-midway", "--format", "json"]);
+    expect(code).toBe(ExitCode.FINDINGS);
+    expect(report?.inspected).toMatchObject({ pods: 3, jobs: 4, events: 0, deployments: 1, logLines: 0 });
+    expect(report?.problems.map((problem) => problem.ruleId)).toContain("scan-job-oom-killed");
+    expect(stderr.split("\n").filter(Boolean)).toEqual([
+      expect.stringMatching(/^warning: context drops-midway: cannot read from the API server \(request to http:\/\/127\.0\.0\.1:\d+\/api\/v1\/namespaces\/trivy-system\/events failed, reason: socket hang up\); stopped after 8 object\(s\): Events and the operator logs were not inspected$/),
+    ]);
+  });
+
+  it("gives one clean line for an unknown context name (through the CLI entry point)", async () => {
+    const before = api.requests.length;
+    const captured = captureIo();
+    const code = await main(["doctor", "--context", "nope", "--kubeconfig", kubeconfig], captured.io);
+    expect(code).toBe(ExitCode.USAGE);
+    expect(captured.stdout()).toBe("");
+    expect(captured.stderr()).toBe(`trivy-operator-cdktf doctor: context "nope" is not in the kubeconfig (known: ${[...Object.keys(SCENARIOS), "expired"].join(", ")})\n`);
+    expect(api.requests.length).toBe(before);
+  });
+});
