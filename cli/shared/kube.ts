@@ -37,7 +37,12 @@ export async function resolveContext(contextName: string | undefined, kubeconfig
     throw new ContextError(`context "${context ?? ""}" is not in the kubeconfig (known: ${known.length > 0 ? known.join(", ") : "none"})`);
   }
   kubeConfig.setCurrentContext(context);
-  return { client, kubeConfig, context, server: kubeConfig.getCurrentCluster()?.server ?? "(no server)" };
+  const cluster = kubeConfig.getCurrentCluster();
+  // client-node refuses plain http unless TLS verification is off, and would say so once per request.
+  if (cluster?.server.startsWith("http://") && !cluster.skipTLSVerify) {
+    throw new ContextError(`context "${context}" points at plain-HTTP server ${cluster.server}; the Kubernetes client only allows that with insecure-skip-tls-verify: true in the kubeconfig's cluster entry`);
+  }
+  return { client, kubeConfig, context, server: cluster?.server ?? "(no server)" };
 }
 
 export type KubeErrorKind = "forbidden" | "not-found" | "unauthorized" | "unreachable" | "other";

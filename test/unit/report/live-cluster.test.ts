@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parse } from "yaml";
@@ -245,6 +245,32 @@ describe("report --context against a fake API server (real client-node)", () => 
     expect(code).toBe(ExitCode.USAGE);
     expect(warningLines(stderr)).toEqual(["warning: context no-operator: no Trivy Operator report CRDs found (HTTP 404 for every kind): is the operator installed in this cluster?"]);
     expect(api.requestsFrom("no-operator")).toHaveLength(LISTED_PLURALS.length);
+  });
+
+  it("names a plain-HTTP server without insecure-skip-tls-verify in one line instead of one per request", async () => {
+    // GIVEN a kubeconfig whose http:// cluster entry keeps TLS verification on, which client-node refuses
+    const kubeconfig = join(scratch, "plain-http-kubeconfig");
+    writeFileSync(
+      kubeconfig,
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [{ name: "plain", cluster: { server: "http://127.0.0.1:1" } }],
+        users: [{ name: "u", user: { token: "t" } }],
+        contexts: [{ name: "plain", context: { cluster: "plain", user: "u" } }],
+        "current-context": "plain",
+      }),
+    );
+
+    // WHEN
+    const captured = captureIo();
+    const code = await runReportCommand(["--context", "plain", "--kubeconfig", kubeconfig], captured.io);
+
+    // THEN
+    expect(code).toBe(ExitCode.USAGE);
+    expect(warningLines(captured.stderr())).toEqual([
+      'warning: context plain: context "plain" points at plain-HTTP server http://127.0.0.1:1; the Kubernetes client only allows that with insecure-skip-tls-verify: true in the kubeconfig\'s cluster entry',
+    ]);
   });
 
   it("names an unreadable kubeconfig in one line", async () => {
