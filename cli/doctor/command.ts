@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ExitCode, UserError, type CliIo } from "../io";
-import { ContextError, firstLine, resolveContext } from "../shared/kube";
-import { asArray, asRecord } from "../shared/json-access";
+import { ContextError, firstLine, resolveContext } from "../common/kube";
+import { asArray, asRecord } from "../common/json-access";
 import { signalsFromLog, signalsFromObjects, type DoctorEvidence, type Signal } from "./evidence";
 import { clientNodeDoctorApi, collectLiveEvidence, type DoctorApi } from "./live";
 import { renderDoctorJson, renderDoctorText, type DoctorReport } from "./render";

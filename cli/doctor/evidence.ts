@@ -1,4 +1,4 @@
-import { asArray, asNumber, asRecord, asString, getPath, type JsonRecord } from "../shared/json-access";
+import { asArray, asNumber, asRecord, asString, getPath, type JsonRecord } from "../common/json-access";
 
 /** Which Trivy component an object or log line belongs to; rules care (a taint on a scan job and on the node collector have different fixes). */
 export type Component = "scan-job" | "node-collector" | "operator" | "trivy-server" | "other";

@@ -1,5 +1,5 @@
-import { describeKubeError, type ResolvedContext } from "../shared/kube";
-import { asArray, asRecord, asString, getPath } from "../shared/json-access";
+import { describeKubeError, type ResolvedContext } from "../common/kube";
+import { asArray, asRecord, asString, getPath } from "../common/json-access";
 import { componentOf } from "./evidence";
 
 export type NamespacedKind = "Pod" | "Job" | "Event" | "Deployment";

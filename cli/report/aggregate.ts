@@ -1,5 +1,5 @@
-import { emptySeverityCounts, compareCountsDescending, severityRank, SEVERITIES, sumCounts, type Severity, type SeverityCounts } from "../shared/severity";
-import { formatDuration } from "../shared/duration";
+import { emptySeverityCounts, compareCountsDescending, severityRank, SEVERITIES, sumCounts, type Severity, type SeverityCounts } from "../common/severity";
+import { formatDuration } from "../common/duration";
 import { findingKey, imageRepository, stableWorkload } from "./keys";
 import { countFindings, type NormalizedReport } from "./normalize";
 import {

@@ -1,5 +1,5 @@
-import { asRecord, asString } from "../shared/json-access";
-import { emptySeverityCounts, parseSeverity, severityRank, type Severity } from "../shared/severity";
+import { asRecord, asString } from "../common/json-access";
+import { emptySeverityCounts, parseSeverity, severityRank, type Severity } from "../common/severity";
 import type { BaselineDiff, BaselineFinding } from "./summary";
 
 export interface BaselineIndex {

@@ -2,9 +2,9 @@ import { createReadStream, createWriteStream, readFileSync, statSync } from "nod
 import { basename, extname } from "node:path";
 import { parseArgs } from "node:util";
 import { ExitCode, UserError, type CliIo } from "../io";
-import { ContextError, firstLine, resolveContext } from "../shared/kube";
-import { parseDuration } from "../shared/duration";
-import { SEVERITIES, severityRank, type Severity } from "../shared/severity";
+import { ContextError, firstLine, resolveContext } from "../common/kube";
+import { parseDuration } from "../common/duration";
+import { SEVERITIES, severityRank, type Severity } from "../common/severity";
 import { ReportAggregator } from "./aggregate";
 import { diffAgainstBaseline, parseBaseline, type BaselineIndex } from "./baseline";
 import { normalizeReport } from "./normalize";

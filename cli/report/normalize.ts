@@ -1,5 +1,5 @@
-import { asArray, asNumber, asRecord, asString, getPath } from "../shared/json-access";
-import { emptySeverityCounts, parseSeverity, type Severity, type SeverityCounts } from "../shared/severity";
+import { asArray, asNumber, asRecord, asString, getPath } from "../common/json-access";
+import { emptySeverityCounts, parseSeverity, type Severity, type SeverityCounts } from "../common/severity";
 import { findReportKind, KINDS_WITHOUT_FINDINGS, type FindingFamily } from "./kinds";
 
 export interface ReportRef {

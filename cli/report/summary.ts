@@ -1,4 +1,4 @@
-import type { Severity, SeverityCounts } from "../shared/severity";
+import type { Severity, SeverityCounts } from "../common/severity";
 import type { FindingFamily } from "./kinds";
 
 /**

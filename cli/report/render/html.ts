@@ -1,4 +1,4 @@
-import { SEVERITIES, type SeverityCounts } from "../../shared/severity";
+import { SEVERITIES, type SeverityCounts } from "../../common/severity";
 import type { ReportSummary } from "../summary";
 import { buildSections } from "./sections";
 

@@ -1,4 +1,4 @@
-import { SEVERITIES, sumCounts, type SeverityCounts } from "../../shared/severity";
+import { SEVERITIES, sumCounts, type SeverityCounts } from "../../common/severity";
 import { CHECK_FAMILIES, type CheckFamily, type GroupRow, type ReportSummary } from "../summary";
 
 /** A titled table: the shape every human format (table, markdown, html) renders. */

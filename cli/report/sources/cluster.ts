@@ -1,5 +1,5 @@
-import { describeKubeError, type ResolvedContext } from "../../shared/kube";
-import { asArray, asRecord, asString, getPath } from "../../shared/json-access";
+import { describeKubeError, type ResolvedContext } from "../../common/kube";
+import { asArray, asRecord, asString, getPath } from "../../common/json-access";
 import { REPORT_API_GROUP, REPORT_API_VERSION, REPORT_KINDS, type ReportKind } from "../kinds";
 
 export interface ReportListPage {

@@ -1,5 +1,5 @@
 import { parseAllDocuments } from "yaml";
-import { asArray, asRecord } from "../../shared/json-access";
+import { asArray, asRecord } from "../../common/json-access";
 import { JsonItemSplitter } from "../json-items";
 
 export type InputFormat = "json" | "yaml";
