@@ -13,6 +13,8 @@ export interface KindCluster {
 
 /** `kind create cluster --wait` bound; the node image pull (~1 GB) on a cold runner is most of it. */
 const CREATE_TIMEOUT_MS = 10 * 60_000;
+/** After create: nodes that joined become Ready in well under a minute; 5 min like trivy-operator's CI. */
+export const NODES_READY_TIMEOUT_SECONDS = 300;
 
 export async function kindClusterExists(runner: CommandRunner, name: string): Promise<boolean> {
   const result = await runChecked(runner, "kind", ["get", "clusters"], { timeoutMs: 30_000 });
@@ -33,6 +35,7 @@ export async function createKindCluster(runner: CommandRunner, name: string, wor
     timeoutMs: CREATE_TIMEOUT_MS,
   });
   const cluster = { name, kubeconfigPath, context: kindContextName(name) };
+  await waitForNodesReady(runner, cluster);
   await makeControlPlaneSchedulable(runner, cluster);
   return cluster;
 }
@@ -44,6 +47,20 @@ export async function useExistingKindCluster(runner: CommandRunner, name: string
   const result = await runChecked(runner, "kind", ["get", "kubeconfig", "--name", name], { timeoutMs: 30_000 });
   await writeFile(kubeconfigPath, result.stdout, { mode: 0o600 });
   return { name, kubeconfigPath, context: kindContextName(name) };
+}
+
+/**
+ * `kind create cluster --wait` waits for the control plane only, and a timed-out wait is just a
+ * warning (kind v0.30.0 pkg/cluster/internal/create/actions/waitforready). The worker, which the
+ * whole scenario is about, must be Ready too: wait for every node, like trivy-operator's own CI
+ * (`kubectl wait --for=condition=Ready nodes --all --timeout=300s`), so a node that never joins
+ * fails here with kubectl's message instead of later as "pod not scheduled".
+ */
+async function waitForNodesReady(runner: CommandRunner, cluster: KindCluster): Promise<void> {
+  const kubectl = new Kubectl(runner, cluster.kubeconfigPath, cluster.context);
+  await kubectl.run(["wait", "--for=condition=Ready", "nodes", "--all", `--timeout=${NODES_READY_TIMEOUT_SECONDS}s`], {
+    timeoutMs: (NODES_READY_TIMEOUT_SECONDS + 30) * 1000,
+  });
 }
 
 /**

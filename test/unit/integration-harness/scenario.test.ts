@@ -52,10 +52,27 @@ describe("createKindCluster", () => {
     ]);
     const config = parse(await readFile(join(workDir, "kind-config.yaml"), "utf8")) as { name: string; nodes: unknown[] };
     expect(config).toMatchObject({ name: "trivy-e2e-x", nodes: [{ role: "control-plane" }, { role: "worker" }] });
+    // `kind create --wait` covers the control plane only: every node (the tainted worker) must be Ready before the taint edit.
+    expect(calls[1]?.args).toEqual([
+      "--kubeconfig", join(workDir, "kubeconfig"), "--context", "kind-trivy-e2e-x",
+      "wait", "--for=condition=Ready", "nodes", "--all", "--timeout=300s",
+    ]);
     expect(calls.at(-1)?.args).toEqual([
       "--kubeconfig", join(workDir, "kubeconfig"), "--context", "kind-trivy-e2e-x",
       "taint", "node", "trivy-e2e-x-control-plane", "node-role.kubernetes.io/control-plane:NoSchedule-",
     ]);
+  });
+
+  it("fails with kubectl's message when a node never becomes Ready", async () => {
+    const workDir = await mkdtemp(join(tmpdir(), "kind-cluster-test-"));
+    const { runner, calls } = scriptedRunner((args) =>
+      args[0] === "kubectl" && verb(args).startsWith("wait")
+        ? { exitCode: 1, stderr: "error: timed out waiting for the condition on nodes/trivy-e2e-x-worker" }
+        : undefined,
+    );
+
+    await expect(createKindCluster(runner, "trivy-e2e-x", workDir, () => undefined)).rejects.toThrow(/timed out waiting for the condition on nodes\/trivy-e2e-x-worker/);
+    expect(calls.some((call) => call.args.includes("taint"))).toBe(false);
   });
 
   it("fails with kind's own error when creation fails", async () => {
