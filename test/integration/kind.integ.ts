@@ -1,11 +1,12 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CI_CLUSTER } from "../../stacks/ci-cluster";
 import { collectArtifacts, failureArtifactPlan } from "./harness/artifacts";
-import { execFileRunner } from "./harness/command-runner";
-import { deployCiStack } from "./harness/deploy-stack";
+import { checkLiveDoctor, checkLiveReport, CLI_ENTRY, cliBuildCommand, doctorCommand, reportCommand, type LiveCliTarget } from "./harness/cli";
+import { execFileRunner, runChecked, type CommandResult } from "./harness/command-runner";
+import { deployCiStack, type PlannedCommand } from "./harness/deploy-stack";
 import { harnessEnvironment, REPO_ROOT } from "./harness/environment";
 import { createKindCluster, deleteKindCluster, type KindCluster } from "./harness/kind-cluster";
 import { kindContextName, uniqueClusterName } from "./harness/kind-cluster-config";
@@ -13,12 +14,21 @@ import { Kubectl } from "./harness/kubectl";
 import { missingFor } from "./harness/requirements";
 import type { ReportExpectation } from "./harness/reports";
 import { deployVulnerableWorkload, expectationsFor, probeDefaultDeny, waitForReport, type ScenarioContext } from "./harness/scenario";
+import { WORKLOAD_NAMESPACE } from "./harness/workload";
 
 /**
  * The product's promise, end to end: the `ci` stack, applied the way a user applies it, makes
  * Trivy Operator scan a workload on a tainted dedicated node pool, behind default-deny policies.
  */
 const missing = missingFor(["docker", "kind", "terraform", "kubectl"]);
+
+/**
+ * beforeAll runs build, kind create (10 min), nodes Ready (5), workload (5), synth (3), init (5) and
+ * apply (20). Realistic total is 5-10 min; this bound sits above the realistic total and below the
+ * workflow's 45 min cap, so in practice a step's own deadline (which names the step) fires first,
+ * not vitest's anonymous "hook timed out" while terraform keeps running.
+ */
+const SETUP_TIMEOUT_MS = 30 * 60_000;
 
 describe.skipIf(missing.length > 0)("ci stack on kind with a tainted dedicated worker", () => {
   const environment = harnessEnvironment();
@@ -40,6 +50,11 @@ describe.skipIf(missing.length > 0)("ci stack on kind with a tainted dedicated w
 
   beforeAll(async () => {
     try {
+      // First, before minutes of cluster setup: the CLI tests below run the BUILT bin, and this
+      // keeps a stale dist/ from being tested (npm ci's `prepare` built it once already).
+      const build = cliBuildCommand(REPO_ROOT);
+      log(`${build.description}`);
+      await runChecked(runner, build.file, build.args, build);
       workDir = await mkdtemp(join(tmpdir(), `${clusterName}-`));
       cluster = await createKindCluster(runner, clusterName, workDir, log);
       scenario = { runner, kubectl: new Kubectl(runner, cluster.kubeconfigPath, cluster.context), clusterName, log };
@@ -50,7 +65,7 @@ describe.skipIf(missing.length > 0)("ci stack on kind with a tainted dedicated w
       failed = true;
       throw error;
     }
-  });
+  }, SETUP_TIMEOUT_MS);
 
   afterEach((testContext) => {
     if (testContext.task.result?.state === "fail") {
@@ -70,6 +85,7 @@ describe.skipIf(missing.length > 0)("ci stack on kind with a tainted dedicated w
           kubeContext: kindContextName(clusterName),
           operatorNamespace: CI_CLUSTER.operatorNamespace,
           runDir,
+          cliEntry: join(REPO_ROOT, CLI_ENTRY),
         });
         await collectArtifacts(plan, runDir, runner, log);
       }
@@ -110,6 +126,43 @@ describe.skipIf(missing.length > 0)("ci stack on kind with a tainted dedicated w
     const report = await waitForReport(context(), expectation("clusterinfraassessmentreports"), environment.reportTimeoutMs);
 
     expect(report.metadata?.labels?.["trivy-operator.resource.name"]).toBe(`${clusterName}-worker`);
+  });
+
+  function cliTarget(): LiveCliTarget {
+    const { kubectl } = context();
+    return { repoRoot: REPO_ROOT, kubeconfigPath: kubectl.kubeconfigPath, kubeContext: kubectl.context };
+  }
+
+  /** Runs the built CLI; prints its stderr and keeps stdout under test-results/ for the failure artifacts. */
+  async function runCli(command: PlannedCommand, outputName: string): Promise<CommandResult> {
+    log(`${command.description}: node ${command.args.join(" ")}`);
+    const result = await runner(command.file, command.args, command);
+    const runDir = join(environment.artifactsDir, clusterName);
+    await mkdir(runDir, { recursive: true });
+    await writeFile(join(runDir, outputName), result.stdout);
+    if (result.stderr.trim()) log(result.stderr.trim());
+    return result;
+  }
+
+  // After the three reports (tests run in file order): issue 5's "live clusters" promise, checked
+  // with the bin a user runs, the same flags, against the same cluster.
+  it("reads the reports live with the built CLI: report --format json", async () => {
+    const check = checkLiveReport(await runCli(reportCommand(cliTarget(), "json"), "report.json"), { workloadNamespace: WORKLOAD_NAMESPACE });
+    log(`report: ${JSON.stringify(check.parsed ?? {})}`);
+
+    expect(check.problems).toEqual([]);
+  });
+
+  // Before the network probe, whose pod in trivy-system is left in phase Failed on purpose.
+  it("doctor finds no problem the ci stack is configured to prevent", async () => {
+    const check = checkLiveDoctor(await runCli(doctorCommand(cliTarget(), CI_CLUSTER.operatorNamespace, "json"), "doctor.json"), {
+      namespace: CI_CLUSTER.operatorNamespace,
+    });
+    if ((check.parsed?.environmental.length ?? 0) > 0) {
+      log(`doctor found environmental problems (not failed): ${check.parsed?.environmental.join(", ")}`);
+    }
+
+    expect(check.problems).toEqual([]);
   });
 
   it("enforces default-deny egress in the operator namespace", async () => {

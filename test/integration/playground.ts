@@ -5,7 +5,8 @@
  */
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { execFileRunner } from "./harness/command-runner";
+import { CLI_ENTRY, cliBuildCommand, reportCommand } from "./harness/cli";
+import { execFileRunner, runChecked } from "./harness/command-runner";
 import { deployCiStack } from "./harness/deploy-stack";
 import { harnessEnvironment, REPO_ROOT, type HarnessEnvironment } from "./harness/environment";
 import { createKindCluster, deleteKindCluster, kindClusterExists, useExistingKindCluster } from "./harness/kind-cluster";
@@ -22,6 +23,10 @@ async function up(environment: HarnessEnvironment): Promise<void> {
   const startedAt = Date.now();
   const runner = execFileRunner;
   const name = environment.playgroundClusterName;
+  // The summary at the end is the product's own `report`, from the built bin, as a user runs it.
+  const build = cliBuildCommand(REPO_ROOT);
+  log(build.description);
+  await runChecked(runner, build.file, build.args, build);
   const cluster = (await kindClusterExists(runner, name))
     ? (log(`reusing kind cluster ${name}`), await useExistingKindCluster(runner, name, environment.playgroundDir))
     : await createKindCluster(runner, name, environment.playgroundDir, log);
@@ -47,7 +52,19 @@ async function up(environment: HarnessEnvironment): Promise<void> {
   for (const message of timedOut) {
     log(`  not yet: ${message}`);
   }
-  log(`\nexplore it:\n  export KUBECONFIG=${cluster.kubeconfigPath}\n  kubectl get vulnerabilityreports,configauditreports -A\n  kubectl get clusterinfraassessmentreports\nremove it: npm run down`);
+  const report = reportCommand({ repoRoot: REPO_ROOT, kubeconfigPath: cluster.kubeconfigPath, kubeContext: cluster.context }, "table");
+  log(`\n$ node ${CLI_ENTRY} report --kubeconfig ${cluster.kubeconfigPath} --context ${cluster.context}`);
+  const table = await runner(report.file, report.args, report);
+  log(table.stdout.trimEnd() || "(no output)");
+  if (table.stderr.trim()) log(table.stderr.trim());
+  // 0 = done, 3 = done with warnings (printed above); anything else means no report was produced.
+  if (table.exitCode !== 0 && table.exitCode !== 3) {
+    log(`report exited with ${table.exitCode ?? "a signal"}${table.timedOut ? " (timed out)" : ""}`);
+    process.exitCode = 1;
+  }
+  log(
+    `\nexplore it:\n  export KUBECONFIG=${cluster.kubeconfigPath}\n  kubectl get vulnerabilityreports,configauditreports -A\n  kubectl get clusterinfraassessmentreports\n  node ${CLI_ENTRY} report --context ${cluster.context} --format html --output report.html\n  node ${CLI_ENTRY} doctor --context ${cluster.context}\nremove it: npm run down`,
+  );
   if (timedOut.length > 0) {
     process.exitCode = 1;
   }

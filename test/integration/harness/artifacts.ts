@@ -11,6 +11,8 @@ export interface ArtifactStep {
   /** Where stdout goes, relative to the artifacts dir; undefined when the command writes its own files. */
   readonly outputFile?: string;
   readonly timeoutMs: number;
+  /** Exit codes that still mean "output saved"; default [0]. */
+  readonly okExitCodes?: readonly number[];
 }
 
 export interface ArtifactContext {
@@ -20,6 +22,8 @@ export interface ArtifactContext {
   readonly operatorNamespace: string;
   /** A directory of its own for this run, e.g. test-results/<cluster name>. */
   readonly runDir: string;
+  /** The built CLI (dist/cli/main.js); when given, the product's own `doctor` diagnoses the failure too. */
+  readonly cliEntry?: string;
 }
 
 /**
@@ -72,6 +76,18 @@ export function failureArtifactPlan(context: ArtifactContext): ArtifactStep[] {
       timeoutMs: 30_000,
     },
   ];
+  if (context.cliEntry !== undefined) {
+    // The product's diagnosis of failed scans, on the very cluster that failed: often names the cause outright.
+    steps.push({
+      description: "trivy-operator-cdktf doctor (the product's diagnosis)",
+      file: process.execPath,
+      args: [context.cliEntry, "doctor", "--kubeconfig", context.kubeconfigPath, "--context", context.kubeContext, "--namespace", context.operatorNamespace],
+      outputFile: "doctor.txt",
+      timeoutMs: 120_000,
+      // 1 = problems found, 3 = found nothing but could not read everything: both are a diagnosis.
+      okExitCodes: [0, 1, 3],
+    });
+  }
   for (const plural of ALL_REPORT_PLURALS) {
     steps.push({
       description: `${plural} as YAML`,
@@ -98,11 +114,12 @@ export async function collectArtifacts(
   log(`saving failure artifacts to ${runDir}`);
   for (const step of steps) {
     const result = await runner(step.file, step.args, { timeoutMs: step.timeoutMs });
+    const ok = result.exitCode !== null && (step.okExitCodes ?? [0]).includes(result.exitCode);
     if (step.outputFile !== undefined) {
       const target = join(runDir, step.outputFile);
       await mkdir(dirname(target), { recursive: true });
-      await writeFile(target, result.exitCode === 0 ? result.stdout : `# ${result.command}\n# failed (exit ${result.exitCode}, timed out: ${result.timedOut})\n${result.stderr}\n${result.stdout}`);
+      await writeFile(target, ok ? result.stdout : `# ${result.command}\n# failed (exit ${result.exitCode}, timed out: ${result.timedOut})\n${result.stderr}\n${result.stdout}`);
     }
-    log(`  ${result.exitCode === 0 ? "saved " : "FAILED"} ${step.description}`);
+    log(`  ${ok ? "saved " : "FAILED"} ${step.description}`);
   }
 }

@@ -47,6 +47,19 @@ describe("failureArtifactPlan", () => {
   it("bounds every step with a timeout", () => {
     expect(plan.every((step) => step.timeoutMs > 0 && step.timeoutMs <= 120_000)).toBe(true);
   });
+
+  it("runs the product's doctor on the failed cluster only when the built CLI is given", () => {
+    const withCli = failureArtifactPlan({ ...context, cliEntry: "/repo/dist/cli/main.js" });
+    const doctor = withCli.find((step) => step.outputFile === "doctor.txt");
+
+    expect(plan.some((step) => step.outputFile === "doctor.txt")).toBe(false);
+    expect(doctor?.file).toBe(process.execPath);
+    expect(doctor?.args).toEqual([
+      "/repo/dist/cli/main.js", "doctor", "--kubeconfig", "/tmp/run/kubeconfig", "--context", "kind-trivy-e2e-1", "--namespace", "trivy-system",
+    ]);
+    // Exit 1 means "problems found": that is the diagnosis, not a failed step.
+    expect(doctor?.okExitCodes).toEqual([0, 1, 3]);
+  });
 });
 
 describe("collectArtifacts", () => {
@@ -67,5 +80,17 @@ describe("collectArtifacts", () => {
     expect(await readFile(join(runDir, "operator.log"), "utf8")).toMatch(/# kubectl logs\n# failed \(exit 1, timed out: false\)\ndeployment not found/);
     expect(await readFile(join(runDir, "reports", "vulnerabilityreports.yaml"), "utf8")).toBe("items: []\n");
     expect(lines.slice(1)).toEqual(["  FAILED broken", "  saved  reports"]);
+  });
+
+  it("saves the output of a step whose non-zero exit code is listed as ok", async () => {
+    const runDir = await mkdtemp(join(tmpdir(), "artifacts-test-"));
+    const steps: ArtifactStep[] = [{ description: "doctor", file: "node", args: ["doctor"], outputFile: "doctor.txt", timeoutMs: 1000, okExitCodes: [0, 1] }];
+    const runner: CommandRunner = async () => ({ command: "node doctor", exitCode: 1, stdout: "1. Scan jobs are OOMKilled\n", stderr: "", timedOut: false, notFound: false });
+    const lines: string[] = [];
+
+    await collectArtifacts(steps, runDir, runner, (line) => lines.push(line));
+
+    expect(await readFile(join(runDir, "doctor.txt"), "utf8")).toBe("1. Scan jobs are OOMKilled\n");
+    expect(lines.slice(1)).toEqual(["  saved  doctor"]);
   });
 });
