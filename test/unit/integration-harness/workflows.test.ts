@@ -40,6 +40,14 @@ function allSteps(workflow: Workflow): Step[] {
 describe.each(["ci.yml", "integration.yml"])("%s", (file) => {
   const workflow = loadWorkflow(file);
 
+  it("uses no action major that still declares the Node 20 runtime (removed from GitHub runners on 2026-09-16)", () => {
+    // Checked in each action's action.yml `runs.using`: these majors say node20, their successors node24.
+    const node20Majors = ["actions/checkout@v4", "actions/setup-node@v4", "hashicorp/setup-terraform@v3", "actions/upload-artifact@v4", "actions/upload-artifact@v5"];
+    const uses = allSteps(workflow).flatMap((step) => (step.uses ? [step.uses] : []));
+
+    expect(uses.filter((action) => node20Majors.some((major) => action === major || action.startsWith(`${major}.`)))).toEqual([]);
+  });
+
   it("runs on pushes and pull requests", () => {
     expect(Object.keys(workflow.on)).toEqual(expect.arrayContaining(["push", "pull_request"]));
   });
@@ -105,7 +113,7 @@ describe("integration.yml", () => {
   });
 
   it("uploads test-results/ only on failure, after the tests", () => {
-    const uploadIndex = indexOf((step) => step.uses?.startsWith("actions/upload-artifact@v4") ?? false);
+    const uploadIndex = indexOf((step) => step.uses?.startsWith("actions/upload-artifact@") ?? false);
     const upload = steps[uploadIndex];
 
     expect(upload?.if).toBe("failure()");
