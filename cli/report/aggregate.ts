@@ -93,12 +93,16 @@ export class ReportAggregator {
     this.staleBefore = options.now.getTime() - options.staleAfterMs;
   }
 
-  /** Adds one report; returns false (and ignores it) when the same report was already added. */
+  /**
+   * Adds one report; returns false (and ignores it) when the same report (see NormalizedReport.identity)
+   * was already added: the same object in two input files, or read twice from a cluster.
+   */
   add(report: NormalizedReport): boolean {
-    const { ref } = report;
-    const identity = `${ref.cluster}\0${ref.kind}\0${ref.namespace}\0${ref.name}`;
-    if (this.seenReports.has(identity)) return false;
-    this.seenReports.add(identity);
+    const { ref, identity } = report;
+    if (identity !== undefined) {
+      if (this.seenReports.has(identity)) return false;
+      this.seenReports.add(identity);
+    }
     this.reportsByKind.set(ref.kind, (this.reportsByKind.get(ref.kind) ?? 0) + 1);
 
     const groups = [

@@ -37,6 +37,11 @@ export interface CheckFinding {
 /** One report object reduced to what the aggregation needs; built per object and dropped after use. */
 export interface NormalizedReport {
   readonly ref: ReportRef;
+  /**
+   * What makes two objects the same report: cluster, kind, namespace and name (unique in a cluster),
+   * else the uid; undefined when the object has neither, so unnamed objects are never merged.
+   */
+  readonly identity: string | undefined;
   readonly family: FindingFamily;
   /** `ReplicaSet/nginx-6d4cf56db6`, from the `trivy-operator.resource.*` labels (falls back to the report name). */
   readonly workload: string;
@@ -70,7 +75,10 @@ export function normalizeReport(object: unknown, cluster: string): NormalizeOutc
     if (KINDS_WITHOUT_FINDINGS.has(kind)) return { type: "no-findings-kind", kind };
     return { type: "rejected", kind: kind || "(no kind)", reason: kind ? "not a Trivy Operator report kind" : "object has no kind" };
   }
-  const name = asString(getPath(record, "metadata", "name")) ?? "(unnamed)";
+  const metadataName = asString(getPath(record, "metadata", "name"));
+  const name = metadataName ?? "(unnamed)";
+  const namespace = asString(getPath(record, "metadata", "namespace")) ?? "";
+  const uid = asString(getPath(record, "metadata", "uid"));
   const body = asRecord(record["report"]);
   if (!body) return { type: "rejected", kind, reason: `${kind} "${name}" has no .report` };
 
@@ -80,7 +88,8 @@ export function normalizeReport(object: unknown, cluster: string): NormalizeOutc
   return {
     type: "report",
     report: {
-      ref: { cluster, kind, namespace: asString(getPath(record, "metadata", "namespace")) ?? "", name },
+      ref: { cluster, kind, namespace, name },
+      identity: metadataName ? [cluster, kind, namespace, metadataName].join("\0") : uid ? [cluster, kind, "uid", uid].join("\0") : undefined,
       family: reportKind.family,
       workload: resourceKind && resourceName ? `${resourceKind}/${resourceName}` : `${kind}/${name}`,
       container: asString(labels["trivy-operator.container.name"]) ?? "",

@@ -59,6 +59,8 @@ export interface FailureRule {
   readonly message: string;
   /** Only for requests that carry `continue`: the list breaks after its first page. */
   readonly onlyWithContinue?: boolean;
+  /** Answer only the first N matching requests with this failure, then serve normally (a token that expired once). */
+  readonly times?: number;
 }
 
 export interface FakeScenario {
@@ -141,6 +143,8 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions): Promise<Fak
   const maxRequests = options.maxRequests ?? 2000;
   const requests: RecordedRequest[] = [];
   const unexpected: string[] = [];
+  // Per rule, per server: how often it has answered (for `times`).
+  const failuresServed = new Map<FailureRule, number>();
 
   const handle = (request: IncomingMessage, response: ServerResponse): void => {
     const url = new URL(request.url ?? "/", "http://127.0.0.1");
@@ -168,7 +172,13 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions): Promise<Fak
     // Same answer as a real API server to an expired or unknown token (and the client reads nothing else from it).
     if (!scenario) return fail(401, "Unauthorized");
 
-    const failure = scenario.failures?.find((rule) => (typeof rule.path === "string" ? rule.path === url.pathname : rule.path.test(url.pathname)) && (!rule.onlyWithContinue || query["continue"] !== undefined));
+    const failure = scenario.failures?.find(
+      (rule) =>
+        (typeof rule.path === "string" ? rule.path === url.pathname : rule.path.test(url.pathname)) &&
+        (!rule.onlyWithContinue || query["continue"] !== undefined) &&
+        (rule.times === undefined || (failuresServed.get(rule) ?? 0) < rule.times),
+    );
+    if (failure) failuresServed.set(failure, (failuresServed.get(failure) ?? 0) + 1);
     if (failure?.code === "reset") {
       record(0);
       request.socket.destroy();

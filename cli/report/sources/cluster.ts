@@ -1,15 +1,11 @@
 import { describeKubeError, type ResolvedContext } from "../../common/kube";
+import { PagedListError, readPagedList, type ListPage, type PageFetcher } from "../../common/paging";
 import { asArray, asRecord, asString, getPath } from "../../common/json-access";
 import { REPORT_API_GROUP, REPORT_API_VERSION, REPORT_KINDS, type ReportKind } from "../kinds";
 
-export interface ReportListPage {
-  readonly items: readonly unknown[];
-  readonly continueToken: string | undefined;
-}
-
 /** The one call `report` makes against a cluster; injected so the paging and error handling are unit-tested without a network. */
 export interface ReportLister {
-  list(request: { readonly kind: ReportKind; readonly namespace: string | undefined; readonly limit: number; readonly continueToken: string | undefined }): Promise<ReportListPage>;
+  list(request: { readonly kind: ReportKind; readonly namespace: string | undefined; readonly limit: number; readonly continueToken: string | undefined }): Promise<ListPage>;
 }
 
 export interface ClusterReadOptions {
@@ -27,7 +23,8 @@ export interface ClusterReadResult {
 }
 
 /**
- * Lists every report kind page by page (`limit` + `continue`), handing each object on and keeping
+ * Lists every report kind page by page (`limit` + `continue`, see readPagedList: an expired token
+ * restarts that list once without counting anything twice), handing each object on and keeping
  * none. A 403 skips that kind/namespace; an unreachable or unauthenticated API server stops the
  * context; a 404 means the CRD is not installed (older charts lack some kinds).
  */
@@ -44,39 +41,33 @@ export async function readClusterReports(lister: ReportLister, options: ClusterR
   let objects = 0;
   const missingKinds = new Set<string>();
   for (const target of targets) {
-    let continueToken: string | undefined;
-    // Objects of this list already handed on: a list can break on a later page (expired `continue`, dropped connection).
-    let listed = 0;
-    do {
-      let page: ReportListPage;
-      try {
-        page = await lister.list({ kind: target.kind, namespace: target.namespace, limit: options.pageSize, continueToken });
-      } catch (error) {
-        const described = describeKubeError(error);
-        const scope = target.namespace ? `in namespace "${target.namespace}"` : target.kind.namespaced ? "across all namespaces" : "(cluster-scoped)";
-        if (described.kind === "unreachable") {
-          const read = objects > 0 ? `stopped after ${objects} object(s), the rest of this context was not read` : "nothing read from this context";
-          problems.push(`cannot reach the API server: ${described.message}; ${read}`);
-          return { objects, problems, notes };
-        }
-        if (described.kind === "unauthorized") {
-          problems.push(`the API server rejected the credentials (${described.message}); nothing more read from this context`);
-          return { objects, problems, notes };
-        }
-        const after = listed > 0 ? ` after ${listed} object(s)` : "";
-        const skipped = listed > 0 ? "the rest of that list was skipped" : "skipped";
-        if (described.kind === "not-found" && listed === 0) missingKinds.add(target.kind.kind);
-        else if (described.kind === "forbidden") problems.push(`forbidden to list ${target.kind.plural} ${scope}${after} (${described.message}); ${skipped}`);
-        else problems.push(`listing ${target.kind.plural} ${scope} failed${after} (${described.message}); ${skipped}`);
-        break;
-      }
-      for (const item of page.items) {
+    const fetchPage: PageFetcher = (continueToken) => lister.list({ kind: target.kind, namespace: target.namespace, limit: options.pageSize, continueToken });
+    try {
+      const result = await readPagedList(fetchPage, (item) => {
         objects++;
-        listed++;
         options.onObject(item);
+      });
+      if (result.restarted) notes.push(`${listLabel(target)}: a continue token expired (HTTP 410), so the list was read again from the start; objects already read were not counted twice`);
+    } catch (error) {
+      if (!(error instanceof PagedListError)) throw error;
+      const described = describeKubeError(error.apiError);
+      if (described.kind === "unreachable") {
+        const read = objects > 0 ? `stopped after ${objects} object(s), the rest of this context was not read` : "nothing read from this context";
+        problems.push(`cannot reach the API server: ${described.message}; ${read}`);
+        return { objects, problems, notes };
       }
-      continueToken = page.continueToken;
-    } while (continueToken);
+      if (described.kind === "unauthorized") {
+        problems.push(`the API server rejected the credentials (${described.message}); nothing more read from this context`);
+        return { objects, problems, notes };
+      }
+      // A list can break on a later page (expired `continue` twice, dropped connection): say how far it got.
+      const after = error.listed > 0 ? ` after ${error.listed} object(s)` : "";
+      const restarted = error.restarted ? ", again after a restart from the beginning" : "";
+      const skipped = error.listed > 0 ? "the rest of that list was skipped" : "skipped";
+      if (described.kind === "not-found" && error.listed === 0) missingKinds.add(target.kind.kind);
+      else if (described.kind === "forbidden") problems.push(`forbidden to list ${listLabel(target)}${after} (${described.message}); ${skipped}`);
+      else problems.push(`listing ${listLabel(target)} failed${after}${restarted} (${described.message}); ${skipped}`);
+    }
   }
   const listedKinds = new Set(targets.map((target) => target.kind.kind));
   if (missingKinds.size > 0 && missingKinds.size === listedKinds.size) {
@@ -85,6 +76,12 @@ export async function readClusterReports(lister: ReportLister, options: ClusterR
     notes.push(`CRDs not installed (older chart?): ${[...missingKinds].join(", ")}`);
   }
   return { objects, problems, notes };
+}
+
+/** `vulnerabilityreports in namespace "shop"`, `vulnerabilityreports across all namespaces`, `clustervulnerabilityreports (cluster-scoped)`. */
+function listLabel(target: { readonly kind: ReportKind; readonly namespace: string | undefined }): string {
+  const scope = target.namespace ? `in namespace "${target.namespace}"` : target.kind.namespaced ? "across all namespaces" : "(cluster-scoped)";
+  return `${target.kind.plural} ${scope}`;
 }
 
 /** The real lister over @kubernetes/client-node 1.4.0 (object parameters, resolves to the body). */

@@ -76,6 +76,78 @@ describe("readClusterReports with a fake API client", () => {
   });
 });
 
+describe("readClusterReports when a continue token expires (HTTP 410)", () => {
+  const expired = () => apiException(410, "The provided continue parameter is too old to display a consistent list result.");
+  const withUid = (name: string, uid: string | undefined) => {
+    const object = report(name, "shop", "HIGH");
+    return { ...object, metadata: { ...object.metadata, ...(uid ? { uid } : {}) } };
+  };
+
+  /** Vulnerability reports in pages of one; the first `expiries` requests that carry a token get 410. */
+  function expiringLister(objects: readonly unknown[], expiries: number): { lister: ReportLister; calls: string[] } {
+    const calls: string[] = [];
+    let expiriesLeft = expiries;
+    const lister: ReportLister = {
+      async list({ kind, continueToken }) {
+        if (kind.kind !== "VulnerabilityReport") return { items: [], continueToken: undefined };
+        calls.push(continueToken ?? "start");
+        if (continueToken !== undefined && expiriesLeft > 0) {
+          expiriesLeft--;
+          throw expired();
+        }
+        const offset = continueToken === undefined ? 0 : Number(continueToken);
+        return { items: objects.slice(offset, offset + 1), continueToken: offset + 1 < objects.length ? String(offset + 1) : undefined };
+      },
+    };
+    return { lister, calls };
+  }
+
+  it("restarts the list once and hands on each object once (by uid), with a note and no warning", async () => {
+    const objects = [withUid("a", "uid-a"), withUid("b", "uid-b"), withUid("c", "uid-c")];
+    const { lister, calls } = expiringLister(objects, 1);
+    const handedOn: unknown[] = [];
+    const result = await readClusterReports(lister, { namespaces: [], pageSize: 1, onObject: (object) => handedOn.push(object) });
+    expect(calls).toEqual(["start", "1", "start", "1", "2"]);
+    expect(handedOn).toEqual(objects);
+    expect(result.objects).toBe(3);
+    expect(result.problems).toEqual([]);
+    expect(result.notes).toEqual([expect.stringMatching(/^vulnerabilityreports across all namespaces: a continue token expired \(HTTP 410\), so the list was read again from the start/)]);
+  });
+
+  it("identifies objects without a uid by namespace and name", async () => {
+    const objects = [withUid("a", undefined), withUid("b", undefined)];
+    const handedOn: unknown[] = [];
+    await readClusterReports(expiringLister(objects, 1).lister, { namespaces: [], pageSize: 1, onObject: (object) => handedOn.push(object) });
+    expect(handedOn).toEqual(objects);
+  });
+
+  it("warns with the count read so far when the restarted list expires again, and does not restart a second time", async () => {
+    const objects = [withUid("a", "uid-a"), withUid("b", "uid-b")];
+    const { lister, calls } = expiringLister(objects, 2);
+    const handedOn: unknown[] = [];
+    const result = await readClusterReports(lister, { namespaces: [], pageSize: 1, onObject: (object) => handedOn.push(object) });
+    expect(calls).toEqual(["start", "1", "start", "1"]);
+    expect(handedOn).toEqual([objects[0]]);
+    expect(result.problems).toEqual([
+      "listing vulnerabilityreports across all namespaces failed after 1 object(s), again after a restart from the beginning (HTTP 410: The provided continue parameter is too old to display a consistent list result.); the rest of that list was skipped",
+    ]);
+  });
+
+  it("does not restart on a 410 for the first page (no token to expire)", async () => {
+    const calls: string[] = [];
+    const lister: ReportLister = {
+      async list({ kind, continueToken }) {
+        if (kind.kind !== "VulnerabilityReport") return { items: [], continueToken: undefined };
+        calls.push(continueToken ?? "start");
+        throw expired();
+      },
+    };
+    const result = await readClusterReports(lister, { namespaces: [], pageSize: 1, onObject: () => undefined });
+    expect(calls).toEqual(["start"]);
+    expect(result.problems).toEqual([expect.stringMatching(/^listing vulnerabilityreports across all namespaces failed \(HTTP 410: /)]);
+  });
+});
+
 describe("report --context with an injected lister", () => {
   it("reports the reachable context and warns about the unreachable one (exit 3)", async () => {
     const captured = captureIo();

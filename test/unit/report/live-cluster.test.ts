@@ -74,6 +74,13 @@ const SCENARIOS: Record<string, FakeScenario> = {
     maxPageSize: 1,
     failures: [{ path: `${GROUP_PATH}/configauditreports`, code: 410, message: EXPIRED_CONTINUE, onlyWithContinue: true }],
   },
+  // The etcd compaction window passes once, between the first and second page of config audits.
+  "expires-once": {
+    objects: REPORT_OBJECTS,
+    resources: ALL_CRDS,
+    maxPageSize: 1,
+    failures: [{ path: `${GROUP_PATH}/configauditreports`, code: 410, message: EXPIRED_CONTINUE, onlyWithContinue: true, times: 1 }],
+  },
   "drops-midway": {
     objects: REPORT_OBJECTS,
     resources: ALL_CRDS,
@@ -212,12 +219,51 @@ describe("report --context against a fake API server (real client-node)", () => 
     expect(warnings[0]).toMatch(/^warning: context down: cannot reach the API server: request to http:\/\/127\.0\.0\.1:\d+\/apis\/aquasecurity\.github\.io\/v1alpha1\/vulnerabilityreports\?limit=500 failed, reason: connect ECONNREFUSED .*; nothing read from this context$/);
   });
 
-  it("says how much of a list was read when it breaks after the first page (410 Gone on continue)", async () => {
+  it("restarts a list once when its continue token expires (410 Gone), counting nothing twice and warning about nothing", async () => {
+    const { code, summary, stderr } = await report(["--context", "expires-once"]);
+    expect(code).toBe(ExitCode.OK);
+    expect(stderr).toBe("");
+    expect(summary?.failedChecks.configAudit.reports).toBe(2);
+    expect(Object.values(summary?.failedChecks.configAudit.failed ?? {}).reduce((a, b) => a + b, 0)).toBe(2 + 13);
+    expect(summary?.totals).toEqual(HAND_COUNT_TOTALS);
+    expect(summary?.sources).toEqual([{ source: "context expires-once", cluster: "expires-once", reports: REPORT_OBJECTS.length, warnings: 0 }]);
+    expect(summary?.notes).toEqual(["context expires-once: configauditreports across all namespaces: a continue token expired (HTTP 410), so the list was read again from the start; objects already read were not counted twice"]);
+    // page 1, page 2 → 410, page 1 again (its object skipped), page 2 with the new token.
+    const pages = api.requestsFrom("expires-once").filter((request) => request.path === `${GROUP_PATH}/configauditreports`);
+    expect(pages.map((page) => [page.query["continue"] !== undefined, page.status])).toEqual([
+      [false, 200],
+      [true, 410],
+      [false, 200],
+      [true, 200],
+    ]);
+    expect(pages[3]?.query["continue"]).toBe(pages[2]?.continueOut);
+  });
+
+  it("writes each finding once to CSV when a list is restarted after 410 Gone", async () => {
+    const captured = captureIo();
+    const code = await runReportCommand(["--context", "expires-once", "--kubeconfig", kubeconfig, "--format", "csv", "--now", NOW], captured.io);
+    expect(code).toBe(ExitCode.OK);
+    const rows = captured.stdout().trimEnd().split("\r\n");
+    // header + 18 vulnerabilities + 2 secrets + 15 config-audit + 2 RBAC + 11 infra failed checks
+    expect(rows).toHaveLength(1 + 18 + 2 + 15 + 2 + 11);
+    expect(rows.filter((row) => row.includes(",configAudit,"))).toHaveLength(15);
+  });
+
+  it("warns, and says how much was read, when the restarted list breaks again (410 twice)", async () => {
     const { code, summary, stderr } = await report(["--context", "breaks-midway"]);
     expect(code).toBe(ExitCode.PARTIAL);
-    expect(warningLines(stderr)).toEqual([`warning: context breaks-midway: listing configauditreports across all namespaces failed after 1 object(s) (HTTP 410: ${EXPIRED_CONTINUE}); the rest of that list was skipped`]);
+    expect(warningLines(stderr)).toEqual([
+      `warning: context breaks-midway: listing configauditreports across all namespaces failed after 1 object(s), again after a restart from the beginning (HTTP 410: ${EXPIRED_CONTINUE}); the rest of that list was skipped`,
+    ]);
     expect(summary?.failedChecks.configAudit.reports).toBe(1);
     expect(summary?.totals).toEqual(HAND_COUNT_TOTALS);
+    const pages = api.requestsFrom("breaks-midway").filter((request) => request.path === `${GROUP_PATH}/configauditreports`);
+    expect(pages.map((page) => [page.query["continue"] !== undefined, page.status])).toEqual([
+      [false, 200],
+      [true, 410],
+      [false, 200],
+      [true, 410],
+    ]);
   });
 
   it("does not claim nothing was read when the connection drops after some objects", async () => {
