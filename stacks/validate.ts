@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import { isPlainObject } from "../modules/common/plain-object";
 import { parseDashboardJson, prepareDashboard } from "../modules/grafana-dashboard/prepare-dashboard";
 import { validateGrafanaDashboardProps } from "../modules/grafana-dashboard/grafana-dashboard";
 import { durationSeconds, validateTrivyAlertRulesOptions } from "../modules/monitoring/alert-rules";
@@ -30,10 +31,6 @@ const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
 
 export function isCidr(value: unknown): value is string {
   return typeof value === "string" && (IPV4_CIDR.test(value) || IPV6_CIDR.test(value));
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function requireNonEmptyString(value: unknown, field: string, example: string): void {

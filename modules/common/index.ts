@@ -1,1 +1,2 @@
 export * from "./terraform-literal";
+export * from "./plain-object";

@@ -4,6 +4,8 @@
  * `GrafanaDashboard` construct when the JSON comes from a local file.
  */
 
+import { isPlainObject } from "../common/plain-object";
+
 /** A dashboard model as JSON: an object with at least `title` and `panels` (or legacy `rows`). */
 export type DashboardModel = Record<string, unknown>;
 
@@ -96,15 +98,11 @@ function resolveTarget(datasource: DatasourceTarget): string {
   return given[0]!;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function asDashboard(input: unknown): DashboardModel {
   // `GET /api/dashboards/uid/<uid>` wraps the model as `{ dashboard, meta }`; accept that too.
-  const candidate = isRecord(input) && isRecord(input.dashboard) && !("panels" in input) ? input.dashboard : input;
-  if (!isRecord(candidate) || typeof candidate.title !== "string" || !(Array.isArray(candidate.panels) || Array.isArray(candidate.rows))) {
-    const shape = Array.isArray(input) ? "an array" : isRecord(input) ? `an object with keys ${Object.keys(input).slice(0, 5).join(", ") || "(none)"}` : typeof input;
+  const candidate = isPlainObject(input) && isPlainObject(input.dashboard) && !("panels" in input) ? input.dashboard : input;
+  if (!isPlainObject(candidate) || typeof candidate.title !== "string" || !(Array.isArray(candidate.panels) || Array.isArray(candidate.rows))) {
+    const shape = Array.isArray(input) ? "an array" : isPlainObject(input) ? `an object with keys ${Object.keys(input).slice(0, 5).join(", ") || "(none)"}` : typeof input;
     throw new DashboardBindingError(`not a Grafana dashboard: expected an object with a "title" and a "panels" list, got ${shape}`);
   }
   return candidate;
@@ -121,7 +119,7 @@ function declaredInputs(dashboard: DashboardModel): DashboardInput[] {
   const raw = dashboard.__inputs;
   if (raw === undefined) return [];
   if (!Array.isArray(raw)) throw new DashboardBindingError(`"__inputs" must be a list, got ${typeof raw}`);
-  return raw.filter(isRecord).filter((entry): entry is Record<string, unknown> & DashboardInput => typeof entry.name === "string");
+  return raw.filter(isPlainObject).filter((entry): entry is Record<string, unknown> & DashboardInput => typeof entry.name === "string");
 }
 
 function inputBindings(dashboard: DashboardModel, target: string, datasourceType: string, options: PrepareDashboardOptions): Map<string, string> {
@@ -156,7 +154,7 @@ interface BindContext {
 function bindValue(value: unknown, path: string, context: BindContext): unknown {
   if (typeof value === "string") return bindString(value, path, context);
   if (Array.isArray(value)) return value.map((item, index) => bindValue(item, `${path}[${index}]`, context));
-  if (!isRecord(value)) return value;
+  if (!isPlainObject(value)) return value;
 
   const result: Record<string, unknown> = {};
   for (const [key, child] of Object.entries(value)) {
@@ -190,7 +188,7 @@ function bindDatasourceReference(reference: unknown, path: string, context: Bind
     // A legacy reference by the exporter's datasource name: bind it like a placeholder.
     return context.target;
   }
-  if (!isRecord(reference)) return bindValue(reference, path, context);
+  if (!isPlainObject(reference)) return bindValue(reference, path, context);
 
   const bound = bindValue(reference, path, context) as Record<string, unknown>;
   const uid = reference.uid;
@@ -215,7 +213,7 @@ export function unboundPlaceholders(value: unknown): string[] {
     if (typeof node === "string") {
       for (const match of node.matchAll(PLACEHOLDER)) if (EXPORT_PLACEHOLDER_NAME.test(match[1]!)) found.add(match[0]);
     } else if (Array.isArray(node)) node.forEach(visit);
-    else if (isRecord(node)) Object.values(node).forEach(visit);
+    else if (isPlainObject(node)) Object.values(node).forEach(visit);
   };
   visit(value);
   return [...found].sort();

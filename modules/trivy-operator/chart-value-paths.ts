@@ -1,3 +1,4 @@
+import { isPlainObject } from "../common/plain-object";
 import chartValuePaths0340 from "./chart-values/trivy-operator-0.34.0.values-paths.json";
 
 /** Type of a value in the chart's `values.yaml`, as the committed value-path files spell it. */
@@ -51,10 +52,6 @@ export function chartValuePaths(chartVersion: string): ReadonlyMap<string, Chart
   const byPath = new Map(file.paths.map((entry) => [entry.path, entry]));
   cache.set(chartVersion, byPath);
   return byPath;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function childPath(parent: string, key: string): string {

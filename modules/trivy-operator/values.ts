@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { isPlainObject, valueAt } from "../common/plain-object";
 import { tolerationChartValues, validateTolerations } from "../tolerations/tolerations";
 import type { Toleration } from "../tolerations/taint";
 import { checkChartValuePaths } from "./chart-value-paths";
@@ -71,10 +72,6 @@ function resourceValues(resources: ResourceRequirements): Record<string, Record<
   return result;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** Helm's merge semantics: maps merge key by key, everything else (lists included) is replaced. */
 export function deepMergeValues(base: ChartValues, override: ChartValues): ChartValues {
   const merged: Record<string, unknown> = { ...base };
@@ -104,15 +101,6 @@ const START_UP_CONFIG_PATHS: readonly (readonly string[])[] = [
   ["trivy", "serverServiceName"],
   ["global", "image", "registry"],
 ];
-
-function valueAt(values: ChartValues, path: readonly string[]): unknown {
-  let node: unknown = values;
-  for (const key of path) {
-    if (!isPlainObject(node)) return undefined;
-    node = node[key];
-  }
-  return node;
-}
 
 /** JSON with sorted keys, so equal values always hash equally. */
 function canonicalJson(value: unknown): string {
