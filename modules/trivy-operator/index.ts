@@ -4,3 +4,4 @@ export * from "./chart-value-paths";
 export * from "./validation";
 export * from "./values";
 export * from "./trivy-operator";
+export * from "./db-credentials";

@@ -3,9 +3,11 @@ import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import type { TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
 import { stringify } from "yaml";
+import { valueAt } from "../common/plain-object";
 import { terraformLiteral } from "../common/terraform-literal";
 import type { Toleration } from "../tolerations/taint";
 import { tolerationsForTaints } from "../tolerations/tolerations";
+import { dbRepositoryCredentialSettings, validateDbRepositoryCredentials, type DbRepositoryCredentials } from "./db-credentials";
 import { CHART_NAME, CHART_REPOSITORIES, CONFIG_HASH_ANNOTATION } from "./defaults";
 import type { TrivyOperatorOptions } from "./options";
 import { validateTrivyOperatorOptions } from "./validation";
@@ -27,6 +29,16 @@ export interface TrivyOperatorProps extends TrivyOperatorOptions {
    * @default 600 - the first DB download and image pulls on a fresh cluster take minutes
    */
   readonly releaseTimeoutSeconds?: number;
+  /**
+   * User name and password of a private or authenticated vulnerability-DB registry, e.g. the
+   * organisation's own mirror of `aquasec/trivy-db` (set `dbRegistry`/`dbRepository` to it). The
+   * password must be a token (a sensitive TerraformVariable's `stringValue`); it reaches Helm
+   * through `set_sensitive`, never the values YAML. The chart stores both in Secret
+   * `trivy-operator-trivy-config`, so `trivy.existingSecret` must stay false.
+   * @default - anonymous pulls (right for the public mirror.gcr.io)
+   * @see https://aquasecurity.github.io/trivy-operator/latest/tutorials/private-registries/
+   */
+  readonly dbRepositoryCredentials?: DbRepositoryCredentials;
 }
 
 /** Pod Security Standards level of the namespace (https://kubernetes.io/docs/concepts/security/pod-security-standards/). */
@@ -71,6 +83,7 @@ export class TrivyOperator extends Construct {
     validateTrivyOperatorProps(props);
     const options = resolveTrivyOperatorOptions(props);
     this.values = buildTrivyOperatorValues(props);
+    const credentials = props.dbRepositoryCredentials ? dbRepositoryCredentialSettings(props.dbRepositoryCredentials, options.chartVersion) : undefined;
 
     this.namespace = options.namespace;
     this.releaseName = options.releaseName;
@@ -112,6 +125,8 @@ export class TrivyOperator extends Construct {
       createNamespace: false,
       // Escaped so a literal `${` in user values (e.g. annotations) is not read as interpolation.
       values: [terraformLiteral(stringify(this.values, { aliasDuplicateObjects: false }))],
+      set: credentials ? [...credentials.set] : undefined,
+      setSensitive: credentials ? [...credentials.setSensitive] : undefined,
       atomic: true,
       cleanupOnFail: true,
       wait: true,
@@ -127,5 +142,12 @@ export function validateTrivyOperatorProps(props: TrivyOperatorProps): void {
   if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 60 || timeout > 3600)) {
     throw new Error(`releaseTimeoutSeconds must be an integer from 60 to 3600, got ${JSON.stringify(timeout)}`);
   }
+  validateDbRepositoryCredentials(props.dbRepositoryCredentials);
   validateTrivyOperatorOptions(props);
+  // Without the chart's Secret the credentials would be dropped silently and pulls fail with 401.
+  if (props.dbRepositoryCredentials !== undefined && valueAt(props.extraValues, ["trivy", "existingSecret"]) === true) {
+    throw new Error(
+      `dbRepositoryCredentials needs the chart's own Secret, got extraValues.trivy.existingSecret true; put the DB registry credentials into your own Secret trivy-operator-trivy-config instead, or drop existingSecret`,
+    );
+  }
 }

@@ -1,3 +1,4 @@
+import { valueAt } from "../common/plain-object";
 import { validateTaints } from "../tolerations/tolerations";
 import { chartValuePaths } from "./chart-value-paths";
 import { DEFAULT_SCAN_JOB_TIMEOUT, DEFAULT_TRIVY_TIMEOUT } from "./defaults";
@@ -243,5 +244,27 @@ export function validateTrivyOperatorOptions(options: TrivyOperatorOptions, fiel
   const extra = options.extraValues;
   if (extra !== undefined && (typeof extra !== "object" || extra === null || Array.isArray(extra))) {
     throw new Error(`${field("extraValues")} must be an object of chart values, got ${show(extra)}`);
+  }
+  if (extra !== undefined) refuseSecretChartValues(extra, field("extraValues"));
+}
+
+/**
+ * Chart values that carry credentials. Sent through `extraValues` they would be written into
+ * `cdk.tf.json` (and a token there would be escaped, not resolved).
+ */
+const SECRET_CHART_VALUES: readonly (readonly [path: readonly string[], instead: string])[] = [
+  [["trivy", "dbRepositoryPassword"], "use dbRepositoryCredentials with a sensitive TerraformVariable"],
+  [["trivy", "githubToken"], "set trivy.existingSecret: true and create Secret trivy-operator-trivy-config yourself"],
+  [["trivy", "serverToken"], "set trivy.existingSecret: true and create Secret trivy-operator-trivy-config yourself"],
+  [["policiesBundle", "registryPassword"], "set policiesBundle.existingSecret: true and create the Secret yourself"],
+];
+
+function refuseSecretChartValues(extraValues: Readonly<Record<string, unknown>>, field: string): void {
+  for (const [path, instead] of SECRET_CHART_VALUES) {
+    const value = valueAt(extraValues, path);
+    if (value !== undefined && value !== null) {
+      // The value is deliberately not echoed: it is a secret.
+      throw new Error(`${field}.${path.join(".")} must not be set: the secret would be written into cdk.tf.json; ${instead}`);
+    }
   }
 }

@@ -1,0 +1,81 @@
+import { Fn, Token } from "cdktf";
+import { terraformLiteral } from "../common/terraform-literal";
+import { checkChartValuePaths } from "./chart-value-paths";
+
+/**
+ * Credentials of a private or authenticated vulnerability-DB registry (a mirror of
+ * `aquasec/trivy-db`). The chart writes them into Secret `trivy-operator-trivy-config`
+ * (`trivy.dbRepositoryUsername` / `trivy.dbRepositoryPassword`), from which scan jobs and the
+ * built-in Trivy server read them.
+ */
+export interface DbRepositoryCredentials {
+  /** Registry user name; a literal or a token. */
+  readonly username: string;
+  /**
+   * Registry password or token. Must be a token, e.g. the `stringValue` of a stack-level
+   * `TerraformVariable({ sensitive: true })` set through `TF_VAR_…`: a literal would be written
+   * into code and `cdk.tf.json`.
+   */
+  readonly password: string;
+}
+
+/** One `set` / `set_sensitive` entry of helm_release (helm provider 3.x). */
+export interface HelmSetValue {
+  readonly name: string;
+  readonly value: string;
+  readonly type: "string";
+}
+
+export const DB_REPOSITORY_USERNAME_PATH = "trivy.dbRepositoryUsername";
+export const DB_REPOSITORY_PASSWORD_PATH = "trivy.dbRepositoryPassword";
+
+// Registry user names are printable and have no spaces (Docker Hub, Harbor robot accounts
+// `robot$name`, ECR `AWS`, service-account JSON keys `_json_key`).
+const REGISTRY_USERNAME = /^[\x21-\x7e]{1,256}$/;
+
+/** Throws naming the field and what is allowed; the password is never echoed. */
+export function validateDbRepositoryCredentials(credentials: unknown, field = "dbRepositoryCredentials"): void {
+  if (credentials === undefined) return;
+  if (typeof credentials !== "object" || credentials === null || Array.isArray(credentials)) {
+    throw new Error(`${field} must be an object with username and password, got ${Array.isArray(credentials) ? "a list" : typeof credentials}`);
+  }
+  const { username, password } = credentials as Record<string, unknown>;
+  if (typeof username !== "string" || (!Token.isUnresolved(username) && !REGISTRY_USERNAME.test(username))) {
+    throw new Error(`${field}.username must be a registry user name of 1-256 printable characters without spaces, got ${JSON.stringify(username) ?? String(username)}`);
+  }
+  if (typeof password !== "string" || !Token.isUnresolved(password)) {
+    // The value is deliberately not echoed: it is a secret.
+    const why = "pass the value of a sensitive TerraformVariable (set through TF_VAR_…) so the password never appears in code or cdk.tf.json";
+    throw new Error(
+      typeof password === "string" ? `${field}.password is a literal string: ${why}` : `${field}.password must be set: ${why}, got ${password === null ? "null" : typeof password}`,
+    );
+  }
+}
+
+/**
+ * Escapes a value for Helm's `--set` parser, which the provider feeds `name=value` to: an
+ * unescaped comma would start a new assignment and silently cut the password short.
+ */
+export function helmSetEscape(value: string): string {
+  // Fn arguments land in the HCL expression unescaped, so each backslash is written twice for HCL.
+  if (Token.isUnresolved(value)) return Fn.replace(Fn.replace(value, "\\\\", "\\\\\\\\"), ",", "\\\\,");
+  return terraformLiteral(value.replace(/\\/g, "\\\\").replace(/,/g, "\\,"));
+}
+
+/**
+ * The helm_release entries for `credentials`: the user name as a plain `set` (visible in plans),
+ * the password as `set_sensitive` so Terraform redacts it. Both paths are checked against the
+ * pinned chart like every other value.
+ */
+export function dbRepositoryCredentialSettings(
+  credentials: DbRepositoryCredentials,
+  chartVersion: string,
+): { readonly set: readonly HelmSetValue[]; readonly setSensitive: readonly HelmSetValue[] } {
+  validateDbRepositoryCredentials(credentials);
+  // Placeholders, not the values: the check only needs the paths (the chart types them null = any).
+  checkChartValuePaths({ trivy: { dbRepositoryUsername: "username", dbRepositoryPassword: "password" } }, chartVersion);
+  return {
+    set: [{ name: DB_REPOSITORY_USERNAME_PATH, value: helmSetEscape(credentials.username), type: "string" }],
+    setSensitive: [{ name: DB_REPOSITORY_PASSWORD_PATH, value: helmSetEscape(credentials.password), type: "string" }],
+  };
+}

@@ -1,0 +1,124 @@
+import { TerraformVariable, Token } from "cdktf";
+import { describe, expect, it } from "vitest";
+import { dbRepositoryCredentialSettings, helmSetEscape } from "../../../modules/trivy-operator/db-credentials";
+import { TrivyOperator, type TrivyOperatorProps } from "../../../modules/trivy-operator/trivy-operator";
+import { buildTrivyOperatorValues } from "../../../modules/trivy-operator/values";
+import { onlyResourceOfType, synthesize } from "../../helpers/synth";
+
+// Stands in for a real password: it must never reach the synthesized JSON.
+const SENTINEL = "SENTINEL-db-password-not-a-real-secret";
+// An unresolved token, as a TerraformVariable's stringValue is, for checks that run before synth.
+const PASSWORD_TOKEN = Token.asString({ resolve: () => "${var.p}" });
+
+interface HelmSet {
+  readonly name: string;
+  readonly value: string;
+  readonly type?: string;
+}
+
+function synthWithPasswordVariable(props: (password: string) => TrivyOperatorProps) {
+  const { parsed, json } = synthesize((stack) => {
+    const password = new TerraformVariable(stack, "trivy_db_password_eu_1", { type: "string", sensitive: true });
+    new TrivyOperator(stack, "trivy-operator", props(password.stringValue));
+  });
+  return { release: onlyResourceOfType(parsed, "helm_release"), json, parsed };
+}
+
+describe("dbRepositoryCredentials", () => {
+  it("can send the password through set_sensitive as a variable reference, never in values", () => {
+    // GIVEN a private DB mirror whose password comes from a sensitive variable
+    const { release, json } = synthWithPasswordVariable((password) => ({
+      dbRegistry: "registry.example.com",
+      dbRepository: "mirrors/trivy-db",
+      dbRepositoryCredentials: { username: "trivy-puller", password },
+    }));
+
+    // THEN the password is a set_sensitive entry that references the variable
+    const setSensitive = release.set_sensitive as HelmSet[];
+    expect(setSensitive).toHaveLength(1);
+    expect(setSensitive[0]).toMatchObject({ name: "trivy.dbRepositoryPassword", type: "string" });
+    expect(setSensitive[0]!.value).toMatch(/^\$\{replace\(replace\(var\.trivy_db_password_eu_1,/);
+    // AND the user name is a plain set entry, visible in plans
+    expect(release.set).toEqual([{ name: "trivy.dbRepositoryUsername", value: "trivy-puller", type: "string" }]);
+    // AND neither credential is in the values YAML
+    expect((release.values as string[])[0]).not.toContain("dbRepositoryPassword");
+    expect((release.values as string[])[0]).not.toContain("dbRepositoryUsername");
+    expect(json).not.toContain(SENTINEL);
+  });
+
+  it("can leave set and set_sensitive out without credentials", () => {
+    const { release } = synthWithPasswordVariable(() => ({}));
+    expect(release.set).toBeUndefined();
+    expect(release.set_sensitive).toBeUndefined();
+  });
+
+  it("fails when the password is a literal, without echoing it", () => {
+    let message = "";
+    try {
+      synthesize((stack) => new TrivyOperator(stack, "trivy-operator", { dbRepositoryCredentials: { username: "trivy-puller", password: SENTINEL } }));
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain("dbRepositoryCredentials.password is a literal string");
+    expect(message).toContain("TF_VAR_");
+    expect(message).not.toContain(SENTINEL);
+  });
+
+  it.each<[string, unknown, string]>([
+    ["an empty user name", { username: "", password: PASSWORD_TOKEN }, 'dbRepositoryCredentials.username must be a registry user name of 1-256 printable characters without spaces, got ""'],
+    ["a user name with a space", { username: "trivy puller", password: PASSWORD_TOKEN }, 'got "trivy puller"'],
+    ["a missing password", { username: "trivy-puller" }, "dbRepositoryCredentials.password must be set: pass the value of a sensitive TerraformVariable (set through TF_VAR_…) so the password never appears in code or cdk.tf.json, got undefined"],
+    ["a list", [], "dbRepositoryCredentials must be an object with username and password, got a list"],
+  ])("fails when given %s", (_name, credentials, message) => {
+    expect(() =>
+      synthesize((stack) => new TrivyOperator(stack, "trivy-operator", { dbRepositoryCredentials: credentials as TrivyOperatorProps["dbRepositoryCredentials"] })),
+    ).toThrow(message);
+  });
+
+  it("fails when the chart's Secret is switched off, which would drop the credentials", () => {
+    expect(() =>
+      synthWithPasswordVariable((password) => ({ dbRepositoryCredentials: { username: "u", password }, extraValues: { trivy: { existingSecret: true } } })),
+    ).toThrow("dbRepositoryCredentials needs the chart's own Secret, got extraValues.trivy.existingSecret true");
+  });
+
+  it.each([
+    ["trivy.dbRepositoryPassword", { trivy: { dbRepositoryPassword: SENTINEL } }, "use dbRepositoryCredentials"],
+    ["trivy.githubToken", { trivy: { githubToken: SENTINEL } }, "trivy.existingSecret: true"],
+    ["policiesBundle.registryPassword", { policiesBundle: { registryPassword: SENTINEL } }, "policiesBundle.existingSecret: true"],
+  ])("fails when extraValues carries the secret %s, without echoing it", (path, extraValues, instead) => {
+    let message = "";
+    try {
+      buildTrivyOperatorValues({ extraValues });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain(`extraValues.${path} must not be set: the secret would be written into cdk.tf.json`);
+    expect(message).toContain(instead);
+    expect(message).not.toContain(SENTINEL);
+  });
+});
+
+describe("helmSetEscape", () => {
+  it("can escape commas and backslashes that Helm's --set parser would split on", () => {
+    expect(helmSetEscape("a,b\\c")).toBe("a\\,b\\\\c");
+  });
+
+  it("can keep ${ in a literal user name from becoming Terraform interpolation", () => {
+    expect(helmSetEscape("robot${x}")).toBe("robot$${x}");
+  });
+
+  it("can escape a token inside Terraform, with backslashes doubled for HCL", () => {
+    const { parsed } = synthesize((stack) => {
+      const variable = new TerraformVariable(stack, "p", { type: "string", sensitive: true });
+      new TerraformVariable(stack, "escaped", { type: "string", default: helmSetEscape(variable.stringValue) });
+    });
+    // Decoded from JSON: replace(replace(var.p, "\\", "\\\\"), ",", "\\,") — one backslash doubled, comma escaped.
+    expect(parsed.variable?.escaped?.default).toBe('${replace(replace(var.p, "\\\\", "\\\\\\\\"), ",", "\\\\,")}');
+  });
+});
+
+describe("dbRepositoryCredentialSettings", () => {
+  it("fails when the pinned chart has no such value paths", () => {
+    expect(() => dbRepositoryCredentialSettings({ username: "u", password: PASSWORD_TOKEN }, "0.99.0")).toThrow("chartVersion must be one of 0.34.0");
+  });
+});
