@@ -41,22 +41,40 @@ export function componentOf(name: string, labels: JsonRecord = {}): Component {
   return "other";
 }
 
-/** Splits a `kubectl get pods,jobs,events,deployments -o json` answer (a List, or separate objects) into signals. */
-export function signalsFromObjects(objects: readonly unknown[]): { signals: Signal[]; completedScanJobsWithTtl: string[]; scanJobsConcurrentLimit: number | undefined; operatorDeploymentFound: boolean | undefined; counts: { pods: number; jobs: number; events: number; deployments: number } } {
-  const signals: Signal[] = [];
-  const completedScanJobsWithTtl: string[] = [];
-  let scanJobsConcurrentLimit: number | undefined;
-  let operatorDeploymentFound: boolean | undefined;
-  const counts = { pods: 0, jobs: 0, events: 0, deployments: 0 };
-  for (const object of objects) {
+/** What the namespace's objects say, before the logs are added. */
+export interface ObjectEvidence {
+  readonly signals: readonly Signal[];
+  readonly completedScanJobsWithTtl: readonly string[];
+  readonly scanJobsConcurrentLimit: number | undefined;
+  readonly operatorDeploymentFound: boolean | undefined;
+  /** Names of the operator's Pods, whose logs a live run reads. */
+  readonly operatorPods: readonly string[];
+  readonly counts: { readonly pods: number; readonly jobs: number; readonly events: number; readonly deployments: number };
+}
+
+/**
+ * Folds Pods, Jobs, Events and Deployments into signals one object at a time, so a live run can
+ * drop each page after reading it: memory grows with the signals (failures), not with the namespace.
+ */
+export class ObjectEvidenceCollector {
+  private readonly signals: Signal[] = [];
+  private readonly completedScanJobsWithTtl: string[] = [];
+  private readonly operatorPods: string[] = [];
+  private scanJobsConcurrentLimit: number | undefined;
+  private operatorDeploymentFound: boolean | undefined;
+  private readonly counts = { pods: 0, jobs: 0, events: 0, deployments: 0 };
+
+  add(object: unknown): void {
+    const { signals, completedScanJobsWithTtl, counts } = this;
     const record = asRecord(object);
-    if (!record) continue;
+    if (!record) return;
     const kind = asString(record["kind"]);
     const name = asString(getPath(record, "metadata", "name")) ?? "";
     const labels = asRecord(getPath(record, "metadata", "labels")) ?? {};
     const component = componentOf(name, labels);
     if (kind === "Pod") {
       counts.pods++;
+      if (component === "operator") this.operatorPods.push(name);
       for (const status of [...asArray(getPath(record, "status", "initContainerStatuses")), ...asArray(getPath(record, "status", "containerStatuses"))]) {
         const container = asString(asRecord(status)?.["name"]) ?? "";
         for (const [path, label] of [[["state", "terminated"], "terminated"], [["lastState", "terminated"], "last terminated"], [["state", "waiting"], "waiting"]] as const) {
@@ -87,24 +105,42 @@ export function signalsFromObjects(objects: readonly unknown[]): { signals: Sign
       const involved = asRecord(record["involvedObject"]) ?? {};
       const involvedName = asString(involved["name"]) ?? "";
       const reason = asString(record["reason"]) ?? "";
-      if (asString(record["type"]) === "Normal" && reason !== "FailedScheduling") continue;
+      if (asString(record["type"]) === "Normal" && reason !== "FailedScheduling") return;
       signals.push({ origin: "event", component: componentOf(involvedName), subject: `${asString(involved["kind"]) ?? "Object"} ${involvedName}`, reason, message: asString(record["message"]) ?? "", location: `Event ${reason}` });
     } else if (kind === "Deployment") {
       counts.deployments++;
-      if (component !== "operator") continue;
-      operatorDeploymentFound = true;
+      if (component !== "operator") return;
+      this.operatorDeploymentFound = true;
       for (const container of asArray(getPath(record, "spec", "template", "spec", "containers"))) {
         for (const env of asArray(asRecord(container)?.["env"])) {
           if (asString(asRecord(env)?.["name"]) === "OPERATOR_CONCURRENT_SCAN_JOBS_LIMIT") {
             const value = Number(asString(asRecord(env)?.["value"]));
-            if (Number.isInteger(value) && value > 0) scanJobsConcurrentLimit = value;
+            if (Number.isInteger(value) && value > 0) this.scanJobsConcurrentLimit = value;
           }
         }
       }
     }
   }
-  if (counts.deployments > 0 && operatorDeploymentFound === undefined) operatorDeploymentFound = false;
-  return { signals, completedScanJobsWithTtl, scanJobsConcurrentLimit, operatorDeploymentFound, counts };
+
+  result(): ObjectEvidence {
+    // Deployments were seen but none is the operator's: that is a finding, unlike seeing no Deployments at all.
+    const operatorDeploymentFound = this.counts.deployments > 0 && this.operatorDeploymentFound === undefined ? false : this.operatorDeploymentFound;
+    return {
+      signals: [...this.signals],
+      completedScanJobsWithTtl: [...this.completedScanJobsWithTtl],
+      scanJobsConcurrentLimit: this.scanJobsConcurrentLimit,
+      operatorDeploymentFound,
+      operatorPods: [...this.operatorPods],
+      counts: { ...this.counts },
+    };
+  }
+}
+
+/** Splits a `kubectl get pods,jobs,events,deployments -o json` answer (a List's items, or separate objects) into signals. */
+export function signalsFromObjects(objects: readonly unknown[]): ObjectEvidence {
+  const collector = new ObjectEvidenceCollector();
+  for (const object of objects) collector.add(object);
+  return collector.result();
 }
 
 /**

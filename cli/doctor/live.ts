@@ -1,48 +1,71 @@
 import { describeKubeError, type ResolvedContext } from "../common/kube";
-import { asArray, asRecord, asString, getPath } from "../common/json-access";
-import { componentOf } from "./evidence";
+import { asArray, asRecord } from "../common/json-access";
+import { PagedListError, readPagedList, type ListPage } from "../common/paging";
+import { ObjectEvidenceCollector, type ObjectEvidence } from "./evidence";
 
 export type NamespacedKind = "Pod" | "Job" | "Event" | "Deployment";
 
 /** What doctor reads from a cluster; injected so unit tests need no network. */
 export interface DoctorApi {
-  list(kind: NamespacedKind, namespace: string): Promise<readonly unknown[]>;
+  /** One page of a namespaced list (`limit` + `continue`), items as plain JSON. */
+  list(request: { readonly kind: NamespacedKind; readonly namespace: string; readonly limit: number; readonly continueToken: string | undefined }): Promise<ListPage>;
   podLog(pod: string, namespace: string, tailLines: number): Promise<string>;
 }
 
 export interface LiveEvidence {
-  readonly objects: readonly unknown[];
+  readonly objects: ObjectEvidence;
   readonly logs: readonly { readonly name: string; readonly text: string }[];
   readonly problems: readonly string[];
 }
 
+export interface LiveReadOptions {
+  readonly namespace: string;
+  readonly tailLines: number;
+  /** Objects per list call: a namespace with thousands of Events never comes back in one response. */
+  readonly pageSize: number;
+}
+
 const KINDS: readonly NamespacedKind[] = ["Deployment", "Job", "Pod", "Event"];
 
-/** Lists the namespace's objects and the operator pods' logs; a 403 on one kind is a warning, an unreachable server stops. */
-export async function collectLiveEvidence(api: DoctorApi, namespace: string, tailLines: number): Promise<LiveEvidence> {
-  const objects: unknown[] = [];
+/**
+ * Lists the namespace's objects page by page, folding each into signals and dropping it, then reads
+ * the operator pods' logs. A 403 on one kind is a warning; an unreachable server or rejected
+ * credentials stop the run.
+ */
+export async function collectLiveEvidence(api: DoctorApi, options: LiveReadOptions): Promise<LiveEvidence> {
+  const { namespace } = options;
+  const collector = new ObjectEvidenceCollector();
   const logs: { name: string; text: string }[] = [];
   const problems: string[] = [];
+  let objectsRead = 0;
   for (const [index, kind] of KINDS.entries()) {
     try {
-      for (const item of await api.list(kind, namespace)) objects.push({ ...asRecord(item), kind });
+      await readPagedList(
+        (continueToken) => api.list({ kind, namespace, limit: options.pageSize, continueToken }),
+        // Typed list items carry no `kind`; the collector needs it.
+        (item) => {
+          objectsRead++;
+          collector.add({ ...asRecord(item), kind });
+        },
+      );
     } catch (error) {
-      const described = describeKubeError(error);
+      if (!(error instanceof PagedListError)) throw error;
+      const described = describeKubeError(error.apiError);
       if (described.kind === "unreachable" || described.kind === "unauthorized") {
         // Kinds listed before the failure are still diagnosed, so say what was left out rather than "nothing".
         const left = [...KINDS.slice(index).map((name) => `${name}s`), "the operator logs"];
-        const read = objects.length > 0 ? `stopped after ${objects.length} object(s): ${left.slice(0, -1).join(", ")} and ${left.at(-1)} were not inspected` : "nothing inspected";
+        const read = objectsRead > 0 ? `stopped after ${objectsRead} object(s): ${left.slice(0, -1).join(", ")} and ${left.at(-1)} were not inspected` : "nothing inspected";
         problems.push(`cannot read from the API server (${described.message}); ${read}`);
-        return { objects, logs, problems };
+        return { objects: collector.result(), logs, problems };
       }
-      problems.push(`cannot list ${kind}s in namespace "${namespace}" (${described.message}); rules that need them were skipped`);
+      const after = error.listed > 0 ? ` after ${error.listed} of them` : "";
+      problems.push(`cannot list ${kind}s in namespace "${namespace}"${after} (${described.message}); rules that need them ${error.listed > 0 ? "saw only those" : "were skipped"}`);
     }
   }
-  const operatorPods = objects.filter((object) => asString(getPath(object, "kind")) === "Pod" && componentOf(asString(getPath(object, "metadata", "name")) ?? "", asRecord(getPath(object, "metadata", "labels"))) === "operator");
-  for (const pod of operatorPods) {
-    const name = asString(getPath(pod, "metadata", "name")) ?? "";
+  const objects = collector.result();
+  for (const name of objects.operatorPods) {
     try {
-      logs.push({ name: `logs of ${name}`, text: await api.podLog(name, namespace, tailLines) });
+      logs.push({ name: `logs of ${name}`, text: await api.podLog(name, namespace, options.tailLines) });
     } catch (error) {
       problems.push(`cannot read the logs of pod ${name} (${describeKubeError(error).message}); log rules were skipped for it`);
     }
@@ -56,18 +79,22 @@ export function clientNodeDoctorApi(resolved: ResolvedContext): DoctorApi {
   const apps = resolved.kubeConfig.makeApiClient(resolved.client.AppsV1Api);
   const batch = resolved.kubeConfig.makeApiClient(resolved.client.BatchV1Api);
   // Typed clients return class instances (dates as Date); doctor reads plain JSON shapes, so round-trip them.
-  const plainItems = (body: unknown): readonly unknown[] => asArray(asRecord(JSON.parse(JSON.stringify(body)))?.["items"]);
+  const plainPage = (list: { readonly items: readonly object[]; readonly metadata?: { readonly _continue?: string } }): ListPage => ({
+    items: asArray(JSON.parse(JSON.stringify(list.items))),
+    continueToken: list.metadata?._continue || undefined,
+  });
   return {
-    async list(kind, namespace) {
+    async list({ kind, namespace, limit, continueToken }) {
+      const request = { namespace, limit, _continue: continueToken };
       switch (kind) {
         case "Pod":
-          return plainItems(await core.listNamespacedPod({ namespace }));
+          return plainPage(await core.listNamespacedPod(request));
         case "Event":
-          return plainItems(await core.listNamespacedEvent({ namespace }));
+          return plainPage(await core.listNamespacedEvent(request));
         case "Job":
-          return plainItems(await batch.listNamespacedJob({ namespace }));
+          return plainPage(await batch.listNamespacedJob(request));
         case "Deployment":
-          return plainItems(await apps.listNamespacedDeployment({ namespace }));
+          return plainPage(await apps.listNamespacedDeployment(request));
       }
     },
     async podLog(pod, namespace, tailLines) {

@@ -92,10 +92,11 @@ describe("doctor live, with an injected API", () => {
     const code = await runDoctorCommand(["--context", "prod", "--format", "json"], captured.io, async () => ({
       context: "prod",
       api: {
-        async list(kind) {
-          if (kind === "Pod") return [{ metadata: { name: "trivy-operator-abc", labels: { "app.kubernetes.io/name": "trivy-operator" } }, status: { containerStatuses: [{ name: "trivy-operator", state: { running: {} } }] } }];
-          if (kind === "Event") return [{ involvedObject: { kind: "Pod", name: "node-collector-x1" }, reason: "FailedScheduling", type: "Warning", message: "0/3 nodes are available: 3 node(s) had untolerated taint {team: data}." }];
-          return [];
+        async list({ kind }) {
+          const page = (items: readonly unknown[]) => ({ items, continueToken: undefined });
+          if (kind === "Pod") return page([{ metadata: { name: "trivy-operator-abc", labels: { "app.kubernetes.io/name": "trivy-operator" } }, status: { containerStatuses: [{ name: "trivy-operator", state: { running: {} } }] } }]);
+          if (kind === "Event") return page([{ involvedObject: { kind: "Pod", name: "node-collector-x1" }, reason: "FailedScheduling", type: "Warning", message: "0/3 nodes are available: 3 node(s) had untolerated taint {team: data}." }]);
+          return page([]);
         },
         podLog: async () => Promise.reject(Object.assign(new Error("forbidden"), { code: 403, body: { message: 'pods "trivy-operator-abc" is forbidden: cannot get resource "pods/log"' } })),
       },

@@ -19,6 +19,22 @@ const itemsOf = (name: string): readonly unknown[] => (JSON.parse(readFileSync(f
 const OPERATOR_POD = "trivy-operator-7d9f8c6b5-x2k4p";
 const NS = "/api/v1/namespaces/trivy-system";
 
+/** A busy namespace: the healthy objects plus this many Normal Events and one FailedScheduling warning at the end. */
+const NORMAL_EVENTS = 1203;
+function busyNamespace(): unknown[] {
+  const event = (index: number, type: string, reason: string, message: string) => ({
+    apiVersion: "v1",
+    kind: "Event",
+    metadata: { name: `scan-vulnerabilityreport-${index}.17c0`, namespace: "trivy-system", uid: `event-${index}` },
+    involvedObject: { kind: "Pod", name: `scan-vulnerabilityreport-${index}`, namespace: "trivy-system" },
+    type,
+    reason,
+    message,
+  });
+  const normal = Array.from({ length: NORMAL_EVENTS }, (_, index) => event(index, "Normal", "Scheduled", `Successfully assigned trivy-system/scan-vulnerabilityreport-${index} to node-1`));
+  return [...itemsOf("healthy.json"), ...normal, event(NORMAL_EVENTS, "Warning", "FailedScheduling", "0/3 nodes are available: 3 node(s) had untolerated taint {dedicated: infra}.")];
+}
+
 const SCENARIOS: Record<string, FakeScenario> = {
   field: { objects: itemsOf("pods-jobs-events.json"), resources: BUILTIN_RESOURCES, logs: { [OPERATOR_POD]: readFileSync(fixture("operator.log"), "utf8") } },
   healthy: { objects: itemsOf("healthy.json"), resources: BUILTIN_RESOURCES, logs: { [OPERATOR_POD]: readFileSync(fixture("healthy.log"), "utf8") } },
@@ -32,6 +48,14 @@ const SCENARIOS: Record<string, FakeScenario> = {
     resources: BUILTIN_RESOURCES,
     logs: { [OPERATOR_POD]: readFileSync(fixture("healthy.log"), "utf8") },
     failures: [{ path: `${NS}/events`, code: 403, message: 'events is forbidden: User "x" cannot list resource "events" in API group "" in the namespace "trivy-system"' }],
+  },
+  busy: { objects: busyNamespace(), resources: BUILTIN_RESOURCES, logs: { [OPERATOR_POD]: readFileSync(fixture("healthy.log"), "utf8") } },
+  // The Events list's continue token expires once (HTTP 410) on the second page.
+  "events-expire-once": {
+    objects: busyNamespace(),
+    resources: BUILTIN_RESOURCES,
+    logs: { [OPERATOR_POD]: readFileSync(fixture("healthy.log"), "utf8") },
+    failures: [{ path: `${NS}/events`, code: 410, message: "The provided continue parameter is too old to display a consistent list result.", onlyWithContinue: true, times: 1 }],
   },
   // The connection drops on the last list: what was read before is diagnosed, and the warning must say so.
   "drops-midway": {
@@ -102,12 +126,12 @@ describe("doctor --context against a fake API server (real client-node)", () => 
     expect(live.report?.source).toBe("context field");
     expect(live.report?.warnings).toEqual([]);
 
-    // What doctor asks for: four unpaged lists of the namespace and the operator pod's log tail.
+    // What doctor asks for: four lists of the namespace, paged at 500 (one page each here), and the operator pod's log tail.
     expect(api.requestsFrom("field").map((request) => [request.path, request.query])).toEqual([
-      ["/apis/apps/v1/namespaces/trivy-system/deployments", {}],
-      ["/apis/batch/v1/namespaces/trivy-system/jobs", {}],
-      [`${NS}/pods`, {}],
-      [`${NS}/events`, {}],
+      ["/apis/apps/v1/namespaces/trivy-system/deployments", { limit: "500" }],
+      ["/apis/batch/v1/namespaces/trivy-system/jobs", { limit: "500" }],
+      [`${NS}/pods`, { limit: "500" }],
+      [`${NS}/events`, { limit: "500" }],
       [`${NS}/pods/${OPERATOR_POD}/log`, { tailLines: "5000" }],
     ]);
   });
@@ -150,7 +174,44 @@ describe("doctor --context against a fake API server (real client-node)", () => 
     expect(report?.inspected).toMatchObject({ pods: 3, jobs: 4, events: 0, deployments: 1, logLines: 0 });
     expect(report?.problems.map((problem) => problem.ruleId)).toContain("scan-job-oom-killed");
     expect(stderr.split("\n").filter(Boolean)).toEqual([
-      expect.stringMatching(/^warning: context drops-midway: cannot read from the API server \(request to http:\/\/127\.0\.0\.1:\d+\/api\/v1\/namespaces\/trivy-system\/events failed, reason: socket hang up\); stopped after 8 object\(s\): Events and the operator logs were not inspected$/),
+      expect.stringMatching(/^warning: context drops-midway: cannot read from the API server \(request to http:\/\/127\.0\.0\.1:\d+\/api\/v1\/namespaces\/trivy-system\/events\?limit=500 failed, reason: socket hang up\); stopped after 8 object\(s\): Events and the operator logs were not inspected$/),
+    ]);
+  });
+
+  it("lists a namespace with many Events page by page (limit + continue), never more than a page per response", async () => {
+    const { code, report } = await doctor(["--context", "busy", "--format", "json"]);
+    expect(code).toBe(ExitCode.FINDINGS);
+    expect(report?.inspected).toMatchObject({ pods: 1, jobs: 1, events: 1 + NORMAL_EVENTS + 1, deployments: 1 });
+    // The one warning Event, on the last page, is still found.
+    expect(report?.problems.map((problem) => problem.ruleId)).toEqual(["scan-job-untolerated-taint"]);
+    const events = api.requestsFrom("busy").filter((request) => request.path === `${NS}/events`);
+    expect(events.map((page) => [page.query["limit"], page.items])).toEqual([
+      ["500", 500],
+      ["500", 500],
+      ["500", 205],
+    ]);
+    events.slice(1).forEach((page, index) => expect(page.query["continue"]).toBe(events[index]?.continueOut));
+  });
+
+  it("sends --page-size as limit", async () => {
+    await doctor(["--context", "busy", "--page-size", "1000"]);
+    const events = api.requestsFrom("busy").filter((request) => request.path === `${NS}/events` && request.query["limit"] === "1000");
+    expect(events.map((page) => page.items)).toEqual([1000, 205]);
+  });
+
+  it("restarts a list whose continue token expired (410) and counts each Event once", async () => {
+    const { code, report, stderr } = await doctor(["--context", "events-expire-once", "--format", "json"]);
+    expect(code).toBe(ExitCode.FINDINGS);
+    expect(stderr).toBe("");
+    expect(report?.inspected).toMatchObject({ events: 1 + NORMAL_EVENTS + 1 });
+    expect(report?.problems.map((problem) => problem.ruleId)).toEqual(["scan-job-untolerated-taint"]);
+    const events = api.requestsFrom("events-expire-once").filter((request) => request.path === `${NS}/events`);
+    expect(events.map((page) => [page.query["continue"] !== undefined, page.status])).toEqual([
+      [false, 200],
+      [true, 410],
+      [false, 200],
+      [true, 200],
+      [true, 200],
     ]);
   });
 
