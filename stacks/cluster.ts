@@ -1,12 +1,13 @@
 import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
-import { Aspects, TerraformDataSource, TerraformResource, type IAspect, type TerraformProvider } from "cdktf";
+import { Aspects, TerraformDataSource, TerraformResource, type IAspect, type TerraformProvider, type TerraformVariable } from "cdktf";
 import { Construct, type IConstruct } from "constructs";
 import type { TrivyNetworkPolicy } from "../modules/network-policy/network-policy";
 import { TrivyOperator } from "../modules/trivy-operator/trivy-operator";
 import type { ClusterConfig } from "./config";
 import { wireMonitoring, type ClusterMonitoring } from "./monitoring";
 import { wireNetworkPolicy } from "./network-policy";
+import { dbPasswordSecret, declareSensitiveVariable } from "./secrets";
 
 /**
  * Points every helm_* and kubernetes_* resource below a cluster's scope at that cluster's
@@ -37,6 +38,8 @@ export class TrivyCluster extends Construct {
   public readonly helmProvider: HelmProvider;
   public readonly kubernetesProvider: KubernetesProvider;
   public readonly operator: TrivyOperator;
+  /** Stack-level sensitive variable with the DB registry password, when the cluster pulls the DB with credentials. */
+  public readonly dbPasswordVariable?: TerraformVariable;
   /** The network policies, or undefined for flavor `none`. */
   public readonly networkPolicy?: TrivyNetworkPolicy;
   /** ServiceMonitor/PrometheusRule, dashboard, Grafana alerts and their provider and variables (all optional). */
@@ -52,8 +55,13 @@ export class TrivyCluster extends Construct {
     this.helmProvider = new HelmProvider(scope, `helm-${config.name}`, { alias: config.name, kubernetes: connection });
     Aspects.of(this).add(new ClusterProviders(this.helmProvider, this.kubernetesProvider));
 
+    const { dbRepositoryCredentials, ...operatorOptions } = config.operator ?? {};
+    const dbPassword = dbPasswordSecret(config);
+    this.dbPasswordVariable = dbPassword ? declareSensitiveVariable(this, dbPassword) : undefined;
     this.operator = new TrivyOperator(this, "trivy-operator", {
-      ...config.operator,
+      ...operatorOptions,
+      dbRepositoryCredentials:
+        dbRepositoryCredentials && this.dbPasswordVariable ? { username: dbRepositoryCredentials.username, password: this.dbPasswordVariable.stringValue } : undefined,
       taints: config.taints,
       helmProvider: this.helmProvider,
       kubernetesProvider: this.kubernetesProvider,

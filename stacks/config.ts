@@ -172,6 +172,26 @@ export interface MonitoringConfig {
   readonly grafanaAlerts?: GrafanaAlertsConfig;
 }
 
+/**
+ * Who the operator pulls the vulnerability DB as, from a private or authenticated mirror
+ * (`dbRegistry`/`dbRepository`). The password is never a config field: it comes from the
+ * sensitive stack variable `trivy_db_password_<cluster>` (`TF_VAR_trivy_db_password_<cluster>`).
+ */
+export interface DbRepositoryCredentialsConfig {
+  /** Registry user name (e.g. a Harbor robot account or a read-only token's user). */
+  readonly username: string;
+}
+
+/** The operator options of one cluster; taints live on the cluster, the DB password in a variable. */
+export interface OperatorConfig extends Omit<TrivyOperatorOptions, "taints"> {
+  /**
+   * Pull the vulnerability DB with credentials, e.g. from the organisation's own mirror (the fix
+   * for TOOMANYREQUESTS). Adds the sensitive variable `trivy_db_password_<cluster>`.
+   * @default - anonymous pulls
+   */
+  readonly dbRepositoryCredentials?: DbRepositoryCredentialsConfig;
+}
+
 /** One Kubernetes cluster of an environment. */
 export interface ClusterConfig {
   /**
@@ -197,7 +217,7 @@ export interface ClusterConfig {
    * Overrides of the operator options (module defaults apply otherwise). Put taints on the cluster.
    * @default - module defaults
    */
-  readonly operator?: Omit<TrivyOperatorOptions, "taints">;
+  readonly operator?: OperatorConfig;
   /**
    * ServiceMonitor, PrometheusRule, dashboard and Grafana alerts (docs/monitoring-config.md).
    * @default - no monitoring objects

@@ -4,6 +4,7 @@ export * from "./environments";
 export * from "./validate";
 export * from "./backend";
 export * from "./network-policy";
+export * from "./secrets";
 export * from "./monitoring";
 export * from "./cluster";
 export * from "./environment-stack";

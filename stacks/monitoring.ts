@@ -8,26 +8,14 @@ import type { TrivyAlertRulesOptions } from "../modules/monitoring/alert-rules";
 import type { TrivyOperator } from "../modules/trivy-operator/trivy-operator";
 import { resolveTrivyOperatorOptions } from "../modules/trivy-operator/values";
 import type { ClusterConfig } from "./config";
+import { clusterSecret, declareSensitiveVariable, terraformNameSuffix, type StackSecret } from "./secrets";
 
 /** Which credential a sensitive variable carries. */
 export type MonitoringSecretKind = "grafanaAuth" | "slackWebhookUrl" | "slackToken" | "webhookUrl" | "webhookToken";
 
 /** A stack-level sensitive variable one cluster's monitoring reads. */
-export interface MonitoringSecret {
+export interface MonitoringSecret extends StackSecret {
   readonly kind: MonitoringSecretKind;
-  /** Terraform variable name (also the construct id at stack level). */
-  readonly variable: string;
-  /** Environment variable Terraform reads it from. */
-  readonly envVar: string;
-  readonly description: string;
-}
-
-/**
- * Cluster names are DNS labels; `-` becomes `_` so `export TF_VAR_…` works in every shell.
- * Labels have no `_`, so two clusters never map to one name.
- */
-export function terraformNameSuffix(clusterName: string): string {
-  return clusterName.replaceAll("-", "_");
 }
 
 /** True when the cluster gets our ServiceMonitor (which Prometheus must be let in to scrape). */
@@ -48,12 +36,9 @@ export function needsDashboardDownload(cluster: ClusterConfig): boolean {
 
 /** Pure: the sensitive variables a cluster needs, in a stable order. */
 export function monitoringSecrets(cluster: ClusterConfig): MonitoringSecret[] {
-  const suffix = terraformNameSuffix(cluster.name);
   const secret = (kind: MonitoringSecretKind, prefix: string, description: string): MonitoringSecret => ({
     kind,
-    variable: `${prefix}_${suffix}`,
-    envVar: `TF_VAR_${prefix}_${suffix}`,
-    description: `${description} (cluster ${cluster.name})`,
+    ...clusterSecret(cluster.name, prefix, description),
   });
   const secrets: MonitoringSecret[] = [];
   if (needsGrafanaProvider(cluster)) secrets.push(secret("grafanaAuth", "grafana_auth", "Grafana service account token or user:password"));
@@ -147,7 +132,7 @@ export function wireMonitoring(scope: Construct, cluster: ClusterConfig, operato
 
   const variables: Partial<Record<MonitoringSecretKind, TerraformVariable>> = {};
   for (const secret of monitoringSecrets(cluster)) {
-    variables[secret.kind] = new TerraformVariable(stack, secret.variable, { type: "string", sensitive: true, description: `${secret.description}; set ${secret.envVar}` });
+    variables[secret.kind] = declareSensitiveVariable(scope, secret);
   }
 
   const grafanaProvider = needsGrafanaProvider(cluster)

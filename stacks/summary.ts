@@ -8,6 +8,7 @@ import type { BackendConfig, ClusterConfig, EnvironmentConfig, EnvironmentName }
 import { stackName } from "./environment-stack";
 import { alertsShareDashboardFolder, dashboardProps, monitoringSecrets, operatorMonitoringProps } from "./monitoring";
 import { networkPolicyProps } from "./network-policy";
+import { dbPasswordSecret } from "./secrets";
 
 function describeToleration(toleration: Toleration): string {
   const match = toleration.operator === "Equal" ? `${toleration.key}=${toleration.value}` : `${toleration.key} (any value)`;
@@ -38,7 +39,7 @@ export function describeFlows(cluster: ClusterConfig): string[] {
   return ["default deny in and out of the namespace", ...trivyNetworkFlows(props).map(describeNetworkFlow)];
 }
 
-/** Monitoring, dashboard, alert and secret lines of one cluster (labels padded like the other lines). */
+/** Monitoring, dashboard and alert lines of one cluster (labels padded like the other lines). */
 export function describeMonitoring(cluster: ClusterConfig): string[] {
   const monitoring = cluster.monitoring;
   if (monitoring === undefined) return ["monitoring   off (no ServiceMonitor, alerts or dashboard)"];
@@ -81,9 +82,14 @@ export function describeMonitoring(cluster: ClusterConfig): string[] {
     const count = trivyAlertRules({ ...monitoring.alertRules }).length;
     lines.push(`alerts       Grafana-managed, ${count} rules at ${monitoring.grafanaUrl} (datasource uid ${alerts.datasourceUid}, ${folder}) -> ${target}`);
   }
-  const secrets = monitoringSecrets(cluster);
-  lines.push(`secrets      ${secrets.length > 0 ? secrets.map((secret) => secret.envVar).join(", ") : "none"}`);
   return lines;
+}
+
+/** The TF_VAR_ names the cluster needs set before plan/apply, or "none". */
+function describeSecrets(cluster: ClusterConfig): string {
+  const dbPassword = dbPasswordSecret(cluster);
+  const secrets = [...(dbPassword ? [dbPassword] : []), ...monitoringSecrets(cluster)];
+  return secrets.length > 0 ? secrets.map((secret) => secret.envVar).join(", ") : "none";
 }
 
 /** A short human summary of one environment stack, for `npm start`. Pure; input must be valid. */
@@ -92,18 +98,20 @@ export function summarizeEnvironment(environment: EnvironmentName, config: Envir
   for (const cluster of config.clusters) {
     const options = resolveTrivyOperatorOptions({ ...cluster.operator, taints: cluster.taints });
     const tolerations = tolerationsForTaints(options.taints);
+    const credentials = cluster.operator?.dbRepositoryCredentials;
     lines.push(
       `  cluster ${cluster.name}  (${cluster.kubeContext ?? "current context"} in ${cluster.kubeconfigPath})`,
       `    chart        trivy-operator ${options.chartVersion} from ${options.chartSource}, release ${options.releaseName} in ${options.namespace}`,
       `    scan jobs    ${options.scanJobsConcurrentLimit} at once, memory limit ${options.scanJobResources.limits?.memory ?? "none"}, timeout ${options.trivyTimeout} (job ${options.scanJobTimeout})`,
       `    findings     ${options.ignoreUnfixed ? "fixable only" : "all"}, severities ${options.severities.join(",")}, rescan every ${options.scannerReportTTL}`,
-      `    trivy db     ${options.dbRegistry}/${options.dbRepository}${options.builtInTrivyServer ? " via built-in Trivy server (ClientServer)" : " in every scan job (Standalone)"}`,
+      `    trivy db     ${options.dbRegistry}/${options.dbRepository}${credentials ? ` as ${credentials.username}` : ""}${options.builtInTrivyServer ? " via built-in Trivy server (ClientServer)" : " in every scan job (Standalone)"}`,
       `    skipped      namespaces ${options.excludeNamespaces.join(",") || "none"}; images ${options.excludeImages.join(",") || "none"}`,
       `    tolerations  ${tolerations.length > 0 ? `${tolerations.map(describeToleration).join(", ")} (operator, scan jobs${options.infraAssessment ? ", node collector" : ""})` : "none"}`,
       `    node collector ${options.infraAssessment ? "on (namespace enforces privileged, warns restricted)" : "off (namespace enforces restricted)"}`,
       `    policies     ${cluster.networkPolicy?.flavor ?? "kubernetes"}`,
       ...describeFlows(cluster).map((flow) => `      - ${flow}`),
       ...describeMonitoring(cluster).map((line) => `    ${line}`),
+      `    secrets      ${describeSecrets(cluster)}`,
     );
   }
   return lines.join("\n");

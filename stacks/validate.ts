@@ -1,10 +1,12 @@
 import * as fs from "node:fs";
+import { Lazy } from "cdktf";
 import { isPlainObject } from "../modules/common/plain-object";
 import { parseDashboardJson, prepareDashboard } from "../modules/grafana-dashboard/prepare-dashboard";
 import { validateGrafanaDashboardProps } from "../modules/grafana-dashboard/grafana-dashboard";
 import { durationSeconds, validateTrivyAlertRulesOptions } from "../modules/monitoring/alert-rules";
 import { validateTrivyNetworkPolicyProps } from "../modules/network-policy/validate";
 import { validateTaints } from "../modules/tolerations/tolerations";
+import { validateTrivyOperatorProps, type TrivyOperatorProps } from "../modules/trivy-operator/trivy-operator";
 import { buildTrivyOperatorValues } from "../modules/trivy-operator/values";
 import { isDnsLabel } from "../modules/trivy-operator/validation";
 import {
@@ -19,6 +21,7 @@ import {
   type EnvironmentConfig,
   type EnvironmentName,
   type MonitoringAlertRulesConfig,
+  type OperatorConfig,
 } from "./config";
 import { dashboardProps, needsGrafanaProvider } from "./monitoring";
 import { networkPolicyProps } from "./network-policy";
@@ -133,9 +136,19 @@ function validateCluster(cluster: unknown, index: number, environment: string): 
     if (isPlainObject(operator) && operator.taints !== undefined) {
       throw new Error(`operator.taints must not be set; put taints on the cluster (taints), got ${show(operator.taints)}`);
     }
-    // Building the values runs every option check and the chart value-path check (extraValues included).
-    const options = (operator ?? {}) as ClusterConfig["operator"];
-    withPrefix("operator.", () => buildTrivyOperatorValues({ ...options, taints: cluster.taints as ClusterConfig["taints"] }));
+    const { dbRepositoryCredentials, ...options } = (operator ?? {}) as OperatorConfig;
+    if (dbRepositoryCredentials !== undefined) validateDbRepositoryCredentialsConfig(dbRepositoryCredentials);
+    withPrefix("operator.", () => {
+      const props: TrivyOperatorProps = {
+        ...options,
+        taints: cluster.taints as ClusterConfig["taints"],
+        // The stack fills the password from a sensitive variable; a stand-in token lets the module check the rest.
+        dbRepositoryCredentials: dbRepositoryCredentials && { username: dbRepositoryCredentials.username, password: VARIABLE_STAND_IN },
+      };
+      validateTrivyOperatorProps(props);
+      // Building the values runs every option check and the chart value-path check (extraValues included).
+      buildTrivyOperatorValues(props);
+    });
     validateTrivyNetworkPolicyProps(networkPolicyProps(cluster as unknown as ClusterConfig));
     validateMonitoring(cluster as unknown as ClusterConfig);
   });
@@ -342,6 +355,15 @@ function validateMonitoring(cluster: ClusterConfig): void {
       `monitoring.serviceMonitor needs networkPolicy.prometheus (namespace and podLabels of the Prometheus pods) so the ${show(flavor)} default-deny policies let Prometheus scrape port 8080, got networkPolicy.prometheus undefined; set it, or set monitoring.serviceMonitor: false`,
     );
   }
+}
+
+const VARIABLE_STAND_IN = Lazy.stringValue({ produce: () => "" });
+
+/** Only the user name is config; a `password` key would put the secret into code. */
+function validateDbRepositoryCredentialsConfig(credentials: unknown): void {
+  const field = "operator.dbRepositoryCredentials";
+  requireObject(credentials, field, "username");
+  requireKnownKeys(credentials, field, ["username"], "; the password comes from TF_VAR_trivy_db_password_<cluster>, never from the config");
 }
 
 /** Module errors name the option; in a cluster config the option lives under `operator.`. */

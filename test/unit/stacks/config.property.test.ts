@@ -6,6 +6,7 @@ import { buildStacks } from "../../../stacks/app";
 import type { ClusterConfig, ContactPointConfig, DashboardConfig, EnvironmentConfig, EnvironmentName, EnvironmentsConfig, MonitoringConfig } from "../../../stacks/config";
 import { monitoringSecrets, monitoringServiceMonitor, needsGrafanaProvider, operatorMonitoringProps } from "../../../stacks/monitoring";
 import { defineEnvironments } from "../../../stacks/environments";
+import { dbPasswordSecret } from "../../../stacks/secrets";
 import { validateEnvironmentConfig } from "../../../stacks/validate";
 
 // GIVEN a valid environment config and, optionally, one mutation that breaks exactly one field,
@@ -108,6 +109,7 @@ const validCluster = (name: string): fc.Arbitrary<ClusterConfig> =>
         excludeImages: fc.constantFrom(["mcr.microsoft.com/windows/*"], []),
         scanJobResources: fc.constantFrom({ limits: { memory: "1500M" } }, { requests: { cpu: "200m" }, limits: { cpu: "2", memory: "3Gi" } }),
         trivyTimeout: fc.constantFrom("5m", "10m0s"),
+        dbRepositoryCredentials: fc.constantFrom({ username: "trivy-puller" }, { username: "robot$trivy" }),
       },
       { requiredKeys: [] },
     ),
@@ -172,6 +174,11 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     field: "operator.scanJobTimeout",
     shown: JSON.stringify(timeout),
     apply: (c: EnvironmentConfig) => withCluster(c, (cl) => ({ ...cl, operator: { ...cl.operator, trivyTimeout: "5m", scanJobTimeout: timeout } })),
+  })),
+  fc.constantFrom("trivy puller", "").map((username) => ({
+    field: "operator.dbRepositoryCredentials.username",
+    shown: JSON.stringify(username),
+    apply: (c: EnvironmentConfig) => withCluster(c, (cl) => ({ ...cl, operator: { ...cl.operator, dbRepositoryCredentials: { username } } })),
   })),
   fc.constantFrom("triyvOperator", "trivyoperator").map((root) => ({
     field: `${root}.scanJobTolerations`,
@@ -249,11 +256,11 @@ function expectSynthesizes(environment: EnvironmentName, config: EnvironmentConf
   };
   expect(Object.keys(synth.resource.helm_release ?? {}).filter((id) => /trivy-operator_release_/.test(id))).toHaveLength(config.clusters.length);
   // Monitoring: one bundle per cluster that wants one, one Grafana provider per Grafana-using
-  // cluster, and exactly the declared secrets, all sensitive.
+  // cluster, and exactly the declared secrets (DB password and monitoring), all sensitive.
   const bundles = Object.values(synth.resource.helm_release ?? {}).filter((release) => release.name === "trivy-operator-monitoring");
   expect(bundles).toHaveLength(config.clusters.filter((cluster) => operatorMonitoringProps(cluster) !== undefined).length);
   expect(synth.provider.grafana ?? []).toHaveLength(config.clusters.filter(needsGrafanaProvider).length);
-  const secrets = config.clusters.flatMap((cluster) => monitoringSecrets(cluster).map((secret) => secret.variable));
+  const secrets = config.clusters.flatMap((cluster) => [dbPasswordSecret(cluster), ...monitoringSecrets(cluster)].flatMap((secret) => (secret ? [secret.variable] : [])));
   expect(Object.keys(synth.variable ?? {}).sort()).toEqual(secrets.sort());
   expect(Object.values(synth.variable ?? {}).every((variable) => variable.sensitive === true)).toBe(true);
 }

@@ -177,3 +177,67 @@ describe("summarizeEnvironment", () => {
     expect(summary).toMatch(/dns\(kube-system\) \[UDP\/53, TCP\/53\]/);
   });
 });
+
+describe("private DB mirror credentials", () => {
+  // Stands in for a password someone pastes into the config; it must never be echoed or synthesized.
+  const SENTINEL = "SENTINEL-db-password-not-a-real-secret";
+  const mirrorCluster = {
+    name: "eu-1",
+    kubeconfigPath: "~/.kube/config",
+    networkPolicy: { flavor: "none" as const },
+    operator: { dbRegistry: "registry.example.com", dbRepository: "mirrors/trivy-db", dbRepositoryCredentials: { username: "trivy-puller" } },
+  };
+  const withMirror: EnvironmentsConfig = { ...environments, prod: { clusters: [mirrorCluster] } };
+
+  it("can read the password from a sensitive stack variable through set_sensitive", () => {
+    // GIVEN a cluster that pulls the DB from its own mirror with a user name
+    // WHEN the stack is synthesized
+    const prod = synthAll(withMirror).prod!;
+
+    // THEN the password is a sensitive variable named after the cluster
+    expect(prod.variable?.trivy_db_password_eu_1).toMatchObject({ type: "string", sensitive: true });
+    expect(prod.variable?.trivy_db_password_eu_1?.description).toContain("TF_VAR_trivy_db_password_eu_1");
+    // AND the operator release references it only through set_sensitive, the user name through set
+    const [release] = resourcesOfType(prod, "helm_release").filter((r) => r.chart === "trivy-operator");
+    expect(release?.set_sensitive).toEqual([
+      { name: "trivy.dbRepositoryPassword", type: "string", value: expect.stringContaining("var.trivy_db_password_eu_1") },
+    ]);
+    expect(release?.set).toEqual([{ name: "trivy.dbRepositoryUsername", type: "string", value: "trivy-puller" }]);
+    expect((release?.values as string[])[0]).toContain("dbRegistry: registry.example.com");
+  });
+
+  it("can list the password variable in the summary's secrets line", () => {
+    const summary = summarizeEnvironment("prod", withMirror.prod);
+    expect(summary).toContain("trivy db     registry.example.com/mirrors/trivy-db as trivy-puller");
+    expect(summary).toContain("secrets      TF_VAR_trivy_db_password_eu_1");
+    // Clusters without credentials or monitoring still say so.
+    expect(summarizeEnvironment("ci", environments.ci)).toContain("secrets      none");
+  });
+
+  it("fails when the config carries the password, without echoing it", () => {
+    const config = { clusters: [{ ...mirrorCluster, operator: { dbRepositoryCredentials: { username: "trivy-puller", password: SENTINEL } } }] };
+    let message = "";
+    try {
+      validateEnvironmentConfig("prod", config);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toBe(
+      'environment "prod", cluster "eu-1": operator.dbRepositoryCredentials.password is not an option; allowed: username; the password comes from TF_VAR_trivy_db_password_<cluster>, never from the config',
+    );
+    expect(message).not.toContain(SENTINEL);
+  });
+
+  it.each<[string, unknown, string]>([
+    ["a user name with a space", { username: "trivy puller" }, 'operator.dbRepositoryCredentials.username must be a registry user name of 1-256 printable characters without spaces, got "trivy puller"'],
+    ["a bare string", "trivy-puller", 'operator.dbRepositoryCredentials must be an object (username), got "trivy-puller"'],
+  ])("fails when given %s", (_name, dbRepositoryCredentials, message) => {
+    const config = { clusters: [{ ...mirrorCluster, operator: { dbRepositoryCredentials } }] };
+    expect(() => validateEnvironmentConfig("prod", config)).toThrow(`environment "prod", cluster "eu-1": ${message}`);
+  });
+
+  it("fails when the chart's own Secret is switched off, which would drop the credentials", () => {
+    const config = { clusters: [{ ...mirrorCluster, operator: { ...mirrorCluster.operator, extraValues: { trivy: { existingSecret: true } } } }] };
+    expect(() => validateEnvironmentConfig("prod", config)).toThrow("operator.dbRepositoryCredentials needs the chart's own Secret, got extraValues.trivy.existingSecret true");
+  });
+});
