@@ -1,9 +1,11 @@
-import { createReadStream, createWriteStream, readFileSync, statSync } from "node:fs";
+import { createReadStream, statSync } from "node:fs";
 import { basename, extname } from "node:path";
 import { parseArgs } from "node:util";
 import { ExitCode, UserError, type CliIo } from "../io";
 import { ContextError, firstLine, resolveContext } from "../common/kube";
 import { parseDuration } from "../common/duration";
+import { openOutputFile, type OutputFile } from "../common/output";
+import { positiveInteger, readJsonFile } from "../common/options";
 import { SEVERITIES, severityRank, type Severity } from "../common/severity";
 import { ReportAggregator } from "./aggregate";
 import { diffAgainstBaseline, parseBaseline, type BaselineIndex } from "./baseline";
@@ -26,18 +28,20 @@ Sources (at least one):
   FILE                 output of \`kubectl get <kinds> -A -o json|yaml\` (a List, one object, or several); - = stdin
   --context NAME       read live from this kube context (repeatable; one cluster per context)
   --kubeconfig PATH    kubeconfig to use (default: $KUBECONFIG, ~/.kube/config)
-  --namespace NS       only these namespaces (repeatable; cluster-scoped kinds are then skipped)
-  --cluster NAME       cluster name for FILE inputs (default: the file name without extension)
+  -n, --namespace NS   live: only these namespaces (repeatable; cluster-scoped kinds are then skipped)
+  --cluster NAME       cluster name for FILE inputs (default: the file name without extension; "stdin" for -)
+  --page-size N        live: objects per API list call (default 500)
 
 Content and output:
-  --format F           table (default) | markdown | html | csv | json
-  --output PATH        write to PATH instead of stdout
+  -f, --format F       table (default) | markdown | html | csv | json
+  -o, --output PATH    write to PATH instead of stdout (replaced only when the report is complete)
   --baseline PATH      a previous \`--format json\` output: adds new and resolved findings
-  --stale-after DUR    reports older than this are stale (default 24h = operator.scannerReportTTL)
+  --stale-after DUR    reports older than this are stale (default 24h = operator.scannerReportTTL; units ms s m h d)
   --now ISO-TIME       reference time for staleness (default: now; for reproducible reports)
   --top N              rows per long table in table/markdown/html (default 10)
   --fail-on SEVERITY   exit 1 when a vulnerability or exposed secret of this severity or worse exists
-  --page-size N        objects per API list call (default 500)
+                       (critical | high | medium | low | unknown)
+  -h, --help           show this help
 
 Exit codes: 0 done; 1 --fail-on matched; 2 usage error or no input readable; 3 done, but some input
 could not be read (each problem is printed as one "warning:" line on stderr).`;
@@ -87,7 +91,7 @@ export function parseReportArguments(argv: readonly string[]): ReportArguments |
       },
     });
   } catch (error) {
-    throw new UserError(`${firstLine(error)}\n${REPORT_USAGE}`);
+    throw new UserError(`${firstLine(error)}; see trivy-operator-cdktf report --help`);
   }
   const { values, positionals } = parsed;
   if (values.help) return "help";
@@ -99,7 +103,7 @@ export function parseReportArguments(argv: readonly string[]): ReportArguments |
   if (failOn !== undefined && !SEVERITIES.includes(failOn as Severity)) throw new UserError(`--fail-on: "${values["fail-on"]}" is not one of ${SEVERITIES.join(", ")}`);
   const files = positionals;
   const contexts = values.context ?? [];
-  if (files.length === 0 && contexts.length === 0) throw new UserError(`no input: give report files (or - for stdin) or --context NAME\n${REPORT_USAGE}`);
+  if (files.length === 0 && contexts.length === 0) throw new UserError("no input: give report files (or - for stdin) or --context NAME; see trivy-operator-cdktf report --help");
   if (files.filter((file) => file === "-").length > 1) throw new UserError("stdin (-) can be given only once");
   return {
     files,
@@ -118,27 +122,8 @@ export function parseReportArguments(argv: readonly string[]): ReportArguments |
   };
 }
 
-function positiveInteger(text: string | undefined, fallback: number, option: string): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new UserError(`${option}: "${text}" is not a positive integer`);
-  return value;
-}
-
 function readBaseline(path: string): BaselineIndex {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    throw new UserError(`--baseline ${path}: cannot read (${firstLine(error)})`);
-  }
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    throw new UserError(`--baseline ${path}: not valid JSON (${firstLine(error)})`);
-  }
-  const baseline = parseBaseline(document);
+  const baseline = parseBaseline(readJsonFile(path, "--baseline", "a previous `report --format json` output"));
   if ("error" in baseline) throw new UserError(`--baseline ${path}: ${baseline.error}`);
   return baseline;
 }
@@ -181,8 +166,17 @@ export async function runReportCommand(argv: string[], io: CliIo, listerFactory:
   }
   const args = parsedArguments;
   const baseline = args.baseline === undefined ? undefined : readBaseline(args.baseline);
-  const output: NodeJS.WritableStream = args.output ? createWriteStream(args.output) : io.stdout;
+  const outputFile: OutputFile | undefined = args.output === undefined ? undefined : openOutputFile(args.output, "--output");
+  try {
+    return await produceReport(args, baseline, outputFile, io, listerFactory);
+  } finally {
+    // No-op after a commit; otherwise (no input readable, a bug) the temporary file goes.
+    await outputFile?.discard();
+  }
+}
 
+async function produceReport(args: ReportArguments, baseline: BaselineIndex | undefined, outputFile: OutputFile | undefined, io: CliIo, listerFactory: ListerFactory): Promise<number> {
+  const output: NodeJS.WritableStream = outputFile?.stream ?? io.stdout;
   const aggregator = new ReportAggregator({ now: args.now, staleAfterMs: args.staleAfterMs, listLimit: Math.max(args.top, 50) });
   const warnings: string[] = [];
   const notes: string[] = [];
@@ -289,7 +283,6 @@ export async function runReportCommand(argv: string[], io: CliIo, listerFactory:
   for (const warning of warnings) io.stderr.write(`warning: ${warning}\n`);
   if (!anySourceRead) {
     io.stderr.write(`report: no input could be read (${warnings.length} warning(s) above); nothing was produced\n`);
-    if (args.output) await closeStream(output);
     return ExitCode.USAGE;
   }
 
@@ -300,7 +293,7 @@ export async function runReportCommand(argv: string[], io: CliIo, listerFactory:
 
   if (args.format === "csv") await flushCsv();
   else await writeWithBackpressure(output, render(summary, args.format, args.top));
-  if (args.output) await closeStream(output);
+  await outputFile?.commit();
   if (warnings.length > 0) io.stderr.write(`report: ${warnings.length} warning(s); the report covers the rest of the input\n`);
   if (failOnMatched) return ExitCode.FINDINGS;
   return warnings.length > 0 ? ExitCode.PARTIAL : ExitCode.OK;
@@ -317,11 +310,4 @@ function render(summary: ReportSummary, format: Exclude<OutputFormat, "csv">, to
     case "table":
       return renderTable(summary, top);
   }
-}
-
-async function closeStream(stream: NodeJS.WritableStream): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    stream.once("error", reject);
-    stream.end(() => resolve());
-  });
 }
