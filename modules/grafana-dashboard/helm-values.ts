@@ -18,7 +18,10 @@ export interface GrafanaChartDashboardValuesOptions {
   readonly providerName: string;
   /** Folder title; empty string = General. */
   readonly folderTitle: string;
-  /** Folder uid, when the folder should have a stable uid. */
+  /**
+   * Folder uid, when the folder should have a stable uid.
+   * @default - Grafana generates one
+   */
   readonly folderUid?: string;
 }
 

@@ -11,9 +11,15 @@ export type DashboardModel = Record<string, unknown>;
 
 /** The Prometheus datasource to bind to: by uid (preferred, stable) or by name. Exactly one. */
 export interface DatasourceTarget {
-  /** Datasource uid, e.g. `prometheus`. */
+  /**
+   * Datasource uid, e.g. `prometheus`.
+   * @default - none; required unless name is set
+   */
   readonly uid?: string;
-  /** Datasource name as shown in Grafana, e.g. `Prometheus`; Grafana resolves references by uid or name. */
+  /**
+   * Datasource name as shown in Grafana, e.g. `Prometheus`; Grafana resolves references by uid or name.
+   * @default - none; required unless uid is set
+   */
   readonly name?: string;
 }
 

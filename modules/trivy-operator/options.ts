@@ -2,13 +2,33 @@ import type { Taint } from "../tolerations/taint";
 
 /** CPU and memory quantities in Kubernetes notation (`500m`, `1500M`, `1Gi`). */
 export interface ResourceQuantities {
+  /**
+   * CPU in cores or millicores (`"500m"`, `"1"`).
+   * @default - the chart's value for this key, if any (Helm merges maps key by key)
+   */
   readonly cpu?: string;
+  /**
+   * Memory in bytes with a suffix (`"1500M"`, `"1Gi"`).
+   * @default - the chart's value for this key, if any (Helm merges maps key by key)
+   */
   readonly memory?: string;
 }
 
-/** A container's resource requests and limits. */
+/**
+ * A container's resource requests and limits. Giving this object replaces the module's default
+ * for the container as a whole; keys left out still get the chart's own default, because Helm
+ * merges value maps key by key.
+ */
 export interface ResourceRequirements {
+  /**
+   * What the scheduler reserves.
+   * @default - the chart's requests, if any
+   */
   readonly requests?: ResourceQuantities;
+  /**
+   * What the container may use before it is throttled (CPU) or OOM-killed (memory).
+   * @default - the chart's limits, if any
+   */
   readonly limits?: ResourceQuantities;
 }
 
@@ -72,7 +92,10 @@ export interface TrivyOperatorOptions {
    * @default "mirror.gcr.io"
    */
   readonly dbRegistry?: string;
-  /** @default "aquasec/trivy-db" */
+  /**
+   * Repository of the vulnerability DB in `dbRegistry` (`trivy.dbRepository`), without tag.
+   * @default "aquasec/trivy-db"
+   */
   readonly dbRepository?: string;
   /**
    * Pull the DB over plain HTTP or with an unverified certificate (`trivy.dbRepositoryInsecure`,
@@ -80,9 +103,15 @@ export interface TrivyOperatorOptions {
    * @default false
    */
   readonly dbRepositoryInsecure?: boolean;
-  /** @default "mirror.gcr.io" */
+  /**
+   * Registry of the Java index DB (`trivy.javaDbRegistry`), downloaded when a scan finds JARs.
+   * @default "mirror.gcr.io"
+   */
   readonly javaDbRegistry?: string;
-  /** @default "aquasec/trivy-java-db" */
+  /**
+   * Repository of the Java index DB in `javaDbRegistry` (`trivy.javaDbRepository`), without tag.
+   * @default "aquasec/trivy-java-db"
+   */
   readonly javaDbRepository?: string;
 
   /**
