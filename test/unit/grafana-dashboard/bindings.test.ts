@@ -19,7 +19,7 @@ describe("grafana bindings |", () => {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "gen-grafana-"));
   afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
-  it("are committed exactly as npm run gen:grafana regenerates them", () => {
+  it("can regenerate the committed bindings exactly with npm run gen:grafana", () => {
     // GIVEN the committed schema; WHEN the script regenerates into a temp dir
     execFileSync(path.join(ROOT, "node_modules/.bin/tsx"), [path.join(ROOT, "scripts/gen-grafana.ts"), "--out", outdir], {
       cwd: ROOT,
@@ -35,7 +35,7 @@ describe("grafana bindings |", () => {
     expect(drifted, "run `npm run gen:grafana` and commit .gen/providers/grafana").toEqual([]);
   });
 
-  it("pin the provider version that cdktf.json declares", () => {
+  it("can pin the provider version that cdktf.json declares", () => {
     const cdktfJson = JSON.parse(fs.readFileSync(path.join(ROOT, "cdktf.json"), "utf8")) as { terraformProviders: string[] };
     const declared = cdktfJson.terraformProviders.find((p) => p.startsWith("grafana/grafana@"));
     const provider = fs.readFileSync(path.join(COMMITTED, "provider/index.ts"), "utf8");

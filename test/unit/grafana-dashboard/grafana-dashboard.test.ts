@@ -133,7 +133,7 @@ describe("GrafanaDashboard |", () => {
     ["an unreadable local file", { ...base, sourceFile: "/nonexistent/dashboard.json" }, /sourceFile "\/nonexistent\/dashboard.json" cannot be read: ENOENT/],
     ["a folder uid without title for the sidecar", { delivery: "sidecar", datasourceUid: "p", folderUid: "sec" }, /folderUid "sec" is invalid: needs folderTitle with delivery sidecar/],
     ["empty datasource inputs", { ...base, datasourceInputs: [] }, /datasourceInputs \[\] is invalid/],
-  ])("fails on %s", (_case, props, message) => {
+  ])("fails when given %s", (_case, props, message) => {
     expect(() => synthesize((stack) => new GrafanaDashboard(stack, "d", props))).toThrow(message);
   });
 });

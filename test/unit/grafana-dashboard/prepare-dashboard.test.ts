@@ -26,7 +26,7 @@ describe("prepareDashboard |", () => {
     expect(bound.annotations.list[0]!.datasource).toEqual({ type: "grafana", uid: "-- Grafana --" });
   });
 
-  it("removes export-only keys, nulls the id and keeps everything else", () => {
+  it("can remove export-only keys, null the id and keep everything else", () => {
     const original = fixture() as Record<string, unknown>;
     const bound = prepareDashboard(original, { datasource: { name: "Prometheus" } });
     expect(Object.keys(bound)).not.toEqual(expect.arrayContaining(["__inputs"]));
@@ -72,12 +72,12 @@ describe("prepareDashboard |", () => {
     expect(bound.templating.list[0]!.current).toEqual({ selected: true, text: "prom", value: "prom" });
   });
 
-  it("accepts the { dashboard, meta } shape of the Grafana HTTP API", () => {
+  it("can accept the { dashboard, meta } shape of the Grafana HTTP API", () => {
     const bound = prepareDashboard({ meta: { slug: "x" }, dashboard: { title: "Wrapped", panels: [] } }, { datasource: { uid: "p" } });
     expect(bound).toEqual({ title: "Wrapped", panels: [], id: null });
   });
 
-  it("binds declared constants to their default and explicit inputs to their value", () => {
+  it("can bind declared constants to their default and explicit inputs to their value", () => {
     const exported = {
       __inputs: [
         { name: "VAR_CLUSTER", type: "constant", value: "prod" },
@@ -96,7 +96,7 @@ describe("prepareDashboard |", () => {
     ["a datasource input of another type", { __inputs: [{ name: "DS_LOKI", type: "datasource", pluginId: "loki" }], title: "t", panels: [] }, /cannot bind placeholder \$\{DS_LOKI\}: it is a "loki" datasource/],
     ["an undeclared DS_ placeholder", { title: "t", panels: [{ targets: [{ datasource: { uid: "${DS_X}" } }] }] }, /\$\{DS_X\} at panels\[0\]\.targets\[0\]\.datasource\.uid/],
     ["a constant without a value", { __inputs: [{ name: "VAR_ENV", type: "constant" }], title: "t", panels: [] }, /\$\{VAR_ENV\}: the constant has no default value/],
-  ])("fails on %s", (_case, input, message) => {
+  ])("fails when given %s", (_case, input, message) => {
     expect(() => prepareDashboard(input, { datasource: { uid: "p" } })).toThrow(DashboardBindingError);
     expect(() => prepareDashboard(input, { datasource: { uid: "p" } })).toThrow(message);
   });
@@ -106,7 +106,7 @@ describe("prepareDashboard |", () => {
     expect(() => prepareDashboard(fixture(), { datasource: { uid: "a", name: "b" } })).toThrow(/exactly one non-empty uid or name/);
   });
 
-  it("reports JSON syntax errors with the source name", () => {
+  it("fails when the JSON has a syntax error, naming the source", () => {
     expect(() => parseDashboardJson("{", "x.json")).toThrow(/^x\.json is not valid JSON/);
   });
 });

@@ -96,7 +96,7 @@ describe.skipIf(terraformMissing)("grafana dashboard plan-time binding, evaluate
   });
   let outputs: Record<string, { value: unknown }> = {};
 
-  it("evaluates the emitted expressions without errors", () => {
+  it("can evaluate the emitted expressions without errors", () => {
     // WHEN terraform evaluates them on the fixtures
     outputs = evaluate(workDir, {
       by_uid: extract(parsed, "by-uid", "dashboard.json"),
@@ -107,7 +107,7 @@ describe.skipIf(terraformMissing)("grafana dashboard plan-time binding, evaluate
     expect(Object.keys(outputs).sort()).toEqual(["by_name_fully_bound", "by_name_json", "by_uid_fully_bound", "by_uid_json", "unbound_fully_bound", "unbound_json"]);
   });
 
-  it("binds every input exactly like prepareDashboard does offline", () => {
+  it("can bind every input exactly like prepareDashboard does offline", () => {
     const bound = JSON.parse(String(outputs.by_uid_json?.value)) as Record<string, unknown>;
     const offline = prepareDashboard(parseDashboardJson(fixtureText), { datasource: { uid: "prom-main" } });
     expect(bound).toEqual(offline);
@@ -119,7 +119,7 @@ describe.skipIf(terraformMissing)("grafana dashboard plan-time binding, evaluate
     expect(outputs.by_uid_fully_bound?.value).toBe(true);
   });
 
-  it("keeps Grafana variables, % and %{ as text", () => {
+  it("can keep Grafana variables, % and %{ as text", () => {
     const text = String(outputs.by_uid_json?.value);
     const bound = JSON.parse(text) as { description: string; panels: Array<{ targets?: Array<{ expr: string; legendFormat: string }> }> };
     expect(bound.description).toBe("Trivy Operator findings per namespace: 100% of images scanned, %{not a directive}, ${not_an_input}");
@@ -130,14 +130,14 @@ describe.skipIf(terraformMissing)("grafana dashboard plan-time binding, evaluate
     expect(text).not.toContain("$${");
   });
 
-  it("JSON-escapes a datasource name with quotes and backslashes", () => {
+  it("can JSON-escape a datasource name with quotes and backslashes", () => {
     const bound = JSON.parse(String(outputs.by_name_json?.value)) as { panels: Array<{ datasource: unknown }> };
     expect(bound.panels[1]!.datasource).toEqual({ type: "prometheus", uid: 'Prometheus "EU" \\ main' });
     expect(bound.panels[2]!.datasource).toBe('Prometheus "EU" \\ main');
     expect(outputs.by_name_fully_bound?.value).toBe(true);
   });
 
-  it("fails the precondition when the download has an input the catalog does not declare", () => {
+  it("fails when the download has an input the catalog does not declare (precondition)", () => {
     expect(String(outputs.unbound_json?.value)).toContain("${DS_LOKI}");
     expect(outputs.unbound_fully_bound?.value).toBe(false);
   });

@@ -28,7 +28,7 @@ describe("ManifestBundle |", () => {
     expect(unescaped.manifests).toEqual([rule]);
   });
 
-  it("creates no release when there is nothing to deliver", () => {
+  it("can create no release when there is nothing to deliver", () => {
     const { parsed } = synthesize((stack) => {
       new ManifestBundle(stack, "bundle", { releaseName: "trivy-extras", namespace: "trivy-system", manifests: [] });
     });

@@ -11,17 +11,17 @@ const byName = (rules: TrivyAlertRule[], name: TrivyAlertName): TrivyAlertRule =
 describe("trivyAlertRules |", () => {
   const defaults = trivyAlertRules();
 
-  it("builds the five alerts a security team needs", () => {
+  it("can build the five alerts a security team needs", () => {
     expect(defaults.map((rule) => rule.alert)).toEqual([...TRIVY_ALERT_NAMES]);
   });
 
-  it.each(TRIVY_ALERT_NAMES)("%s parses as PromQL without error nodes", (name) => {
+  it.each(TRIVY_ALERT_NAMES)("can parse %s as PromQL without error nodes", (name) => {
     const facts = promqlFacts(byName(defaults, name).expr);
     expect(facts.errors).toEqual([]);
     expect(facts.selectors.length).toBeGreaterThan(0);
   });
 
-  it("selects Critical image vulnerabilities per workload and image, robust to report TTL gaps", () => {
+  it("can select Critical image vulnerabilities per workload and image, robust to report TTL gaps", () => {
     const rule = byName(defaults, "TrivyCriticalVulnerabilities");
     const facts = promqlFacts(rule.expr);
     expect(facts.selectors).toEqual([{ metric: "trivy_image_vulnerabilities", matchers: [{ label: "severity", op: "=", value: "Critical" }] }]);
@@ -33,7 +33,7 @@ describe("trivyAlertRules |", () => {
     expect(rule).toMatchObject({ for: "15m", labels: { severity: "critical" } });
   });
 
-  it("uses the Title-case severity values the operator emits", () => {
+  it("can use the Title-case severity values the operator emits", () => {
     for (const rule of defaults) {
       for (const selector of promqlFacts(rule.expr).selectors) {
         for (const matcher of selector.matchers.filter((m) => m.label === "severity")) {
@@ -44,7 +44,7 @@ describe("trivyAlertRules |", () => {
     }
   });
 
-  it("selects exposed secrets, critical config audits, operator health and failed scan jobs", () => {
+  it("can select exposed secrets, critical config audits, operator health and failed scan jobs", () => {
     expect(promqlFacts(byName(defaults, "TrivyExposedSecrets").expr).selectors).toEqual([
       { metric: "trivy_image_exposedsecrets", matchers: [{ label: "severity", op: "=~", value: "Critical|High" }] },
     ]);
@@ -112,11 +112,11 @@ describe("trivyAlertRules |", () => {
     ["an unknown alert name", { disabledAlerts: ["TrivyEverything" as never] }, /disabledAlerts "TrivyEverything" is invalid: use alert names/],
     ["a bad label name", { additionalLabels: { "team-name": "x" } }, /additionalLabels "team-name" is invalid/],
     ["a bad job regex", { scanJobNamePattern: "scan-(" }, /scanJobNamePattern "scan-\(" is invalid/],
-  ])("fails on %s", (_case, options, message) => {
+  ])("fails when given %s", (_case, options, message) => {
     expect(() => trivyAlertRules(options)).toThrow(message);
   });
 
-  it("converts durations both ways", () => {
+  it("can convert durations both ways", () => {
     expect(durationSeconds("1h30m")).toBe(5400);
     expect(durationSeconds("24 h")).toBeUndefined();
     expect(formatDuration(90000)).toBe("25h");

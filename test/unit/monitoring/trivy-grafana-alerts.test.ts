@@ -46,7 +46,7 @@ describe("TrivyGrafanaAlerts |", () => {
     expect(resourcesOfType(parsed, "grafana_notification_policy")).toHaveLength(0);
   });
 
-  it("sends the same PromQL as the PrometheusRule through a query-model local", () => {
+  it("can send the same PromQL as the PrometheusRule through a query-model local", () => {
     const { parsed } = synthesize((stack) => {
       new TrivyGrafanaAlerts(stack, "alerts", { datasourceUid: "prometheus", email: { addresses: ["security@example.com"] }, folderUid: "security" });
     });
@@ -79,7 +79,7 @@ describe("TrivyGrafanaAlerts |", () => {
     expect(group.rule[0]!.notification_settings).toBeUndefined();
   });
 
-  it("fails on a literal secret without echoing it", () => {
+  it("fails when given a literal secret, without echoing it", () => {
     let message = "";
     try {
       synthesize((stack) => new TrivyGrafanaAlerts(stack, "alerts", { datasourceUid: "prometheus", slack: { url: SENTINEL_SECRET } }));
@@ -98,7 +98,7 @@ describe("TrivyGrafanaAlerts |", () => {
     ["a too short interval", { ...base, intervalSeconds: 5 }, /intervalSeconds 5 is invalid/],
     ["an empty address list", { ...base, email: { addresses: [] } }, /email.addresses \[\] is invalid/],
     ["upper-case severities", { ...base, alertRules: { exposedSecretSeverities: ["CRITICAL" as never] } }, /did you mean "Critical"/],
-  ])("fails on %s", (_case, props, message) => {
+  ])("fails when given %s", (_case, props, message) => {
     expect(() => synthesize((stack) => new TrivyGrafanaAlerts(stack, "alerts", props))).toThrow(message);
   });
 });

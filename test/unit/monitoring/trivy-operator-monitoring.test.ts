@@ -44,7 +44,7 @@ describe("TrivyOperatorMonitoring |", () => {
     expect(rules[0]!.annotations.summary).toContain("{{ $labels.namespace }}");
   });
 
-  it("selects the operator's release and namespace everywhere", () => {
+  it("can select the operator's release and namespace everywhere", () => {
     const { parsed } = synthesize((stack) => {
       new TrivyOperatorMonitoring(stack, "monitoring", { namespace: "security", operatorReleaseName: "trivy", scrapeInterval: "2m" });
     });
@@ -72,7 +72,7 @@ describe("TrivyOperatorMonitoring |", () => {
     expect(() => synthesize((stack) => new TrivyOperatorMonitoring(stack, "m", { alertRules: { exposedSecretSeverities: ["HIGH" as never] } }))).toThrow(/did you mean "High"/);
   });
 
-  it("creates no kubernetes_manifest, which would fail at plan time without the CRDs", () => {
+  it("can create no kubernetes_manifest, which would fail at plan time without the CRDs", () => {
     const { parsed } = synthesize((stack) => new TrivyOperatorMonitoring(stack, "m"));
     expect(resourcesOfType(parsed, "kubernetes_manifest")).toHaveLength(0);
   });

@@ -25,7 +25,7 @@ const API_SERVICE = { services: { name: "kubernetes", namespace: "default" } };
 const metrics = { prometheusNamespace: "monitoring", prometheusPodLabels: { "app.kubernetes.io/name": "prometheus" } };
 
 describe("TrivyNetworkPolicy | calico flavor", () => {
-  it("delivers every object through one helm release of the raw-manifests chart", () => {
+  it("can deliver every object through one helm release of the raw-manifests chart", () => {
     // WHEN
     const synth = synthPolicy({ flavor: "calico", dependsOn: [] });
 
@@ -41,17 +41,17 @@ describe("TrivyNetworkPolicy | calico flavor", () => {
     ]);
   });
 
-  it("denies all ingress and egress of every pod by default", () => {
+  it("can deny all ingress and egress of every pod by default", () => {
     expect(spec(bundledManifests(synthPolicy({ flavor: "calico" })), "trivy-operator-default-deny")).toEqual({ selector: "all()", types: ["Ingress", "Egress"] });
   });
 
-  it("lets the operator reach the API server through the default/kubernetes Service", () => {
+  it("can let the operator reach the API server through the default/kubernetes Service", () => {
     const operator = spec(bundledManifests(synthPolicy({ flavor: "calico" })), "trivy-operator-allow-operator");
     expect(operator.selector).toBe("app.kubernetes.io/name == 'trivy-operator' && app.kubernetes.io/instance == 'trivy-operator'");
     expect(operator.egress).toContainEqual({ action: "Allow", destination: API_SERVICE });
   });
 
-  it("allows DNS to kube-dns on UDP and TCP 53", () => {
+  it("can allow DNS to kube-dns on UDP and TCP 53", () => {
     const manifests = bundledManifests(synthPolicy({ flavor: "calico", builtInTrivyServer: true, nodeCollector: true }));
     for (const component of ["operator", "scan-job", "node-collector", "trivy-server"]) {
       const dns = spec(manifests, `trivy-operator-allow-${component}`).egress?.filter((r) => r.destination?.selector === "k8s-app == 'kube-dns'");
@@ -60,7 +60,7 @@ describe("TrivyNetworkPolicy | calico flavor", () => {
     }
   });
 
-  it("lets scan jobs reach 443 but denies the API server before any allow", () => {
+  it("can let scan jobs reach 443 but deny the API server before any allow", () => {
     const scanJob = spec(bundledManifests(synthPolicy({ flavor: "calico", registryExcludedCidrs: ["10.0.0.0/8"] })), "trivy-operator-allow-scan-job");
     expect(scanJob.selector).toBe("app.kubernetes.io/managed-by == 'trivy-operator' && vulnerabilityReport.scanner == 'Trivy'");
     expect(scanJob.egress?.[0]).toEqual({ action: "Deny", destination: API_SERVICE });
@@ -68,7 +68,7 @@ describe("TrivyNetworkPolicy | calico flavor", () => {
     expect(scanJob.egress?.filter((r) => r.action === "Allow" && r.destination?.services !== undefined)).toEqual([]);
   });
 
-  it("opens 4954 only with the built-in server", () => {
+  it("can open 4954 only with the built-in server", () => {
     expect(JSON.stringify(bundledManifests(synthPolicy({ flavor: "calico" })))).not.toContain("4954");
     const manifests = bundledManifests(synthPolicy({ flavor: "calico", builtInTrivyServer: true }));
     const server = spec(manifests, "trivy-operator-allow-trivy-server");
@@ -86,7 +86,7 @@ describe("TrivyNetworkPolicy | calico flavor", () => {
     });
   });
 
-  it("opens 8080 from Prometheus only when metrics are set", () => {
+  it("can open 8080 from Prometheus only when metrics are set", () => {
     expect(spec(bundledManifests(synthPolicy({ flavor: "calico" })), "trivy-operator-allow-operator").ingress).toBeUndefined();
     const operator = spec(bundledManifests(synthPolicy({ flavor: "calico", metrics })), "trivy-operator-allow-operator");
     expect(operator.ingress).toEqual([
@@ -99,7 +99,7 @@ describe("TrivyNetworkPolicy | calico flavor", () => {
     ]);
   });
 
-  it("adds the node collector policy only when infra assessment is on", () => {
+  it("can add the node collector policy only when infra assessment is on", () => {
     expect(bundledManifests(synthPolicy({ flavor: "calico" })).map((m) => m.metadata.name)).not.toContain("trivy-operator-allow-node-collector");
     const collector = spec(bundledManifests(synthPolicy({ flavor: "calico", nodeCollector: true })), "trivy-operator-allow-node-collector");
     expect(collector.selector).toBe("app == 'node-collector'");

@@ -2,29 +2,29 @@ import { describe, expect, it } from "vitest";
 import { cidrContains, mustParseCidr, parseCidr } from "../../../modules/network-policy";
 
 describe("parseCidr |", () => {
-  it("accepts IPv4 and IPv6 blocks", () => {
+  it("can accept IPv4 and IPv6 blocks", () => {
     expect(parseCidr("10.0.0.0/8")).toMatchObject({ ok: true, cidr: { version: 4, prefixLength: 8 } });
     expect(parseCidr("fd00::/8")).toMatchObject({ ok: true, cidr: { version: 6, prefixLength: 8 } });
     expect(parseCidr("::ffff:10.0.0.1/128")).toMatchObject({ ok: true, cidr: { version: 6 } });
   });
 
-  it("suggests /32 or /128 for a bare address", () => {
+  it("can suggest /32 or /128 for a bare address", () => {
     expect(parseCidr("10.96.0.1")).toEqual({ ok: false, problem: 'it has no prefix length; did you mean "10.96.0.1/32"?' });
     expect(parseCidr("fd00::1")).toMatchObject({ ok: false, problem: expect.stringContaining('"fd00::1/128"') });
   });
 
-  it("suggests the network address when host bits are set", () => {
+  it("can suggest the network address when host bits are set", () => {
     expect(parseCidr("10.1.2.3/8")).toMatchObject({ ok: false, problem: expect.stringContaining('did you mean "10.0.0.0/8"') });
     expect(parseCidr("fd00::1/64")).toMatchObject({ ok: false, problem: expect.stringContaining('did you mean "fd00::/64"') });
   });
 
-  it("rejects bad prefixes and addresses", () => {
+  it("can reject bad prefixes and addresses", () => {
     expect(parseCidr("10.0.0.0/33")).toMatchObject({ ok: false, problem: "the prefix length must be 0-32" });
     expect(parseCidr("300.0.0.0/8")).toMatchObject({ ok: false });
     expect(parseCidr("mirror.gcr.io")).toMatchObject({ ok: false });
   });
 
-  it("knows which block contains which", () => {
+  it("can tell which block contains which", () => {
     expect(cidrContains(mustParseCidr("0.0.0.0/0"), mustParseCidr("10.0.0.0/8"))).toBe(true);
     expect(cidrContains(mustParseCidr("10.0.0.0/8"), mustParseCidr("10.20.0.0/16"))).toBe(true);
     expect(cidrContains(mustParseCidr("10.20.0.0/16"), mustParseCidr("10.0.0.0/8"))).toBe(false);

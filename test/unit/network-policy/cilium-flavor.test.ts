@@ -20,7 +20,7 @@ const DNS_PORTS = [{ port: "53", protocol: "UDP" }, { port: "53", protocol: "TCP
 const KUBE_DNS = { matchLabels: { "k8s:io.kubernetes.pod.namespace": "kube-system", "k8s-app": "kube-dns" } };
 
 describe("TrivyNetworkPolicy | cilium flavor", () => {
-  it("delivers CiliumNetworkPolicies through one helm release, default deny first", () => {
+  it("can deliver CiliumNetworkPolicies through one helm release, default deny first", () => {
     const synth = synthPolicy({ flavor: "cilium" });
     expect(onlyResourceOfType(synth, "helm_release")).toMatchObject({ name: "trivy-operator-netpol", namespace: "trivy-system" });
     const manifests = bundledManifests(synth);
@@ -28,20 +28,20 @@ describe("TrivyNetworkPolicy | cilium flavor", () => {
     expect(spec(manifests, "trivy-operator-default-deny")).toEqual({ endpointSelector: {}, ingress: [{}], egress: [{}] });
   });
 
-  it("lets the operator reach the kube-apiserver entity on 443 and 6443", () => {
+  it("can let the operator reach the kube-apiserver entity on 443 and 6443", () => {
     const operator = spec(bundledManifests(synthPolicy({ flavor: "cilium" })), "trivy-operator-allow-operator");
     expect(operator.endpointSelector).toEqual({ matchLabels: OPERATOR_LABELS });
     expect(operator.egress).toContainEqual({ toEntities: ["kube-apiserver"], toPorts: tcp(443, 6443) });
   });
 
-  it("allows DNS on UDP and TCP 53 without DNS inspection when no FQDNs are used", () => {
+  it("can allow DNS on UDP and TCP 53 without DNS inspection when no FQDNs are used", () => {
     const manifests = bundledManifests(synthPolicy({ flavor: "cilium" }));
     for (const name of ["trivy-operator-allow-operator", "trivy-operator-allow-scan-job"]) {
       expect(spec(manifests, name).egress).toContainEqual({ toEndpoints: [KUBE_DNS], toPorts: [{ ports: DNS_PORTS }] });
     }
   });
 
-  it("lets scan jobs reach the world on 443 and denies the API server", () => {
+  it("can let scan jobs reach the world on 443 and deny the API server", () => {
     const scanJob = spec(bundledManifests(synthPolicy({ flavor: "cilium" })), "trivy-operator-allow-scan-job");
     expect(scanJob.endpointSelector).toEqual({ matchLabels: SCAN_JOB_LABELS });
     expect(scanJob.egress).toContainEqual({ toEntities: ["world"], toPorts: tcp(443) });
@@ -60,7 +60,7 @@ describe("TrivyNetworkPolicy | cilium flavor", () => {
     expect(operatorDns).toEqual({ toEndpoints: [KUBE_DNS], toPorts: [{ ports: DNS_PORTS }] });
   });
 
-  it("uses CIDR sets when registry CIDRs are given", () => {
+  it("can use CIDR sets when registry CIDRs are given", () => {
     const scanJob = spec(
       bundledManifests(synthPolicy({ flavor: "cilium", registryCidrs: ["0.0.0.0/0"], registryExcludedCidrs: ["10.0.0.0/8"] })),
       "trivy-operator-allow-scan-job",
@@ -68,7 +68,7 @@ describe("TrivyNetworkPolicy | cilium flavor", () => {
     expect(scanJob.egress).toContainEqual({ toCIDRSet: [{ cidr: "0.0.0.0/0", except: ["10.0.0.0/8"] }], toPorts: tcp(443) });
   });
 
-  it("opens 4954 only with the built-in server", () => {
+  it("can open 4954 only with the built-in server", () => {
     expect(JSON.stringify(bundledManifests(synthPolicy({ flavor: "cilium" })))).not.toContain("4954");
     const server = spec(bundledManifests(synthPolicy({ flavor: "cilium", builtInTrivyServer: true })), "trivy-operator-allow-trivy-server");
     expect(server.ingress).toEqual([
@@ -78,7 +78,7 @@ describe("TrivyNetworkPolicy | cilium flavor", () => {
     expect(server.endpointSelector).toEqual({ matchLabels: SERVER_LABELS });
   });
 
-  it("opens 8080 from Prometheus only when metrics are set", () => {
+  it("can open 8080 from Prometheus only when metrics are set", () => {
     expect(spec(bundledManifests(synthPolicy({ flavor: "cilium" })), "trivy-operator-allow-operator").ingress).toBeUndefined();
     const operator = spec(
       bundledManifests(synthPolicy({ flavor: "cilium", metrics: { prometheusNamespace: "monitoring", prometheusPodLabels: { app: "prometheus" } } })),
@@ -89,7 +89,7 @@ describe("TrivyNetworkPolicy | cilium flavor", () => {
     ]);
   });
 
-  it("adds the node collector policy only when infra assessment is on", () => {
+  it("can add the node collector policy only when infra assessment is on", () => {
     expect(bundledManifests(synthPolicy({ flavor: "cilium" })).map((m) => m.metadata.name)).not.toContain("trivy-operator-allow-node-collector");
     const collector = spec(bundledManifests(synthPolicy({ flavor: "cilium", nodeCollector: true })), "trivy-operator-allow-node-collector");
     expect(collector).toMatchObject({ endpointSelector: { matchLabels: { app: "node-collector" } } });

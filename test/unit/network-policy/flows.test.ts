@@ -16,14 +16,14 @@ const allowsFrom = (flows: NetworkFlow[], component: TrivyComponent) =>
 const portsOf = (flows: NetworkFlow[]) => flows.flatMap((f) => f.ports.map((p) => `${p.protocol}/${p.port}`));
 
 describe("trivyNetworkFlows |", () => {
-  it("lets the operator reach the API server on the endpoint ports 443 and 6443", () => {
+  it("can let the operator reach the API server on the endpoint ports 443 and 6443", () => {
     const flows = trivyNetworkFlows(baseProps);
     const toApi = allowsFrom(flows, "operator").filter((f) => f.to.kind === "api-server");
     expect(portsOf(toApi)).toEqual(["TCP/443", "TCP/6443"]);
     expect(toApi[0]?.to).toEqual({ kind: "api-server", cidrs: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] });
   });
 
-  it("lets every Trivy pod resolve names over UDP and TCP 53", () => {
+  it("can let every Trivy pod resolve names over UDP and TCP 53", () => {
     const flows = trivyNetworkFlows({ ...baseProps, builtInTrivyServer: true, nodeCollector: true });
     for (const component of ["operator", "scan-job", "node-collector", "trivy-server"] as const) {
       const dns = allowsFrom(flows, component).filter((f) => f.to.kind === "cluster-dns");
@@ -39,14 +39,14 @@ describe("trivyNetworkFlows |", () => {
     expect(nodeLocal[0]?.to).toMatchObject({ address: "169.254.20.10" });
   });
 
-  it("lets scan jobs reach registries on 443 only, anywhere by default", () => {
+  it("can let scan jobs reach registries on 443 only, anywhere by default", () => {
     const flows = trivyNetworkFlows(baseProps);
     const registry = allowsFrom(flows, "scan-job").filter((f) => f.to.kind === "registries");
     expect(portsOf(registry)).toEqual(["TCP/443"]);
     expect(registry[0]?.to).toMatchObject({ ranges: [{ cidr: "0.0.0.0/0", except: [] }], anyPublicAddress: true });
   });
 
-  it("carves excluded ranges out of the registry CIDRs that contain them", () => {
+  it("can carve excluded ranges out of the registry CIDRs that contain them", () => {
     const flows = trivyNetworkFlows({
       ...baseProps,
       registryCidrs: ["0.0.0.0/0", "10.20.0.0/16", "::/0"],
@@ -63,13 +63,13 @@ describe("trivyNetworkFlows |", () => {
     });
   });
 
-  it("never allows scan jobs to the API server and states the deny explicitly", () => {
+  it("can keep scan jobs off the API server with an explicit deny", () => {
     const flows = trivyNetworkFlows({ ...baseProps, builtInTrivyServer: true, nodeCollector: true });
     expect(allowsFrom(flows, "scan-job").some((f) => f.to.kind === "api-server")).toBe(false);
     expect(flows).toContainEqual(expect.objectContaining({ action: "deny", from: { kind: "component", component: "scan-job" }, to: expect.objectContaining({ kind: "api-server" }) }));
   });
 
-  it("opens 4954 only with the built-in Trivy server", () => {
+  it("can open 4954 only with the built-in Trivy server", () => {
     const without = trivyNetworkFlows(baseProps);
     expect(portsOf(without)).not.toContain("TCP/4954");
     expect(activeComponents(baseProps)).not.toContain("trivy-server");
@@ -81,7 +81,7 @@ describe("trivyNetworkFlows |", () => {
     expect(portsOf(allowsFrom(withServer, "trivy-server").filter((f) => f.to.kind === "registries"))).toEqual(["TCP/443"]);
   });
 
-  it("opens 8080 from Prometheus only when metrics are scraped", () => {
+  it("can open 8080 from Prometheus only when metrics are scraped", () => {
     expect(portsOf(trivyNetworkFlows(baseProps))).not.toContain("TCP/8080");
     const flows = trivyNetworkFlows({
       ...baseProps,
@@ -93,17 +93,17 @@ describe("trivyNetworkFlows |", () => {
     expect(portsOf(scrape)).toEqual(["TCP/8080"]);
   });
 
-  it("lets the node collector reach the API server only when infra assessment is on", () => {
+  it("can let the node collector reach the API server only when infra assessment is on", () => {
     expect(trivyNetworkFlows(baseProps).some((f) => isComponent(f.from, "node-collector"))).toBe(false);
     const flows = trivyNetworkFlows({ ...baseProps, nodeCollector: true, apiServerPorts: [6443] });
     expect(portsOf(allowsFrom(flows, "node-collector").filter((f) => f.to.kind === "api-server"))).toEqual(["TCP/6443"]);
   });
 
-  it("has no flows for the none flavor", () => {
+  it("can produce no flows for the none flavor", () => {
     expect(trivyNetworkFlows({ ...baseProps, flavor: "none", builtInTrivyServer: true })).toEqual([]);
   });
 
-  it("explains every flow", () => {
+  it("can explain every flow", () => {
     const flows = trivyNetworkFlows({ ...baseProps, builtInTrivyServer: true, nodeCollector: true });
     for (const flow of flows) expect(flow.reason.length).toBeGreaterThan(20);
     expect(describeNetworkFlow(flows[0]!)).toBe(

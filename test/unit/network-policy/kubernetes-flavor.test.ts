@@ -14,7 +14,7 @@ import {
 const metrics = { prometheusNamespace: "monitoring", prometheusPodLabels: { "app.kubernetes.io/name": "prometheus" } };
 
 describe("TrivyNetworkPolicy | kubernetes flavor", () => {
-  it("is the default and denies all ingress and egress in the namespace", () => {
+  it("can deny all ingress and egress in the namespace by default", () => {
     // WHEN
     const synth = synthPolicy({});
 
@@ -34,7 +34,7 @@ describe("TrivyNetworkPolicy | kubernetes flavor", () => {
     expect(toApi).toEqual([{ to: [{ ip_block: { cidr: "172.18.0.2/32" } }], ports: [{ port: "443", protocol: "TCP" }, { port: "6443", protocol: "TCP" }] }]);
   });
 
-  it("allows DNS on UDP and TCP 53 to kube-dns from every Trivy pod", () => {
+  it("can allow DNS on UDP and TCP 53 to kube-dns from every Trivy pod", () => {
     const synth = synthPolicy({ builtInTrivyServer: true, nodeCollector: true });
     for (const labels of [OPERATOR_LABELS, SCAN_JOB_LABELS, NODE_COLLECTOR_LABELS, SERVER_LABELS]) {
       const dnsRules = nativePolicyFor(synth, labels).spec.egress?.filter((rule) => JSON.stringify(rule.to).includes("kube-dns"));
@@ -52,13 +52,13 @@ describe("TrivyNetworkPolicy | kubernetes flavor", () => {
     }
   });
 
-  it("allows node-local DNS by its link-local address", () => {
+  it("can allow node-local DNS by its link-local address", () => {
     const synth = synthPolicy({ dns: { nodeLocalDns: {} } });
     const egress = nativePolicyFor(synth, SCAN_JOB_LABELS).spec.egress ?? [];
     expect(egress).toContainEqual({ to: [{ ip_block: { cidr: "169.254.20.10/32" } }], ports: [{ port: "53", protocol: "UDP" }, { port: "53", protocol: "TCP" }] });
   });
 
-  it("lets scan jobs reach registries on 443 but keeps the API server CIDRs out", () => {
+  it("can let scan jobs reach registries on 443 but keep the API server CIDRs out", () => {
     const synth = synthPolicy({ apiServerCidrs: ["10.0.0.0/8"] });
     const scanJob = nativePolicyFor(synth, SCAN_JOB_LABELS);
     expect(scanJob.spec.policy_types).toEqual(["Egress"]);
@@ -68,7 +68,7 @@ describe("TrivyNetworkPolicy | kubernetes flavor", () => {
     expect(portsOf(scanJob.spec.egress)).not.toContain("TCP/6443");
   });
 
-  it("opens 4954 between scan jobs, operator and Trivy server only with the built-in server", () => {
+  it("can open 4954 between scan jobs, operator and Trivy server only with the built-in server", () => {
     const without = synthPolicy({});
     expect(JSON.stringify(nativePolicies(without))).not.toContain("4954");
     expect(() => nativePolicyFor(without, SERVER_LABELS)).toThrow(/found 0/);
@@ -87,7 +87,7 @@ describe("TrivyNetworkPolicy | kubernetes flavor", () => {
     expect(portsOf(server.spec.egress)).toContain("TCP/443");
   });
 
-  it("opens 8080 from Prometheus only when metrics are set", () => {
+  it("can open 8080 from Prometheus only when metrics are set", () => {
     expect(nativePolicyFor(synthPolicy({}), OPERATOR_LABELS).spec.ingress).toBeUndefined();
     const operator = nativePolicyFor(synthPolicy({ metrics }), OPERATOR_LABELS);
     expect(operator.spec.policy_types).toEqual(["Ingress", "Egress"]);
@@ -104,7 +104,7 @@ describe("TrivyNetworkPolicy | kubernetes flavor", () => {
     ]);
   });
 
-  it("adds the node collector's API server rule only when infra assessment is on", () => {
+  it("can add the node collector's API server rule only when infra assessment is on", () => {
     expect(() => nativePolicyFor(synthPolicy({}), NODE_COLLECTOR_LABELS)).toThrow(/found 0/);
     const collector = nativePolicyFor(synthPolicy({ nodeCollector: true, apiServerCidrs: ["192.168.1.10/32"] }), NODE_COLLECTOR_LABELS);
     expect(collector.spec.egress).toContainEqual({
@@ -113,17 +113,17 @@ describe("TrivyNetworkPolicy | kubernetes flavor", () => {
     });
   });
 
-  it("never selects on version labels", () => {
+  it("can select pods without version labels", () => {
     const json = JSON.stringify(nativePolicies(synthPolicy({ builtInTrivyServer: true, nodeCollector: true, metrics })));
     expect(json).not.toMatch(/app\.kubernetes\.io\/version|helm\.sh\/chart/);
   });
 
-  it("follows the release name in the operator selector", () => {
+  it("can follow the release name in the operator selector", () => {
     const synth = synthPolicy({ releaseName: "trivy" });
     expect(nativePolicyFor(synth, { "app.kubernetes.io/name": "trivy-operator", "app.kubernetes.io/instance": "trivy" }).metadata.name).toBe("trivy-allow-operator");
   });
 
-  it("creates nothing for the none flavor", () => {
+  it("can create nothing for the none flavor", () => {
     const synth = synthPolicy({ flavor: "none", builtInTrivyServer: true });
     expect(synth.resource ?? {}).toEqual({});
   });

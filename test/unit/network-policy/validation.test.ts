@@ -10,7 +10,7 @@ const build = (props: Partial<TrivyNetworkPolicyProps>) => () =>
   });
 
 describe("TrivyNetworkPolicy | validation", () => {
-  it("accepts a fully specified valid configuration", () => {
+  it("can accept a fully specified valid configuration", () => {
     expect(
       trivyNetworkPolicyProblems({
         ...baseProps,
@@ -48,7 +48,7 @@ describe("TrivyNetworkPolicy | validation", () => {
     expect(build({ dns: { ports: [65536] } })).toThrow(/dns\.ports\[0\] 65536 is not a port/);
   });
 
-  it("reports every problem at once", () => {
+  it("can report every problem at once", () => {
     const problems = trivyNetworkPolicyProblems({ ...baseProps, namespace: "Trivy_System", apiServerPorts: [0], registryCidrs: ["x"] });
     expect(problems).toHaveLength(3);
     expect(problems[0]).toMatch(/^namespace "Trivy_System" is not a DNS-1123 label/);
@@ -100,7 +100,7 @@ describe("TrivyNetworkPolicy | validation", () => {
     expect(build({ dns: { nodeLocalDns: { address: "169.254.20.10/32" } } })).toThrow(/dns\.nodeLocalDns\.address "169\.254\.20\.10\/32" must be a single IPv4 address/);
   });
 
-  it("accepts a Terraform token as namespace, and as release name in the kubernetes flavor only", () => {
+  it("can accept a Terraform token as namespace, and as release name in the kubernetes flavor only", () => {
     const token = Token.asString({ Ref: "from-the-operator" });
     expect(trivyNetworkPolicyProblems({ ...baseProps, flavor: "calico", namespace: token })).toEqual([]);
     expect(trivyNetworkPolicyProblems({ ...baseProps, releaseName: token })).toEqual([]);

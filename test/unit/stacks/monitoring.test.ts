@@ -144,7 +144,7 @@ describe("monitoring secrets", () => {
     expect(json).not.toMatch(/hooks\.slack\.com|xox[abp]-|glsa_|Bearer [A-Za-z0-9._-]{16,}/);
   });
 
-  it("fails without echoing a secret put into the config", () => {
+  it("fails when a secret is put into the config, without echoing it", () => {
     const sentinel = "https://hooks.slack.com/services/T0/B0/SENTINEL-not-a-real-secret";
     const config = {
       clusters: [{ ...base, monitoring: { prometheusRule: false, grafanaUrl: "https://grafana.example.com", grafanaAlerts: { datasourceUid: "prom", contactPoint: { type: "slack", url: sentinel } } } }],
@@ -259,7 +259,7 @@ describe("monitoring validation", () => {
     );
   });
 
-  it("fails before any stack exists", () => {
+  it("fails when the monitoring config is invalid, before any stack exists", () => {
     const app = Testing.app();
     const broken: EnvironmentsConfig = { ...environments, prod: withMonitoring({ dashboard: { delivery: "grafana-api", datasourceUid: "p" } }) };
     expect(() => buildStacks(app, broken)).toThrow("monitoring.grafanaUrl");

@@ -84,7 +84,7 @@ describe("buildStacks", () => {
     expect(buildStacks(app, environments, { only: ["ci"] }).map((stack) => stack.node.id)).toEqual(["trivy-ci"]);
   });
 
-  it("fails before creating any stack when one environment is invalid", () => {
+  it("fails when one environment is invalid, before creating any stack", () => {
     const app = Testing.app();
     const broken: EnvironmentsConfig = { ...environments, prod: { clusters: [{ name: "eu-1", kubeconfigPath: "~/.kube/config", networkPolicy: { flavor: "calcio" as "calico" } }] } };
     expect(() => buildStacks(app, broken)).toThrow('environment "prod", cluster "eu-1": networkPolicy.flavor must be one of kubernetes, calico, cilium, none, got "calcio"');

@@ -75,7 +75,7 @@ describe("TrivyOperator", () => {
     expect((release.values as string[])[0]).toContain("$${not_a_reference}");
   });
 
-  it("fails at construction when an option is invalid", () => {
+  it("fails when an option is invalid, at construction", () => {
     expect(() => synthOperator({ scanJobsConcurrentLimit: 0 })).toThrow("scanJobsConcurrentLimit must be an integer from 1 to 100, got 0");
   });
 

@@ -52,7 +52,7 @@ describe("buildTrivyOperatorValues defaults", () => {
     });
   });
 
-  it("keeps the image's user for scan jobs while the node collector, which shares their pod security context, needs root-only host files", () => {
+  it("can keep the image's user for scan jobs while the node collector, which shares their pod security context, needs root-only host files", () => {
     // GIVEN infra assessment on (the default): the operator hands the scan-job pod security context to the node collector
     expect(at(values, "trivyOperator.scanJobPodTemplatePodSecurityContext")).toEqual({ seccompProfile: { type: "RuntimeDefault" } });
 
@@ -138,7 +138,7 @@ describe("buildTrivyOperatorValues extraValues", () => {
     );
   });
 
-  it("fails on the case typo that real modules shipped", () => {
+  it("fails when given the case typo that real modules shipped", () => {
     expect(() => buildTrivyOperatorValues({ extraValues: { operator: { ScannerReportTTL: "1h" } } })).toThrow('did you mean "operator.scannerReportTTL"?');
   });
 
