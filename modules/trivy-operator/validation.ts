@@ -1,7 +1,7 @@
 import { valueAt } from "../common/plain-object";
 import { validateTaints } from "../tolerations/tolerations";
 import { chartValuePaths } from "./chart-value-paths";
-import { DEFAULT_SCAN_JOB_TIMEOUT, DEFAULT_TRIVY_TIMEOUT } from "./defaults";
+import { DEFAULT_CHART_VERSION, DEFAULT_SCAN_JOB_TIMEOUT, DEFAULT_TRIVY_TIMEOUT } from "./defaults";
 import type { ResourceRequirements, TrivyOperatorOptions } from "./options";
 
 export const SEVERITIES = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
@@ -97,7 +97,12 @@ function requireList(
   if (duplicate !== undefined) throw new Error(`${field} must not repeat entries, got ${show(duplicate)} twice`);
 }
 
-function validateResources(resources: ResourceRequirements | undefined, field: string): void {
+/**
+ * `chartPath` names the chart value the resources are sent to: Helm merges our map into the chart's
+ * defaults, so a bound left out keeps the chart's quantity (scan jobs: 500M memory limit) and a
+ * larger request alone would make every scan pod invalid.
+ */
+function validateResources(resources: ResourceRequirements | undefined, field: string, chartVersion: string, chartPath: string): void {
   if (resources === undefined) return;
   for (const bound of ["requests", "limits"] as const) {
     const quantities = resources[bound];
@@ -111,11 +116,18 @@ function validateResources(resources: ResourceRequirements | undefined, field: s
       }
     }
   }
+  const paths = chartValuePaths(chartVersion);
+  const chartDefault = (bound: string, resource: string): string | undefined => {
+    const value = paths.get(`${chartPath}.${bound}.${resource}`)?.default;
+    return typeof value === "string" && isKubernetesQuantity(value) ? value : undefined;
+  };
   for (const resource of ["cpu", "memory"] as const) {
     const request = resources.requests?.[resource];
-    const limit = resources.limits?.[resource];
+    const givenLimit = resources.limits?.[resource];
+    const limit = givenLimit ?? chartDefault("limits", resource);
     if (request !== undefined && limit !== undefined && quantityValue(request) > quantityValue(limit)) {
-      throw new Error(`${field}.requests.${resource} must not exceed ${field}.limits.${resource} (${limit}), got ${show(request)}`);
+      const limitSource = givenLimit !== undefined ? `${field}.limits.${resource}` : `the chart's ${chartPath}.limits.${resource}, which Helm keeps when ${field}.limits.${resource} is left out`;
+      throw new Error(`${field}.requests.${resource} must not exceed ${limitSource} (${limit}), got ${show(request)}`);
     }
   }
 }
@@ -150,8 +162,9 @@ export function validateTrivyOperatorOptions(options: TrivyOperatorOptions, fiel
     );
   }
 
-  validateResources(options.scanJobResources, field("scanJobResources"));
-  validateResources(options.operatorResources, field("operatorResources"));
+  const chartVersion = options.chartVersion ?? DEFAULT_CHART_VERSION;
+  validateResources(options.scanJobResources, field("scanJobResources"), chartVersion, "trivy.resources");
+  validateResources(options.operatorResources, field("operatorResources"), chartVersion, "resources");
 
   const limit = options.scanJobsConcurrentLimit;
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > MAX_SCAN_JOBS_CONCURRENT_LIMIT)) {

@@ -7,11 +7,16 @@ describe("validateTrivyOperatorOptions", () => {
     expect(() => validateTrivyOperatorOptions({})).not.toThrow();
   });
 
+  it("can accept a request alone when it fits the chart's limit, or the chart sets none", () => {
+    expect(() => validateTrivyOperatorOptions({ scanJobResources: { requests: { memory: "400M" } }, operatorResources: { requests: { memory: "4Gi" } } })).not.toThrow();
+  });
+
   it.each<[string, TrivyOperatorOptions, string]>([
     ["scanJobsConcurrentLimit 0", { scanJobsConcurrentLimit: 0 }, "scanJobsConcurrentLimit must be an integer from 1 to 100, got 0"],
     ["scanJobsConcurrentLimit 1.5", { scanJobsConcurrentLimit: 1.5 }, "scanJobsConcurrentLimit must be an integer from 1 to 100, got 1.5"],
     ["a memory typo", { scanJobResources: { limits: { memory: "1500MB" } } }, 'scanJobResources.limits.memory must be a Kubernetes quantity such as "1500M" or "1Gi", got "1500MB"'],
     ["a request above its limit", { operatorResources: { requests: { memory: "2Gi" }, limits: { memory: "1Gi" } } }, "operatorResources.requests.memory must not exceed operatorResources.limits.memory (1Gi), got \"2Gi\""],
+    ["a request above the chart's limit that Helm keeps", { scanJobResources: { requests: { memory: "1Gi" } } }, "scanJobResources.requests.memory must not exceed the chart's trivy.resources.limits.memory, which Helm keeps when scanJobResources.limits.memory is left out (500M), got \"1Gi\""],
     ["a duration without unit", { scannerReportTTL: "24" }, 'scannerReportTTL must be a positive Go duration such as "24h", "10m0s" or "90s", got "24"'],
     ["a Job deadline below Trivy's timeout", { trivyTimeout: "15m", scanJobTimeout: "10m" }, 'scanJobTimeout must exceed trivyTimeout (15m) so Trivy reports its own timeout instead of the Job being killed, got "10m"'],
     ["an equal Job deadline", { trivyTimeout: "10m", scanJobTimeout: "600s" }, "scanJobTimeout must exceed trivyTimeout (10m)"],
