@@ -31,13 +31,18 @@ export function severityChartSvg(counts: SeverityCounts): string {
       `<text x="${labelWidth + width + 6}" y="${y + barHeight * 0.7}" font-size="13">${counts[severity]}</text>`,
     ].join("");
   });
-  return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Vulnerabilities by severity" width="${labelWidth + barSpace + 80}" height="${height}" font-family="system-ui, sans-serif">${bars.join("")}</svg>`;
+  // No xmlns: inline SVG in HTML does not need it, and the file then names no URL at all.
+  return `<svg role="img" aria-label="Vulnerabilities by severity" width="${labelWidth + barSpace + 80}" height="${height}" font-family="system-ui, sans-serif">${bars.join("")}</svg>`;
 }
 
 /** One self-contained HTML file: inline CSS and SVG, no scripts, nothing fetched. */
 export function renderHtml(summary: ReportSummary, top: number): string {
   const body: string[] = [];
   body.push(`<h1>Trivy Operator report</h1>`, `<p>Generated ${escapeHtml(summary.generatedAt)}; reports older than ${escapeHtml(summary.staleAfter)} count as stale.</p>`);
+  // The warnings are listed at the end; a reader must know before the numbers that they are incomplete.
+  if (summary.warnings.length > 0) {
+    body.push(`<p class="warn"><strong>Incomplete:</strong> ${summary.warnings.length} input problem(s), the numbers below cover the rest of the input; see <a href="#warnings">Warnings</a>.</p>`);
+  }
   body.push(`<figure>${severityChartSvg(summary.totals)}<figcaption>Vulnerabilities by severity (from the findings lists)</figcaption></figure>`);
   for (const section of buildSections(summary, top)) {
     body.push(`<h2>${escapeHtml(section.title)}</h2>`);
@@ -49,7 +54,7 @@ export function renderHtml(summary: ReportSummary, top: number): string {
     }
     if (section.note) body.push(`<p class="note">${escapeHtml(section.note)}</p>`);
   }
-  if (summary.warnings.length > 0) body.push(`<h2>Warnings (${summary.warnings.length})</h2><ul>${summary.warnings.map((line) => `<li>${escapeHtml(line)}</li>`).join("")}</ul>`);
+  if (summary.warnings.length > 0) body.push(`<h2 id="warnings">Warnings (${summary.warnings.length})</h2><ul>${summary.warnings.map((line) => `<li>${escapeHtml(line)}</li>`).join("")}</ul>`);
   if (summary.notes.length > 0) body.push(`<h2>Notes</h2><ul>${summary.notes.map((line) => `<li>${escapeHtml(line)}</li>`).join("")}</ul>`);
   const style = [
     "body{font-family:system-ui,sans-serif;margin:2rem;color:#111}",
@@ -58,6 +63,7 @@ export function renderHtml(summary: ReportSummary, top: number): string {
     "td.n{text-align:right;font-variant-numeric:tabular-nums}",
     "th{background:#f3f4f6}",
     ".note{color:#555;font-size:.85rem}",
+    ".warn{background:#fef3c7;border:1px solid #d97706;padding:.5rem .75rem;max-width:60rem}",
   ].join("");
-  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Trivy Operator report</title><style>${style}</style></head><body>\n${body.join("\n")}\n</body></html>\n`;
+  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Trivy Operator report</title><style>${style}</style></head><body>\n${body.join("\n")}\n</body></html>\n`;
 }

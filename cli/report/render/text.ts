@@ -29,14 +29,20 @@ function alignedTable(section: Section): string[] {
   return [format(section.headers), widths.map((width) => "-".repeat(width)).join("  "), ...section.rows.map(format)];
 }
 
-function escapeMarkdown(cell: string): string {
-  return cell.replace(/\|/g, "\\|").replace(/\n/g, " ");
+/**
+ * Makes text literal inside a GFM table cell, heading or list item: a line break would end the row,
+ * an unescaped `|` splits the cell, and `<tag>`, `&lt;`, `*`, `_`, `` ` ``, `[…](…)` and `~` would be
+ * rendered as HTML, entities, emphasis, code, links or strikethrough. CommonMark lets a backslash
+ * escape any ASCII punctuation, and GFM tables honour `\|`.
+ */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/\r\n|\r|\n/g, " ").replace(/[\\`*_[\]<>|&~]/g, "\\$&");
 }
 
 export function renderMarkdown(summary: ReportSummary, top: number): string {
   const out: string[] = ["# Trivy Operator report", "", `Generated ${summary.generatedAt}; reports older than ${summary.staleAfter} count as stale.`, ""];
   for (const section of buildSections(summary, top)) {
-    out.push(`## ${section.title}`, "");
+    out.push(`## ${escapeMarkdown(section.title)}`, "");
     if (section.rows.length === 0) out.push("_None._");
     else {
       out.push(`| ${section.headers.map(escapeMarkdown).join(" | ")} |`);
