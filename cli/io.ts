@@ -5,7 +5,7 @@ export interface CliIo {
   readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
-/** Documented exit codes of every `trivy-operator-cdktf` command (README "Exit codes"). */
+/** Documented exit codes of every `trivy-operator-cdktf` command (docs/reports.md "Exit codes"); 70 = a bug (uncaught error, stack trace). */
 export const ExitCode = {
   /** Done; nothing wrong found. */
   OK: 0,

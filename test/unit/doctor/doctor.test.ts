@@ -73,9 +73,18 @@ describe("doctor on captured files", () => {
 });
 
 describe("doctor rules", () => {
-  it("every rule has an id, a cause and at least one fix naming a chart value", () => {
+  it("every rule has a unique id, a cause and at least one fix naming a module setting and a chart value", () => {
     expect(new Set(RULES.map((rule) => rule.id)).size).toBe(RULES.length);
-    for (const rule of RULES) expect(rule.cause.length).toBeGreaterThan(20);
+    const evidence = { namespace: "trivy-system", signals: [], completedScanJobsWithTtl: [], scanJobsConcurrentLimit: undefined, operatorDeploymentFound: undefined, counts: { pods: 0, jobs: 0, events: 0, deployments: 0, logLines: 0 } };
+    for (const rule of RULES) {
+      expect(rule.cause.length, rule.id).toBeGreaterThan(20);
+      const fixes = rule.fixes([{ subject: "s", location: "l", excerpt: "e" }], evidence);
+      expect(fixes.length, rule.id).toBeGreaterThan(0);
+      for (const fix of fixes) {
+        expect(fix.moduleSetting.trim(), rule.id).not.toBe("");
+        expect(fix.chartValue.trim(), rule.id).not.toBe("");
+      }
+    }
   });
 
   it("parses the real seed log lines and extracts taints and image globs", () => {

@@ -1,3 +1,4 @@
+import { join, resolve } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import type { CliIo } from "../../../cli/io";
 
@@ -18,3 +19,19 @@ export function captureIo(stdinText?: string): CapturedIo {
   const stdin = Readable.from(stdinText === undefined ? [] : [Buffer.from(stdinText)]);
   return { io: { stdout, stderr, stdin }, stdout: () => out.join(""), stderr: () => err.join("") };
 }
+
+/**
+ * Every real fixture report that parses and carries findings (the INVALID one is tested separately);
+ * the hand count in report-command.test.ts gives their totals.
+ */
+export const REPORT_FIXTURE_FILES: readonly string[] = [
+  "vulnerabilityreport.replicaset-nginx.yaml",
+  "vulnerabilityreport.vulnerability-ttl.yaml",
+  "clustervulnerabilityreport.k8s-cluster.yaml",
+  "configauditreport.replicaset-nginx.yaml",
+  "configauditreport.pod-configauditreport-expected.yaml",
+  "exposedsecretreport.replicaset-app.yaml",
+  "rbacassessmentreport.role-868458b9d6.yaml",
+  "rbacassessmentreport.role-rbacassessment-expected.yaml",
+  "infraassessmentreport.pod-kube-apiserver-minikube.yaml",
+].map((name) => join(resolve(__dirname, "../../fixtures/reports"), name));

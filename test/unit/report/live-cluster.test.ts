@@ -7,7 +7,7 @@ import { ExitCode } from "../../../cli/io";
 import { runReportCommand } from "../../../cli/report/command";
 import type { ReportSummary } from "../../../cli/report/summary";
 import { resourcesFromCrds, startFakeKubeApi, unusedLoopbackUrl, writeKubeconfig, type FakeKubeApi, type FakeScenario } from "../../helpers/fake-kube-api";
-import { captureIo } from "./helpers";
+import { captureIo, REPORT_FIXTURE_FILES } from "./helpers";
 
 /*
  * `report --context` end to end over the real @kubernetes/client-node 1.4.0: kubeconfig loading,
@@ -15,23 +15,12 @@ import { captureIo } from "./helpers";
  * against a fake API server on 127.0.0.1 (test/helpers/fake-kube-api.ts).
  */
 
-const FIXTURES = resolve(__dirname, "../../fixtures/reports");
 const CRDS = resolve(__dirname, "../../fixtures/crds");
 const NOW = "2024-05-01T00:00:00Z";
 const GROUP_PATH = "/apis/aquasecurity.github.io/v1alpha1";
 
 /** The same fixture reports as report-command.test.ts, whose hand count gives the totals below. */
-const REPORT_FILES = [
-  "vulnerabilityreport.replicaset-nginx.yaml",
-  "vulnerabilityreport.vulnerability-ttl.yaml",
-  "clustervulnerabilityreport.k8s-cluster.yaml",
-  "configauditreport.replicaset-nginx.yaml",
-  "configauditreport.pod-configauditreport-expected.yaml",
-  "exposedsecretreport.replicaset-app.yaml",
-  "rbacassessmentreport.role-868458b9d6.yaml",
-  "rbacassessmentreport.role-rbacassessment-expected.yaml",
-  "infraassessmentreport.pod-kube-apiserver-minikube.yaml",
-].map((name) => join(FIXTURES, name));
+const REPORT_FILES = REPORT_FIXTURE_FILES;
 // `core` schema, as `report` reads YAML: timestamps stay strings, as the API server sends them.
 const REPORT_OBJECTS: readonly unknown[] = REPORT_FILES.map((file) => parse(readFileSync(file, "utf8"), { schema: "core" }) as unknown);
 const HAND_COUNT_TOTALS = { critical: 2, high: 5, medium: 9, low: 2, unknown: 0 };

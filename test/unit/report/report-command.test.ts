@@ -6,24 +6,13 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ExitCode, UserError } from "../../../cli/io";
 import { runReportCommand } from "../../../cli/report/command";
 import type { ReportSummary } from "../../../cli/report/summary";
-import { captureIo } from "./helpers";
+import { captureIo, REPORT_FIXTURE_FILES } from "./helpers";
 
 const FIXTURES = resolve(__dirname, "../../fixtures/reports");
 const fixture = (name: string): string => join(FIXTURES, name);
 const NOW = "2024-05-01T00:00:00Z";
 
-/** Every fixture report that parses and carries findings (the INVALID one is tested separately). */
-const REPORT_FILES = [
-  "vulnerabilityreport.replicaset-nginx.yaml",
-  "vulnerabilityreport.vulnerability-ttl.yaml",
-  "clustervulnerabilityreport.k8s-cluster.yaml",
-  "configauditreport.replicaset-nginx.yaml",
-  "configauditreport.pod-configauditreport-expected.yaml",
-  "exposedsecretreport.replicaset-app.yaml",
-  "rbacassessmentreport.role-868458b9d6.yaml",
-  "rbacassessmentreport.role-rbacassessment-expected.yaml",
-  "infraassessmentreport.pod-kube-apiserver-minikube.yaml",
-].map(fixture);
+const REPORT_FILES = [...REPORT_FIXTURE_FILES];
 
 async function runJson(args: string[], stdin?: string): Promise<{ code: number; summary: ReportSummary | undefined; stderr: string }> {
   const captured = captureIo(stdin);
