@@ -31,6 +31,9 @@ export async function resolveContext(contextName: string | undefined, kubeconfig
   } catch (error) {
     throw new ContextError(`cannot load kubeconfig${kubeconfigPath ? ` ${kubeconfigPath}` : ""}: ${firstLine(error)}`);
   }
+  if (!kubeconfigPath && isClientNodeFallback(kubeConfig)) {
+    throw new ContextError("no kubeconfig found: pass --kubeconfig, set KUBECONFIG, or create ~/.kube/config");
+  }
   const context = contextName ?? kubeConfig.getCurrentContext();
   if (!context || !kubeConfig.getContextObject(context)) {
     const known = kubeConfig.getContexts().map((entry) => entry.name);
@@ -43,6 +46,16 @@ export async function resolveContext(contextName: string | undefined, kubeconfig
     throw new ContextError(`context "${context}" points at plain-HTTP server ${cluster.server}; the Kubernetes client only allows that with insecure-skip-tls-verify: true in the kubeconfig's cluster entry`);
   }
   return { client, kubeConfig, context, server: cluster?.server ?? "(no server)" };
+}
+
+/**
+ * With no KUBECONFIG, no ~/.kube/config and no in-cluster service account, client-node invents a
+ * context "loaded-context" for http://localhost:8080 instead of failing; a user would then read
+ * about a server they never configured.
+ */
+function isClientNodeFallback(kubeConfig: { getContexts(): ReadonlyArray<{ name: string }>; getCurrentCluster(): { server: string } | null }): boolean {
+  const contexts = kubeConfig.getContexts();
+  return contexts.length === 1 && contexts[0]?.name === "loaded-context" && kubeConfig.getCurrentCluster()?.server === "http://localhost:8080";
 }
 
 export type KubeErrorKind = "forbidden" | "not-found" | "unauthorized" | "unreachable" | "other";

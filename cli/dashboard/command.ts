@@ -23,7 +23,7 @@ options:
 exit codes: 0 printed; 2 bad usage, invalid JSON, not a dashboard, or a placeholder that cannot be bound
 
 example:
-  npm run dashboard -- --file trivy.json --datasource-uid prometheus > trivy-bound.json
+  npx trivy-operator-cdktf dashboard --file trivy.json --datasource-uid prometheus > trivy-bound.json
 `;
 
 const GRAFANA_UID = /^[A-Za-z0-9_-]{1,40}$/;
