@@ -9,6 +9,8 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
+          // Keeps the hundreds of temp directories the tier creates out of the machine's /tmp.
+          globalSetup: ["test/unit/global-setup.ts"],
           environment: "node",
           testTimeout: 30_000,
           hookTimeout: 30_000,
