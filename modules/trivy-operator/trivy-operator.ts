@@ -2,7 +2,6 @@ import { Release } from "@cdktf/provider-helm/lib/release";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import type { TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
-import { stringify } from "yaml";
 import { valueAt } from "../common/plain-object";
 import { terraformLiteral } from "../common/terraform-literal";
 import type { Toleration } from "../tolerations/taint";
@@ -124,7 +123,8 @@ export class TrivyOperator extends Construct {
       // The module owns the namespace so it can carry Pod Security labels.
       createNamespace: false,
       // Escaped so a literal `${` in user values (e.g. annotations) is not read as interpolation.
-      values: [terraformLiteral(stringify(this.values, { aliasDuplicateObjects: false }))],
+      // JSON is YAML to Helm; it spares every synth from loading a YAML library.
+      values: [terraformLiteral(JSON.stringify(this.values, null, 2))],
       set: credentials ? [...credentials.set] : undefined,
       setSensitive: credentials ? [...credentials.setSensitive] : undefined,
       atomic: true,

@@ -203,7 +203,7 @@ describe("private DB mirror credentials", () => {
       { name: "trivy.dbRepositoryPassword", type: "string", value: expect.stringContaining("var.trivy_db_password_eu_1") },
     ]);
     expect(release?.set).toEqual([{ name: "trivy.dbRepositoryUsername", type: "string", value: "trivy-puller" }]);
-    expect((release?.values as string[])[0]).toContain("dbRegistry: registry.example.com");
+    expect(parse((release?.values as string[])[0]!)).toMatchObject({ trivy: { dbRegistry: "registry.example.com" } });
   });
 
   it("can list the password variable in the summary's secrets line", () => {
