@@ -13,13 +13,24 @@ export interface BuildStacksOptions {
   readonly extensions?: readonly ClusterExtension[];
 }
 
+/**
+ * A configuration the user must fix (bad environment config or selection): `main.ts` prints its
+ * message alone, without a stack trace, which it keeps for real bugs.
+ */
+export class ConfigurationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigurationError";
+  }
+}
+
 /** Parses a comma list of environment names (e.g. `TRIVY_ENVIRONMENTS=dev,ci`). */
 export function parseEnvironmentSelection(selection: string | undefined): EnvironmentName[] | undefined {
   if (selection === undefined || selection.trim() === "") return undefined;
   const names = selection.split(",").map((name) => name.trim()).filter((name) => name !== "");
   for (const name of names) {
     if (!ENVIRONMENT_NAMES.includes(name as EnvironmentName)) {
-      throw new Error(`TRIVY_ENVIRONMENTS entries must be one of ${ENVIRONMENT_NAMES.join(", ")}, got ${JSON.stringify(name)}`);
+      throw new ConfigurationError(`TRIVY_ENVIRONMENTS entries must be one of ${ENVIRONMENT_NAMES.join(", ")}, got ${JSON.stringify(name)}`);
     }
   }
   return [...new Set(names)] as EnvironmentName[];
@@ -31,6 +42,10 @@ export function parseEnvironmentSelection(selection: string | undefined): Enviro
  */
 export function buildStacks(app: Construct, environments: EnvironmentsConfig, options: BuildStacksOptions = {}): TrivyEnvironmentStack[] {
   const selected = (options.only ?? ENVIRONMENT_NAMES) as readonly EnvironmentName[];
-  validateEnvironments(Object.fromEntries(selected.map((name) => [name, environments[name]])));
+  try {
+    validateEnvironments(Object.fromEntries(selected.map((name) => [name, environments[name]])));
+  } catch (error) {
+    throw new ConfigurationError((error as Error).message);
+  }
   return selected.map((environment) => new TrivyEnvironmentStack(app, { environment, config: environments[environment], extensions: options.extensions }));
 }
