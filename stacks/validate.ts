@@ -4,6 +4,7 @@ import { isPlainObject } from "../modules/common/plain-object";
 import { parseDashboardJson, prepareDashboard } from "../modules/grafana-dashboard/prepare-dashboard";
 import { validateGrafanaDashboardProps } from "../modules/grafana-dashboard/grafana-dashboard";
 import { durationSeconds, validateTrivyAlertRulesOptions } from "../modules/monitoring/alert-rules";
+import { parseCidr } from "../modules/network-policy/cidr";
 import { validateTrivyNetworkPolicyProps } from "../modules/network-policy/validate";
 import { validateTaints } from "../modules/tolerations/tolerations";
 import { validateTrivyOperatorProps, type TrivyOperatorProps } from "../modules/trivy-operator/trivy-operator";
@@ -26,15 +27,9 @@ import {
 import { dashboardProps, needsGrafanaProvider } from "./monitoring";
 import { networkPolicyProps } from "./network-policy";
 
-const IPV4_CIDR = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\/(3[0-2]|[12]?\d)$/;
-const IPV6_CIDR = /^[0-9a-fA-F:]*:[0-9a-fA-F:]*\/(12[0-8]|1[01]\d|[1-9]?\d)$/;
 const HOST_NAME = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
-
-export function isCidr(value: unknown): value is string {
-  return typeof value === "string" && (IPV4_CIDR.test(value) || IPV6_CIDR.test(value));
-}
 
 function requireNonEmptyString(value: unknown, field: string, example: string): void {
   if (typeof value !== "string" || value.trim().length === 0) {
@@ -47,6 +42,15 @@ function requireStringList(value: unknown, field: string, isValid: (item: unknow
   if (!Array.isArray(value)) throw new Error(`${field} must be a list of ${allowed}, got ${show(value)}`);
   for (const [index, item] of value.entries()) {
     if (!isValid(item)) throw new Error(`${field}[${index}] must be ${allowed}, got ${show(item)}`);
+  }
+}
+
+/** A list of CIDRs, parsed by the network-policy module so the error carries its fix ("did you mean …/32?"). */
+function requireCidrList(value: unknown, field: string, example: string): void {
+  requireStringList(value, field, (item) => typeof item === "string", `CIDR strings such as ${show(example)}`);
+  for (const [index, item] of ((value ?? []) as string[]).entries()) {
+    const parsed = parseCidr(item);
+    if (!parsed.ok) throw new Error(`${field}[${index}] must be a CIDR such as ${show(example)}, got ${show(item)}: ${parsed.problem}`);
   }
 }
 
@@ -96,8 +100,8 @@ function validateNetworkPolicy(networkPolicy: unknown): void {
   if (flavor !== undefined && !NETWORK_POLICY_FLAVORS.includes(flavor as NetworkPolicyFlavor)) {
     throw new Error(`networkPolicy.flavor must be one of ${NETWORK_POLICY_FLAVORS.join(", ")}, got ${show(flavor)}`);
   }
-  requireStringList(networkPolicy.apiServerCidrs, "networkPolicy.apiServerCidrs", isCidr, 'a CIDR such as "10.0.0.1/32"');
-  requireStringList(networkPolicy.registryCidrs, "networkPolicy.registryCidrs", isCidr, 'a CIDR such as "0.0.0.0/0"');
+  requireCidrList(networkPolicy.apiServerCidrs, "networkPolicy.apiServerCidrs", "10.0.0.1/32");
+  requireCidrList(networkPolicy.registryCidrs, "networkPolicy.registryCidrs", "0.0.0.0/0");
   const prometheus = networkPolicy.prometheus;
   if (prometheus !== undefined) {
     if (!isPlainObject(prometheus) || !isDnsLabel(prometheus.namespace)) {
