@@ -3,8 +3,14 @@ import type { NormalizedReport } from "../normalize";
 /** One row per finding occurrence (report × finding): written while reading, so CSV never holds the fleet in memory. */
 export const CSV_HEADER = ["cluster", "namespace", "report_kind", "report_name", "workload", "container", "image", "finding_type", "id", "severity", "title", "package", "installed_version", "fixed_version", "fixable", "target"];
 
+/**
+ * One RFC 4180 cell. Titles and targets come from third-party advisories and images, so a cell a
+ * spreadsheet would run as a formula (leading `=`, `+`, `-`, `@`, tab or CR, OWASP "CSV
+ * injection") gets a leading `'`, which spreadsheets show as text.
+ */
 export function csvCell(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  const inert = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(inert) ? `"${inert.replace(/"/g, '""')}"` : inert;
 }
 
 function line(cells: readonly string[]): string {

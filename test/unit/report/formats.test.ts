@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { SEVERITIES } from "../../../cli/common/severity";
 import { runReportCommand } from "../../../cli/report/command";
-import { CSV_HEADER } from "../../../cli/report/render/csv";
+import { CSV_HEADER, csvCell } from "../../../cli/report/render/csv";
 import { severityChartSvg } from "../../../cli/report/render/html";
 import { escapeMarkdown } from "../../../cli/report/render/text";
 import { captureIo } from "./helpers";
@@ -105,6 +105,24 @@ describe("CSV output is RFC 4180", () => {
     const byId = new Map(records.slice(1).map((record) => [record[CSV_HEADER.indexOf("id")], Object.fromEntries(CSV_HEADER.map((column, index) => [column, record[index]]))]));
     expect(byId.get("CVE-2024-0001")).toMatchObject({ namespace: "shop & co", workload: "ReplicaSet/web|7f9c6d5b8", title: TITLE_1, severity: "CRITICAL", fixable: "true" });
     expect(byId.get("CVE-2024-0002")).toMatchObject({ title: TITLE_2, package: "pkg,with,commas", fixed_version: "", fixable: "false" });
+  });
+});
+
+describe("CSV output is safe to open in a spreadsheet", () => {
+  it.each([
+    ["=HYPERLINK(\"http://evil\")", "\"'=HYPERLINK(\"\"http://evil\"\")\""],
+    ["+1+1", "'+1+1"],
+    ["-2+3", "'-2+3"],
+    ["@SUM(A1)", "'@SUM(A1)"],
+    ["\tcmd", "'\tcmd"],
+  ])("can neutralise a formula-like cell %j by a leading quote", (value, expected) => {
+    expect(csvCell(value)).toBe(expected);
+  });
+
+  it("leaves ordinary text, versions and empty cells as they are", () => {
+    expect(csvCell("CVE-2024-0001")).toBe("CVE-2024-0001");
+    expect(csvCell("1.2.3-r0")).toBe("1.2.3-r0");
+    expect(csvCell("")).toBe("");
   });
 });
 
