@@ -83,6 +83,13 @@ describe("ci.yml", () => {
     expect(unit?.steps.find((step) => step.uses?.startsWith("actions/setup-node"))?.with?.["node-version"]).toBe("${{ matrix.node-version }}");
     expect(unit?.steps.map((step) => step.run).filter(Boolean)).toEqual(["npm ci", "npm test"]);
   });
+
+  it("validates every synthesized stack with a pinned terraform, without the stdout wrapper", () => {
+    const validate = workflow.jobs["terraform-validate"];
+
+    expect(validate?.steps.find((step) => step.uses?.startsWith("hashicorp/setup-terraform@"))?.with).toMatchObject({ terraform_wrapper: false, terraform_version: "1.11.4" });
+    expect(validate?.steps.map((step) => step.run).filter(Boolean)).toEqual(["npm ci", "npm run validate:stacks"]);
+  });
 });
 
 describe("integration.yml", () => {
