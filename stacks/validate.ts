@@ -8,7 +8,7 @@ import { parseCidr } from "../modules/network-policy/cidr";
 import { validateTrivyNetworkPolicyProps } from "../modules/network-policy/validate";
 import { validateTaints } from "../modules/tolerations/tolerations";
 import { validateTrivyOperatorProps, type TrivyOperatorProps } from "../modules/trivy-operator/trivy-operator";
-import { buildTrivyOperatorValues } from "../modules/trivy-operator/values";
+import { resolvedTrivyOperatorValues, resolveTrivyOperatorOptions } from "../modules/trivy-operator/values";
 import { isDnsLabel } from "../modules/trivy-operator/validation";
 import {
   BACKEND_TYPES,
@@ -150,8 +150,8 @@ function validateCluster(cluster: unknown, index: number, environment: string): 
         dbRepositoryCredentials: dbRepositoryCredentials && { username: dbRepositoryCredentials.username, password: VARIABLE_STAND_IN },
       };
       validateTrivyOperatorProps(props);
-      // Building the values runs every option check and the chart value-path check (extraValues included).
-      buildTrivyOperatorValues(props);
+      // Building the values runs the chart value-path check (extraValues included) on top of the option checks.
+      resolvedTrivyOperatorValues(resolveTrivyOperatorOptions(props));
     });
     validateTrivyNetworkPolicyProps(networkPolicyProps(cluster as unknown as ClusterConfig));
     validateMonitoring(cluster as unknown as ClusterConfig);

@@ -10,7 +10,7 @@ import { dbRepositoryCredentialSettings, validateDbRepositoryCredentials, type D
 import { CHART_NAME, CHART_REPOSITORIES, CONFIG_HASH_ANNOTATION } from "./defaults";
 import type { TrivyOperatorOptions } from "./options";
 import { validateTrivyOperatorOptions } from "./validation";
-import { buildTrivyOperatorValues, resolveTrivyOperatorOptions, type ChartValues } from "./values";
+import { resolvedTrivyOperatorValues, resolveTrivyOperatorOptions, type ChartValues } from "./values";
 
 export interface TrivyOperatorProps extends TrivyOperatorOptions {
   /**
@@ -81,7 +81,8 @@ export class TrivyOperator extends Construct {
     super(scope, id);
     validateTrivyOperatorProps(props);
     const options = resolveTrivyOperatorOptions(props);
-    this.values = buildTrivyOperatorValues(props);
+    // validateTrivyOperatorProps has checked the options; build from the resolved ones instead of again.
+    this.values = resolvedTrivyOperatorValues(options);
     const credentials = props.dbRepositoryCredentials ? dbRepositoryCredentialSettings(props.dbRepositoryCredentials, options.chartVersion) : undefined;
 
     this.namespace = options.namespace;

@@ -199,7 +199,11 @@ function tunedValues(resolved: ResolvedTrivyOperatorOptions): ChartValues {
  */
 export function buildTrivyOperatorValues(options: TrivyOperatorOptions = {}): ChartValues {
   validateTrivyOperatorOptions(options);
-  const resolved = resolveTrivyOperatorOptions(options);
+  return resolvedTrivyOperatorValues(resolveTrivyOperatorOptions(options));
+}
+
+/** `buildTrivyOperatorValues` for options that were already validated and resolved. */
+export function resolvedTrivyOperatorValues(resolved: ResolvedTrivyOperatorOptions): ChartValues {
   const merged = deepMergeValues(tunedValues(resolved), resolved.extraValues);
   const podAnnotations = isPlainObject(merged.podAnnotations) ? merged.podAnnotations : {};
   const values = deepMergeValues(merged, {
