@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import { Lazy } from "cdktf";
+import { isDnsLabel } from "../modules/common/kubernetes-names";
 import { isPlainObject } from "../modules/common/plain-object";
 import { parseDashboardJson, prepareDashboard } from "../modules/grafana-dashboard/prepare-dashboard";
 import { validateGrafanaDashboardProps } from "../modules/grafana-dashboard/grafana-dashboard";
@@ -9,7 +10,6 @@ import { validateTrivyNetworkPolicyProps } from "../modules/network-policy/valid
 import { validateTaints } from "../modules/tolerations/tolerations";
 import { validateTrivyOperatorProps, type TrivyOperatorProps } from "../modules/trivy-operator/trivy-operator";
 import { resolvedTrivyOperatorValues, resolveTrivyOperatorOptions } from "../modules/trivy-operator/values";
-import { isDnsLabel } from "../modules/trivy-operator/validation";
 import {
   BACKEND_TYPES,
   CONTACT_POINT_TYPES,

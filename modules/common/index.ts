@@ -1,2 +1,3 @@
 export * from "./terraform-literal";
 export * from "./plain-object";
+export * from "./kubernetes-names";

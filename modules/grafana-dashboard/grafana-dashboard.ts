@@ -7,7 +7,7 @@ import { Dashboard } from "../../.gen/providers/grafana/dashboard";
 import { Folder } from "../../.gen/providers/grafana/folder";
 import type { GrafanaProvider } from "../../.gen/providers/grafana/provider";
 import { catalogDashboard, TRIVY_OPERATOR_DASHBOARD } from "../../dashboards/catalog";
-import { terraformLiteral } from "../common";
+import { DNS_LABEL, terraformLiteral } from "../common";
 import { grafanaChartDashboardValues, type GrafanaChartDashboardValues } from "./helm-values";
 import { DashboardBindingError, parseDashboardJson, prepareDashboard } from "./prepare-dashboard";
 import { bindDashboardExpression, conditionString, fullyBoundCondition } from "./terraform-binding";
@@ -134,7 +134,6 @@ export interface GrafanaDashboardProps {
 
 const GRAFANA_UID = /^[A-Za-z0-9_-]{1,40}$/;
 const INPUT_NAME = /^[A-Za-z0-9_.-]+$/;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const TERRAFORM_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;

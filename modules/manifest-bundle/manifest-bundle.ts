@@ -2,7 +2,7 @@ import * as path from "node:path";
 import { Release } from "@cdktf/provider-helm/lib/release";
 import { AssetType, TerraformAsset, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import { terraformLiteral } from "../common";
+import { DNS_LABEL, terraformLiteral } from "../common";
 
 /** A complete Kubernetes object as it would appear in a manifest file. */
 export interface KubernetesManifest {
@@ -32,7 +32,6 @@ export interface ManifestBundleProps {
 }
 
 const RAW_MANIFESTS_CHART = path.resolve(__dirname, "../../charts/raw-manifests");
-const HELM_RELEASE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
  * Delivers custom resources through a Helm release of the bundled `raw-manifests` chart.
@@ -68,7 +67,7 @@ export class ManifestBundle extends Construct {
 }
 
 export function validateManifestBundle(props: ManifestBundleProps): void {
-  if (props.releaseName.length > 53 || !HELM_RELEASE_NAME.test(props.releaseName)) {
+  if (props.releaseName.length > 53 || !DNS_LABEL.test(props.releaseName)) {
     throw new Error(
       `manifest bundle releaseName "${props.releaseName}" is invalid: use at most 53 lowercase letters, digits and '-', starting and ending with a letter or digit`,
     );

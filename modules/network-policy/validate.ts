@@ -1,4 +1,5 @@
 import { Token } from "cdktf";
+import { DNS_LABEL, LABEL_NAME, labelKeyProblem } from "../common/kubernetes-names";
 import { cidrContains, mustParseCidr, parseCidr, type ParsedCidr } from "./cidr";
 import { resolveNetworkPolicyProps } from "./flows";
 import { NETWORK_POLICY_FLAVORS, type TrivyNetworkPolicyProps } from "./props";
@@ -6,9 +7,6 @@ import { NETWORK_POLICY_FLAVORS, type TrivyNetworkPolicyProps } from "./props";
 /** Suffix of the Helm release that carries Calico/Cilium policies. */
 export const BUNDLE_SUFFIX = "-netpol";
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const HOST_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /**
@@ -156,11 +154,7 @@ function checkSelectorLabels(problems: string[], field: string, labels: Readonly
     problems.push(`${field} is empty: name at least one label, an empty selector would match every pod of the namespace`);
   }
   for (const [key, value] of entries) {
-    const slash = key.lastIndexOf("/");
-    const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
-    const name = slash >= 0 ? key.slice(slash + 1) : key;
-    const prefixOk = prefix === undefined || (prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix));
-    if (!prefixOk || name.length > 63 || !LABEL_NAME.test(name)) {
+    if (labelKeyProblem(key) !== undefined) {
       problems.push(`${field} key "${key}" is not a label key: use an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.'`);
     }
     if (Token.isUnresolved(value)) continue;

@@ -1,27 +1,7 @@
+import { LABEL_VALUE, labelKeyProblem } from "../common/kubernetes-names";
 import type { Taint, TaintEffect, Toleration } from "./taint";
 
 export const TAINT_EFFECTS: readonly TaintEffect[] = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
-
-// Label-key syntax (apimachinery IsQualifiedName): optional DNS-1123 subdomain prefix, then a name
-// of at most 63 alphanumerics, '-', '_' or '.', starting and ending alphanumeric.
-const QUALIFIED_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-// Label-value syntax: empty, or at most 63 alphanumerics, '-', '_' or '.', alphanumeric at both ends.
-const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
-
-/** Why a taint key is invalid, or undefined when it is valid. */
-export function taintKeyProblem(key: string): string | undefined {
-  const slash = key.indexOf("/");
-  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
-  const name = slash >= 0 ? key.slice(slash + 1) : key;
-  if (prefix !== undefined && (prefix.length === 0 || prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) {
-    return "its prefix must be a lowercase DNS subdomain of at most 253 characters";
-  }
-  if (name.length === 0 || name.length > 63 || !QUALIFIED_NAME.test(name)) {
-    return "its name must be 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
-  }
-  return undefined;
-}
 
 /**
  * Checks every taint and throws on the first problem. `field` prefixes each message so callers can
@@ -33,7 +13,7 @@ export function validateTaints(taints: readonly Taint[], field = "taints"): void
     if (typeof taint.key !== "string") {
       throw new Error(`${at}.key must be a string, got ${JSON.stringify(taint.key)}`);
     }
-    const keyProblem = taintKeyProblem(taint.key);
+    const keyProblem = labelKeyProblem(taint.key);
     if (keyProblem) {
       throw new Error(`${at}.key must be a valid label key (${keyProblem}), got ${JSON.stringify(taint.key)}`);
     }
@@ -62,7 +42,7 @@ export function validateTolerations(tolerations: readonly Toleration[], field = 
       throw new Error(`${at}.key is required when operator is Equal`);
     }
     if (toleration.key !== undefined) {
-      const keyProblem = taintKeyProblem(toleration.key);
+      const keyProblem = labelKeyProblem(toleration.key);
       if (keyProblem) throw new Error(`${at}.key must be a valid label key (${keyProblem}), got ${JSON.stringify(toleration.key)}`);
     }
     if (toleration.effect !== undefined && !TAINT_EFFECTS.includes(toleration.effect)) {

@@ -1,3 +1,4 @@
+import { isDnsLabel, isDnsSubdomain, isLabelKey } from "../common/kubernetes-names";
 import { valueAt } from "../common/plain-object";
 import { validateTaints } from "../tolerations/tolerations";
 import { chartValuePaths } from "./chart-value-paths";
@@ -9,8 +10,6 @@ export const WORKLOAD_KINDS = ["pod", "replicaset", "replicationcontroller", "st
 export const CHART_SOURCES = ["https", "oci"] as const;
 export const MAX_SCAN_JOBS_CONCURRENT_LIMIT = 100;
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 // Kubernetes resource.Quantity: a decimal number with an optional binary, decimal or exponent suffix.
 const QUANTITY = /^(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][-+]?\d+)?$/;
 // Go time.ParseDuration, positive values only.
@@ -19,7 +18,6 @@ const REGISTRY_HOST = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 const REPOSITORY_PATH = /^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 // filepath.Match patterns over namespace names: name characters plus glob metacharacters.
 const NAMESPACE_GLOB = /^[a-z0-9*?[\]^!-]+$/;
-const LABEL_KEY_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
 const QUANTITY_SUFFIX_FACTORS: Readonly<Record<string, number>> = {
   "": 1, n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
@@ -55,19 +53,6 @@ export function durationMilliseconds(duration: string): number {
     total += Number(amount) * (DURATION_UNIT_MILLISECONDS[unit ?? ""] ?? Number.NaN);
   }
   return total;
-}
-
-export function isDnsLabel(value: unknown, maxLength = 63): value is string {
-  return typeof value === "string" && value.length <= maxLength && DNS_LABEL.test(value);
-}
-
-function isLabelKey(value: unknown): value is string {
-  if (typeof value !== "string") return false;
-  const slash = value.indexOf("/");
-  const prefix = slash >= 0 ? value.slice(0, slash) : undefined;
-  const name = slash >= 0 ? value.slice(slash + 1) : value;
-  if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) return false;
-  return name.length > 0 && name.length <= 63 && LABEL_KEY_NAME.test(name);
 }
 
 function requireBoolean(value: unknown, field: string): void {
@@ -242,7 +227,7 @@ export function validateTrivyOperatorOptions(options: TrivyOperatorOptions, fiel
       requireList(
         names,
         field(`privateRegistryScanSecretsNames.${namespace}`),
-        (item) => typeof item === "string" && item.length <= 253 && DNS_SUBDOMAIN.test(item),
+        isDnsSubdomain,
         "the name of an existing Secret (DNS-1123 subdomain)",
         { nonEmpty: true },
       );
