@@ -1,4 +1,5 @@
 import { Fn, Token } from "cdktf";
+import { isPlainObject } from "../common/plain-object";
 import { terraformLiteral } from "../common/terraform-literal";
 import { checkChartValuePaths } from "./chart-value-paths";
 
@@ -36,10 +37,10 @@ const REGISTRY_USERNAME = /^[\x21-\x7e]{1,256}$/;
 /** Throws naming the field and what is allowed; the password is never echoed. */
 export function validateDbRepositoryCredentials(credentials: unknown, field = "dbRepositoryCredentials"): void {
   if (credentials === undefined) return;
-  if (typeof credentials !== "object" || credentials === null || Array.isArray(credentials)) {
+  if (!isPlainObject(credentials)) {
     throw new Error(`${field} must be an object with username and password, got ${Array.isArray(credentials) ? "a list" : typeof credentials}`);
   }
-  const { username, password } = credentials as Record<string, unknown>;
+  const { username, password } = credentials;
   if (typeof username !== "string" || (!Token.isUnresolved(username) && !REGISTRY_USERNAME.test(username))) {
     throw new Error(`${field}.username must be a registry user name of 1-256 printable characters without spaces, got ${JSON.stringify(username) ?? String(username)}`);
   }

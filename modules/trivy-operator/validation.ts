@@ -1,5 +1,5 @@
 import { isDnsLabel, isDnsSubdomain, isLabelKey } from "../common/kubernetes-names";
-import { valueAt } from "../common/plain-object";
+import { isPlainObject, valueAt } from "../common/plain-object";
 import { validateTaints } from "../tolerations/tolerations";
 import { chartValuePaths } from "./chart-value-paths";
 import { DEFAULT_CHART_VERSION, DEFAULT_SCAN_JOB_TIMEOUT, DEFAULT_TRIVY_TIMEOUT } from "./defaults";
@@ -217,7 +217,7 @@ export function validateTrivyOperatorOptions(options: TrivyOperatorOptions, fiel
 
   const secrets = options.privateRegistryScanSecretsNames;
   if (secrets !== undefined) {
-    if (typeof secrets !== "object" || secrets === null || Array.isArray(secrets)) {
+    if (!isPlainObject(secrets)) {
       throw new Error(`${field("privateRegistryScanSecretsNames")} must map namespaces to lists of Secret names, got ${show(secrets)}`);
     }
     for (const [namespace, names] of Object.entries(secrets)) {
@@ -240,7 +240,7 @@ export function validateTrivyOperatorOptions(options: TrivyOperatorOptions, fiel
   }
 
   const extra = options.extraValues;
-  if (extra !== undefined && (typeof extra !== "object" || extra === null || Array.isArray(extra))) {
+  if (extra !== undefined && !isPlainObject(extra)) {
     throw new Error(`${field("extraValues")} must be an object of chart values, got ${show(extra)}`);
   }
   if (extra !== undefined) refuseSecretChartValues(extra, field("extraValues"));
