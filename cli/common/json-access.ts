@@ -1,8 +1,10 @@
+import { isPlainObject, valueAt } from "../../modules/common/plain-object";
+
 /** Narrowing helpers for objects that come from JSON/YAML: real reports often lack "required" fields. */
 export type JsonRecord = Record<string, unknown>;
 
 export function asRecord(value: unknown): JsonRecord | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as JsonRecord) : undefined;
+  return isPlainObject(value) ? value : undefined;
 }
 
 export function asArray(value: unknown): readonly unknown[] {
@@ -19,11 +21,5 @@ export function asNumber(value: unknown): number | undefined {
 
 /** `get(obj, "metadata", "labels")`: undefined as soon as one step is not an object. */
 export function getPath(value: unknown, ...path: string[]): unknown {
-  let current: unknown = value;
-  for (const key of path) {
-    const record = asRecord(current);
-    if (!record) return undefined;
-    current = record[key];
-  }
-  return current;
+  return valueAt(value, path);
 }
