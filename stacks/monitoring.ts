@@ -6,8 +6,7 @@ import { TrivyGrafanaAlerts, type TrivyGrafanaAlertsProps } from "../modules/mon
 import { TrivyOperatorMonitoring, type TrivyOperatorMonitoringProps } from "../modules/monitoring/trivy-operator-monitoring";
 import type { TrivyAlertRulesOptions } from "../modules/monitoring/alert-rules";
 import type { TrivyOperator } from "../modules/trivy-operator/trivy-operator";
-import { resolveTrivyOperatorOptions } from "../modules/trivy-operator/values";
-import type { ClusterConfig } from "./config";
+import { resolvedOperatorOptions, type ClusterConfig } from "./config";
 import { clusterSecret, declareSensitiveVariable, terraformNameSuffix, type StackSecret } from "./secrets";
 
 /** Which credential a sensitive variable carries. */
@@ -59,7 +58,7 @@ export function monitoringSecrets(cluster: ClusterConfig): MonitoringSecret[] {
 
 /** Alert options with namespace and report TTL taken from the operator, so rules match what runs. */
 function alertRulesOptions(cluster: ClusterConfig): TrivyAlertRulesOptions {
-  const operator = resolveTrivyOperatorOptions({ ...cluster.operator, taints: cluster.taints });
+  const operator = resolvedOperatorOptions(cluster);
   return { ...cluster.monitoring?.alertRules, operatorNamespace: operator.namespace, scannerReportTTL: operator.scannerReportTTL };
 }
 
@@ -70,7 +69,7 @@ export function operatorMonitoringProps(cluster: ClusterConfig): TrivyOperatorMo
   const serviceMonitor = monitoring.serviceMonitor ?? true;
   const prometheusRule = monitoring.prometheusRule ?? true;
   if (!serviceMonitor && !prometheusRule) return undefined;
-  const operator = resolveTrivyOperatorOptions({ ...cluster.operator, taints: cluster.taints });
+  const operator = resolvedOperatorOptions(cluster);
   return {
     namespace: operator.namespace,
     operatorReleaseName: operator.releaseName,

@@ -2,8 +2,7 @@ import type { Construct } from "constructs";
 import { TrivyNetworkPolicy } from "../modules/network-policy/network-policy";
 import type { TrivyNetworkPolicyProps } from "../modules/network-policy/props";
 import type { TrivyOperator } from "../modules/trivy-operator/trivy-operator";
-import { resolveTrivyOperatorOptions } from "../modules/trivy-operator/values";
-import type { ClusterConfig } from "./config";
+import { resolvedOperatorOptions, type ClusterConfig } from "./config";
 import { monitoringServiceMonitor } from "./monitoring";
 
 /**
@@ -12,7 +11,7 @@ import { monitoringServiceMonitor } from "./monitoring";
  */
 export function networkPolicyProps(cluster: ClusterConfig): TrivyNetworkPolicyProps {
   const policy = cluster.networkPolicy ?? {};
-  const operator = resolveTrivyOperatorOptions({ ...cluster.operator, taints: cluster.taints });
+  const operator = resolvedOperatorOptions(cluster);
   const prometheus = policy.prometheus;
   return {
     flavor: policy.flavor ?? "kubernetes",

@@ -3,8 +3,7 @@ import { trivyAlertRules } from "../modules/monitoring/alert-rules";
 import { describeNetworkFlow, trivyNetworkFlows } from "../modules/network-policy/flows";
 import type { Toleration } from "../modules/tolerations/taint";
 import { tolerationsForTaints } from "../modules/tolerations/tolerations";
-import { resolveTrivyOperatorOptions } from "../modules/trivy-operator/values";
-import type { BackendConfig, ClusterConfig, EnvironmentConfig, EnvironmentName } from "./config";
+import { resolvedOperatorOptions, type BackendConfig, type ClusterConfig, type EnvironmentConfig, type EnvironmentName } from "./config";
 import { stackName } from "./environment-stack";
 import { alertsShareDashboardFolder, dashboardProps, monitoringSecrets, operatorMonitoringProps } from "./monitoring";
 import { networkPolicyProps } from "./network-policy";
@@ -96,7 +95,7 @@ function describeSecrets(cluster: ClusterConfig): string {
 export function summarizeEnvironment(environment: EnvironmentName, config: EnvironmentConfig): string {
   const lines = [`${stackName(environment)}  (state: ${describeBackend(config.backend)})`];
   for (const cluster of config.clusters) {
-    const options = resolveTrivyOperatorOptions({ ...cluster.operator, taints: cluster.taints });
+    const options = resolvedOperatorOptions(cluster);
     const tolerations = tolerationsForTaints(options.taints);
     const credentials = cluster.operator?.dbRepositoryCredentials;
     lines.push(
