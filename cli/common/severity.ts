@@ -32,10 +32,6 @@ export function sumCounts(counts: SeverityCounts): number {
   return counts.critical + counts.high + counts.medium + counts.low + counts.unknown;
 }
 
-export function addCounts(target: SeverityCounts, source: SeverityCounts): void {
-  for (const severity of SEVERITIES) target[severity] += source[severity];
-}
-
 /** Sorts worst first: more criticals, then more highs, … */
 export function compareCountsDescending(a: SeverityCounts, b: SeverityCounts): number {
   for (const severity of SEVERITIES) {
