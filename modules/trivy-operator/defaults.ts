@@ -2,6 +2,10 @@ import type { ChartSource, ResourceRequirements } from "./options";
 
 // Each default is documented on its option in options.ts; the failure it prevents is in docs/operator.md.
 
+/** What `trivy.severity` and `targetWorkloads` accept in chart 0.34.0. */
+export const SEVERITIES = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
+export const WORKLOAD_KINDS = ["pod", "replicaset", "replicationcontroller", "statefulset", "daemonset", "cronjob", "job"] as const;
+
 export const DEFAULT_CHART_VERSION = "0.34.0";
 export const DEFAULT_CHART_SOURCE: ChartSource = "https";
 export const CHART_NAME = "trivy-operator";
@@ -18,13 +22,14 @@ export const DEFAULT_SCAN_JOB_RESOURCES: ResourceRequirements = {
 };
 export const DEFAULT_SCAN_JOBS_CONCURRENT_LIMIT = 2;
 export const DEFAULT_IGNORE_UNFIXED = true;
-export const DEFAULT_SEVERITIES = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
+// Every severity and every workload kind, as the chart does: narrowing them hides findings.
+export const DEFAULT_SEVERITIES = SEVERITIES;
 export const DEFAULT_DB_REGISTRY = "mirror.gcr.io";
 export const DEFAULT_DB_REPOSITORY = "aquasec/trivy-db";
 export const DEFAULT_JAVA_DB_REGISTRY = "mirror.gcr.io";
 export const DEFAULT_JAVA_DB_REPOSITORY = "aquasec/trivy-java-db";
 export const DEFAULT_EXCLUDE_NAMESPACES = ["kube-system", "trivy-system"] as const;
-export const DEFAULT_TARGET_WORKLOADS = ["pod", "replicaset", "replicationcontroller", "statefulset", "daemonset", "cronjob", "job"] as const;
+export const DEFAULT_TARGET_WORKLOADS = WORKLOAD_KINDS;
 export const DEFAULT_SCANNER_REPORT_TTL = "24h";
 export const DEFAULT_TRIVY_TIMEOUT = "10m0s";
 export const DEFAULT_SCAN_JOB_TIMEOUT = "12m";

@@ -1,3 +1,4 @@
+import type { SEVERITIES } from "./defaults";
 import type { Taint } from "../tolerations/taint";
 
 /** CPU and memory quantities in Kubernetes notation (`500m`, `1500M`, `1Gi`). */
@@ -84,7 +85,7 @@ export interface TrivyOperatorOptions {
    * Severities to report (`trivy.severity`).
    * @default ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
    */
-  readonly severities?: ReadonlyArray<"UNKNOWN" | "LOW" | "MEDIUM" | "HIGH" | "CRITICAL">;
+  readonly severities?: ReadonlyArray<(typeof SEVERITIES)[number]>;
 
   /**
    * Registry of the vulnerability DB (`trivy.dbRegistry`); point it at a mirror to avoid

@@ -2,11 +2,9 @@ import { isDnsLabel, isDnsSubdomain, isLabelKey } from "../common/kubernetes-nam
 import { isPlainObject, valueAt } from "../common/plain-object";
 import { validateTaints } from "../tolerations/tolerations";
 import { chartValuePaths } from "./chart-value-paths";
-import { DEFAULT_CHART_VERSION, DEFAULT_SCAN_JOB_TIMEOUT, DEFAULT_TRIVY_TIMEOUT } from "./defaults";
+import { DEFAULT_CHART_VERSION, DEFAULT_SCAN_JOB_TIMEOUT, DEFAULT_TRIVY_TIMEOUT, SEVERITIES, WORKLOAD_KINDS } from "./defaults";
 import type { ResourceRequirements, TrivyOperatorOptions } from "./options";
 
-export const SEVERITIES = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
-export const WORKLOAD_KINDS = ["pod", "replicaset", "replicationcontroller", "statefulset", "daemonset", "cronjob", "job"] as const;
 export const CHART_SOURCES = ["https", "oci"] as const;
 export const MAX_SCAN_JOBS_CONCURRENT_LIMIT = 100;
 
