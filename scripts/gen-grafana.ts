@@ -42,8 +42,8 @@ export async function generateGrafanaBindings(schemaPath: string, outdir: string
   // CodeMaker never deletes files, so a resource dropped from the schema would linger.
   fs.rmSync(target, { recursive: true, force: true });
   const code = new CodeMaker();
-  // The schema type is the generator's own; the committed file is `terraform providers schema -json` output.
-  const generator = new TerraformProviderGenerator(code, schema as unknown as ConstructorParameters<typeof TerraformProviderGenerator>[1]);
+  // The committed file is `terraform providers schema -json` output, the input `cdktf get` gives the generator.
+  const generator = new TerraformProviderGenerator(code, schema);
   generator.generate(
     new ConstructsMakerProviderTarget(
       new TerraformProviderConstraint(`${GRAFANA_PROVIDER.source}@${GRAFANA_PROVIDER.constraint}`),

@@ -1,4 +1,4 @@
-import { TerraformStack, TerraformVariable } from "cdktf";
+import { TerraformStack, type TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 import { GrafanaProvider } from "../.gen/providers/grafana/provider";
 import { GrafanaDashboard, type GrafanaDashboardProps } from "../modules/grafana-dashboard/grafana-dashboard";

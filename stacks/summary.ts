@@ -26,7 +26,7 @@ function describeBackend(backend: BackendConfig | undefined): string {
       return `azurerm ${(backend as Extract<BackendConfig, { type: "azurerm" }>).storageAccountName}`;
     case "remote":
       return `remote ${(backend as Extract<BackendConfig, { type: "remote" }>).organization}/${(backend as Extract<BackendConfig, { type: "remote" }>).workspace}`;
-    default:
+    case "local":
       return "local state file";
   }
 }

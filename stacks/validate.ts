@@ -59,7 +59,7 @@ function withContext(context: string, check: () => void): void {
   try {
     check();
   } catch (error) {
-    throw new Error(`${context}: ${(error as Error).message}`);
+    throw new Error(`${context}: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -188,7 +188,7 @@ function withModulePrefix(modulePrefix: string, configPrefix: string, check: () 
     check();
   } catch (error) {
     const message = (error as Error).message;
-    throw new Error(message.startsWith(modulePrefix) ? `${configPrefix}${message.slice(modulePrefix.length)}` : `${configPrefix}${message}`);
+    throw new Error(message.startsWith(modulePrefix) ? `${configPrefix}${message.slice(modulePrefix.length)}` : `${configPrefix}${message}`, { cause: error });
   }
 }
 
@@ -243,7 +243,7 @@ function validateDashboard(cluster: ClusterConfig, dashboard: unknown): void {
       throw new Error(`${field}.sourceFile only applies to delivery "grafana-api" or "sidecar" (with helm-values Grafana downloads the dashboard itself), got ${show(dashboard.sourceFile)}`);
     }
     requireNonEmptyString(dashboard.sourceFile, `${field}.sourceFile`, "dashboards/vendor/trivy-operator-17813-r2.json");
-    validateSourceFile(dashboard.sourceFile as string, dashboard.datasourceUid !== undefined ? { uid: dashboard.datasourceUid as string } : { name: dashboard.datasourceName as string });
+    validateSourceFile(dashboard.sourceFile as string, dashboard.datasourceUid !== undefined ? { uid: dashboard.datasourceUid } : { name: dashboard.datasourceName as string });
   }
   // Backstop: whatever else the module would refuse at construction, refuse now.
   withModulePrefix("grafana dashboard ", `${field}.`, () => validateGrafanaDashboardProps(dashboardProps(cluster)!));
@@ -255,12 +255,12 @@ function validateSourceFile(sourceFile: string, datasource: { uid: string } | { 
   try {
     text = fs.readFileSync(sourceFile, "utf8");
   } catch (error) {
-    throw new Error(`monitoring.dashboard.sourceFile must be a readable exported dashboard JSON file, got ${show(sourceFile)} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    throw new Error(`monitoring.dashboard.sourceFile must be a readable exported dashboard JSON file, got ${show(sourceFile)} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
   }
   try {
     prepareDashboard(parseDashboardJson(text, sourceFile), { datasource });
   } catch (error) {
-    throw new Error(`monitoring.dashboard.sourceFile must be an exported dashboard whose datasource inputs can be bound, got ${show(sourceFile)}: ${(error as Error).message}`);
+    throw new Error(`monitoring.dashboard.sourceFile must be an exported dashboard whose datasource inputs can be bound, got ${show(sourceFile)}: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -376,7 +376,7 @@ function withPrefix(prefix: string, check: () => void): void {
     check();
   } catch (error) {
     const message = (error as Error).message;
-    throw new Error(message.startsWith("taints") || message.startsWith("chart value") ? message : `${prefix}${message}`);
+    throw new Error(message.startsWith("taints") || message.startsWith("chart value") ? message : `${prefix}${message}`, { cause: error });
   }
 }
 

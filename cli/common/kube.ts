@@ -1,6 +1,9 @@
 import { asRecord, asString } from "./json-access";
 
 /** The ESM-only client (1.4.0 on Node 20), loaded with a real dynamic import from this CommonJS build. */
+// A type query is the only way a CommonJS file can name the types of an ESM-only package; the
+// import attributes in it are not a value, whatever no-unsafe-assignment takes them for.
+// eslint-disable-next-line @typescript-eslint/consistent-type-imports, @typescript-eslint/no-unsafe-assignment
 export type ClientNode = typeof import("@kubernetes/client-node", { with: { "resolution-mode": "import" } });
 export type KubeConfigInstance = InstanceType<ClientNode["KubeConfig"]>;
 

@@ -36,6 +36,7 @@ export interface Rule {
 }
 
 function excerpt(text: string, pattern?: RegExp): string {
+  // eslint-disable-next-line no-control-regex -- ANSI colour codes in operator logs start with ESC
   const oneLine = text.replace(/\u001b\[[0-9;]*m/g, "").replace(/\s+/g, " ").trim();
   if (pattern) {
     const found = pattern.exec(oneLine);

@@ -90,7 +90,6 @@ export class JsonItemSplitter {
             k--;
           }
           this.backslashRun = k < i ? this.backslashRun + run : run;
-          i = length;
           break;
         }
         let run = 0;
@@ -108,7 +107,7 @@ export class JsonItemSplitter {
         continue;
       }
 
-      const byte = chunk[i];
+      const byte = chunk[i]!; // i < length
       switch (byte) {
         case QUOTE:
           this.inString = true;

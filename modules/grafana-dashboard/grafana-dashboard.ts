@@ -261,7 +261,7 @@ function prepareLocalDashboard(sourceFile: string, datasource: string, byUid: bo
   try {
     text = fs.readFileSync(sourceFile, "utf8");
   } catch (error) {
-    throw new Error(`grafana dashboard sourceFile "${sourceFile}" cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new Error(`grafana dashboard sourceFile "${sourceFile}" cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
   }
   try {
     return prepareDashboard(parseDashboardJson(text, sourceFile), {
@@ -269,7 +269,7 @@ function prepareLocalDashboard(sourceFile: string, datasource: string, byUid: bo
       datasourceInputs,
     });
   } catch (error) {
-    if (error instanceof DashboardBindingError) throw new Error(`grafana dashboard sourceFile "${sourceFile}": ${error.message}`);
+    if (error instanceof DashboardBindingError) throw new Error(`grafana dashboard sourceFile "${sourceFile}": ${error.message}`, { cause: error });
     throw error;
   }
 }

@@ -227,7 +227,7 @@ export function validateTrivyAlertRulesOptions(options: TrivyAlertRulesOptions):
     if (value !== undefined && durationSeconds(value) === undefined) fail(field, value, "use a Prometheus duration such as 30m, 24h or 1h30m");
   }
   for (const field of ["findingsLookback", "scanJobFailureWindow"] as const) {
-    if (options[field] !== undefined && durationSeconds(options[field]!) === 0) fail(field, options[field], "use a window longer than 0s");
+    if (options[field] !== undefined && durationSeconds(options[field]) === 0) fail(field, options[field], "use a window longer than 0s");
   }
   for (const field of ["criticalVulnerabilitiesThreshold", "criticalConfigAuditThreshold"] as const) {
     const value = options[field];
@@ -259,6 +259,6 @@ export function validateTrivyAlertRulesOptions(options: TrivyAlertRulesOptions):
     }
   }
   for (const field of ["operatorNamespace", "operatorJob"] as const) {
-    if (options[field] !== undefined && options[field]!.trim() === "") fail(field, options[field], "use a non-empty value");
+    if (options[field] !== undefined && options[field].trim() === "") fail(field, options[field], "use a non-empty value");
   }
 }

@@ -100,7 +100,11 @@ function ingressPeer(from: FlowEndpoint, releaseName: string): NetworkPolicyV1Sp
         namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: from.namespace } },
         podSelector: { matchLabels: { ...from.podLabels } },
       };
-    default:
+    // Destinations only: listed so that a new endpoint kind must decide here whether it can be a source.
+    case "api-server":
+    case "cluster-dns":
+    case "node-local-dns":
+    case "registries":
       throw new Error(`internal: no ingress rule renders a ${from.kind} source`);
   }
 }

@@ -76,7 +76,7 @@ function requireList(
       throw new Error(`${field}[${index}] must be ${allowed}, got ${show(item)}`);
     }
   }
-  const duplicate = value.find((item, index) => value.indexOf(item) !== index);
+  const duplicate: unknown = value.find((item, index) => value.indexOf(item) !== index);
   if (duplicate !== undefined) throw new Error(`${field} must not repeat entries, got ${show(duplicate)} twice`);
 }
 
@@ -127,7 +127,7 @@ export function validateTrivyOperatorOptions(options: TrivyOperatorOptions, fiel
     try {
       chartValuePaths(options.chartVersion);
     } catch (error) {
-      throw new Error(`${fieldPrefix}${(error as Error).message}`);
+      throw new Error(`${fieldPrefix}${(error as Error).message}`, { cause: error });
     }
   }
   if (options.chartSource !== undefined && !CHART_SOURCES.includes(options.chartSource)) {

@@ -197,8 +197,8 @@ export function checkLiveDoctor(result: CommandResult, expected: { readonly name
     const record = typeof problem === "object" && problem !== null ? (problem as Record<string, unknown>) : {};
     const occurrences = Array.isArray(record["occurrences"]) ? (record["occurrences"] as unknown[]) : [];
     const first = occurrences[0];
-    const excerpt = typeof first === "object" && first !== null ? String((first as Record<string, unknown>)["excerpt"] ?? "") : "";
-    return { ruleId: String(record["ruleId"] ?? "?"), excerpt };
+    const excerpt = typeof first === "object" && first !== null ? (first as Record<string, unknown>)["excerpt"] : undefined;
+    return { ruleId: typeof record["ruleId"] === "string" ? record["ruleId"] : "?", excerpt: typeof excerpt === "string" ? excerpt : "" };
   });
   for (const problem of found.filter((candidate) => !ENVIRONMENTAL_DOCTOR_RULES.has(candidate.ruleId))) {
     problems.push(`doctor found ${problem.ruleId}, which the ci stack is configured to prevent: ${problem.excerpt}`);

@@ -61,7 +61,6 @@ export async function waitFor<T>(options: WaitOptions<T>): Promise<T> {
   const startedAt = clock.now();
   const deadline = startedAt + options.timeoutMs;
   let attempts = 0;
-  let lastSeen = "nothing yet (no attempt finished)";
   let lastPrinted: { seen: string; at: number } | undefined;
 
   log(`waiting up to ${formatDuration(options.timeoutMs)} for ${options.description}`);
@@ -78,7 +77,7 @@ export async function waitFor<T>(options: WaitOptions<T>): Promise<T> {
       log(`  found after ${formatDuration(elapsed)}: ${options.description}`);
       return observation.value;
     }
-    lastSeen = observation.seen;
+    const lastSeen = observation.seen;
     if (!lastPrinted || lastPrinted.seen !== lastSeen || clock.now() - lastPrinted.at >= heartbeatMs) {
       log(`  [${formatDuration(elapsed)}] ${lastSeen}`);
       lastPrinted = { seen: lastSeen, at: clock.now() };

@@ -78,7 +78,7 @@ export interface ProbePodStatus {
 
 /** Succeeded = connection made, Failed = refused or timed out, anything else = not finished. */
 export function probeOutcome(pod: ProbePodStatus): ProbeOutcome {
-  switch (pod.status?.phase) {
+  switch (pod.status?.phase ?? "Unknown") {
     case "Succeeded":
       return "reachable";
     case "Failed":

@@ -269,11 +269,11 @@ describe("monitoring validation", () => {
 
 describe("summarizeEnvironment monitoring lines", () => {
   it("can list monitoring, dashboard, alerts and the TF_VAR names per cluster", () => {
-    const summary = summarizeEnvironment("prod", environments.prod as EnvironmentConfig);
+    const summary = summarizeEnvironment("prod", environments.prod);
     expect(summary).toContain("monitoring   ServiceMonitor every 60s, PrometheusRule (5 alerts); selector labels release=kube-prometheus-stack");
     expect(summary).toContain("dashboard    grafana.com 17813 r2 via sidecar ConfigMap in monitoring, datasource name \"Prometheus\", folder Security, downloaded at plan time");
     expect(summary).toContain("alerts       Grafana-managed, 5 rules at https://grafana.example.com (datasource uid prometheus-us-1, dashboard folder Security) -> slack (incoming webhook)");
     expect(summary).toContain("secrets      TF_VAR_grafana_auth_us_1, TF_VAR_slack_webhook_url_us_1");
-    expect(summarizeEnvironment("ci", environments.ci as EnvironmentConfig)).toContain("monitoring   off");
+    expect(summarizeEnvironment("ci", environments.ci)).toContain("monitoring   off");
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { CI_CLUSTER } from "../../../stacks/ci-cluster";
 import { buildStacks, parseEnvironmentSelection } from "../../../stacks/app";
-import type { EnvironmentConfig, EnvironmentsConfig } from "../../../stacks/config";
+import type { EnvironmentsConfig } from "../../../stacks/config";
 import { defineEnvironments } from "../../../stacks/environments";
 import { summarizeEnvironment } from "../../../stacks/summary";
 import { validateEnvironmentConfig } from "../../../stacks/validate";
@@ -168,7 +168,7 @@ describe("network policy config", () => {
 
 describe("summarizeEnvironment", () => {
   it("can list chart, tuned values, tolerations, flavor and flows", () => {
-    const summary = summarizeEnvironment("ci", environments.ci as EnvironmentConfig);
+    const summary = summarizeEnvironment("ci", environments.ci);
     expect(summary).toContain("trivy-ci");
     expect(summary).toContain("trivy-operator 0.34.0");
     expect(summary).toContain("1 at once, memory limit 1500M");
