@@ -1,4 +1,4 @@
-import { runChecked, type CommandRunner } from "./command-runner";
+import { runChecked, type CommandResult, type CommandRunner } from "./command-runner";
 import { parseReportList, REPORT_API_GROUP, type ReportExpectation, type ReportObject, labelSelectorFor } from "./reports";
 
 /** kubectl bound to one kubeconfig file and context, so nothing ever touches the user's ~/.kube/config. */
@@ -24,6 +24,14 @@ export class Kubectl {
 
   async apply(documents: string): Promise<void> {
     await this.run(["apply", "--filename", "-"], { input: documents });
+  }
+
+  /**
+   * `kubectl exec <pod> -- <command>`, returning the result whatever the exit code: the caller
+   * reads the command's own exit code and stderr, which kubectl passes through.
+   */
+  async exec(namespace: string, pod: string, command: readonly string[], timeoutMs: number): Promise<CommandResult> {
+    return this.runner("kubectl", this.args(["exec", "--namespace", namespace, pod, "--", ...command]), { timeoutMs });
   }
 
   async getJson<T>(args: readonly string[]): Promise<T> {

@@ -49,6 +49,19 @@ export function formatDuration(ms: number): string {
 }
 
 /**
+ * A multi-line error (CommandFailedError: the command, then the tool's stderr) as one progress
+ * line, keeping the first lines of stderr: the reason is usually there, not in the first line.
+ */
+function oneLine(message: string): string {
+  return message
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .slice(0, 4)
+    .join(" | ");
+}
+
+/**
  * Polls `observe` until it reports done or the deadline passes. An observation that throws (API
  * not ready, CRD not installed yet) counts as "not yet" with the error as what was seen: early in
  * a deployment these are expected, and the deadline still bounds the wait.
@@ -70,7 +83,7 @@ export async function waitFor<T>(options: WaitOptions<T>): Promise<T> {
     try {
       observation = await options.observe();
     } catch (error) {
-      observation = { done: false, seen: `error: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}` };
+      observation = { done: false, seen: `error: ${error instanceof Error ? oneLine(error.message) : String(error)}` };
     }
     const elapsed = clock.now() - startedAt;
     if (observation.done) {

@@ -1,20 +1,24 @@
 import { CI_CLUSTER } from "../../../stacks/ci-cluster";
-import type { CommandRunner } from "./command-runner";
+import { describeFailure, type CommandRunner } from "./command-runner";
 import type { Kubectl } from "./kubectl";
-import { waitFor, type Clock } from "./poller";
+import { systemClock, waitFor, type Clock } from "./poller";
 import { describeReport, matchReport, scenarioExpectations, type ReportExpectation, type ReportObject } from "./reports";
 import {
+  PROBE_TARGET_POD_NAME,
   PROBE_TARGET_PORT,
   PROBE_TARGET_SERVICE,
   VULNERABLE_POD_NAME,
   WORKLOAD_NAMESPACE,
-  describeProbePod,
-  probeOutcome,
-  probePodManifest,
+  describePod,
+  isReadyToProbe,
+  probeClientManifest,
+  probeConnectCommand,
+  probeVerdict,
   toApplyInput,
   workloadManifests,
-  type ProbeOutcome,
-  type ProbePodStatus,
+  workloadNamespaceManifest,
+  type PodStatusView,
+  type ProbeVerdict,
 } from "./workload";
 import { workerNodeName } from "./kind-cluster-config";
 
@@ -27,27 +31,90 @@ export interface ScenarioContext {
   readonly clock?: Clock;
 }
 
-/** Applies the vulnerable Pod and waits until it runs on the tainted worker. */
+function clockOf(context: ScenarioContext): { clock?: Clock } {
+  return context.clock ? { clock: context.clock } : {};
+}
+
+/**
+ * One `kubectl apply`, retried for a minute: right after cluster creation the API server and
+ * admission can briefly refuse (a webhook or a namespace's ServiceAccount not there yet), and a
+ * failure here would fail every test of the file. Server-side, apply is idempotent.
+ */
+export async function applyWithRetry(context: ScenarioContext, documents: string, what: string): Promise<void> {
+  await waitFor({
+    description: `kubectl apply of ${what} to succeed`,
+    timeoutMs: 60_000,
+    intervalMs: 5_000,
+    log: context.log,
+    ...clockOf(context),
+    observe: async () => {
+      await context.kubectl.apply(documents);
+      return { done: true, value: undefined };
+    },
+  });
+}
+
+/**
+ * A new namespace's `default` ServiceAccount is created asynchronously by the controller-manager's
+ * serviceaccounts controller, and the ServiceAccount admission plugin, after a short retry of its
+ * own, rejects a Pod whose account is missing (`serviceaccount "default" not found`). Waiting for
+ * the account keeps the first Pod apply from racing it.
+ */
+async function waitForDefaultServiceAccount(context: ScenarioContext, namespace: string): Promise<void> {
+  await waitFor({
+    description: `serviceaccount/default in namespace ${namespace}`,
+    timeoutMs: 60_000,
+    intervalMs: 1_000,
+    log: context.log,
+    ...clockOf(context),
+    observe: async () => {
+      await context.kubectl.getJson(["serviceaccount", "default", "--namespace", namespace]);
+      return { done: true, value: undefined };
+    },
+  });
+}
+
+/** Waits until `ready(pod)`, printing the pod's phase and waiting reason while it is not. */
+async function waitForPod(
+  context: ScenarioContext,
+  params: { readonly namespace: string; readonly name: string; readonly description: string; readonly timeoutMs: number; readonly ready: (pod: PodStatusView) => boolean },
+): Promise<PodStatusView> {
+  return waitFor({
+    description: params.description,
+    timeoutMs: params.timeoutMs,
+    intervalMs: 2_000,
+    log: context.log,
+    ...clockOf(context),
+    observe: async () => {
+      const pod = await context.kubectl.getJson<PodStatusView>(["pod", params.name, "--namespace", params.namespace]);
+      return params.ready(pod) ? { done: true, value: pod } : { done: false, seen: `${params.namespace}/${params.name}: ${describePod(pod)} on node ${pod.spec?.nodeName ?? "<not scheduled>"}` };
+    },
+  });
+}
+
+/**
+ * Namespace first, then its `default` ServiceAccount, then the Pods and the Service; then waits
+ * until the vulnerable Pod runs on the tainted worker and the probe target runs.
+ */
 export async function deployVulnerableWorkload(context: ScenarioContext): Promise<void> {
   context.log(`deploying ${WORKLOAD_NAMESPACE}/${VULNERABLE_POD_NAME} onto the tainted worker`);
-  await context.kubectl.apply(toApplyInput(workloadManifests()));
-  await waitFor({
-    description: `Pod ${WORKLOAD_NAMESPACE}/${VULNERABLE_POD_NAME} running on ${workerNodeName(context.clusterName)}`,
+  await applyWithRetry(context, toApplyInput([workloadNamespaceManifest()]), `namespace ${WORKLOAD_NAMESPACE}`);
+  await waitForDefaultServiceAccount(context, WORKLOAD_NAMESPACE);
+  await applyWithRetry(context, toApplyInput(workloadManifests()), `the workload in ${WORKLOAD_NAMESPACE}`);
+  const worker = workerNodeName(context.clusterName);
+  await waitForPod(context, {
+    namespace: WORKLOAD_NAMESPACE,
+    name: VULNERABLE_POD_NAME,
+    description: `Pod ${WORKLOAD_NAMESPACE}/${VULNERABLE_POD_NAME} running on ${worker}`,
     timeoutMs: 5 * 60_000,
-    log: context.log,
-    ...(context.clock ? { clock: context.clock } : {}),
-    observe: async () => {
-      const pod = await context.kubectl.getJson<{ spec?: { nodeName?: string }; status?: { phase?: string } }>([
-        "pod",
-        VULNERABLE_POD_NAME,
-        "--namespace",
-        WORKLOAD_NAMESPACE,
-      ]);
-      const phase = pod.status?.phase ?? "unknown";
-      return phase === "Running" && pod.spec?.nodeName === workerNodeName(context.clusterName)
-        ? { done: true, value: undefined }
-        : { done: false, seen: `phase ${phase} on node ${pod.spec?.nodeName ?? "<not scheduled>"}` };
-    },
+    ready: (pod) => pod.status?.phase === "Running" && pod.spec?.nodeName === worker,
+  });
+  await waitForPod(context, {
+    namespace: WORKLOAD_NAMESPACE,
+    name: PROBE_TARGET_POD_NAME,
+    description: `Pod ${WORKLOAD_NAMESPACE}/${PROBE_TARGET_POD_NAME} (the network probes' target) running`,
+    timeoutMs: 5 * 60_000,
+    ready: (pod) => pod.status?.phase === "Running",
   });
 }
 
@@ -75,16 +142,27 @@ export function waitForReport(context: ScenarioContext, expectation: ReportExpec
 
 export interface NetworkProbeResult {
   /** From the operator namespace (default-deny): must be "blocked". */
-  readonly fromOperatorNamespace: ProbeOutcome;
+  readonly fromOperatorNamespace: ProbeVerdict;
   /** The same connection from the workload namespace (no policies): must be "reachable", else the probe proves nothing. */
-  readonly fromUnrestrictedNamespace: ProbeOutcome;
+  readonly fromUnrestrictedNamespace: ProbeVerdict;
   readonly target: string;
 }
 
 /**
+ * Pause between "Running with status.podIP" and the connection: kindnetd's policy controller
+ * learns the IP from its pod informer and rewrites its nft set in the same sync (kube-network-
+ * policies v0.8.0 pkg/networkpolicy/controller.go: pod UpdateFunc → queue → syncNFTablesRules),
+ * normally within a second; other implementations advise "2-5 secs" (aws-network-policy-agent#186).
+ */
+export const PROBE_SETTLE_MS = 5_000;
+
+/**
  * kindnetd fails open (a policy controller that did not start enforces nothing), so the policy is
  * proven by an active connection attempt, with a control: the same connection from a namespace
- * without policies must succeed, otherwise "blocked" could just mean a broken target.
+ * without policies must succeed, otherwise "blocked" could just mean a broken target. Both probes
+ * run the same way: a long-running client pod, Running with its IP known to the API server, a
+ * settle, then `kubectl exec … /agnhost connect` (exec goes API server → kubelet, not through the
+ * pod network). A connection from the container's start-up command would race the policy.
  */
 export async function probeDefaultDeny(context: ScenarioContext, runId: string): Promise<NetworkProbeResult> {
   const service = await context.kubectl.getJson<{ spec?: { clusterIP?: string } }>(["service", PROBE_TARGET_SERVICE, "--namespace", WORKLOAD_NAMESPACE]);
@@ -92,20 +170,32 @@ export async function probeDefaultDeny(context: ScenarioContext, runId: string):
   if (!targetIp) {
     throw new Error(`service ${WORKLOAD_NAMESPACE}/${PROBE_TARGET_SERVICE} has no clusterIP`);
   }
-  const probe = async (namespace: string): Promise<ProbeOutcome> => {
+  const clock = context.clock ?? systemClock;
+  const command = probeConnectCommand(targetIp, PROBE_TARGET_PORT);
+  const probe = async (namespace: string): Promise<ProbeVerdict> => {
     const name = `network-probe-${runId}`;
-    await context.kubectl.apply(toApplyInput([probePodManifest({ name, namespace, targetIp, port: PROBE_TARGET_PORT })]));
-    return waitFor({
-      description: `network probe ${namespace}/${name} → ${targetIp}:${PROBE_TARGET_PORT} to finish`,
-      // Image pull plus one connection attempt of a few seconds.
+    await applyWithRetry(context, toApplyInput([probeClientManifest({ name, namespace })]), `probe client ${namespace}/${name}`);
+    const pod = await waitForPod(context, {
+      namespace,
+      name,
+      description: `probe client ${namespace}/${name} Running with a pod IP`,
+      // Image pull (agnhost, ~50 MB) and start.
       timeoutMs: 3 * 60_000,
-      intervalMs: 2_000,
+      ready: isReadyToProbe,
+    });
+    context.log(`probe client ${namespace}/${name} runs with IP ${pod.status?.podIP ?? "?"}; waiting ${PROBE_SETTLE_MS / 1000} s for the policy controller to know it`);
+    await clock.sleep(PROBE_SETTLE_MS);
+    return waitFor({
+      description: `kubectl exec ${namespace}/${name} -- ${command.join(" ")} to give a network verdict`,
+      // Retries only when kubectl itself failed (no verdict); a verdict is final.
+      timeoutMs: 60_000,
+      intervalMs: 5_000,
       log: context.log,
-      ...(context.clock ? { clock: context.clock } : {}),
+      ...clockOf(context),
       observe: async () => {
-        const pod = await context.kubectl.getJson<ProbePodStatus>(["pod", name, "--namespace", namespace]);
-        const outcome = probeOutcome(pod);
-        return outcome === "pending" ? { done: false, seen: `probe pod ${describeProbePod(pod)}` } : { done: true, value: outcome };
+        const result = await context.kubectl.exec(namespace, name, command, 30_000);
+        const verdict = probeVerdict(result);
+        return verdict ? { done: true, value: verdict } : { done: false, seen: `no network verdict: ${describeFailure(result).split("\n").join(" | ")}` };
       },
     });
   };

@@ -67,7 +67,7 @@ describe("waitFor", () => {
     expect(clock.sleeps).toEqual([5_000, 5_000, 2_000]);
   });
 
-  it("counts a throwing observation as not yet and keeps polling", async () => {
+  it("counts a throwing observation as not yet and keeps polling, keeping the error's first lines on one line", async () => {
     const clock = fakeClock();
     const lines: string[] = [];
 
@@ -80,7 +80,7 @@ describe("waitFor", () => {
     });
 
     expect(value).toBe(1);
-    expect(lines).toContain('  [0s] error: the server doesn\'t have a resource type "configauditreports"');
+    expect(lines).toContain('  [0s] error: the server doesn\'t have a resource type "configauditreports" | more');
   });
 
   it("prints progress when what it sees changes, and a heartbeat while it does not", async () => {

@@ -7,7 +7,7 @@ import type { CommandResult, CommandRunner } from "../../integration/harness/com
 import { createKindCluster } from "../../integration/harness/kind-cluster";
 import { Kubectl } from "../../integration/harness/kubectl";
 import type { Clock } from "../../integration/harness/poller";
-import { deployVulnerableWorkload, expectationsFor, probeDefaultDeny, waitForReport, type ScenarioContext } from "../../integration/harness/scenario";
+import { deployVulnerableWorkload, expectationsFor, PROBE_SETTLE_MS, probeDefaultDeny, waitForReport, type ScenarioContext } from "../../integration/harness/scenario";
 
 /**
  * The glue between harness and tools, against a scripted fake of kind/kubectl: checks the
@@ -89,21 +89,49 @@ describe("scenario steps", () => {
     return { scenario: { runner, kubectl: new Kubectl(runner, "/tmp/kc", "kind-c"), clusterName: "c", log: () => undefined, clock: instantClock }, calls };
   }
 
-  it("applies the workload and waits until the pod runs on the tainted worker", async () => {
+  it("applies the namespace, waits for its default ServiceAccount, then applies the pods, and waits until they run", async () => {
     let polls = 0;
+    let serviceAccountLookups = 0;
     const { scenario, calls } = context((args) => {
-      if (verb(args).startsWith("get pod vulnerable-nginx")) {
+      const command = verb(args);
+      if (command.startsWith("get serviceaccount default")) {
+        serviceAccountLookups++;
+        return serviceAccountLookups < 3 ? { exitCode: 1, stderr: 'Error from server (NotFound): serviceaccounts "default" not found' } : { stdout: "{}" };
+      }
+      if (command.startsWith("get pod vulnerable-nginx")) {
         polls++;
         return { stdout: JSON.stringify(polls < 3 ? { status: { phase: "Pending" } } : { spec: { nodeName: "c-worker" }, status: { phase: "Running" } }) };
       }
+      if (command.startsWith("get pod probe-target")) return { stdout: JSON.stringify({ status: { phase: "Running" } }) };
       return undefined;
     });
 
     await deployVulnerableWorkload(scenario);
 
-    expect(verb(calls[0]?.args ?? [])).toBe("apply --filename -");
-    expect(calls[0]?.input).toContain('"image":"nginx:1.14.2"');
+    const applies = calls.filter((call) => verb(call.args).startsWith("apply"));
+    expect(applies[0]?.input).toContain('"kind":"Namespace"');
+    expect(applies[0]?.input).not.toContain('"kind":"Pod"');
+    expect(applies[1]?.input).toContain('"image":"nginx:1.14.2"');
+    // The pods were applied only after the ServiceAccount lookup succeeded.
+    const lastLookup = calls.map((call) => verb(call.args)).lastIndexOf("get serviceaccount default --namespace trivy-e2e-workload --output json");
+    expect(calls.indexOf(applies[1]!)).toBeGreaterThan(lastLookup);
+    expect(serviceAccountLookups).toBe(3);
     expect(polls).toBe(3);
+  });
+
+  it("retries an apply the API server refused, and gives up with kubectl's message after a minute", async () => {
+    let attempts = 0;
+    const flaky = context((args) => {
+      if (verb(args).startsWith("apply") && ++attempts < 3) return { exitCode: 1, stderr: "Error from server (InternalError): failed calling webhook" };
+      if (verb(args).startsWith("get pod vulnerable-nginx")) return { stdout: JSON.stringify({ spec: { nodeName: "c-worker" }, status: { phase: "Running" } }) };
+      if (verb(args).startsWith("get pod")) return { stdout: JSON.stringify({ status: { phase: "Running" } }) };
+      return { stdout: "{}" };
+    });
+    await deployVulnerableWorkload(flaky.scenario);
+    expect(attempts).toBe(4);
+
+    const broken = context((args) => (verb(args).startsWith("apply") ? { exitCode: 1, stderr: 'Error from server (Forbidden): namespaces "trivy-e2e-workload" is forbidden' } : undefined));
+    await expect(deployVulnerableWorkload(broken.scenario)).rejects.toThrow(/kubectl apply of namespace trivy-e2e-workload to succeed; last seen: error: .* exited with 1: \| Error from server \(Forbidden\)/);
   });
 
   it("lists reports by label selector in the workload namespace and returns the matching one", async () => {
@@ -131,22 +159,62 @@ describe("scenario steps", () => {
     expect(verb(calls[0]?.args ?? [])).not.toContain("--namespace");
   });
 
-  it("probes the Service IP from both namespaces and reports each outcome", async () => {
-    const { scenario, calls } = context((args, input) => {
+  /** A cluster where probe clients get their IP on the second look, and exec answers per namespace. */
+  function probeCluster(execAnswer: (namespace: string) => Partial<CommandResult>) {
+    const looks = new Map<string, number>();
+    const events: string[] = [];
+    const scripted = context((args) => {
       const command = verb(args);
       if (command.startsWith("get service probe-target")) return { stdout: JSON.stringify({ spec: { clusterIP: "10.96.0.42" } }) };
-      if (command.startsWith("apply")) {
-        expect(input).toContain("http://10.96.0.42:80/");
-        return undefined;
+      if (command.startsWith("get pod network-probe-")) {
+        const namespace = command.split("--namespace ")[1]?.split(" ")[0] ?? "";
+        const count = (looks.get(namespace) ?? 0) + 1;
+        looks.set(namespace, count);
+        const ready = count >= 2;
+        events.push(`${ready ? "ready" : "starting"} ${namespace} @${instantClock.now()}`);
+        return { stdout: JSON.stringify(ready ? { status: { phase: "Running", podIP: "10.244.0.9" } } : { status: { phase: "Running" } }) };
       }
-      if (command.includes("--namespace trivy-system")) return { stdout: JSON.stringify({ status: { phase: "Failed" } }) };
-      return { stdout: JSON.stringify({ status: { phase: "Succeeded" } }) };
+      if (command.startsWith("exec")) {
+        const namespace = command.split("--namespace ")[1]?.split(" ")[0] ?? "";
+        events.push(`exec ${namespace} @${instantClock.now()}`);
+        return execAnswer(namespace);
+      }
+      return undefined;
     });
+    return { ...scripted, events };
+  }
+
+  it("connects only from a client that runs with its IP known, after the settle, from both namespaces", async () => {
+    const { scenario, calls, events } = probeCluster((namespace) =>
+      namespace === "trivy-system" ? { exitCode: 1, stderr: "TIMEOUT\ncommand terminated with exit code 1" } : { exitCode: 0 },
+    );
 
     const result = await probeDefaultDeny(scenario, "abc123");
 
-    expect(result).toEqual({ fromUnrestrictedNamespace: "reachable", fromOperatorNamespace: "blocked", target: "trivy-e2e-workload/probe-target (10.96.0.42:80)" });
-    const applied = calls.filter((call) => verb(call.args).startsWith("apply")).map((call) => JSON.parse(call.input ?? "{}") as { metadata: { namespace: string } });
+    expect(result).toEqual({
+      fromUnrestrictedNamespace: { outcome: "reachable", detail: "connected" },
+      fromOperatorNamespace: { outcome: "blocked", detail: "TIMEOUT" },
+      target: "trivy-e2e-workload/probe-target (10.96.0.42:80)",
+    });
+    for (const namespace of ["trivy-e2e-workload", "trivy-system"]) {
+      const readyAt = Number(events.find((event) => event.startsWith(`ready ${namespace}`))?.split("@")[1]);
+      const execAt = Number(events.find((event) => event.startsWith(`exec ${namespace}`))?.split("@")[1]);
+      expect(events.findIndex((event) => event.startsWith(`exec ${namespace}`))).toBeGreaterThan(events.findIndex((event) => event.startsWith(`ready ${namespace}`)));
+      expect(execAt - readyAt).toBeGreaterThanOrEqual(PROBE_SETTLE_MS);
+    }
+    const applied = calls.filter((call) => verb(call.args).startsWith("apply")).map((call) => JSON.parse(call.input ?? "{}") as { metadata: { namespace: string }; spec: { containers: Array<{ args: string[] }> } });
     expect(applied.map((pod) => pod.metadata.namespace)).toEqual(["trivy-e2e-workload", "trivy-system"]);
+    const exec = calls.find((call) => verb(call.args).startsWith("exec"));
+    expect(verb(exec?.args ?? [])).toBe("exec --namespace trivy-e2e-workload network-probe-abc123 -- /agnhost connect 10.96.0.42:80 --timeout=5s --protocol=tcp");
+  });
+
+  it("retries when kubectl exec fails without a network verdict, instead of calling it blocked", async () => {
+    let execs = 0;
+    const { scenario } = probeCluster(() => (++execs === 1 ? { exitCode: 1, stderr: "error: unable to upgrade connection: container not found" } : { exitCode: 0 }));
+
+    const result = await probeDefaultDeny(scenario, "abc123");
+
+    expect(result.fromUnrestrictedNamespace.outcome).toBe("reachable");
+    expect(execs).toBe(3);
   });
 });

@@ -1,7 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { CI_CLUSTER } from "../../../stacks/ci-cluster";
-import { describeProbePod, probeOutcome, probePodManifest, toApplyInput, VULNERABLE_IMAGE, workloadManifests } from "../../integration/harness/workload";
+import {
+  describePod,
+  isReadyToProbe,
+  probeClientManifest,
+  probeConnectCommand,
+  probeVerdict,
+  SKIP_SCAN_LABEL,
+  toApplyInput,
+  VULNERABLE_IMAGE,
+  workloadManifests,
+  workloadNamespaceManifest,
+} from "../../integration/harness/workload";
 
 /** The fields these tests read; the manifests are plain objects for `kubectl apply`. */
 interface Manifest {
@@ -13,12 +24,20 @@ interface Manifest {
     readonly tolerations?: unknown[];
     readonly selector?: Record<string, string>;
     readonly securityContext?: Record<string, unknown>;
-    readonly containers: Array<{ readonly image: string; readonly command?: string[]; readonly securityContext?: Record<string, unknown> }>;
+    readonly ports?: Array<{ readonly port: number; readonly targetPort: number }>;
+    readonly containers: Array<{
+      readonly image: string;
+      readonly command?: string[];
+      readonly args?: string[];
+      readonly ports?: Array<{ readonly containerPort: number }>;
+      readonly securityContext?: Record<string, unknown>;
+    }>;
   };
 }
 
 describe("vulnerable workload", () => {
-  const [namespace, pod, service] = workloadManifests() as unknown as Manifest[];
+  const namespace = workloadNamespaceManifest() as unknown as Manifest;
+  const [pod, target, service] = workloadManifests() as unknown as Manifest[];
 
   it("runs nginx:1.14.2, the image upstream's e2e scans", () => {
     expect(VULNERABLE_IMAGE).toBe("nginx:1.14.2");
@@ -30,43 +49,75 @@ describe("vulnerable workload", () => {
     expect(pod?.spec.tolerations).toEqual([{ ...CI_CLUSTER.workerTaint, operator: "Equal" }]);
   });
 
-  it("lives in its own namespace, with a Service selecting it as the probe target", () => {
-    expect(namespace?.kind).toBe("Namespace");
-    expect(pod?.metadata.namespace).toBe(namespace?.metadata.name);
-    expect(service?.spec.selector).toEqual(pod?.metadata.labels);
+  it("puts the pods in the namespace that is applied before them, with a Service selecting only the probe target", () => {
+    expect(namespace.kind).toBe("Namespace");
+    expect([pod, target, service].map((manifest) => manifest?.metadata.namespace)).toEqual([namespace.metadata.name, namespace.metadata.name, namespace.metadata.name]);
+    expect(service?.spec.selector).toEqual({ app: target?.metadata.labels?.["app"] });
+    expect(pod?.metadata.labels?.["app"]).not.toBe(target?.metadata.labels?.["app"]);
+  });
+
+  it("routes the Service port to the port the probe target listens on", () => {
+    const listening = target?.spec.containers[0]?.ports?.[0]?.containerPort;
+
+    expect(service?.spec.ports?.[0]?.targetPort).toBe(listening);
+    expect(target?.spec.containers[0]?.args).toContain(`--http-port=${listening}`);
+  });
+
+  it("exempts the helper pods from scanning but not the vulnerable workload", () => {
+    expect(target?.metadata.labels?.[SKIP_SCAN_LABEL]).toBeDefined();
+    expect(pod?.metadata.labels?.[SKIP_SCAN_LABEL]).toBeUndefined();
   });
 
   it("becomes a multi-document stream kubectl apply can read", () => {
     const documents = parseAllDocuments(toApplyInput(workloadManifests())).map((document) => document.toJS() as { kind: string });
 
-    expect(documents.map((document) => document.kind)).toEqual(["Namespace", "Pod", "Service"]);
+    expect(documents.map((document) => document.kind)).toEqual(["Pod", "Pod", "Service"]);
   });
 });
 
 describe("network probe", () => {
-  const probe = probePodManifest({ name: "network-probe-1", namespace: "trivy-system", targetIp: "10.96.0.42", port: 80 }) as unknown as Manifest;
+  const client = probeClientManifest({ name: "network-probe-1", namespace: "trivy-system" }) as unknown as Manifest;
 
-  it("connects to an IP, not a name, with a connect timeout, and runs once", () => {
-    expect(probe.spec.restartPolicy).toBe("Never");
-    expect(probe.spec.containers[0]?.command).toEqual(["wget", "-q", "-T", "5", "-O", "/dev/null", "http://10.96.0.42:80/"]);
+  it("keeps the client running without connecting: the connection comes later through kubectl exec", () => {
+    expect(client.spec.restartPolicy).toBe("Never");
+    expect(client.spec.containers[0]?.args).toEqual(["pause"]);
+    expect(client.spec.containers[0]?.command).toBeUndefined();
+  });
+
+  it("connects to an IP and port, not a name, with a connect timeout", () => {
+    expect(probeConnectCommand("10.96.0.42", 80)).toEqual(["/agnhost", "connect", "10.96.0.42:80", "--timeout=5s", "--protocol=tcp"]);
   });
 
   it("satisfies Pod Security restricted", () => {
-    expect(probe.spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
-    expect(probe.spec.containers[0]?.securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+    expect(client.spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+    expect(client.spec.containers[0]?.securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
   });
 
-  it("reads Succeeded as reachable, Failed as blocked, anything else as pending", () => {
-    expect(probeOutcome({ status: { phase: "Succeeded" } })).toBe("reachable");
-    expect(probeOutcome({ status: { phase: "Failed" } })).toBe("blocked");
-    expect(probeOutcome({ status: { phase: "Running" } })).toBe("pending");
-    expect(probeOutcome({})).toBe("pending");
+  it("is ready to probe only when Running with a pod IP the API server reports", () => {
+    expect(isReadyToProbe({ status: { phase: "Running", podIP: "10.244.0.7" } })).toBe(true);
+    expect(isReadyToProbe({ status: { phase: "Running" } })).toBe(false);
+    expect(isReadyToProbe({ status: { phase: "Pending", podIP: "10.244.0.7" } })).toBe(false);
   });
 
-  it("explains a pending probe with the container's waiting reason", () => {
+  it("reads agnhost's exit 0 as reachable and its network errors as blocked", () => {
+    expect(probeVerdict({ exitCode: 0, stderr: "" })?.outcome).toBe("reachable");
+    expect(probeVerdict({ exitCode: 1, stderr: "TIMEOUT\ncommand terminated with exit code 1\n" })).toEqual({ outcome: "blocked", detail: "TIMEOUT" });
+    expect(probeVerdict({ exitCode: 1, stderr: "REFUSED\ncommand terminated with exit code 1" })?.outcome).toBe("blocked");
+    expect(probeVerdict({ exitCode: 1, stderr: "OTHER: dial tcp 10.96.0.42:80: connect: no route to host\n" })?.detail).toBe("OTHER: dial tcp 10.96.0.42:80: connect: no route to host");
+  });
+
+  it("gives no verdict when kubectl, not the network, failed", () => {
+    expect(probeVerdict({ exitCode: 1, stderr: "error: unable to upgrade connection: container not found (\"probe\")" })).toBeUndefined();
+    expect(probeVerdict({ exitCode: 1, stderr: 'Error from server (NotFound): pods "network-probe-1" not found' })).toBeUndefined();
+    expect(probeVerdict({ exitCode: 1, stderr: "UNKNOWN: address 10.96.0.42: missing port in address" })).toBeUndefined();
+    expect(probeVerdict({ exitCode: null, stderr: "TIMEOUT" })).toBeUndefined();
+  });
+
+  it("explains a pod that is not ready with the container's waiting reason", () => {
     const pod = { status: { phase: "Pending", containerStatuses: [{ state: { waiting: { reason: "ImagePullBackOff" } } }] } };
 
-    expect(describeProbePod(pod)).toBe("phase Pending (ImagePullBackOff)");
-    expect(describeProbePod({})).toBe("phase unknown");
+    expect(describePod(pod)).toBe("phase Pending (ImagePullBackOff)");
+    expect(describePod({ status: { phase: "Running" } })).toBe("phase Running, no podIP yet");
+    expect(describePod({})).toBe("phase unknown");
   });
 });
