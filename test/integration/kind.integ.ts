@@ -14,7 +14,7 @@ import { Kubectl } from "./harness/kubectl";
 import { missingFor } from "./harness/requirements";
 import type { ReportExpectation } from "./harness/reports";
 import { deployVulnerableWorkload, expectationsFor, probeDefaultDeny, waitForReport, type ScenarioContext } from "./harness/scenario";
-import { WORKLOAD_NAMESPACE } from "./harness/workload";
+import { VULNERABLE_IMAGE, WORKLOAD_NAMESPACE } from "./harness/workload";
 
 /**
  * The product's promise, end to end: the `ci` stack, applied the way a user applies it, makes
@@ -116,7 +116,7 @@ describe.skipIf(missing.length > 0)("ci stack on kind with a tainted dedicated w
     expect(report.report?.summary).toBeDefined();
   });
 
-  it("writes a VulnerabilityReport with critical findings for nginx:1.14.2", async () => {
+  it(`writes a VulnerabilityReport with critical findings for ${VULNERABLE_IMAGE}`, async () => {
     const report = await waitForReport(context(), expectation("vulnerabilityreports"), environment.reportTimeoutMs);
 
     expect(report.report?.summary?.["criticalCount"]).toBeGreaterThan(0);

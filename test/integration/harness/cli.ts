@@ -128,7 +128,7 @@ export function checkLiveReport(result: CommandResult, expected: { readonly work
     problems.push(`vulnerabilityReports is ${vulnerabilityReports ?? "missing"}, expected >= 1`);
   }
   if (critical === undefined || critical <= 0) {
-    problems.push(`totals.critical is ${critical ?? "missing"}, expected > 0 (nginx:1.14.2 has fixable critical CVEs)`);
+    problems.push(`totals.critical is ${critical ?? "missing"}, expected > 0 (the vulnerable workload's image has critical CVEs)`);
   }
   if (!workloadRow) {
     const seen = namespaceRows.map((row) => (typeof row === "object" && row !== null ? String((row as Record<string, unknown>)["namespace"]) : "?"));

@@ -10,10 +10,12 @@ import {
   VULNERABLE_POD_NAME,
   WORKLOAD_NAMESPACE,
   describePod,
+  explainPullFailure,
   isReadyToProbe,
   probeClientManifest,
   probeConnectCommand,
   probeVerdict,
+  pullFailure,
   toApplyInput,
   workloadManifests,
   workloadNamespaceManifest,
@@ -74,11 +76,36 @@ async function waitForDefaultServiceAccount(context: ScenarioContext, namespace:
   });
 }
 
-/** Waits until `ready(pod)`, printing the pod's phase and waiting reason while it is not. */
+/**
+ * How long an image pull may keep failing before the pod is re-created once. kubelet retries a
+ * failed pull itself, with a back-off that doubles from 10 s to 5 min (pkg/kubelet/kubelet.go
+ * `NewMainKubelet`: `flowcontrol.NewBackOff(imageBackOffPeriod, MaxImageBackOff)`, keyed by pod UID
+ * and image in pkg/kubelet/images); after 2 min of failures its next try can be minutes away, so a
+ * registry that recovered (a rate limit window, a mirror hiccup) would be noticed too late. A new
+ * pod has a new UID, hence a fresh back-off.
+ */
+export const PULL_RETRY_AFTER_MS = 2 * 60_000;
+
+/**
+ * Waits until `ready(pod)`, printing the pod's phase and waiting reason while it is not. A pod
+ * whose image keeps failing to pull is re-created once from `manifest`; the progress lines and
+ * the timeout message say which image, the registry's answer and what to do.
+ */
 async function waitForPod(
   context: ScenarioContext,
-  params: { readonly namespace: string; readonly name: string; readonly description: string; readonly timeoutMs: number; readonly ready: (pod: PodStatusView) => boolean },
+  params: {
+    readonly namespace: string;
+    readonly name: string;
+    readonly description: string;
+    readonly timeoutMs: number;
+    readonly ready: (pod: PodStatusView) => boolean;
+    /** The pod's manifest as an apply stream, for the one re-creation after failed pulls. */
+    readonly manifest: string;
+  },
 ): Promise<PodStatusView> {
+  const clock = context.clock ?? systemClock;
+  let failingSince: number | undefined;
+  let recreated = false;
   return waitFor({
     description: params.description,
     timeoutMs: params.timeoutMs,
@@ -87,7 +114,25 @@ async function waitForPod(
     ...clockOf(context),
     observe: async () => {
       const pod = await context.kubectl.getJson<PodStatusView>(["pod", params.name, "--namespace", params.namespace]);
-      return params.ready(pod) ? { done: true, value: pod } : { done: false, seen: `${params.namespace}/${params.name}: ${describePod(pod)} on node ${pod.spec?.nodeName ?? "<not scheduled>"}` };
+      if (params.ready(pod)) {
+        return { done: true, value: pod };
+      }
+      const seen = `${params.namespace}/${params.name}: ${describePod(pod)} on node ${pod.spec?.nodeName ?? "<not scheduled>"}`;
+      const failure = pullFailure(pod);
+      if (!failure) {
+        failingSince = undefined;
+        return { done: false, seen };
+      }
+      failingSince ??= clock.now();
+      if (!recreated && clock.now() - failingSince >= PULL_RETRY_AFTER_MS) {
+        recreated = true;
+        failingSince = undefined;
+        context.log(`  ${explainPullFailure(failure)}: re-creating ${params.namespace}/${params.name} once, so kubelet retries the pull without its back-off`);
+        await context.kubectl.run(["delete", "pod", params.name, "--namespace", params.namespace, "--ignore-not-found", "--wait=true", "--timeout=60s"], { timeoutMs: 90_000 });
+        await applyWithRetry(context, params.manifest, `${params.namespace}/${params.name} (re-created)`);
+        return { done: false, seen: `${seen}; re-created once` };
+      }
+      return { done: false, seen: recreated ? `${seen}; already re-created once` : seen };
     },
   });
 }
@@ -100,7 +145,9 @@ export async function deployVulnerableWorkload(context: ScenarioContext): Promis
   context.log(`deploying ${WORKLOAD_NAMESPACE}/${VULNERABLE_POD_NAME} onto the tainted worker`);
   await applyWithRetry(context, toApplyInput([workloadNamespaceManifest()]), `namespace ${WORKLOAD_NAMESPACE}`);
   await waitForDefaultServiceAccount(context, WORKLOAD_NAMESPACE);
-  await applyWithRetry(context, toApplyInput(workloadManifests()), `the workload in ${WORKLOAD_NAMESPACE}`);
+  const manifests = workloadManifests();
+  await applyWithRetry(context, toApplyInput(manifests), `the workload in ${WORKLOAD_NAMESPACE}`);
+  const podManifest = (name: string): string => toApplyInput(manifests.filter((manifest) => manifest["kind"] === "Pod" && (manifest["metadata"] as { name?: string }).name === name));
   const worker = workerNodeName(context.clusterName);
   await waitForPod(context, {
     namespace: WORKLOAD_NAMESPACE,
@@ -108,6 +155,7 @@ export async function deployVulnerableWorkload(context: ScenarioContext): Promis
     description: `Pod ${WORKLOAD_NAMESPACE}/${VULNERABLE_POD_NAME} running on ${worker}`,
     timeoutMs: 5 * 60_000,
     ready: (pod) => pod.status?.phase === "Running" && pod.spec?.nodeName === worker,
+    manifest: podManifest(VULNERABLE_POD_NAME),
   });
   await waitForPod(context, {
     namespace: WORKLOAD_NAMESPACE,
@@ -115,6 +163,7 @@ export async function deployVulnerableWorkload(context: ScenarioContext): Promis
     description: `Pod ${WORKLOAD_NAMESPACE}/${PROBE_TARGET_POD_NAME} (the network probes' target) running`,
     timeoutMs: 5 * 60_000,
     ready: (pod) => pod.status?.phase === "Running",
+    manifest: podManifest(PROBE_TARGET_POD_NAME),
   });
 }
 
@@ -174,7 +223,8 @@ export async function probeDefaultDeny(context: ScenarioContext, runId: string):
   const command = probeConnectCommand(targetIp, PROBE_TARGET_PORT);
   const probe = async (namespace: string): Promise<ProbeVerdict> => {
     const name = `network-probe-${runId}`;
-    await applyWithRetry(context, toApplyInput([probeClientManifest({ name, namespace })]), `probe client ${namespace}/${name}`);
+    const manifest = toApplyInput([probeClientManifest({ name, namespace })]);
+    await applyWithRetry(context, manifest, `probe client ${namespace}/${name}`);
     const pod = await waitForPod(context, {
       namespace,
       name,
@@ -182,6 +232,7 @@ export async function probeDefaultDeny(context: ScenarioContext, runId: string):
       // Image pull (agnhost, ~50 MB) and start.
       timeoutMs: 3 * 60_000,
       ready: isReadyToProbe,
+      manifest,
     });
     context.log(`probe client ${namespace}/${name} runs with IP ${pod.status?.podIP ?? "?"}; waiting ${PROBE_SETTLE_MS / 1000} s for the policy controller to know it`);
     await clock.sleep(PROBE_SETTLE_MS);

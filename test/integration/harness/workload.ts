@@ -2,10 +2,18 @@ import { CI_CLUSTER } from "../../../stacks/ci-cluster";
 
 /** Namespace of the deliberately vulnerable workload; not excluded by the `ci` stack. */
 export const WORKLOAD_NAMESPACE = "trivy-e2e-workload";
-/** A bare Pod, like upstream's e2e (`my-pod`), so its reports carry `trivy-operator.resource.kind=Pod`. */
-export const VULNERABLE_POD_NAME = "vulnerable-nginx";
-/** The image upstream's own e2e scans; old enough to have critical CVEs with fixes. */
-export const VULNERABLE_IMAGE = "nginx:1.14.2";
+/** A bare Pod, like upstream's itest (`unmanaged-vuln-image`), so its reports carry `trivy-operator.resource.kind=Pod`. */
+export const VULNERABLE_POD_NAME = "vulnerable-app";
+/**
+ * The image trivy-operator's own itest scans, from Google's Docker Hub mirror rather than Docker Hub
+ * (tests/itest/trivy-operator/behavior/behavior.go `VulnerabilityScannerBehavior`): no anonymous
+ * pull limit for the node's pull or for trivy's own fetch of the image when it scans. Alpine 3.7.1
+ * with packages built to be vulnerable: trivy's README listed it with CRITICAL OS findings
+ * (curl CVE-2018-14618 among them), fixed in later Alpine releases.
+ */
+export const VULNERABLE_IMAGE = "mirror.gcr.io/knqyf263/vuln-image:1.2.3";
+/** The image has no long-running entrypoint of its own; upstream's itest keeps it alive the same way. */
+const VULNERABLE_COMMAND = ["/bin/sh", "-c", "--", "while true; do sleep 30; done;"];
 /**
  * Kubernetes' own e2e image on registry.k8s.io (no Docker Hub pull limit): `netexec` serves HTTP for
  * the probe target, `pause` keeps the probe client alive, `connect` makes one TCP connection. The
@@ -47,7 +55,9 @@ export function workloadManifests(): Manifest[] {
         // Pinned to the dedicated pool: scanning it then needs scan jobs that tolerate the taint too.
         nodeSelector: { [workerLabel.key]: workerLabel.value },
         tolerations: [{ key: workerTaint.key, operator: "Equal", value: workerTaint.value, effect: workerTaint.effect }],
-        containers: [{ name: "app", image: VULNERABLE_IMAGE }],
+        // No grace period: the shell loop ignores SIGTERM, and nothing needs a clean shutdown.
+        terminationGracePeriodSeconds: 0,
+        containers: [{ name: "app", image: VULNERABLE_IMAGE, command: VULNERABLE_COMMAND }],
       },
     },
     {
@@ -161,8 +171,44 @@ export function isReadyToProbe(pod: PodStatusView): boolean {
   return pod.status?.phase === "Running" && Boolean(pod.status.podIP);
 }
 
+/** kubelet's waiting reasons for an image it could not pull (pkg/kubelet/images: ErrImagePull, then ImagePullBackOff between retries). */
+const PULL_FAILURE_REASONS: ReadonlySet<string> = new Set(["ErrImagePull", "ImagePullBackOff"]);
+
+export interface PullFailure {
+  readonly image: string;
+  readonly reason: string;
+  /** kubelet's message, which carries the registry's answer (e.g. `429 Too Many Requests`). */
+  readonly message: string;
+  /** The registry refused for its pull rate limit rather than because the image is missing. */
+  readonly rateLimited: boolean;
+}
+
+/** The first container kubelet cannot pull, if any. */
+export function pullFailure(pod: PodStatusView): PullFailure | undefined {
+  for (const status of pod.status?.containerStatuses ?? []) {
+    const waiting = status.state?.waiting;
+    if (waiting?.reason && PULL_FAILURE_REASONS.has(waiting.reason)) {
+      const message = waiting.message ?? "";
+      return { image: status.image ?? "?", reason: waiting.reason, message, rateLimited: /toomanyrequests|429 Too Many Requests|rate limit/i.test(message) };
+    }
+  }
+  return undefined;
+}
+
+/** What to do about a pull failure, in words, for the wait's progress and timeout message. */
+export function explainPullFailure(failure: PullFailure): string {
+  const hint = failure.rateLimited
+    ? "the registry's pull rate limit: for Docker Hub images, configure the DOCKERHUB_USERNAME and DOCKERHUB_TOKEN secrets (integration.yml logs in with them)"
+    : "check that the image exists and the node can reach its registry";
+  return `cannot pull ${failure.image} (${failure.reason}${failure.message ? `: ${failure.message}` : ""}); likely ${hint}`;
+}
+
 /** Why a pod is not there yet, e.g. "phase Pending (ImagePullBackOff)", for progress output. */
 export function describePod(pod: PodStatusView): string {
+  const failure = pullFailure(pod);
+  if (failure) {
+    return `phase ${pod.status?.phase ?? "unknown"}: ${explainPullFailure(failure)}`;
+  }
   const waiting = pod.status?.containerStatuses?.find((status) => status.state?.waiting)?.state?.waiting?.reason;
   const ip = pod.status?.phase === "Running" && !pod.status.podIP ? ", no podIP yet" : "";
   return `phase ${pod.status?.phase ?? "unknown"}${waiting ? ` (${waiting})` : ""}${ip}`;

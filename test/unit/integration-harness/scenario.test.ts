@@ -2,7 +2,7 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import type { CommandResult, CommandRunner } from "../../integration/harness/command-runner";
 import { createKindCluster } from "../../integration/harness/kind-cluster";
 import { Kubectl } from "../../integration/harness/kubectl";
@@ -98,7 +98,7 @@ describe("scenario steps", () => {
         serviceAccountLookups++;
         return serviceAccountLookups < 3 ? { exitCode: 1, stderr: 'Error from server (NotFound): serviceaccounts "default" not found' } : { stdout: "{}" };
       }
-      if (command.startsWith("get pod vulnerable-nginx")) {
+      if (command.startsWith("get pod vulnerable-app")) {
         polls++;
         return { stdout: JSON.stringify(polls < 3 ? { status: { phase: "Pending" } } : { spec: { nodeName: "c-worker" }, status: { phase: "Running" } }) };
       }
@@ -111,7 +111,7 @@ describe("scenario steps", () => {
     const applies = calls.filter((call) => verb(call.args).startsWith("apply"));
     expect(applies[0]?.input).toContain('"kind":"Namespace"');
     expect(applies[0]?.input).not.toContain('"kind":"Pod"');
-    expect(applies[1]?.input).toContain('"image":"nginx:1.14.2"');
+    expect(applies[1]?.input).toContain('"image":"mirror.gcr.io/knqyf263/vuln-image:1.2.3"');
     // The pods were applied only after the ServiceAccount lookup succeeded.
     const lastLookup = calls.map((call) => verb(call.args)).lastIndexOf("get serviceaccount default --namespace trivy-e2e-workload --output json");
     expect(calls.indexOf(applies[1]!)).toBeGreaterThan(lastLookup);
@@ -123,7 +123,7 @@ describe("scenario steps", () => {
     let attempts = 0;
     const flaky = context((args) => {
       if (verb(args).startsWith("apply") && ++attempts < 3) return { exitCode: 1, stderr: "Error from server (InternalError): failed calling webhook" };
-      if (verb(args).startsWith("get pod vulnerable-nginx")) return { stdout: JSON.stringify({ spec: { nodeName: "c-worker" }, status: { phase: "Running" } }) };
+      if (verb(args).startsWith("get pod vulnerable-app")) return { stdout: JSON.stringify({ spec: { nodeName: "c-worker" }, status: { phase: "Running" } }) };
       if (verb(args).startsWith("get pod")) return { stdout: JSON.stringify({ status: { phase: "Running" } }) };
       return { stdout: "{}" };
     });
@@ -134,11 +134,35 @@ describe("scenario steps", () => {
     await expect(deployVulnerableWorkload(broken.scenario)).rejects.toThrow(/kubectl apply of namespace trivy-e2e-workload to succeed; last seen: error: .* exited with 1: \| Error from server \(Forbidden\)/);
   });
 
+  it("re-creates a pod once when its image pull keeps failing, then fails naming the image and the registry's answer", async () => {
+    const pullBackOff = {
+      spec: { nodeName: "c-worker" },
+      status: {
+        phase: "Pending",
+        containerStatuses: [{ image: "mirror.gcr.io/knqyf263/vuln-image:1.2.3", state: { waiting: { reason: "ImagePullBackOff", message: "429 Too Many Requests" } } }],
+      },
+    };
+    const { scenario, calls } = context((args) => {
+      const command = verb(args);
+      if (command.startsWith("get serviceaccount")) return { stdout: "{}" };
+      if (command.startsWith("get pod vulnerable-app")) return { stdout: JSON.stringify(pullBackOff) };
+      return undefined;
+    });
+
+    const failure = deployVulnerableWorkload(scenario);
+
+    await expect(failure).rejects.toThrow(/Pod trivy-e2e-workload\/vulnerable-app running on c-worker; last seen: .*cannot pull mirror\.gcr\.io\/knqyf263\/vuln-image:1\.2\.3 \(ImagePullBackOff: 429 Too Many Requests\); likely the registry's pull rate limit.*already re-created once/);
+    const deletes = calls.filter((call) => verb(call.args).startsWith("delete pod"));
+    expect(deletes.map((call) => verb(call.args).split(" ").slice(0, 3).join(" "))).toEqual(["delete pod vulnerable-app"]);
+    const reapplied = calls.slice(calls.indexOf(deletes[0]!)).find((call) => verb(call.args).startsWith("apply"));
+    expect(parseAllDocuments(reapplied?.input ?? "").map((document) => (document.toJS() as { metadata: { name: string } }).metadata.name)).toEqual(["vulnerable-app"]);
+  });
+
   it("lists reports by label selector in the workload namespace and returns the matching one", async () => {
     const report = {
       metadata: {
-        name: "pod-vulnerable-nginx-app",
-        labels: { "trivy-operator.resource.kind": "Pod", "trivy-operator.resource.name": "vulnerable-nginx", "trivy-operator.resource.namespace": "trivy-e2e-workload" },
+        name: "pod-vulnerable-app-app",
+        labels: { "trivy-operator.resource.kind": "Pod", "trivy-operator.resource.name": "vulnerable-app", "trivy-operator.resource.namespace": "trivy-e2e-workload" },
       },
       report: { summary: { criticalCount: 3 } },
     };
@@ -147,7 +171,7 @@ describe("scenario steps", () => {
 
     await expect(waitForReport(scenario, vulnerability!, 60_000)).resolves.toEqual(report);
     expect(verb(calls[0]?.args ?? [])).toBe(
-      "get vulnerabilityreports.aquasecurity.github.io --namespace trivy-e2e-workload --selector trivy-operator.resource.kind=Pod,trivy-operator.resource.name=vulnerable-nginx,trivy-operator.resource.namespace=trivy-e2e-workload --output json",
+      "get vulnerabilityreports.aquasecurity.github.io --namespace trivy-e2e-workload --selector trivy-operator.resource.kind=Pod,trivy-operator.resource.name=vulnerable-app,trivy-operator.resource.namespace=trivy-e2e-workload --output json",
     );
   });
 

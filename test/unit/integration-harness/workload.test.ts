@@ -3,10 +3,12 @@ import { parseAllDocuments } from "yaml";
 import { CI_CLUSTER } from "../../../stacks/ci-cluster";
 import {
   describePod,
+  explainPullFailure,
   isReadyToProbe,
   probeClientManifest,
   probeConnectCommand,
   probeVerdict,
+  pullFailure,
   SKIP_SCAN_LABEL,
   toApplyInput,
   VULNERABLE_IMAGE,
@@ -39,9 +41,21 @@ describe("vulnerable workload", () => {
   const namespace = workloadNamespaceManifest() as unknown as Manifest;
   const [pod, target, service] = workloadManifests() as unknown as Manifest[];
 
-  it("runs nginx:1.14.2, the image upstream's e2e scans", () => {
-    expect(VULNERABLE_IMAGE).toBe("nginx:1.14.2");
+  it("pulls every image from a registry without Docker Hub's anonymous pull limit", () => {
+    const images = [...workloadManifests(), probeClientManifest({ name: "p", namespace: "n" })].flatMap((manifest) =>
+      ((manifest as unknown as Manifest).spec.containers ?? []).map((container) => container.image),
+    );
+
     expect(pod?.spec.containers[0]?.image).toBe(VULNERABLE_IMAGE);
+    expect(images.length).toBeGreaterThanOrEqual(3);
+    for (const image of images) {
+      // A name without a registry host ("nginx:1.14.2", "library/busybox") resolves to docker.io.
+      expect(image.split("/")[0], image).toMatch(/^(mirror\.gcr\.io|registry\.k8s\.io)$/);
+    }
+  });
+
+  it("keeps the vulnerable container running: the image has no long-running entrypoint", () => {
+    expect(pod?.spec.containers[0]?.command?.join(" ")).toMatch(/while true; do sleep \d+; done/);
   });
 
   it("is pinned to the tainted worker and tolerates exactly its taint", () => {
@@ -114,10 +128,46 @@ describe("network probe", () => {
   });
 
   it("explains a pod that is not ready with the container's waiting reason", () => {
-    const pod = { status: { phase: "Pending", containerStatuses: [{ state: { waiting: { reason: "ImagePullBackOff" } } }] } };
+    const pod = { status: { phase: "Pending", containerStatuses: [{ state: { waiting: { reason: "ContainerCreating" } } }] } };
 
-    expect(describePod(pod)).toBe("phase Pending (ImagePullBackOff)");
+    expect(describePod(pod)).toBe("phase Pending (ContainerCreating)");
     expect(describePod({ status: { phase: "Running" } })).toBe("phase Running, no podIP yet");
     expect(describePod({})).toBe("phase unknown");
+  });
+});
+
+describe("image pull failures", () => {
+  const rateLimited = {
+    status: {
+      phase: "Pending",
+      containerStatuses: [
+        {
+          image: "docker.io/library/nginx:1.14.2",
+          state: {
+            waiting: {
+              reason: "ErrImagePull",
+              message:
+                'failed to pull and unpack image "docker.io/library/nginx:1.14.2": failed to copy: httpReadSeeker: failed open: unexpected status code https://registry-1.docker.io/v2/library/nginx/manifests/sha256:f7988fb6c02e: 429 Too Many Requests - Server message: toomanyrequests: You have reached your unauthenticated pull rate limit.',
+            },
+          },
+        },
+      ],
+    },
+  };
+
+  it("recognises a rate-limited pull and says which secret to configure", () => {
+    const failure = pullFailure(rateLimited);
+
+    expect(failure).toMatchObject({ image: "docker.io/library/nginx:1.14.2", reason: "ErrImagePull", rateLimited: true });
+    expect(explainPullFailure(failure!)).toMatch(/cannot pull docker\.io\/library\/nginx:1\.14\.2 \(ErrImagePull: .*429 Too Many Requests.*\); likely the registry's pull rate limit: .*DOCKERHUB_TOKEN/);
+    expect(describePod(rateLimited)).toMatch(/^phase Pending: cannot pull docker\.io\/library\/nginx:1\.14\.2/);
+  });
+
+  it("tells a missing image from a rate limit, and ignores containers that are merely starting", () => {
+    const missing = { status: { containerStatuses: [{ image: "mirror.gcr.io/x:1", state: { waiting: { reason: "ImagePullBackOff", message: "Back-off pulling image \"mirror.gcr.io/x:1\": not found" } } }] } };
+
+    expect(pullFailure(missing)?.rateLimited).toBe(false);
+    expect(explainPullFailure(pullFailure(missing)!)).toMatch(/check that the image exists/);
+    expect(pullFailure({ status: { containerStatuses: [{ state: { waiting: { reason: "ContainerCreating" } } }] } })).toBeUndefined();
   });
 });
