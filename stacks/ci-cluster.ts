@@ -14,4 +14,15 @@ export const CI_CLUSTER = {
   workerLabel: { key: "pool", value: "dedicated" },
   /** Namespace the operator is installed into by the `ci` stack. */
   operatorNamespace: "trivy-system",
+  /**
+   * Label key of the test's helper pods (network probe client and target): the `ci` stack skips
+   * resources carrying it (`operator.skipResourceByLabels`), so only the workload under test costs
+   * a scan job.
+   */
+  skipScanLabel: "trivy-operator-cdktf/skip-scan",
+  /**
+   * Namespaces of a kind cluster the test does not need scanned: kind's storage provisioner runs in
+   * `local-path-storage` (kind pkg/build/nodeimage/const_storage.go), `kube-system` holds the rest.
+   */
+  kindSystemNamespaces: ["kube-system", "local-path-storage"],
 } as const;

@@ -29,11 +29,8 @@ export const PROBE_TARGET_PORT = 80;
 const PROBE_TARGET_CONTAINER_PORT = 8080;
 /** How long one probe connection may take before it counts as blocked (the conformance tests use 5 s too). */
 export const PROBE_CONNECT_TIMEOUT_SECONDS = 5;
-/**
- * Label key that exempts the test's helper pods from scanning (the `ci` stack's
- * `operator.skipResourceByLabels`): only the vulnerable workload should cost a scan job.
- */
-export const SKIP_SCAN_LABEL = "trivy-operator-cdktf/skip-scan";
+/** Exempts the test's helper pods from scanning (the `ci` stack's `operator.skipResourceByLabels`). */
+export const SKIP_SCAN_LABEL = CI_CLUSTER.skipScanLabel;
 
 type Manifest = Record<string, unknown>;
 

@@ -171,10 +171,12 @@ describe("summarizeEnvironment", () => {
     const summary = summarizeEnvironment("ci", environments.ci);
     expect(summary).toContain("trivy-ci");
     expect(summary).toContain("trivy-operator 0.34.0");
-    expect(summary).toContain("1 at once, memory limit 1500M");
+    expect(summary).toContain("3 at once, memory limit 1500M");
     expect(summary).toContain("dedicated=security-scans:NoSchedule (operator, scan jobs, node collector)");
     expect(summary).toContain("policies     kubernetes");
     expect(summary).toMatch(/dns\(kube-system\) \[UDP\/53, TCP\/53\]/);
+    // The kind tier's timing rests on these (docs/integration-tests.md "Why the ci stack scans fast").
+    expect(summary).toContain("via built-in Trivy server (ClientServer)");
   });
 });
 
