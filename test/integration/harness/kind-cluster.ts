@@ -31,7 +31,11 @@ export async function createKindCluster(runner: CommandRunner, name: string, wor
   const kubeconfigPath = join(workDir, "kubeconfig");
   await writeFile(configPath, renderKindClusterConfig(kindClusterConfig(name)));
   log(`creating kind cluster ${name} (config ${configPath}, kubeconfig ${kubeconfigPath})`);
-  await runChecked(runner, "kind", ["create", "cluster", "--name", name, "--config", configPath, "--kubeconfig", kubeconfigPath, "--wait", "5m"], {
+  // --retain: on a failed create, kind deletes the nodes unless told not to (kind v0.30.0
+  // pkg/cluster/internal/create/create.go `Cluster`: `if !opts.Retain { delete.Cluster(…) }`), and
+  // `kind export logs` would then have nothing to show. The suite's afterAll (or the workflow's
+  // fallback step) exports the logs and deletes the cluster itself.
+  await runChecked(runner, "kind", ["create", "cluster", "--name", name, "--config", configPath, "--kubeconfig", kubeconfigPath, "--wait", "5m", "--retain"], {
     timeoutMs: CREATE_TIMEOUT_MS,
   });
   const cluster = { name, kubeconfigPath, context: kindContextName(name) };

@@ -48,7 +48,7 @@ describe("createKindCluster", () => {
 
     expect(cluster).toEqual({ name: "trivy-e2e-x", kubeconfigPath: join(workDir, "kubeconfig"), context: "kind-trivy-e2e-x" });
     expect(calls[0]?.args).toEqual([
-      "create", "cluster", "--name", "trivy-e2e-x", "--config", join(workDir, "kind-config.yaml"), "--kubeconfig", join(workDir, "kubeconfig"), "--wait", "5m",
+      "create", "cluster", "--name", "trivy-e2e-x", "--config", join(workDir, "kind-config.yaml"), "--kubeconfig", join(workDir, "kubeconfig"), "--wait", "5m", "--retain",
     ]);
     const config = parse(await readFile(join(workDir, "kind-config.yaml"), "utf8")) as { name: string; nodes: unknown[] };
     expect(config).toMatchObject({ name: "trivy-e2e-x", nodes: [{ role: "control-plane" }, { role: "worker" }] });
