@@ -46,11 +46,12 @@ export const INSTALL_HINTS: Readonly<Record<Prerequisite, string>> = {
 };
 
 /** The probe command of each prerequisite; all are local and answer in well under a second. */
-export const PREFLIGHT_COMMANDS: Readonly<Record<Prerequisite, { file: string; args: readonly string[] }>> = {
+export const PREFLIGHT_COMMANDS: Readonly<Record<Prerequisite, { file: string; args: readonly string[]; env?: Readonly<Record<string, string>> }>> = {
   // `docker version` succeeds without a daemon; `docker info` needs one, which is what kind needs.
   docker: { file: "docker", args: ["info", "--format", "{{.ServerVersion}}"] },
   kind: { file: "kind", args: ["version"] },
-  terraform: { file: "terraform", args: ["version", "-json"] },
+  // `terraform version` asks checkpoint-api.hashicorp.com for a newer release unless told not to.
+  terraform: { file: "terraform", args: ["version", "-json"], env: { CHECKPOINT_DISABLE: "1" } },
   kubectl: { file: "kubectl", args: ["version", "--client", "-o", "json"] },
 };
 
@@ -171,8 +172,8 @@ export async function runPreflight(
 ): Promise<PreflightResult> {
   const checks = await Promise.all(
     prerequisites.map(async (prerequisite) => {
-      const { file, args } = PREFLIGHT_COMMANDS[prerequisite];
-      return EVALUATORS[prerequisite](await runner(file, args, { timeoutMs }));
+      const { file, args, env } = PREFLIGHT_COMMANDS[prerequisite];
+      return EVALUATORS[prerequisite](await runner(file, args, { timeoutMs, ...(env ? { env } : {}) }));
     }),
   );
   const missing = checks.filter((check) => !check.ok);

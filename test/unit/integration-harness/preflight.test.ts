@@ -130,6 +130,16 @@ describe("runPreflight", () => {
     expect(timeouts).toEqual([1234, 1234, 1234, 1234]);
   });
 
+  it("keeps terraform from calling HashiCorp's checkpoint service", async () => {
+    const envs: Record<string, Readonly<Record<string, string>> | undefined> = {};
+    await runPreflight(async (file, _args, options) => {
+      envs[file] = options.env;
+      return result({ ...outputs[file] });
+    });
+
+    expect(envs["terraform"]).toMatchObject({ CHECKPOINT_DISABLE: "1" });
+  });
+
   it("checks only the prerequisites asked for", async () => {
     const preflight = await runPreflight(fakeRunner, ["terraform", "kubectl"]);
 
