@@ -23,10 +23,10 @@ import { VULNERABLE_IMAGE, WORKLOAD_NAMESPACE } from "./harness/workload";
 const missing = missingFor(["docker", "kind", "terraform", "kubectl"]);
 
 /**
- * beforeAll runs build, kind create (10 min), nodes Ready (5), workload (5), synth (3), init (5) and
- * apply (20). Realistic total is 5-10 min; this bound sits above the realistic total and below the
- * workflow's 45 min cap, so in practice a step's own deadline (which names the step) fires first,
- * not vitest's anonymous "hook timed out" while terraform keeps running.
+ * beforeAll runs build, kind create (10 min), nodes Ready (5), workload (1 + 1 + 1 + 5 + 5), synth (3),
+ * init (5) and apply (20). Realistic total is 4-7 min; this bound sits above the realistic total and
+ * below the workflow's 35 min cap on the test step, so in practice a step's own deadline (which
+ * names the step) fires first, not vitest's anonymous "hook timed out" while terraform keeps running.
  */
 const SETUP_TIMEOUT_MS = 30 * 60_000;
 

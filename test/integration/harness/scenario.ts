@@ -40,7 +40,8 @@ function clockOf(context: ScenarioContext): { clock?: Clock } {
 /**
  * One `kubectl apply`, retried for a minute: right after cluster creation the API server and
  * admission can briefly refuse (a webhook or a namespace's ServiceAccount not there yet), and a
- * failure here would fail every test of the file. Server-side, apply is idempotent.
+ * failure here would fail every test of the file. `kubectl apply` is idempotent, so a retry after a
+ * partial apply is harmless.
  */
 export async function applyWithRetry(context: ScenarioContext, documents: string, what: string): Promise<void> {
   await waitFor({
