@@ -46,7 +46,10 @@ function sandbox(options: { clusters: string; exportFails?: boolean }): Sandbox 
     artifacts,
     calls: () => readFileSync(log, "utf8").trim().split("\n"),
     run: () => {
-      const result = spawnSync("bash", [SCRIPT, artifacts], { env: { ...process.env, PATH: `${bin}:${process.env["PATH"] ?? ""}` }, encoding: "utf8" });
+      const result = spawnSync("bash", [SCRIPT, artifacts], {
+        env: { ...process.env, PATH: `${bin}:${process.env["PATH"] ?? ""}` },
+        encoding: "utf8",
+      });
       return { status: result.status, stdout: result.stdout };
     },
   };
@@ -67,9 +70,15 @@ describe.skipIf(!bash)("fallback-diagnostics.sh", () => {
     expect(readFileSync(join(out, "events.txt"), "utf8")).toContain("--context kind-trivy-e2e-202612020900-abc123");
     expect(readdirSync(join(box.artifacts, "other", "fallback"))).toContain("networkpolicies.yaml");
     // The kubeconfig kubectl used lives outside the artifacts, and its content is in no artifact.
-    const kubeconfigArg = box.calls().find((call) => call.startsWith("kubectl"))?.split(" ")[2] ?? "";
+    const kubeconfigArg =
+      box
+        .calls()
+        .find((call) => call.startsWith("kubectl"))
+        ?.split(" ")[2] ?? "";
     expect(kubeconfigArg.startsWith(box.artifacts)).toBe(false);
-    const saved = readdirSync(out).map((file) => (file === "kind-logs" ? "" : readFileSync(join(out, file), "utf8"))).join("\n");
+    const saved = readdirSync(out)
+      .map((file) => (file === "kind-logs" ? "" : readFileSync(join(out, file), "utf8")))
+      .join("\n");
     expect(saved).not.toContain("admin credentials");
   });
 
@@ -90,6 +99,8 @@ describe.skipIf(!bash)("fallback-diagnostics.sh", () => {
 
     expect(status).toBe(0);
     expect(stdout).toContain("kind export logs failed");
-    expect(readdirSync(join(box.artifacts, "c1", "fallback"))).toEqual(expect.arrayContaining(["kind-export.err", "pods-and-jobs.txt", "events.txt"]));
+    expect(readdirSync(join(box.artifacts, "c1", "fallback"))).toEqual(
+      expect.arrayContaining(["kind-export.err", "pods-and-jobs.txt", "events.txt"]),
+    );
   });
 });

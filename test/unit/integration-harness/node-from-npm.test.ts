@@ -92,7 +92,14 @@ describe.skipIf(!linuxX64)("scripts/node-from-npm.sh", () => {
     online.run("24");
     const offline = sandbox({});
 
-    const result = spawnSync("bash", [SCRIPT, "24"], { env: { ...process.env, PATH: `${join(offline.cacheHome, "..", "bin")}:${process.env["PATH"] ?? ""}`, XDG_CACHE_HOME: online.cacheHome }, encoding: "utf8" });
+    const result = spawnSync("bash", [SCRIPT, "24"], {
+      env: {
+        ...process.env,
+        PATH: `${join(offline.cacheHome, "..", "bin")}:${process.env["PATH"] ?? ""}`,
+        XDG_CACHE_HOME: online.cacheHome,
+      },
+      encoding: "utf8",
+    });
 
     expect(result.status).toBe(0);
     expect(result.stdout.trim()).toBe(join(online.cacheHome, "trivy-operator-cdktf", "node-24.22.3", "bin"));
