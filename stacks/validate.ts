@@ -195,7 +195,7 @@ function withModulePrefix(modulePrefix: string, configPrefix: string, check: () 
 /** TrivyAlertRulesOptions without what the operator options decide; `satisfies` keeps the list in step with the type. */
 const ALERT_RULE_OPTIONS = [
   "operatorJob",
-  "findingsLookback",
+  "findingsKeepFiringFor",
   "criticalVulnerabilitiesThreshold",
   "criticalVulnerabilitiesFor",
   "exposedSecretSeverities",

@@ -2,18 +2,33 @@
  * The alerts a security team wants from Trivy Operator metrics, as plain data. The same list
  * feeds the PrometheusRule (Prometheus Operator) and the Grafana-managed rule group.
  *
- * Facts the expressions rely on (trivy-operator `pkg/metrics/collector.go`, `types.go`):
- * - findings are gauges computed at scrape time from report CRs, one series per severity and
- *   report, zeros included: alert on `> threshold`, never on presence;
- * - severity label values are Title case (`Critical`, not `CRITICAL`);
- * - reports are deleted and recreated every `scannerReportTTL`: the series vanish until the
- *   rescan finishes, so findings are read through `max_over_time(...[lookback])` with a lookback
- *   longer than the TTL, or every alert would resolve and re-fire once a day.
+ * Facts the expressions rely on (trivy-operator v0.32.0; the series are pinned in
+ * test/fixtures/metrics/emitted-series.ts and the rules run on promtool in
+ * test/unit/monitoring/promtool-rules.test.ts):
+ * - findings are gauges computed at scrape time from report CRs (`pkg/metrics/collector.go`
+ *   `collectVulnerabilityReports` and siblings), one series per report and severity, zeros
+ *   included: alert on `> threshold`, never on presence;
+ * - severity label values are Title case (`pkg/metrics/types.go` `SeverityCritical`: `Critical`);
+ * - a series exists exactly as long as its report: a replaced workload's report is deleted at
+ *   once, a re-pulled tag gets a new `image_digest` (a new series), and Vulnerability and
+ *   ExposedSecret reports are deleted at `scannerReportTTL` and rescanned
+ *   (`pkg/operator/ttl_report.go` `applicableForDeletion`). The expressions therefore read the
+ *   current value only, so `for:` sees a short-lived finding end, and only the alert's
+ *   `keep_firing_for` bridges the rescan gap after a TTL deletion;
+ * - failed scan Jobs are deleted in the reconcile that sees them fail
+ *   (`pkg/vulnerabilityreport/controller/scanjob.go` `reconcileJobs`), so a failure is
+ *   read from what survives it: the same deterministic Job name created again and again.
  */
 
 /** Severity values exactly as the operator emits them in the `severity` label. */
 export type TrivySeverity = "Critical" | "High" | "Medium" | "Low" | "Unknown";
 export const TRIVY_SEVERITIES: readonly TrivySeverity[] = ["Critical", "High", "Medium", "Low", "Unknown"];
+/**
+ * Severities of `trivy_image_exposedsecrets`: `collector.go` `buildMetricDescriptors`
+ * `exposedSecretSeverities` has no Unknown, so a rule matching it would match nothing.
+ */
+export type TrivySecretSeverity = Exclude<TrivySeverity, "Unknown">;
+export const TRIVY_SECRET_SEVERITIES: readonly TrivySecretSeverity[] = ["Critical", "High", "Medium", "Low"];
 
 export type TrivyAlertName =
   | "TrivyCriticalVulnerabilities"
@@ -42,16 +57,18 @@ export interface TrivyAlertRulesOptions {
    */
   readonly operatorJob?: string;
   /**
-   * The operator's `operator.scannerReportTTL`; the findings lookback is derived from it.
+   * The operator's `operator.scannerReportTTL`: a healthy workload's scan Job is created once per
+   * TTL, which sets the default `scanJobFailureWindow` and bounds `findingsKeepFiringFor`.
    * @default "24h"
    */
   readonly scannerReportTTL?: string;
   /**
-   * Window of `max_over_time` over findings: must outlast the gap between a report's deletion at
-   * TTL and its rescan. The price: an alert clears up to this long after the fix.
-   * @default - scannerReportTTL + 1h ("25h")
+   * How long a firing findings alert keeps firing after its series is gone or back under the
+   * threshold (`keep_firing_for`). It bridges the rescan after a TTL deletion (report deleted,
+   * scan Job queued and run, next scrape); it is also how long an alert outlives the fix.
+   * @default "1h"
    */
-  readonly findingsLookback?: string;
+  readonly findingsKeepFiringFor?: string;
 
   /**
    * Alert when a workload's image has more than this many Critical vulnerabilities.
@@ -61,10 +78,10 @@ export interface TrivyAlertRulesOptions {
   /** @default "15m" - a new image is usually rescanned and fixed images replace it within minutes */
   readonly criticalVulnerabilitiesFor?: string;
   /**
-   * Exposed-secret severities that alert.
+   * Exposed-secret severities that alert (the operator emits no `Unknown` for secrets).
    * @default ["Critical", "High"]
    */
-  readonly exposedSecretSeverities?: readonly TrivySeverity[];
+  readonly exposedSecretSeverities?: readonly TrivySecretSeverity[];
   /** @default "0m" - a leaked secret is urgent */
   readonly exposedSecretsFor?: string;
   /**
@@ -77,18 +94,23 @@ export interface TrivyAlertRulesOptions {
   /** @default "15m" - rolling restarts and leader changes stay quiet */
   readonly operatorAbsentFor?: string;
   /**
-   * Alert when at least this many scan jobs failed within `scanJobFailureWindow`.
+   * Alert when the same scan Job (one per workload: `scan-vulnerabilityreport-<hash>`) was
+   * created at least this many times within `scanJobFailureWindow`. A healthy workload's scan
+   * Job is created once per `scannerReportTTL`; a failed one is deleted at once and created
+   * again at the workload's next reconcile (any change to it, an operator restart, or the
+   * informer resync, 10h). A StatefulSet or DaemonSet whose pod template changes this often
+   * within the window also reaches it.
    * @default 3
    */
   readonly failedScanJobsThreshold?: number;
   /**
-   * Window in which failed scan jobs are counted. The operator deletes failed jobs after
-   * reading their logs, so kube-state-metrics shows each one only briefly.
-   * @default "1h"
+   * Window in which the creations of one scan Job are counted; at most `scannerReportTTL`
+   * unless the threshold exceeds the number of TTL rescans it spans.
+   * @default - scannerReportTTL ("24h")
    */
   readonly scanJobFailureWindow?: string;
   /**
-   * `job_name` regex of scan jobs (kube-state-metrics `kube_job_status_failed`).
+   * `job_name` regex of scan jobs (kube-state-metrics `kube_job_created`).
    * @default "scan-vulnerabilityreport-.*"
    */
   readonly scanJobNamePattern?: string;
@@ -111,6 +133,8 @@ export interface TrivyAlertRule {
   readonly alert: TrivyAlertName;
   readonly expr: string;
   readonly for: string;
+  /** Prometheus `keep_firing_for` (Grafana `keep_firing_for` + `missing_series_evals_to_resolve`); absent = resolve at once. */
+  readonly keepFiringFor?: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly annotations: Readonly<{ summary: string; description: string }>;
 }
@@ -138,23 +162,30 @@ function promString(value: string): string {
   return JSON.stringify(value);
 }
 
+const DEFAULT_SCANNER_REPORT_TTL = "24h";
+const DEFAULT_FINDINGS_KEEP_FIRING_FOR = "1h";
+
 /** Builds the enabled rules; throws with the field, value and what is allowed on bad options. */
 export function trivyAlertRules(options: TrivyAlertRulesOptions = {}): TrivyAlertRule[] {
   validateTrivyAlertRulesOptions(options);
   const namespace = options.operatorNamespace ?? "trivy-system";
   const job = options.operatorJob ?? "trivy-operator";
-  // Outlast one report TTL plus the rescan; see findingsLookback.
-  const lookback = options.findingsLookback ?? formatDuration(durationSeconds(options.scannerReportTTL ?? "24h")! + 3600);
+  const keepFiringFor = options.findingsKeepFiringFor ?? DEFAULT_FINDINGS_KEEP_FIRING_FOR;
+  const scanJobWindow = options.scanJobFailureWindow ?? options.scannerReportTTL ?? DEFAULT_SCANNER_REPORT_TTL;
   const extra = options.additionalLabels ?? {};
   const secretSeverities = options.exposedSecretSeverities ?? ["Critical", "High"];
   const disabled = new Set(options.disabledAlerts ?? []);
+  // image_digest is left out: a re-pulled tag is the same image to the reader, and its old and
+  // new series never coexist, so the alert keeps its identity (and its for:) across a re-pull.
   const imageLabels = "namespace, resource_kind, resource_name, container_name, image_registry, image_repository, image_tag";
 
   const rules: TrivyAlertRule[] = [
     {
       alert: "TrivyCriticalVulnerabilities",
-      expr: `sum by (${imageLabels}) (max_over_time(trivy_image_vulnerabilities{severity="Critical"}[${lookback}])) > ${options.criticalVulnerabilitiesThreshold ?? 0}`,
+      // The current value only: max, never sum, so series that never coexisted are not added.
+      expr: `max by (${imageLabels}) (trivy_image_vulnerabilities{severity="Critical"}) > ${options.criticalVulnerabilitiesThreshold ?? 0}`,
       for: options.criticalVulnerabilitiesFor ?? "15m",
+      keepFiringFor,
       labels: { severity: "critical", ...extra },
       annotations: {
         summary: "{{ $value }} critical vulnerabilities in {{ $labels.namespace }}/{{ $labels.resource_name }}",
@@ -164,8 +195,10 @@ export function trivyAlertRules(options: TrivyAlertRulesOptions = {}): TrivyAler
     },
     {
       alert: "TrivyExposedSecrets",
-      expr: `sum by (${imageLabels}) (max_over_time(trivy_image_exposedsecrets{severity=~${promString(secretSeverities.join("|"))}}[${lookback}])) > 0`,
+      // Severities of one report version add up (inner sum by digest); versions never do (outer max).
+      expr: `max by (${imageLabels}) (sum by (${imageLabels}, image_digest) (trivy_image_exposedsecrets{severity=~${promString(secretSeverities.join("|"))}})) > 0`,
       for: options.exposedSecretsFor ?? "0m",
+      keepFiringFor,
       labels: { severity: "critical", ...extra },
       annotations: {
         summary: "Secrets exposed in the image of {{ $labels.namespace }}/{{ $labels.resource_name }}",
@@ -174,8 +207,9 @@ export function trivyAlertRules(options: TrivyAlertRulesOptions = {}): TrivyAler
     },
     {
       alert: "TrivyCriticalConfigAuditFindings",
-      expr: `sum by (namespace, resource_kind, resource_name) (max_over_time(trivy_resource_configaudits{severity="Critical"}[${lookback}])) > ${options.criticalConfigAuditThreshold ?? 0}`,
+      expr: `max by (namespace, resource_kind, resource_name) (trivy_resource_configaudits{severity="Critical"}) > ${options.criticalConfigAuditThreshold ?? 0}`,
       for: options.criticalConfigAuditFor ?? "30m",
+      keepFiringFor,
       labels: { severity: "warning", ...extra },
       annotations: {
         summary: "{{ $value }} critical config audit findings on {{ $labels.resource_kind }} {{ $labels.namespace }}/{{ $labels.resource_name }}",
@@ -195,13 +229,17 @@ export function trivyAlertRules(options: TrivyAlertRulesOptions = {}): TrivyAler
     },
     {
       alert: "TrivyScanJobsFailing",
-      // kube-state-metrics, not the operator: the operator exports no scan-failure metric.
-      expr: `count(max_over_time(kube_job_status_failed{namespace=${promString(namespace)}, job_name=~${promString(options.scanJobNamePattern ?? "scan-vulnerabilityreport-.*")}}[${options.scanJobFailureWindow ?? "1h"}]) > 0) >= ${options.failedScanJobsThreshold ?? 3}`,
+      // kube-state-metrics `kube_job_created` (value: the Job's creation time, one series per
+      // namespace/job_name). The operator deletes a failed Job at once, but the next one of the
+      // same workload has the same name and a new creation time: changes() counts re-creations
+      // (staleness markers between two Jobs are skipped by range selection). max by: one Job
+      // counts once whatever other series (scrape targets, KSM replicas) carry it.
+      expr: `max by (namespace, job_name) (changes(kube_job_created{namespace=${promString(namespace)}, job_name=~${promString(options.scanJobNamePattern ?? "scan-vulnerabilityreport-.*")}}[${scanJobWindow}])) + 1 >= ${options.failedScanJobsThreshold ?? 3}`,
       for: options.scanJobsFailingFor ?? "0m",
       labels: { severity: "warning", ...extra },
       annotations: {
-        summary: "{{ $value }} Trivy scan jobs failed in the last " + (options.scanJobFailureWindow ?? "1h"),
-        description: `Scan jobs in "${namespace}" are failing (OOMKilled, image pull errors, TOOMANYREQUESTS from the DB registry, untolerated taints). Run \`npm run doctor\` or check the operator logs.`,
+        summary: `Scan job {{ $labels.job_name }} was created {{ $value }} times in the last ${scanJobWindow}: the scan of one workload keeps failing`,
+        description: `The operator deletes a failed scan job and creates it again at the workload's next reconcile; a healthy workload is scanned once per report TTL. Find the workload and the reason with \`npx trivy-operator-cdktf doctor\` or the operator log line "Scan job container" (status.reason, status.message) in "${namespace}".`,
       },
     },
   ];
@@ -214,7 +252,7 @@ export function validateTrivyAlertRulesOptions(options: TrivyAlertRulesOptions):
   };
   const durations = [
     "scannerReportTTL",
-    "findingsLookback",
+    "findingsKeepFiringFor",
     "criticalVulnerabilitiesFor",
     "exposedSecretsFor",
     "criticalConfigAuditFor",
@@ -226,22 +264,49 @@ export function validateTrivyAlertRulesOptions(options: TrivyAlertRulesOptions):
     const value = options[field];
     if (value !== undefined && durationSeconds(value) === undefined) fail(field, value, "use a Prometheus duration such as 30m, 24h or 1h30m");
   }
-  for (const field of ["findingsLookback", "scanJobFailureWindow"] as const) {
-    if (options[field] !== undefined && durationSeconds(options[field]) === 0) fail(field, options[field], "use a window longer than 0s");
+  for (const field of ["scannerReportTTL", "scanJobFailureWindow"] as const) {
+    if (options[field] !== undefined && durationSeconds(options[field]) === 0) fail(field, options[field], "use a duration longer than 0s");
+  }
+  const ttlSeconds = durationSeconds(options.scannerReportTTL ?? DEFAULT_SCANNER_REPORT_TTL)!;
+  if (options.findingsKeepFiringFor !== undefined && durationSeconds(options.findingsKeepFiringFor)! >= ttlSeconds) {
+    fail(
+      "findingsKeepFiringFor",
+      options.findingsKeepFiringFor,
+      `use a duration shorter than scannerReportTTL (${options.scannerReportTTL ?? DEFAULT_SCANNER_REPORT_TTL}): it bridges the rescan after a TTL deletion, and a fixed finding keeps alerting that long`,
+    );
   }
   for (const field of ["criticalVulnerabilitiesThreshold", "criticalConfigAuditThreshold"] as const) {
     const value = options[field];
     if (value !== undefined && (!Number.isInteger(value) || value < 0)) fail(field, value, "use a whole number >= 0 (the alert fires above it)");
   }
-  if (options.failedScanJobsThreshold !== undefined && (!Number.isInteger(options.failedScanJobsThreshold) || options.failedScanJobsThreshold < 1)) {
-    fail("failedScanJobsThreshold", options.failedScanJobsThreshold, "use a whole number >= 1");
+  const threshold = options.failedScanJobsThreshold;
+  if (threshold !== undefined && (!Number.isInteger(threshold) || threshold < 2)) {
+    fail("failedScanJobsThreshold", threshold, "use a whole number >= 2 (creations of the same scan job; every scan creates one)");
+  }
+  // A healthy, unchanged workload's scan Job is created once per TTL, so a window of W holds up
+  // to ceil(W / TTL) of its creations; the threshold must lie above that.
+  const windowSeconds = durationSeconds(options.scanJobFailureWindow ?? options.scannerReportTTL ?? DEFAULT_SCANNER_REPORT_TTL);
+  const healthyCreations = windowSeconds === undefined ? 1 : Math.ceil(windowSeconds / ttlSeconds);
+  if ((threshold ?? 3) <= healthyCreations) {
+    fail(
+      threshold === undefined ? "scanJobFailureWindow" : "failedScanJobsThreshold",
+      threshold ?? options.scanJobFailureWindow,
+      `a healthy workload's scan job is created ${healthyCreations} times in ${options.scanJobFailureWindow} with scannerReportTTL ${options.scannerReportTTL ?? DEFAULT_SCANNER_REPORT_TTL}; use a threshold above ${healthyCreations} or a window of at most the TTL`,
+    );
   }
   if (options.exposedSecretSeverities !== undefined) {
     if (options.exposedSecretSeverities.length === 0) fail("exposedSecretSeverities", options.exposedSecretSeverities, "list at least one severity, or disable TrivyExposedSecrets");
-    for (const severity of options.exposedSecretSeverities) {
-      if (!TRIVY_SEVERITIES.includes(severity)) {
+    for (const severity of options.exposedSecretSeverities as readonly string[]) {
+      if (severity === "Unknown") {
+        fail("exposedSecretSeverities", severity, `the operator never emits Unknown for exposed secrets (trivy-operator pkg/metrics/collector.go); use ${TRIVY_SECRET_SEVERITIES.join(", ")}`);
+      }
+      if (!TRIVY_SECRET_SEVERITIES.includes(severity as TrivySecretSeverity)) {
         const titleCase = severity.charAt(0).toUpperCase() + severity.slice(1).toLowerCase();
-        fail("exposedSecretSeverities", severity, `the operator emits Title-case severities (${TRIVY_SEVERITIES.join(", ")})${TRIVY_SEVERITIES.includes(titleCase as TrivySeverity) ? `; did you mean "${titleCase}"?` : ""}`);
+        fail(
+          "exposedSecretSeverities",
+          severity,
+          `the operator emits Title-case severities (${TRIVY_SECRET_SEVERITIES.join(", ")})${TRIVY_SECRET_SEVERITIES.includes(titleCase as TrivySecretSeverity) ? `; did you mean "${titleCase}"?` : ""}`,
+        );
       }
     }
   }

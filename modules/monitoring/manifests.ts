@@ -57,6 +57,8 @@ export function trivyPrometheusRule(options: TrivyPrometheusRuleOptions): Kubern
             alert: rule.alert,
             expr: rule.expr,
             for: rule.for,
+            // prometheus-operator's Rule.keep_firing_for (a NonEmptyDuration) reaches Prometheus >= 2.42 as is.
+            ...(rule.keepFiringFor !== undefined ? { keep_firing_for: rule.keepFiringFor } : {}),
             labels: rule.labels,
             annotations: rule.annotations,
           })),

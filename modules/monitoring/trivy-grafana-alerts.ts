@@ -6,7 +6,7 @@ import { NotificationPolicy } from "../../.gen/providers/grafana/notification-po
 import type { GrafanaProvider } from "../../.gen/providers/grafana/provider";
 import { RuleGroup, type RuleGroupRule } from "../../.gen/providers/grafana/rule-group";
 import { terraformLiteral } from "../common";
-import { trivyAlertRules, type TrivyAlertRule, type TrivyAlertRulesOptions } from "./alert-rules";
+import { durationSeconds, trivyAlertRules, type TrivyAlertRule, type TrivyAlertRulesOptions } from "./alert-rules";
 
 /** Slack integration; `url` (incoming webhook) or `token` (bot) must come from a sensitive variable. */
 export interface SlackContactOptions {
@@ -165,10 +165,16 @@ export class TrivyGrafanaAlerts extends Construct {
       JSON.stringify({ refId: "C", type: "threshold", expression: "A", datasource: { type: "__expr__", uid: "__expr__" }, conditions: [{ evaluator: { type: "gt", params: [0] } }] }),
     );
 
+    const intervalSeconds = props.intervalSeconds ?? 60;
     const rule: RuleGroupRule[] = this.rules.map((alertRule) => ({
       name: alertRule.alert,
       condition: "C",
       for: alertRule.for,
+      // Prometheus' keep_firing_for, in both of Grafana's cases: the query result drops under the
+      // threshold (Recovering for keepFiringFor) or, as here, the filtered series goes missing
+      // (resolved after that many missing evaluations: the one at the gap's start plus the gap).
+      keepFiringFor: alertRule.keepFiringFor,
+      missingSeriesEvalsToResolve: missingSeriesEvalsToResolve(alertRule.keepFiringFor, intervalSeconds),
       // No series = nothing above threshold (and absent() returns nothing while the operator is up).
       noDataState: "OK",
       execErrState: "Error",
@@ -193,7 +199,7 @@ export class TrivyGrafanaAlerts extends Construct {
     this.ruleGroup = new RuleGroup(this, "rule-group", {
       name: props.ruleGroupName ?? "trivy-operator",
       folderUid: this.folder?.uid ?? props.folderUid!,
-      intervalSeconds: props.intervalSeconds ?? 60,
+      intervalSeconds,
       rule,
       provider,
     });
@@ -206,6 +212,16 @@ export class TrivyGrafanaAlerts extends Construct {
       });
     }
   }
+}
+
+/**
+ * Grafana evaluations a missing series waits before it resolves, so that it resolves when
+ * Prometheus' keep_firing_for would: 1 (at once) without a grace, else the evaluation that sees
+ * the series gone plus one per interval of the grace.
+ */
+export function missingSeriesEvalsToResolve(keepFiringFor: string | undefined, intervalSeconds: number): number {
+  if (keepFiringFor === undefined) return 1;
+  return Math.ceil(durationSeconds(keepFiringFor)! / intervalSeconds) + 1;
 }
 
 function literalText(text: string): string {

@@ -21,16 +21,16 @@ describe("trivyAlertRules |", () => {
     expect(facts.selectors.length).toBeGreaterThan(0);
   });
 
-  it("can select Critical image vulnerabilities per workload and image, robust to report TTL gaps", () => {
+  it("can select Critical image vulnerabilities per workload and image, current values only, bridged by keep_firing_for", () => {
     const rule = byName(defaults, "TrivyCriticalVulnerabilities");
     const facts = promqlFacts(rule.expr);
     expect(facts.selectors).toEqual([{ metric: "trivy_image_vulnerabilities", matchers: [{ label: "severity", op: "=", value: "Critical" }] }]);
-    expect(facts.functions).toEqual(["max_over_time"]);
-    // 24h TTL + 1h: the series gap between report deletion and rescan never resolves the alert.
-    expect(facts.ranges).toEqual(["25h"]);
-    expect(rule.expr).toMatch(/^sum by \(namespace, resource_kind, resource_name, container_name, image_registry, image_repository, image_tag\)/);
+    // No range function: for: must see a short-lived finding end (behaviour: promtool-rules.test.ts).
+    expect(facts.functions).toEqual([]);
+    expect(facts.ranges).toEqual([]);
+    expect(rule.expr).toMatch(/^max by \(namespace, resource_kind, resource_name, container_name, image_registry, image_repository, image_tag\)/);
     expect(rule.expr).toMatch(/> 0$/);
-    expect(rule).toMatchObject({ for: "15m", labels: { severity: "critical" } });
+    expect(rule).toMatchObject({ for: "15m", keepFiringFor: "1h", labels: { severity: "critical" } });
   });
 
   it("can use the Title-case severity values the operator emits", () => {
@@ -59,11 +59,15 @@ describe("trivyAlertRules |", () => {
     const jobs = promqlFacts(byName(defaults, "TrivyScanJobsFailing").expr);
     expect(jobs.selectors).toEqual([
       {
-        metric: "kube_job_status_failed",
+        metric: "kube_job_created",
         matchers: [{ label: "namespace", op: "=", value: "trivy-system" }, { label: "job_name", op: "=~", value: "scan-vulnerabilityreport-.*" }],
       },
     ]);
-    expect(jobs.numbers).toEqual([0, 3]);
+    expect(jobs.functions).toEqual(["changes"]);
+    expect(jobs.ranges).toEqual(["24h"]);
+    expect(jobs.numbers).toEqual([1, 3]);
+    expect(byName(defaults, "TrivyScanJobsFailing").keepFiringFor).toBeUndefined();
+    expect(byName(defaults, "TrivyOperatorAbsent").keepFiringFor).toBeUndefined();
   });
 
   it("can tune thresholds, durations, namespaces and labels", () => {
@@ -83,7 +87,6 @@ describe("trivyAlertRules |", () => {
 
     // THEN
     const vulns = byName(rules, "TrivyCriticalVulnerabilities");
-    expect(promqlFacts(vulns.expr).ranges).toEqual(["13h"]);
     expect(promqlFacts(vulns.expr).numbers).toEqual([5]);
     expect(vulns).toMatchObject({ for: "1h", labels: { severity: "critical", team: "security" } });
     expect(promqlFacts(byName(rules, "TrivyCriticalConfigAuditFindings").expr).numbers).toEqual([2]);
@@ -94,21 +97,36 @@ describe("trivyAlertRules |", () => {
     ]);
     const jobs = promqlFacts(byName(rules, "TrivyScanJobsFailing").expr);
     expect(jobs.ranges).toEqual(["2h"]);
-    expect(jobs.numbers).toEqual([0, 10]);
+    expect(jobs.numbers).toEqual([1, 10]);
     for (const rule of rules) expect(promqlFacts(rule.expr).errors).toEqual([]);
   });
 
-  it("can take an explicit findings lookback and leave alerts out", () => {
-    const rules = trivyAlertRules({ findingsLookback: "2h", disabledAlerts: ["TrivyScanJobsFailing"] });
+  it("can take an explicit keep_firing_for and leave alerts out", () => {
+    const rules = trivyAlertRules({ findingsKeepFiringFor: "2h", disabledAlerts: ["TrivyScanJobsFailing"] });
     expect(rules.map((rule) => rule.alert)).not.toContain("TrivyScanJobsFailing");
-    expect(promqlFacts(byName(rules, "TrivyExposedSecrets").expr).ranges).toEqual(["2h"]);
+    expect(rules.filter((rule) => rule.keepFiringFor !== undefined).map((rule) => [rule.alert, rule.keepFiringFor])).toEqual([
+      ["TrivyCriticalVulnerabilities", "2h"],
+      ["TrivyExposedSecrets", "2h"],
+      ["TrivyCriticalConfigAuditFindings", "2h"],
+    ]);
+  });
+
+  it("can count scan-job creations within the report TTL by default", () => {
+    expect(promqlFacts(byName(trivyAlertRules({ scannerReportTTL: "12h" }), "TrivyScanJobsFailing").expr).ranges).toEqual(["12h"]);
   });
 
   it.each<[string, Parameters<typeof trivyAlertRules>[0], RegExp]>([
     ["upper-case severities", { exposedSecretSeverities: ["CRITICAL" as never] }, /exposedSecretSeverities "CRITICAL" is invalid: the operator emits Title-case severities .*did you mean "Critical"\?/],
     ["a bad duration", { criticalVulnerabilitiesFor: "15 minutes" }, /criticalVulnerabilitiesFor "15 minutes" is invalid: use a Prometheus duration/],
     ["a negative threshold", { criticalVulnerabilitiesThreshold: -1 }, /criticalVulnerabilitiesThreshold -1 is invalid: use a whole number >= 0/],
-    ["a zero scan-job threshold", { failedScanJobsThreshold: 0 }, /failedScanJobsThreshold 0 is invalid/],
+    ["a scan-job threshold every scan reaches", { failedScanJobsThreshold: 1 }, /failedScanJobsThreshold 1 is invalid: use a whole number >= 2/],
+    [
+      "a scan-job window that holds healthy TTL rescans",
+      { scannerReportTTL: "12h", scanJobFailureWindow: "36h" },
+      /scanJobFailureWindow "36h" is invalid: a healthy workload's scan job is created 3 times in 36h with scannerReportTTL 12h; use a threshold above 3/,
+    ],
+    ["Unknown exposed-secret severities", { exposedSecretSeverities: ["Unknown" as never] }, /exposedSecretSeverities "Unknown" is invalid: the operator never emits Unknown for exposed secrets/],
+    ["a keep_firing_for as long as the TTL", { findingsKeepFiringFor: "1d" }, /findingsKeepFiringFor "1d" is invalid: use a duration shorter than scannerReportTTL \(24h\)/],
     ["an unknown alert name", { disabledAlerts: ["TrivyEverything" as never] }, /disabledAlerts "TrivyEverything" is invalid: use alert names/],
     ["a bad label name", { additionalLabels: { "team-name": "x" } }, /additionalLabels "team-name" is invalid/],
     ["a bad job regex", { scanJobNamePattern: "scan-(" }, /scanJobNamePattern "scan-\(" is invalid/],

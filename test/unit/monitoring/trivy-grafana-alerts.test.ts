@@ -1,6 +1,7 @@
 import { TerraformVariable } from "cdktf";
 import { describe, expect, it } from "vitest";
-import { TrivyGrafanaAlerts, type TrivyGrafanaAlertsProps } from "../../../modules/monitoring";
+import type { KubernetesManifest } from "../../../modules/manifest-bundle";
+import { missingSeriesEvalsToResolve, TrivyGrafanaAlerts, TrivyOperatorMonitoring, type TrivyAlertRulesOptions, type TrivyGrafanaAlertsProps } from "../../../modules/monitoring";
 import { onlyResourceOfType, resourcesOfType, synthesize } from "../../helpers/synth";
 import { promqlFacts } from "./promql";
 
@@ -10,6 +11,9 @@ const SENTINEL_SECRET = "https://hooks.slack.com/services/T000SENTINEL/B000SENTI
 interface SynthRule {
   name: string;
   for: string;
+  keep_firing_for?: string;
+  missing_series_evals_to_resolve?: number;
+  labels: Record<string, string>;
   data: Array<{ ref_id: string; datasource_uid: string; model: string }>;
   notification_settings?: { contact_point: string };
   annotations: Record<string, string>;
@@ -77,6 +81,57 @@ describe("TrivyGrafanaAlerts |", () => {
     expect(onlyResourceOfType(parsed, "grafana_notification_policy")).toMatchObject({ group_by: ["alertname", "namespace"] });
     const group = onlyResourceOfType(parsed, "grafana_rule_group") as { rule: SynthRule[] };
     expect(group.rule[0]!.notification_settings).toBeUndefined();
+  });
+
+  it("can alert exactly as the PrometheusRule: same PromQL, for, labels, annotations and grace", () => {
+    // GIVEN one set of non-default options for both kinds of rules
+    const alertRules: TrivyAlertRulesOptions = {
+      operatorNamespace: "security",
+      scannerReportTTL: "12h",
+      findingsKeepFiringFor: "45m",
+      criticalVulnerabilitiesThreshold: 2,
+      criticalConfigAuditFor: "1h",
+      exposedSecretSeverities: ["Critical"],
+      additionalLabels: { team: "security" },
+    };
+    const { parsed } = synthesize((stack) => {
+      new TrivyOperatorMonitoring(stack, "monitoring", { namespace: "security", alertRules });
+      new TrivyGrafanaAlerts(stack, "alerts", { datasourceUid: "prometheus", email: { addresses: ["security@example.com"] }, alertRules, intervalSeconds: 60 });
+    });
+    const release = resourcesOfType(parsed, "helm_release")[0]!;
+    const manifests = (JSON.parse((release.values as string[])[0]!.replaceAll("$${", "${")) as { manifests: KubernetesManifest[] }).manifests;
+    const prometheusRules = (manifests.find((manifest) => manifest.kind === "PrometheusRule")!.spec as {
+      groups: Array<{ rules: Array<{ alert: string; expr: string; for: string; keep_firing_for?: string; labels: Record<string, string>; annotations: Record<string, string> }> }>;
+    }).groups[0]!.rules;
+    const models = Object.entries(parsed.locals ?? {}).find(([name]) => name.startsWith("alerts_query-models"))![1] as Record<string, { expr: string }>;
+    const grafanaRules = (onlyResourceOfType(parsed, "grafana_rule_group") as { rule: SynthRule[] }).rule;
+
+    // THEN rule by rule
+    expect(grafanaRules.map((rule) => rule.name)).toEqual(prometheusRules.map((rule) => rule.alert));
+    const unescape = (text: string) => text.replaceAll("$${", "${").replaceAll("%%{", "%{");
+    for (const [index, prometheusRule] of prometheusRules.entries()) {
+      const grafanaRule = grafanaRules[index]!;
+      expect(unescape(models[prometheusRule.alert]!.expr)).toBe(prometheusRule.expr);
+      expect(grafanaRule.for).toBe(prometheusRule.for);
+      expect(grafanaRule.keep_firing_for).toBe(prometheusRule.keep_firing_for);
+      // Resolves when Prometheus' keep_firing_for does: 45m of 60s evaluations after the first missing one.
+      expect(grafanaRule.missing_series_evals_to_resolve).toBe(prometheusRule.keep_firing_for === undefined ? 1 : 46);
+      expect(Object.fromEntries(Object.entries(grafanaRule.labels).map(([key, value]) => [key, unescape(value)]))).toEqual(prometheusRule.labels);
+      for (const key of ["summary", "description"] as const) {
+        expect(unescape(grafanaRule.annotations[key]!)).toBe(prometheusRule.annotations[key]!.replaceAll("{{ $value }}", "{{ $values.A.Value }}"));
+      }
+    }
+    expect(prometheusRules.filter((rule) => rule.keep_firing_for === "45m").map((rule) => rule.alert)).toEqual([
+      "TrivyCriticalVulnerabilities",
+      "TrivyExposedSecrets",
+      "TrivyCriticalConfigAuditFindings",
+    ]);
+  });
+
+  it("can resolve a missing series after the grace, counted in evaluations", () => {
+    expect(missingSeriesEvalsToResolve(undefined, 60)).toBe(1);
+    expect(missingSeriesEvalsToResolve("1h", 60)).toBe(61);
+    expect(missingSeriesEvalsToResolve("1h", 90)).toBe(41);
   });
 
   it("fails when given a literal secret, without echoing it", () => {

@@ -50,7 +50,7 @@ const validMonitoring: fc.Arbitrary<MonitoringConfig> = fc.record(
     alertRules: fc.record(
       {
         criticalVulnerabilitiesThreshold: fc.integer({ min: 0, max: 50 }),
-        failedScanJobsThreshold: fc.integer({ min: 1, max: 10 }),
+        failedScanJobsThreshold: fc.integer({ min: 2, max: 10 }),
         exposedSecretSeverities: fc.constantFrom<Array<"Critical" | "High">>(["Critical"], ["Critical", "High"]),
         additionalLabels: fc.constant({ team: "security" }),
         disabledAlerts: fc.constantFrom<Array<"TrivyScanJobsFailing">>([], ["TrivyScanJobsFailing"]),

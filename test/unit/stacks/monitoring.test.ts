@@ -203,12 +203,13 @@ describe("monitoring wiring", () => {
     expect(Object.keys(parsed.output ?? {})).toEqual(["grafana_dashboard_helm_values_eu_2"]);
   });
 
-  it("can derive alert namespace and lookback from the operator options", () => {
+  it("can derive the alert namespace and the scan-job window from the operator options", () => {
     const { parsed } = synthProd([{ ...base, operator: { namespace: "security", scannerReportTTL: "12h" }, monitoring: {} }]);
     const [release] = monitoringReleases(parsed);
     const rule = JSON.stringify(bundleManifests(release).find((manifest) => manifest.kind === "PrometheusRule"));
     expect(rule).toContain('namespace=\\"security\\"');
-    expect(rule).toContain("[13h]");
+    // One healthy scan per report TTL: failed scans are counted within it.
+    expect(rule).toContain('job_name=~\\"scan-vulnerabilityreport-.*\\"}[12h]');
     expect(release?.namespace).toBe("security");
   });
 });
@@ -237,7 +238,7 @@ describe("monitoring validation", () => {
     ["a bad email address", withMonitoring({ ...grafana, grafanaAlerts: { datasourceUid: "p", contactPoint: { type: "email", emailAddresses: ["security"] } } }), 'monitoring.grafanaAlerts.contactPoint.emailAddresses[0] must be an email address such as "security@example.com", got "security"'],
     ["a Slack recipient on a webhook", withMonitoring({ ...grafana, grafanaAlerts: { datasourceUid: "p", contactPoint: { type: "webhook", slackRecipient: "#sec" } } }), 'monitoring.grafanaAlerts.contactPoint.slackRecipient only applies to type "slack", got "#sec" with type "webhook"'],
     ["a negative threshold", withMonitoring({ alertRules: { criticalVulnerabilitiesThreshold: -1 } }), "monitoring.alertRules.criticalVulnerabilitiesThreshold -1 is invalid: use a whole number >= 0"],
-    ["an upper-case severity", withMonitoring({ alertRules: { exposedSecretSeverities: ["CRITICAL"] } }), 'monitoring.alertRules.exposedSecretSeverities "CRITICAL" is invalid: the operator emits Title-case severities (Critical, High, Medium, Low, Unknown); did you mean "Critical"?'],
+    ["an upper-case severity", withMonitoring({ alertRules: { exposedSecretSeverities: ["CRITICAL"] } }), 'monitoring.alertRules.exposedSecretSeverities "CRITICAL" is invalid: the operator emits Title-case severities (Critical, High, Medium, Low); did you mean "Critical"?'],
     ["an alert namespace of its own", withMonitoring({ alertRules: { operatorNamespace: "x" } }), 'monitoring.alertRules.operatorNamespace must not be set; it comes from operator.namespace, got "x"'],
     ["a misspelt alert option", withMonitoring({ alertRules: { criticalVulnerabilityThreshold: 3 } }), "monitoring.alertRules.criticalVulnerabilityThreshold is not an option; allowed: operatorJob"],
     ["a bare-number scrape interval", withMonitoring({ scrapeInterval: "60" }), 'monitoring.scrapeInterval must be a Prometheus duration longer than 0s such as "60s" or "2m", got "60"'],
