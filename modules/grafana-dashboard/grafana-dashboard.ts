@@ -9,7 +9,7 @@ import type { GrafanaProvider } from "../../.gen/providers/grafana/provider";
 import { catalogDashboard, TRIVY_OPERATOR_DASHBOARD } from "../../dashboards/catalog";
 import { DNS_LABEL, terraformLiteral } from "../common";
 import { grafanaChartDashboardValues, type GrafanaChartDashboardValues } from "./helm-values";
-import { DashboardBindingError, parseDashboardJson, prepareDashboard } from "./prepare-dashboard";
+import { DashboardBindingError, fixTrivyQueries, parseDashboardJson, prepareDashboard } from "./prepare-dashboard";
 import { bindDashboardExpression, conditionString, fullyBoundCondition } from "./terraform-binding";
 
 /**
@@ -264,10 +264,12 @@ function prepareLocalDashboard(sourceFile: string, datasource: string, byUid: bo
     throw new Error(`grafana dashboard sourceFile "${sourceFile}" cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
   }
   try {
-    return prepareDashboard(parseDashboardJson(text, sourceFile), {
+    const bound = prepareDashboard(parseDashboardJson(text, sourceFile), {
       datasource: byUid ? { uid: datasource } : { name: datasource },
       datasourceInputs,
     });
+    // We deliver this JSON ourselves: queries that cannot match what the operator emits are fixed or hidden.
+    return fixTrivyQueries(bound).dashboard;
   } catch (error) {
     if (error instanceof DashboardBindingError) throw new Error(`grafana dashboard sourceFile "${sourceFile}": ${error.message}`, { cause: error });
     throw error;

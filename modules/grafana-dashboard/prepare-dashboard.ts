@@ -224,3 +224,77 @@ export function unboundPlaceholders(value: unknown): string[] {
   visit(value);
   return [...found].sort();
 }
+
+/**
+ * Trivy families whose `severity` label never takes `Unknown`: trivy-operator v0.32.0
+ * `pkg/metrics/collector.go` `buildMetricDescriptors` gives exposed secrets, config audits, RBAC
+ * and infra assessments Critical..Low only (vulnerabilities alone have Unknown).
+ */
+const FAMILIES_WITHOUT_UNKNOWN = new Set([
+  "trivy_image_exposedsecrets",
+  "trivy_resource_configaudits",
+  "trivy_role_rbacassessments",
+  "trivy_clusterrole_clusterrbacassessments",
+  "trivy_resource_infraassessments",
+]);
+const UPPER_CASE_SEVERITIES: Readonly<Record<string, string>> = { CRITICAL: "Critical", HIGH: "High", MEDIUM: "Medium", LOW: "Low", UNKNOWN: "Unknown" };
+/** `trivy_…{…}`: a Trivy vector selector and its matchers (label values never contain `}` here). */
+const TRIVY_SELECTOR = /\b(trivy_[a-z_]+)\{([^}]*)\}/g;
+const SEVERITY_MATCHER = /\bseverity\s*(=~|!~|!=|=)\s*"([^"]*)"/g;
+
+/** What fixTrivyQueries changed, one line per query, for the caller to report. */
+export interface TrivyQueryFixes {
+  readonly dashboard: DashboardModel;
+  readonly changes: readonly string[];
+}
+
+/**
+ * Makes a dashboard's Prometheus queries match what trivy-operator emits, for the delivery paths
+ * that hold the JSON at synth time (`sourceFile`):
+ * - upper-case severity values in a Trivy selector (`severity="CRITICAL"`) become the Title case
+ *   the collector emits (`pkg/metrics/types.go` `SeverityCritical`: `Critical`);
+ * - a target that selects `severity="Unknown"` from a family without Unknown can never return
+ *   data: it is hidden (`hide: true`, Grafana's "disable query"), not deleted.
+ * Everything else is left as it is. Pure: returns a new model.
+ */
+export function fixTrivyQueries(dashboard: DashboardModel): TrivyQueryFixes {
+  const changes: string[] = [];
+  const fixPanels = (panels: unknown): unknown =>
+    Array.isArray(panels)
+      ? panels.map((panel) => {
+          if (!isPlainObject(panel)) return panel;
+          const fixed: Record<string, unknown> = { ...panel };
+          if (Array.isArray(panel.targets)) fixed.targets = panel.targets.map((target) => fixTarget(target, `panel ${String(panel.id)} "${String(panel.title ?? "")}"`, changes));
+          if (Array.isArray(panel.panels)) fixed.panels = fixPanels(panel.panels);
+          return fixed;
+        })
+      : panels;
+  const result: DashboardModel = { ...dashboard, panels: fixPanels(dashboard.panels) };
+  if (Array.isArray(dashboard.rows)) result.rows = dashboard.rows.map((row) => (isPlainObject(row) ? { ...row, panels: fixPanels(row.panels) } : row));
+  if (dashboard.panels === undefined) delete result.panels;
+  return { dashboard: result, changes };
+}
+
+function fixTarget(target: unknown, where: string, changes: string[]): unknown {
+  if (!isPlainObject(target) || typeof target.expr !== "string") return target;
+  const original = target.expr;
+  let impossible = false;
+  const expr = original.replace(TRIVY_SELECTOR, (_selector, family: string, matchers: string) => {
+    const fixedMatchers = matchers.replace(SEVERITY_MATCHER, (_matcher, op: string, value: string) => {
+      const titleCase = value
+        .split("|")
+        .map((alternative) => UPPER_CASE_SEVERITIES[alternative] ?? alternative)
+        .join("|");
+      if (op === "=" && titleCase === "Unknown" && FAMILIES_WITHOUT_UNKNOWN.has(family)) impossible = true;
+      return `severity${op}"${titleCase}"`;
+    });
+    return `${family}{${fixedMatchers}}`;
+  });
+  const refId = String(target.refId ?? "?");
+  if (impossible && target.hide !== true) {
+    changes.push(`${where} query ${refId} hidden: ${original} selects severity "Unknown", which this family never emits`);
+    return { ...target, expr, hide: true };
+  }
+  if (expr !== original) changes.push(`${where} query ${refId}: ${original} -> ${expr} (the operator emits Title-case severities)`);
+  return expr === original ? target : { ...target, expr };
+}
