@@ -9,6 +9,7 @@ import { during, roleRbacSeries, vulnerabilitySeries, CHECKOUT_REPORT } from "..
 import { promtoolAvailability, runPromtoolTests } from "./promtool";
 
 const promtool = promtoolAvailability();
+if (!promtool.available) console.log(`[dashboard-query-fixes] ${promtool.skipReason}`);
 
 /** A dashboard with the two kinds of query that cannot match what trivy-operator emits. */
 const dashboard = {

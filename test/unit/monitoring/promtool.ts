@@ -25,7 +25,7 @@ export function promtoolAvailability(): PromtoolAvailability {
   const required = process.env.TRIVY_REQUIRE_PROMTOOL === "1";
   const probe = spawnSync("promtool", ["--version"], { encoding: "utf8" });
   if (probe.error !== undefined || probe.status !== 0) {
-    return { available: false, required, skipReason: "promtool not found: the rule tests on the real Prometheus engine are skipped (install it with `apt-get install -y prometheus`)" };
+    return { available: false, required, skipReason: "promtool not found: the tests on the real Prometheus engine are skipped (install it with `apt-get install -y prometheus`)" };
   }
   const version = /promtool, version (\S+)/.exec(probe.stdout)?.[1];
   return { available: true, required, version };
