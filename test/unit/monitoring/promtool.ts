@@ -50,7 +50,7 @@ export function runPromtoolTests(ruleFile: unknown, testFile: unknown): Promtool
 export function checkRules(ruleFile: unknown): PromtoolRun {
   const dir = mkdtempSync(join(tmpdir(), "promtool-"));
   writeFileSync(join(dir, "rules.yml"), stringify(ruleFile, { lineWidth: 0 }));
-  const result = spawnSync("promtool", ["check", "rules", "rules.yml"], { cwd: dir, encoding: "utf8", timeout: 60_000 });
+  const result = spawnSync("promtool", ["check", "rules", "--lint=all", "--lint-fatal", "rules.yml"], { cwd: dir, encoding: "utf8", timeout: 60_000 });
   return { ok: result.status === 0, output: `${result.stdout}${result.stderr}`, dir };
 }
 
