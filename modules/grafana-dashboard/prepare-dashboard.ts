@@ -261,18 +261,24 @@ export function fixTrivyQueries(dashboard: DashboardModel): TrivyQueryFixes {
   const changes: string[] = [];
   const fixPanels = (panels: unknown): unknown =>
     Array.isArray(panels)
-      ? panels.map((panel) => {
+      ? (panels as unknown[]).map((panel): unknown => {
           if (!isPlainObject(panel)) return panel;
           const fixed: Record<string, unknown> = { ...panel };
-          if (Array.isArray(panel.targets)) fixed.targets = panel.targets.map((target) => fixTarget(target, `panel ${String(panel.id)} "${String(panel.title ?? "")}"`, changes));
+          const where = `panel ${textOf(panel.id)} "${textOf(panel.title)}"`;
+          if (Array.isArray(panel.targets)) fixed.targets = (panel.targets as unknown[]).map((target) => fixTarget(target, where, changes));
           if (Array.isArray(panel.panels)) fixed.panels = fixPanels(panel.panels);
           return fixed;
         })
       : panels;
   const result: DashboardModel = { ...dashboard, panels: fixPanels(dashboard.panels) };
-  if (Array.isArray(dashboard.rows)) result.rows = dashboard.rows.map((row) => (isPlainObject(row) ? { ...row, panels: fixPanels(row.panels) } : row));
+  if (Array.isArray(dashboard.rows)) result.rows = (dashboard.rows as unknown[]).map((row) => (isPlainObject(row) ? { ...row, panels: fixPanels(row.panels) } : row));
   if (dashboard.panels === undefined) delete result.panels;
   return { dashboard: result, changes };
+}
+
+/** A scalar JSON value as text for a message; anything else as empty. */
+function textOf(value: unknown): string {
+  return typeof value === "string" || typeof value === "number" ? String(value) : "";
 }
 
 function fixTarget(target: unknown, where: string, changes: string[]): unknown {
@@ -290,7 +296,7 @@ function fixTarget(target: unknown, where: string, changes: string[]): unknown {
     });
     return `${family}{${fixedMatchers}}`;
   });
-  const refId = String(target.refId ?? "?");
+  const refId = textOf(target.refId) || "?";
   if (impossible && target.hide !== true) {
     changes.push(`${where} query ${refId} hidden: ${original} selects severity "Unknown", which this family never emits`);
     return { ...target, expr, hide: true };

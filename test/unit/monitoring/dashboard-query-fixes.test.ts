@@ -15,7 +15,11 @@ if (!promtool.available) console.log(`[dashboard-query-fixes] ${promtool.skipRea
 const dashboard = {
   title: "Trivy",
   panels: [
-    { id: 1, title: "Critical", targets: [{ refId: "A", expr: 'sum(trivy_image_vulnerabilities{severity="CRITICAL", namespace=~"$namespace"})' }] },
+    {
+      id: 1,
+      title: "Critical",
+      targets: [{ refId: "A", expr: 'sum(trivy_image_vulnerabilities{severity="CRITICAL", namespace=~"$namespace"})' }],
+    },
     {
       id: 2,
       type: "row",
@@ -53,7 +57,9 @@ describe("fixTrivyQueries |", () => {
   it("can deliver the fixed queries from a local sourceFile (sidecar)", () => {
     const file = join(mkdtempSync(join(tmpdir(), "dashboard-")), "dashboard.json");
     writeFileSync(file, JSON.stringify(dashboard));
-    const { parsed } = synthesize((stack) => new GrafanaDashboard(stack, "d", { delivery: "sidecar", datasourceName: "Prometheus", sourceFile: file }));
+    const { parsed } = synthesize(
+      (stack) => new GrafanaDashboard(stack, "d", { delivery: "sidecar", datasourceName: "Prometheus", sourceFile: file }),
+    );
     const configMap = onlyResourceOfType(parsed, "kubernetes_config_map_v1") as { data: Record<string, string> };
     const delivered = JSON.parse(Object.values(configMap.data)[0]!.replaceAll("$${", "${")) as typeof dashboard;
     expect(delivered.panels[0]!.targets![0]!.expr).toBe('sum(trivy_image_vulnerabilities{severity="Critical", namespace=~"$namespace"})');
@@ -61,30 +67,51 @@ describe("fixTrivyQueries |", () => {
   });
 
   it("can leave a dashboard without such queries as it is", () => {
-    const clean = { title: "t", panels: [{ id: 1, targets: [{ refId: "A", expr: 'sum(trivy_image_vulnerabilities{severity="Critical"})' }] }] };
+    const clean = {
+      title: "t",
+      panels: [{ id: 1, targets: [{ refId: "A", expr: 'sum(trivy_image_vulnerabilities{severity="Critical"})' }] }],
+    };
     expect(fixTrivyQueries(clean)).toEqual({ dashboard: clean, changes: [] });
   });
 
-  it.skipIf(!promtool.available)("can turn queries that return nothing on the operator's series into ones that return the findings (promtool)", () => {
-    const series = [...vulnerabilitySeries(CHECKOUT_REPORT, { Critical: 3, Unknown: 2 }, [during(10)]), ...roleRbacSeries({ namespace: "shop", name: "role-x", resourceKind: "Role", resourceName: "x" }, { Critical: 1, High: 2 }, [during(10)])];
-    const evaluate = (expressions: Array<[string, number | undefined]>) =>
-      runPromtoolTests(
-        { groups: [] },
-        {
-          rule_files: [],
-          tests: [{ interval: "1m", input_series: series, promql_expr_test: expressions.map(([expr, value]) => ({ expr: expr.replace("$namespace", ".*"), eval_time: "5m", exp_samples: value === undefined ? [] : [{ labels: "{}", value }] })) }],
-        },
-      );
-    const before = evaluate([
-      [dashboard.panels[0]!.targets![0]!.expr, undefined],
-      ['sum(trivy_role_rbacassessments{severity=~"CRITICAL|HIGH"})', undefined],
-    ]);
-    expect(before.output).toContain("SUCCESS");
-    const after = evaluate([
-      [panels[0]!.targets![0]!.expr, 3],
-      [(panels[1]!.panels as Array<{ targets: Array<{ expr: string }> }>)[0]!.targets[0]!.expr, 3],
-      [panels[2]!.targets![0]!.expr, 2],
-    ]);
-    expect(after.output).toContain("SUCCESS");
-  });
+  it.skipIf(!promtool.available)(
+    "can turn queries that return nothing on the operator's series into ones that return the findings (promtool)",
+    () => {
+      const series = [
+        ...vulnerabilitySeries(CHECKOUT_REPORT, { Critical: 3, Unknown: 2 }, [during(10)]),
+        ...roleRbacSeries({ namespace: "shop", name: "role-x", resourceKind: "Role", resourceName: "x" }, { Critical: 1, High: 2 }, [
+          during(10),
+        ]),
+      ];
+      const evaluate = (expressions: Array<[string, number | undefined]>) =>
+        runPromtoolTests(
+          { groups: [] },
+          {
+            rule_files: [],
+            tests: [
+              {
+                interval: "1m",
+                input_series: series,
+                promql_expr_test: expressions.map(([expr, value]) => ({
+                  expr: expr.replace("$namespace", ".*"),
+                  eval_time: "5m",
+                  exp_samples: value === undefined ? [] : [{ labels: "{}", value }],
+                })),
+              },
+            ],
+          },
+        );
+      const before = evaluate([
+        [dashboard.panels[0]!.targets![0]!.expr, undefined],
+        ['sum(trivy_role_rbacassessments{severity=~"CRITICAL|HIGH"})', undefined],
+      ]);
+      expect(before.output).toContain("SUCCESS");
+      const after = evaluate([
+        [panels[0]!.targets![0]!.expr, 3],
+        [(panels[1]!.panels as Array<{ targets: Array<{ expr: string }> }>)[0]!.targets[0]!.expr, 3],
+        [panels[2]!.targets![0]!.expr, 2],
+      ]);
+      expect(after.output).toContain("SUCCESS");
+    },
+  );
 });

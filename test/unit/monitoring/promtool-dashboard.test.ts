@@ -55,9 +55,15 @@ interface DashboardQuery {
 function dashboardQueries(dashboard: { panels?: unknown[]; templating?: { list?: unknown[] } }): DashboardQuery[] {
   const queries: DashboardQuery[] = [];
   const visit = (panels: unknown[] | undefined): void => {
-    for (const panel of (panels ?? []) as Array<{ id?: number; title?: string; targets?: Array<{ refId?: string; expr?: string; hide?: boolean }>; panels?: unknown[] }>) {
+    for (const panel of (panels ?? []) as Array<{
+      id?: number;
+      title?: string;
+      targets?: Array<{ refId?: string; expr?: string; hide?: boolean }>;
+      panels?: unknown[];
+    }>) {
       for (const target of panel.targets ?? []) {
-        if (typeof target.expr === "string" && target.hide !== true) queries.push({ key: `${panel.id}/${target.refId}`, title: panel.title ?? "", expr: target.expr });
+        if (typeof target.expr === "string" && target.hide !== true)
+          queries.push({ key: `${panel.id}/${target.refId}`, title: panel.title ?? "", expr: target.expr });
       }
       visit(panel.panels);
     }
@@ -68,7 +74,11 @@ function dashboardQueries(dashboard: { panels?: unknown[]; templating?: { list?:
     const text = typeof variable.query === "string" ? variable.query : (variable.query?.query ?? "");
     // label_values(metric, label) is a series query; as PromQL it is group by (label) (metric).
     const labelValues = /^label_values\((\w+)(\{[^}]*\})?,\s*(\w+)\)$/.exec(text.trim());
-    queries.push({ key: `var/${variable.name}`, title: `variable ${variable.name}`, expr: labelValues ? `group by (${labelValues[3]}) (${labelValues[1]}${labelValues[2] ?? ""})` : text });
+    queries.push({
+      key: `var/${variable.name}`,
+      title: `variable ${variable.name}`,
+      expr: labelValues ? `group by (${labelValues[3]}) (${labelValues[1]}${labelValues[2] ?? ""})` : text,
+    });
   }
   return queries;
 }
@@ -88,13 +98,22 @@ const SERIES: InputSeries[] = [
   ...vulnerabilitySeries(CHECKOUT_REPORT, { Critical: 3, High: 5, Medium: 11, Low: 2, Unknown: 1 }, [during(60)]),
   ...vulnerabilitySeries(PAYMENTS_REPORT, { Critical: 1, High: 2 }, [during(60)]),
   ...configAuditSeries(CHECKOUT_CONFIG_AUDIT, { Critical: 2, High: 1, Medium: 4 }, [during(60)]),
-  ...configAuditSeries({ namespace: "shop", name: "service-checkout", resourceKind: "Service", resourceName: "checkout" }, { High: 3 }, [during(60)]),
-  ...roleRbacSeries({ namespace: "shop", name: "role-868458b9d6", resourceKind: "Role", resourceName: "checkout-reader" }, { High: 1, Medium: 2 }, [during(60)]),
-  ...clusterRoleRbacSeries({ name: "clusterrole-6f69bb5b79", resourceKind: "ClusterRole", resourceName: "admin" }, { Critical: 1, High: 4 }, [during(60)]),
+  ...configAuditSeries({ namespace: "shop", name: "service-checkout", resourceKind: "Service", resourceName: "checkout" }, { High: 3 }, [
+    during(60),
+  ]),
+  ...roleRbacSeries(
+    { namespace: "shop", name: "role-868458b9d6", resourceKind: "Role", resourceName: "checkout-reader" },
+    { High: 1, Medium: 2 },
+    [during(60)],
+  ),
+  ...clusterRoleRbacSeries(
+    { name: "clusterrole-6f69bb5b79", resourceKind: "ClusterRole", resourceName: "admin" },
+    { Critical: 1, High: 4 },
+    [during(60)],
+  ),
   // 60 reconciles a minute: 1/s.
   reconcileTotalSeries("job", "success", "0+60x60"),
 ];
-
 
 /** What each query returns at 30m on SERIES, worked out by hand from the counts above. */
 const EXPECTED: Record<string, Array<{ labels: string; value: number }>> = {
@@ -114,7 +133,10 @@ const EXPECTED: Record<string, Array<{ labels: string; value: number }>> = {
     { labels: '{namespace="shop", resource_kind="ReplicaSet", resource_name="checkout-7c9f8d6b5", severity="High"}', value: 1 },
     { labels: '{namespace="shop", resource_kind="Service", resource_name="checkout", severity="High"}', value: 3 },
   ],
-  "var/namespace": [{ labels: '{namespace="payments"}', value: 1 }, { labels: '{namespace="shop"}', value: 1 }],
+  "var/namespace": [
+    { labels: '{namespace="payments"}', value: 1 },
+    { labels: '{namespace="shop"}', value: 1 },
+  ],
 };
 
 /**
@@ -124,59 +146,69 @@ const EXPECTED: Record<string, Array<{ labels: string; value: number }>> = {
  */
 const EMPTY_QUERIES: Record<string, string> = {};
 
-describe.skipIf(!promtool.available)(`dashboard queries on the real Prometheus engine (promtool ${promtool.version ?? "missing"}) |`, () => {
-  for (const file of DASHBOARDS) {
-    const dashboard = JSON.parse(readFileSync(file, "utf8")) as Parameters<typeof dashboardQueries>[0];
-    const queries = dashboardQueries(dashboard);
+describe.skipIf(!promtool.available)(
+  `dashboard queries on the real Prometheus engine (promtool ${promtool.version ?? "missing"}) |`,
+  () => {
+    for (const file of DASHBOARDS) {
+      const dashboard = JSON.parse(readFileSync(file, "utf8")) as Parameters<typeof dashboardQueries>[0];
+      const queries = dashboardQueries(dashboard);
 
-    it("has an expectation or a documented reason for every query of the dashboard", () => {
-      expect(queries.map((query) => query.key).sort()).toEqual([...Object.keys(EXPECTED), ...Object.keys(EMPTY_QUERIES)].sort());
-    });
+      it("has an expectation or a documented reason for every query of the dashboard", () => {
+        expect(queries.map((query) => query.key).sort()).toEqual([...Object.keys(EXPECTED), ...Object.keys(EMPTY_QUERIES)].sort());
+      });
 
-    it("can evaluate every query on the operator's and kube-state-metrics' series", () => {
-      const tests = [
-        {
-          interval: "1m",
-          input_series: SERIES,
-          promql_expr_test: queries.map((query) => ({
-            expr: resolveVariables(query.expr),
-            eval_time: "30m",
-            exp_samples: (EXPECTED[query.key] ?? []).map((sample) => ({ labels: sample.labels, value: sample.value })),
-          })),
-        },
-      ];
-      const run = runPromtoolTests({ groups: [] }, { rule_files: [], evaluation_interval: "1m", tests });
-      expect(run.output, `promtool output (files in ${run.dir})`).toContain("SUCCESS");
-      expect(run.ok).toBe(true);
-    });
-
-    it("returns something for every query not listed as empty", () => {
-      for (const query of queries) {
-        if (!(query.key in EMPTY_QUERIES)) expect(EXPECTED[query.key]?.length, `${query.key} ${query.title}: ${query.expr}`).toBeGreaterThan(0);
-      }
-    });
-  }
-
-  it("fails when a query asks for a severity the operator does not emit", () => {
-    // The mistake EMPTY_QUERIES exists for: promtool returns nothing, so an expectation of a value fails.
-    const run = runPromtoolTests(
-      { groups: [] },
-      {
-        rule_files: [],
-        evaluation_interval: "1m",
-        tests: [
+      it("can evaluate every query on the operator's and kube-state-metrics' series", () => {
+        const tests = [
           {
             interval: "1m",
             input_series: SERIES,
-            promql_expr_test: [{ expr: 'sum(trivy_role_rbacassessments{severity="UNKNOWN"})', eval_time: "30m", exp_samples: [{ labels: "{}", value: 0 }] }],
+            promql_expr_test: queries.map((query) => ({
+              expr: resolveVariables(query.expr),
+              eval_time: "30m",
+              exp_samples: (EXPECTED[query.key] ?? []).map((sample) => ({ labels: sample.labels, value: sample.value })),
+            })),
           },
-        ],
-      },
-    );
-    expect(run.ok).toBe(false);
-    expect(run.output).toContain("got: nil");
-  });
-});
+        ];
+        const run = runPromtoolTests({ groups: [] }, { rule_files: [], evaluation_interval: "1m", tests });
+        expect(run.output, `promtool output (files in ${run.dir})`).toContain("SUCCESS");
+        expect(run.ok).toBe(true);
+      });
+
+      it("returns something for every query not listed as empty", () => {
+        for (const query of queries) {
+          if (!(query.key in EMPTY_QUERIES))
+            expect(EXPECTED[query.key]?.length, `${query.key} ${query.title}: ${query.expr}`).toBeGreaterThan(0);
+        }
+      });
+    }
+
+    it("fails when a query asks for a severity the operator does not emit", () => {
+      // The mistake EMPTY_QUERIES exists for: promtool returns nothing, so an expectation of a value fails.
+      const run = runPromtoolTests(
+        { groups: [] },
+        {
+          rule_files: [],
+          evaluation_interval: "1m",
+          tests: [
+            {
+              interval: "1m",
+              input_series: SERIES,
+              promql_expr_test: [
+                {
+                  expr: 'sum(trivy_role_rbacassessments{severity="UNKNOWN"})',
+                  eval_time: "30m",
+                  exp_samples: [{ labels: "{}", value: 0 }],
+                },
+              ],
+            },
+          ],
+        },
+      );
+      expect(run.ok).toBe(false);
+      expect(run.output).toContain("got: nil");
+    });
+  },
+);
 
 describe.runIf(!promtool.available && promtool.required)("promtool required (TRIVY_REQUIRE_PROMTOOL=1) |", () => {
   it("fails because promtool is missing", () => {

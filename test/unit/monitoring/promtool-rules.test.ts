@@ -84,15 +84,26 @@ const operatorAbsentAlert = {
   exp_labels: { severity: "critical", ...ROUTING },
   exp_annotations: {
     summary: "Trivy Operator is down or not scraped: findings are no longer reported",
-    description: 'No healthy scrape of job "trivy-operator" in namespace "trivy-system". Every other Trivy alert is blind until it is back. Check the operator pod and the ServiceMonitor.',
+    description:
+      'No healthy scrape of job "trivy-operator" in namespace "trivy-system". Every other Trivy alert is blind until it is back. Check the operator pod and the ServiceMonitor.',
   },
 };
 
-const expectAt = (alertname: string, evalTime: string, alerts: AlertExpectation["exp_alerts"]): AlertExpectation => ({ eval_time: evalTime, alertname, exp_alerts: alerts });
+const expectAt = (alertname: string, evalTime: string, alerts: AlertExpectation["exp_alerts"]): AlertExpectation => ({
+  eval_time: evalTime,
+  alertname,
+  exp_alerts: alerts,
+});
 const silentAt = (alertname: string, ...times: string[]): AlertExpectation[] => times.map((time) => expectAt(alertname, time, []));
 
 /** A later ReplicaSet of the same Deployment: other report name, other resource_name. */
-const REPLACEMENT: ImageReport = { ...CHECKOUT_REPORT, name: "replicaset-checkout-5d4f9b8c7-app", resourceName: "checkout-5d4f9b8c7", tag: "1.4.3", digest: "sha256:9b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c5e7b9d1f3a5c7e9b1d" };
+const REPLACEMENT: ImageReport = {
+  ...CHECKOUT_REPORT,
+  name: "replicaset-checkout-5d4f9b8c7-app",
+  resourceName: "checkout-5d4f9b8c7",
+  tag: "1.4.3",
+  digest: "sha256:9b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c5e7b9d1f3a5c7e9b1d",
+};
 const REPULLED: ImageReport = { ...CHECKOUT_REPORT, digest: "sha256:7e9b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c5e7b9d1f3a5c7e9b" };
 
 const VULNS = "TrivyCriticalVulnerabilities";
@@ -119,7 +130,11 @@ const GROUPS: TestGroup[] = [
     name: "critical vulnerabilities fire at the for: boundary, with labels and rendered annotations",
     interval: "1m",
     input_series: vulnerabilitySeries(CHECKOUT_REPORT, { Critical: 3, High: 5, Medium: 11, Low: 2, Unknown: 1 }, [during(3 * H)]),
-    alert_rule_test: [...silentAt(VULNS, "14m"), expectAt(VULNS, "15m", [vulnerabilityAlert(CHECKOUT_REPORT, 3)]), expectAt(VULNS, "2h", [vulnerabilityAlert(CHECKOUT_REPORT, 3)])],
+    alert_rule_test: [
+      ...silentAt(VULNS, "14m"),
+      expectAt(VULNS, "15m", [vulnerabilityAlert(CHECKOUT_REPORT, 3)]),
+      expectAt(VULNS, "2h", [vulnerabilityAlert(CHECKOUT_REPORT, 3)]),
+    ],
   },
   {
     name: "High-only findings stay silent",
@@ -139,8 +154,15 @@ const GROUPS: TestGroup[] = [
   {
     name: "D2: a new digest for the same report replaces the count, never adds to it",
     interval: "1m",
-    input_series: [...vulnerabilitySeries(CHECKOUT_REPORT, { Critical: 5 }, [during(10 * H), gone(2 * H)]), ...vulnerabilitySeries(REPULLED, { Critical: 3 }, [absent(10 * H), during(2 * H)])],
-    alert_rule_test: [expectAt(VULNS, "9h", [vulnerabilityAlert(CHECKOUT_REPORT, 5)]), expectAt(VULNS, "10h30m", [vulnerabilityAlert(CHECKOUT_REPORT, 3)]), expectAt(VULNS, "11h", [vulnerabilityAlert(CHECKOUT_REPORT, 3)])],
+    input_series: [
+      ...vulnerabilitySeries(CHECKOUT_REPORT, { Critical: 5 }, [during(10 * H), gone(2 * H)]),
+      ...vulnerabilitySeries(REPULLED, { Critical: 3 }, [absent(10 * H), during(2 * H)]),
+    ],
+    alert_rule_test: [
+      expectAt(VULNS, "9h", [vulnerabilityAlert(CHECKOUT_REPORT, 5)]),
+      expectAt(VULNS, "10h30m", [vulnerabilityAlert(CHECKOUT_REPORT, 3)]),
+      expectAt(VULNS, "11h", [vulnerabilityAlert(CHECKOUT_REPORT, 3)]),
+    ],
   },
   {
     name: "a firing alert survives the rescan gap after the TTL deletion (45m) without going back to pending",
@@ -155,7 +177,10 @@ const GROUPS: TestGroup[] = [
   {
     name: "critical vulnerabilities clear 1h (keep_firing_for) after the fix",
     interval: "1m",
-    input_series: [...vulnerabilitySeries(CHECKOUT_REPORT, { Critical: 3 }, [during(2 * H), gone(3 * H)]), ...vulnerabilitySeries(REPLACEMENT, {}, [absent(2 * H), during(3 * H)])],
+    input_series: [
+      ...vulnerabilitySeries(CHECKOUT_REPORT, { Critical: 3 }, [during(2 * H), gone(3 * H)]),
+      ...vulnerabilitySeries(REPLACEMENT, {}, [absent(2 * H), during(3 * H)]),
+    ],
     alert_rule_test: [expectAt(VULNS, "2h59m", [vulnerabilityAlert(CHECKOUT_REPORT, 3)]), ...silentAt(VULNS, "3h", "4h")],
   },
   // TrivyExposedSecrets
@@ -163,7 +188,10 @@ const GROUPS: TestGroup[] = [
     name: "exposed Critical and High secrets of one report add up and fire at once",
     interval: "1m",
     input_series: exposedSecretSeries(CHECKOUT_REPORT, { Critical: 1, High: 2, Medium: 4 }, [during(2 * H)]),
-    alert_rule_test: [expectAt(SECRETS, "0m", [secretAlert(CHECKOUT_REPORT, 3)]), expectAt(SECRETS, "1h", [secretAlert(CHECKOUT_REPORT, 3)])],
+    alert_rule_test: [
+      expectAt(SECRETS, "0m", [secretAlert(CHECKOUT_REPORT, 3)]),
+      expectAt(SECRETS, "1h", [secretAlert(CHECKOUT_REPORT, 3)]),
+    ],
   },
   {
     name: "Medium-only secrets stay silent",
@@ -174,8 +202,14 @@ const GROUPS: TestGroup[] = [
   {
     name: "a new digest's secrets replace the old digest's count",
     interval: "1m",
-    input_series: [...exposedSecretSeries(CHECKOUT_REPORT, { Critical: 1, High: 1 }, [during(H), gone(2 * H)]), ...exposedSecretSeries(REPULLED, { High: 1 }, [absent(H), during(2 * H)])],
-    alert_rule_test: [expectAt(SECRETS, "30m", [secretAlert(CHECKOUT_REPORT, 2)]), expectAt(SECRETS, "2h", [secretAlert(CHECKOUT_REPORT, 1)])],
+    input_series: [
+      ...exposedSecretSeries(CHECKOUT_REPORT, { Critical: 1, High: 1 }, [during(H), gone(2 * H)]),
+      ...exposedSecretSeries(REPULLED, { High: 1 }, [absent(H), during(2 * H)]),
+    ],
+    alert_rule_test: [
+      expectAt(SECRETS, "30m", [secretAlert(CHECKOUT_REPORT, 2)]),
+      expectAt(SECRETS, "2h", [secretAlert(CHECKOUT_REPORT, 1)]),
+    ],
   },
   {
     name: "exposed secrets clear 1h after the fix",
@@ -189,7 +223,11 @@ const GROUPS: TestGroup[] = [
     interval: "1m",
     input_series: [
       ...configAuditSeries(CHECKOUT_CONFIG_AUDIT, { Critical: 2, High: 1 }, [during(2 * H)]),
-      ...configAuditSeries({ namespace: "shop", name: "service-checkout", resourceKind: "Service", resourceName: "checkout" }, { High: 3 }, [during(2 * H)]),
+      ...configAuditSeries(
+        { namespace: "shop", name: "service-checkout", resourceKind: "Service", resourceName: "checkout" },
+        { High: 3 },
+        [during(2 * H)],
+      ),
     ],
     alert_rule_test: [...silentAt(AUDITS, "29m"), expectAt(AUDITS, "30m", [configAuditAlert(2)])],
   },
@@ -220,11 +258,7 @@ const GROUPS: TestGroup[] = [
     name: "the operator's target down (up 0) for 15m fires, and clears as soon as it is back",
     interval: "1m",
     input_series: [operatorUpSeries([present(1, 10), present(0, 30), present(1, 30)])],
-    alert_rule_test: [
-      ...silentAt(ABSENT, "24m"),
-      expectAt(ABSENT, "25m", [operatorAbsentAlert]),
-      ...silentAt(ABSENT, "40m"),
-    ],
+    alert_rule_test: [...silentAt(ABSENT, "24m"), expectAt(ABSENT, "25m", [operatorAbsentAlert]), ...silentAt(ABSENT, "40m")],
   },
   {
     name: "a healthy operator stays silent",
@@ -349,19 +383,48 @@ describe.skipIf(!promtool.available)(`alert rules on the real Prometheus engine 
 
   // The tests above must be able to fail: each mutation is a mistake they exist to catch.
   it.each<[string, (rule: DeployedRule) => DeployedRule, string[]]>([
-    ["upper-case severities", (rule) => ({ ...rule, expr: rule.expr.replaceAll('severity="Critical"', 'severity="CRITICAL"') }), ["critical vulnerabilities fire at the for: boundary"]],
+    [
+      "upper-case severities",
+      (rule) => ({ ...rule, expr: rule.expr.replaceAll('severity="Critical"', 'severity="CRITICAL"') }),
+      ["critical vulnerabilities fire at the for: boundary"],
+    ],
     [
       "the previous findings rule (sum over max_over_time[25h]): D1 and D2",
-      (rule) => (rule.alert === VULNS ? { ...rule, expr: rule.expr.replace(/^max by \((.*?)\) \((trivy_image_vulnerabilities\{[^}]*\})\)/, "sum by ($1) (max_over_time($2[25h]))") } : rule),
+      (rule) =>
+        rule.alert === VULNS
+          ? {
+              ...rule,
+              expr: rule.expr.replace(
+                /^max by \((.*?)\) \((trivy_image_vulnerabilities\{[^}]*\})\)/,
+                "sum by ($1) (max_over_time($2[25h]))",
+              ),
+            }
+          : rule,
       ["D1: a vulnerable ReplicaSet replaced", "D2: a new digest"],
     ],
-    ["a sum instead of max over scan-job series: D3", (rule) => (rule.alert === JOBS ? { ...rule, expr: rule.expr.replace("max by (namespace, job_name)", "sum by (namespace, job_name)") } : rule), ["D3: one failed job counts once"]],
-    ["the wrong scan-job name pattern", (rule) => ({ ...rule, expr: rule.expr.replace("scan-vulnerabilityreport-.*", "scan-vulnerability-.*") }), ["the same scan job created a third time"]],
-    ["no keep_firing_for", ({ keep_firing_for: _dropped, ...rule }) => rule, ["a firing alert survives the rescan gap", "critical vulnerabilities clear 1h", "exposed secrets clear 1h"]],
+    [
+      "a sum instead of max over scan-job series: D3",
+      (rule) =>
+        rule.alert === JOBS ? { ...rule, expr: rule.expr.replace("max by (namespace, job_name)", "sum by (namespace, job_name)") } : rule,
+      ["D3: one failed job counts once"],
+    ],
+    [
+      "the wrong scan-job name pattern",
+      (rule) => ({ ...rule, expr: rule.expr.replace("scan-vulnerabilityreport-.*", "scan-vulnerability-.*") }),
+      ["the same scan job created a third time"],
+    ],
+    [
+      "no keep_firing_for",
+      ({ keep_firing_for: _dropped, ...rule }) => rule,
+      ["a firing alert survives the rescan gap", "critical vulnerabilities clear 1h", "exposed secrets clear 1h"],
+    ],
   ])("fails when the rules have %s", (_mutation, mutate, failingGroups) => {
     const mutated: RuleFile = { groups: rules.groups.map((group) => ({ ...group, rules: group.rules.map(mutate) })) };
     // Only the groups meant to catch it: promtool evaluates every rule over every group's time span.
-    const run = runPromtoolTests(mutated, { ...testFile, tests: GROUPS.filter((group) => failingGroups.some((prefix) => group.name.startsWith(prefix))) });
+    const run = runPromtoolTests(mutated, {
+      ...testFile,
+      tests: GROUPS.filter((group) => failingGroups.some((prefix) => group.name.startsWith(prefix))),
+    });
     expect(run.ok).toBe(false);
     for (const prefix of failingGroups) expect(run.output).toContain(`name: ${prefix}`);
   });

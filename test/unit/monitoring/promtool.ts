@@ -25,7 +25,12 @@ export function promtoolAvailability(): PromtoolAvailability {
   const required = process.env.TRIVY_REQUIRE_PROMTOOL === "1";
   const probe = spawnSync("promtool", ["--version"], { encoding: "utf8" });
   if (probe.error !== undefined || probe.status !== 0) {
-    return { available: false, required, skipReason: "promtool not found: the tests on the real Prometheus engine are skipped (install it with `apt-get install -y prometheus`)" };
+    return {
+      available: false,
+      required,
+      skipReason:
+        "promtool not found: the tests on the real Prometheus engine are skipped (install it with `apt-get install -y prometheus`)",
+    };
   }
   const version = /promtool, version (\S+)/.exec(probe.stdout)?.[1];
   return { available: true, required, version };
@@ -50,7 +55,11 @@ export function runPromtoolTests(ruleFile: unknown, testFile: unknown): Promtool
 export function checkRules(ruleFile: unknown): PromtoolRun {
   const dir = mkdtempSync(join(tmpdir(), "promtool-"));
   writeFileSync(join(dir, "rules.yml"), stringify(ruleFile, { lineWidth: 0 }));
-  const result = spawnSync("promtool", ["check", "rules", "--lint=all", "--lint-fatal", "rules.yml"], { cwd: dir, encoding: "utf8", timeout: 60_000 });
+  const result = spawnSync("promtool", ["check", "rules", "--lint=all", "--lint-fatal", "rules.yml"], {
+    cwd: dir,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   return { ok: result.status === 0, output: `${result.stdout}${result.stderr}`, dir };
 }
 
@@ -66,9 +75,13 @@ export function deployedRuleFile(cluster = "eu-1", environments: EnvironmentsCon
   const app = Testing.app();
   const [stack] = buildStacks(app, environments, { only: ["prod"] });
   const { parsed } = synthesizeStack(stack!);
-  const release = resourcesOfType(parsed, "helm_release").find((candidate) => candidate.name === "trivy-operator-monitoring" && candidate.provider === `helm.${cluster}`);
+  const release = resourcesOfType(parsed, "helm_release").find(
+    (candidate) => candidate.name === "trivy-operator-monitoring" && candidate.provider === `helm.${cluster}`,
+  );
   if (release === undefined) throw new Error(`no monitoring release for ${cluster} in the prod stack`);
-  const values = JSON.parse((release.values as string[])[0]!.replaceAll("$${", "${").replaceAll("%%{", "%{")) as { manifests: Array<{ kind: string; spec: RuleFile }> };
+  const values = JSON.parse((release.values as string[])[0]!.replaceAll("$${", "${").replaceAll("%%{", "%{")) as {
+    manifests: Array<{ kind: string; spec: RuleFile }>;
+  };
   const rule = values.manifests.find((manifest) => manifest.kind === "PrometheusRule");
   if (rule === undefined) throw new Error(`the monitoring release of ${cluster} carries no PrometheusRule`);
   return rule.spec;
