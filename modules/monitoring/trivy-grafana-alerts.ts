@@ -217,7 +217,9 @@ export class TrivyGrafanaAlerts extends Construct {
 /**
  * Grafana evaluations a missing series waits before it resolves, so that it resolves when
  * Prometheus' keep_firing_for would: 1 (at once) without a grace, else the evaluation that sees
- * the series gone plus one per interval of the grace.
+ * the series gone plus one per interval of the grace. Grafana resolves a missing instance at its
+ * N-th consecutive missing evaluation (docs: alerting/fundamentals/alert-rule-evaluation/
+ * stale-alert-instances, "2 by default").
  */
 export function missingSeriesEvalsToResolve(keepFiringFor: string | undefined, intervalSeconds: number): number {
   if (keepFiringFor === undefined) return 1;
