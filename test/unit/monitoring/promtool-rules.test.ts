@@ -165,6 +165,15 @@ const GROUPS: TestGroup[] = [
     ],
   },
   {
+    name: "a new digest without Critical findings raises no alert of its own, and the old one clears after the grace",
+    interval: "1m",
+    input_series: [
+      ...vulnerabilitySeries(CHECKOUT_REPORT, { Critical: 2 }, [during(H), gone(3 * H)]),
+      ...vulnerabilitySeries(REPULLED, { High: 4 }, [absent(H), during(3 * H)]),
+    ],
+    alert_rule_test: [expectAt(VULNS, "1h59m", [vulnerabilityAlert(CHECKOUT_REPORT, 2)]), ...silentAt(VULNS, "2h", "3h")],
+  },
+  {
     name: "a firing alert survives the rescan gap after the TTL deletion (45m) without going back to pending",
     interval: "1m",
     input_series: vulnerabilitySeries(CHECKOUT_REPORT, { Critical: 3 }, [during(24 * H), gone(45), during(2 * H)]),
