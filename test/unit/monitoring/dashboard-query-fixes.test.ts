@@ -76,7 +76,7 @@ describe("fixTrivyQueries |", () => {
 
   it.skipIf(!promtool.available)(
     "can turn queries that return nothing on the operator's series into ones that return the findings (promtool)",
-    () => {
+    async () => {
       const series = [
         ...vulnerabilitySeries(CHECKOUT_REPORT, { Critical: 3, Unknown: 2 }, [during(10)]),
         ...roleRbacSeries({ namespace: "shop", name: "role-x", resourceKind: "Role", resourceName: "x" }, { Critical: 1, High: 2 }, [
@@ -101,12 +101,12 @@ describe("fixTrivyQueries |", () => {
             ],
           },
         );
-      const before = evaluate([
+      const before = await evaluate([
         [dashboard.panels[0]!.targets![0]!.expr, undefined],
         ['sum(trivy_role_rbacassessments{severity=~"CRITICAL|HIGH"})', undefined],
       ]);
       expect(before.output).toContain("SUCCESS");
-      const after = evaluate([
+      const after = await evaluate([
         [panels[0]!.targets![0]!.expr, 3],
         [(panels[1]!.panels as Array<{ targets: Array<{ expr: string }> }>)[0]!.targets[0]!.expr, 3],
         [panels[2]!.targets![0]!.expr, 2],

@@ -157,7 +157,7 @@ describe.skipIf(!promtool.available)(
         expect(queries.map((query) => query.key).sort()).toEqual([...Object.keys(EXPECTED), ...Object.keys(EMPTY_QUERIES)].sort());
       });
 
-      it("can evaluate every query on the operator's and kube-state-metrics' series", () => {
+      it("can evaluate every query on the operator's and kube-state-metrics' series", async () => {
         const tests = [
           {
             interval: "1m",
@@ -169,7 +169,7 @@ describe.skipIf(!promtool.available)(
             })),
           },
         ];
-        const run = runPromtoolTests({ groups: [] }, { rule_files: [], evaluation_interval: "1m", tests });
+        const run = await runPromtoolTests({ groups: [] }, { rule_files: [], evaluation_interval: "1m", tests });
         expect(run.output, `promtool output (files in ${run.dir})`).toContain("SUCCESS");
         expect(run.ok).toBe(true);
       });
@@ -182,9 +182,9 @@ describe.skipIf(!promtool.available)(
       });
     }
 
-    it("fails when a query asks for a severity the operator does not emit", () => {
+    it("fails when a query asks for a severity the operator does not emit", async () => {
       // The mistake EMPTY_QUERIES exists for: promtool returns nothing, so an expectation of a value fails.
-      const run = runPromtoolTests(
+      const run = await runPromtoolTests(
         { groups: [] },
         {
           rule_files: [],

@@ -372,8 +372,8 @@ describe.skipIf(!promtool.available)(`alert rules on the real Prometheus engine 
   const rules = deployedRuleFile();
   const testFile = { rule_files: ["rules.yml"], evaluation_interval: "1m", tests: GROUPS };
 
-  it("can pass promtool check rules on the PrometheusRule prod/eu-1 deploys", () => {
-    const run = checkRules(rules);
+  it("can pass promtool check rules on the PrometheusRule prod/eu-1 deploys", async () => {
+    const run = await checkRules(rules);
     expect(run.output).toContain("SUCCESS: 5 rules found");
     expect(run.ok).toBe(true);
   });
@@ -384,8 +384,8 @@ describe.skipIf(!promtool.available)(`alert rules on the real Prometheus engine 
     expect([...tested].sort()).toEqual([...deployed].sort());
   });
 
-  it("can behave as documented: for:, silence, the rescan gap, keep_firing_for and the scan-job re-creations", () => {
-    const run = runPromtoolTests(rules, testFile);
+  it("can behave as documented: for:, silence, the rescan gap, keep_firing_for and the scan-job re-creations", async () => {
+    const run = await runPromtoolTests(rules, testFile);
     expect(run.output, `promtool output (files in ${run.dir})`).toContain("SUCCESS");
     expect(run.ok).toBe(true);
   });
@@ -427,10 +427,10 @@ describe.skipIf(!promtool.available)(`alert rules on the real Prometheus engine 
       ({ keep_firing_for: _dropped, ...rule }) => rule,
       ["a firing alert survives the rescan gap", "critical vulnerabilities clear 1h", "exposed secrets clear 1h"],
     ],
-  ])("fails when the rules have %s", (_mutation, mutate, failingGroups) => {
+  ])("fails when the rules have %s", async (_mutation, mutate, failingGroups) => {
     const mutated: RuleFile = { groups: rules.groups.map((group) => ({ ...group, rules: group.rules.map(mutate) })) };
     // Only the groups meant to catch it: promtool evaluates every rule over every group's time span.
-    const run = runPromtoolTests(mutated, {
+    const run = await runPromtoolTests(mutated, {
       ...testFile,
       tests: GROUPS.filter((group) => failingGroups.some((prefix) => group.name.startsWith(prefix))),
     });

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -42,25 +42,31 @@ export interface PromtoolRun {
   readonly dir: string;
 }
 
+/**
+ * Runs promtool without blocking the test worker (a synchronous child would stall vitest's RPC
+ * on a busy machine); resolves with the exit status and the combined output.
+ */
+function promtool(args: readonly string[], cwd: string): Promise<PromtoolRun> {
+  return new Promise((resolvePromise) => {
+    execFile("promtool", args, { cwd, encoding: "utf8", timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      resolvePromise({ ok: error === null, output: `${stdout}${stderr}`, dir: cwd });
+    });
+  });
+}
+
 /** Writes the rule file and the test file into a fresh directory and runs `promtool test rules`. */
-export function runPromtoolTests(ruleFile: unknown, testFile: unknown): PromtoolRun {
+export function runPromtoolTests(ruleFile: unknown, testFile: unknown): Promise<PromtoolRun> {
   const dir = mkdtempSync(join(tmpdir(), "promtool-"));
   writeFileSync(join(dir, "rules.yml"), stringify(ruleFile, { lineWidth: 0 }));
   writeFileSync(join(dir, "tests.yml"), stringify(testFile, { lineWidth: 0 }));
-  const result = spawnSync("promtool", ["test", "rules", "tests.yml"], { cwd: dir, encoding: "utf8", timeout: 120_000 });
-  return { ok: result.status === 0, output: `${result.stdout}${result.stderr}`, dir };
+  return promtool(["test", "rules", "tests.yml"], dir);
 }
 
-/** Runs `promtool check rules` on a rule file. */
-export function checkRules(ruleFile: unknown): PromtoolRun {
+/** Runs `promtool check rules` with every lint, lint findings fatal. */
+export function checkRules(ruleFile: unknown): Promise<PromtoolRun> {
   const dir = mkdtempSync(join(tmpdir(), "promtool-"));
   writeFileSync(join(dir, "rules.yml"), stringify(ruleFile, { lineWidth: 0 }));
-  const result = spawnSync("promtool", ["check", "rules", "--lint=all", "--lint-fatal", "rules.yml"], {
-    cwd: dir,
-    encoding: "utf8",
-    timeout: 60_000,
-  });
-  return { ok: result.status === 0, output: `${result.stdout}${result.stderr}`, dir };
+  return promtool(["check", "rules", "--lint=all", "--lint-fatal", "rules.yml"], dir);
 }
 
 export interface RuleFile {
