@@ -5,9 +5,16 @@ import { checkChartValuePaths } from "./chart-value-paths";
 
 /**
  * Credentials of a private or authenticated vulnerability-DB registry (a mirror of
- * `aquasec/trivy-db`). The chart writes them into Secret `trivy-operator-trivy-config`
- * (`trivy.dbRepositoryUsername` / `trivy.dbRepositoryPassword`), from which scan jobs and the
- * built-in Trivy server read them.
+ * `aquasec/trivy-db` and `aquasec/trivy-java-db`). The chart writes them into Secret
+ * `trivy-operator-trivy-config` under two pairs of keys, because two different readers use them:
+ * - scan jobs: `trivy.dbRepositoryUsername` / `trivy.dbRepositoryPassword` (chart
+ *   `templates/secrets/trivy.yaml`), mapped to `TRIVY_USERNAME`/`TRIVY_PASSWORD` of a
+ *   `trivy registry login` init container (trivy-operator v0.32.0 `pkg/plugins/trivy/image.go`
+ *   `GetPodSpecForStandaloneMode`/`initContainerEnvVar`); in ClientServer mode they still download
+ *   the Java DB themselves with that login.
+ * - the built-in Trivy server: `TRIVY_USERNAME`/`TRIVY_PASSWORD`, rendered from
+ *   `trivy.serverUser` / `trivy.serverPassword` only (same template), read by `trivy server` at
+ *   start-up; without them it pulls the DB anonymously, gets 401 and exits.
  */
 export interface DbRepositoryCredentials {
   /** Registry user name; a literal or a token. */
@@ -29,6 +36,9 @@ export interface HelmSetValue {
 
 export const DB_REPOSITORY_USERNAME_PATH = "trivy.dbRepositoryUsername";
 export const DB_REPOSITORY_PASSWORD_PATH = "trivy.dbRepositoryPassword";
+/** What the built-in Trivy server's `TRIVY_USERNAME`/`TRIVY_PASSWORD` are rendered from (chart `templates/secrets/trivy.yaml`). */
+export const SERVER_USER_PATH = "trivy.serverUser";
+export const SERVER_PASSWORD_PATH = "trivy.serverPassword";
 
 // Registry user names are printable and have no spaces (Docker Hub, Harbor robot accounts
 // `robot$name`, ECR `AWS`, service-account JSON keys `_json_key`).
@@ -64,19 +74,28 @@ export function helmSetEscape(value: string): string {
 }
 
 /**
- * The helm_release entries for `credentials`: the user name as a plain `set` (visible in plans),
- * the password as `set_sensitive` so Terraform redacts it. Both paths are checked against the
- * pinned chart like every other value.
+ * The helm_release entries for `credentials`: user names as plain `set` (visible in plans),
+ * passwords as `set_sensitive` so Terraform redacts them. With the built-in Trivy server the same
+ * credentials also go to `trivy.serverUser`/`trivy.serverPassword`, the only values its DB
+ * download reads. Every path is checked against the pinned chart like every other value.
  */
 export function dbRepositoryCredentialSettings(
   credentials: DbRepositoryCredentials,
   chartVersion: string,
+  { builtInTrivyServer = false }: { readonly builtInTrivyServer?: boolean } = {},
 ): { readonly set: readonly HelmSetValue[]; readonly setSensitive: readonly HelmSetValue[] } {
   validateDbRepositoryCredentials(credentials);
-  // Placeholders, not the values: the check only needs the paths (the chart types them null = any).
-  checkChartValuePaths({ trivy: { dbRepositoryUsername: "username", dbRepositoryPassword: "password" } }, chartVersion);
+  // Placeholders, not the values: the check only needs the paths (the chart types them null/"" = any string).
+  checkChartValuePaths(
+    { trivy: { dbRepositoryUsername: "username", dbRepositoryPassword: "password", ...(builtInTrivyServer ? { serverUser: "username", serverPassword: "password" } : {}) } },
+    chartVersion,
+  );
+  const username = helmSetEscape(credentials.username);
+  const password = helmSetEscape(credentials.password);
+  const userPaths = builtInTrivyServer ? [DB_REPOSITORY_USERNAME_PATH, SERVER_USER_PATH] : [DB_REPOSITORY_USERNAME_PATH];
+  const passwordPaths = builtInTrivyServer ? [DB_REPOSITORY_PASSWORD_PATH, SERVER_PASSWORD_PATH] : [DB_REPOSITORY_PASSWORD_PATH];
   return {
-    set: [{ name: DB_REPOSITORY_USERNAME_PATH, value: helmSetEscape(credentials.username), type: "string" }],
-    setSensitive: [{ name: DB_REPOSITORY_PASSWORD_PATH, value: helmSetEscape(credentials.password), type: "string" }],
+    set: userPaths.map((name) => ({ name, value: username, type: "string" as const })),
+    setSensitive: passwordPaths.map((name) => ({ name, value: password, type: "string" as const })),
   };
 }

@@ -32,8 +32,10 @@ export interface TrivyOperatorProps extends TrivyOperatorOptions {
    * User name and password of a private or authenticated vulnerability-DB registry, e.g. the
    * organisation's own mirror of `aquasec/trivy-db` (set `dbRegistry`/`dbRepository` to it). The
    * password must be a token (a sensitive TerraformVariable's `stringValue`); it reaches Helm
-   * through `set_sensitive`, never the values YAML. The chart stores both in Secret
-   * `trivy-operator-trivy-config`, so `trivy.existingSecret` must stay false.
+   * through `set_sensitive`, never the values YAML. Scan jobs get them as
+   * `trivy.dbRepositoryUsername/Password`; with `builtInTrivyServer` the server gets them as
+   * `trivy.serverUser/serverPassword` too (its DB download reads only those). The chart stores them
+   * in Secret `trivy-operator-trivy-config`, so `trivy.existingSecret` must stay false.
    * @default - anonymous pulls (right for the public mirror.gcr.io)
    * @see https://aquasecurity.github.io/trivy-operator/latest/tutorials/private-registries/
    */
@@ -83,7 +85,9 @@ export class TrivyOperator extends Construct {
     const options = resolveTrivyOperatorOptions(props);
     // validateTrivyOperatorProps has checked the options; build from the resolved ones instead of again.
     this.values = resolvedTrivyOperatorValues(options);
-    const credentials = props.dbRepositoryCredentials ? dbRepositoryCredentialSettings(props.dbRepositoryCredentials, options.chartVersion) : undefined;
+    const credentials = props.dbRepositoryCredentials
+      ? dbRepositoryCredentialSettings(props.dbRepositoryCredentials, options.chartVersion, { builtInTrivyServer: options.builtInTrivyServer })
+      : undefined;
 
     this.namespace = options.namespace;
     this.releaseName = options.releaseName;
@@ -149,6 +153,13 @@ export function validateTrivyOperatorProps(props: TrivyOperatorProps): void {
   if (props.dbRepositoryCredentials !== undefined && valueAt(props.extraValues, ["trivy", "existingSecret"]) === true) {
     throw new Error(
       `dbRepositoryCredentials needs the chart's own Secret, got extraValues.trivy.existingSecret true; put the DB registry credentials into your own Secret trivy-operator-trivy-config instead, or drop existingSecret`,
+    );
+  }
+  // Two sources for the server's TRIVY_USERNAME would make the rendered one depend on Helm's merge order.
+  const serverUser = valueAt(props.extraValues, ["trivy", "serverUser"]);
+  if (props.dbRepositoryCredentials !== undefined && props.builtInTrivyServer === true && serverUser !== undefined && serverUser !== "") {
+    throw new Error(
+      `extraValues.trivy.serverUser must not be set together with dbRepositoryCredentials and builtInTrivyServer: the module sends dbRepositoryCredentials.username there, got ${JSON.stringify(serverUser)}`,
     );
   }
 }

@@ -245,22 +245,47 @@ export function validateTrivyOperatorOptions(options: TrivyOperatorOptions, fiel
 }
 
 /**
- * Chart values that carry credentials. Sent through `extraValues` they would be written into
- * `cdk.tf.json` (and a token there would be escaped, not resolved).
+ * Chart values that carry credentials (every secret-bearing value of chart 0.34.0 `values.yaml`,
+ * found through `templates/secrets/*.yaml` and the URL/header values of the operator config).
+ * Sent through `extraValues` they would be written into `cdk.tf.json` (and a token there would be
+ * escaped, not resolved); the webhook values would even land in a ConfigMap
+ * (`templates/configmaps/trivy-operator-config.yaml`).
  */
-const SECRET_CHART_VALUES: readonly (readonly [path: readonly string[], instead: string])[] = [
+const OWN_TRIVY_SECRET = "set trivy.existingSecret: true and create Secret trivy-operator-trivy-config yourself";
+const OPERATOR_ENV_SECRET = (env: string): string => `put ${env} into a Secret of your own and name it in operator.valuesFromSecret`;
+export const SECRET_CHART_VALUES: readonly (readonly [path: readonly string[], instead: string])[] = [
   [["trivy", "dbRepositoryPassword"], "use dbRepositoryCredentials with a sensitive TerraformVariable"],
-  [["trivy", "githubToken"], "set trivy.existingSecret: true and create Secret trivy-operator-trivy-config yourself"],
-  [["trivy", "serverToken"], "set trivy.existingSecret: true and create Secret trivy-operator-trivy-config yourself"],
+  [["trivy", "serverPassword"], "use dbRepositoryCredentials with a sensitive TerraformVariable; with builtInTrivyServer it reaches trivy.serverPassword through set_sensitive"],
+  [["trivy", "githubToken"], OWN_TRIVY_SECRET],
+  [["trivy", "serverToken"], OWN_TRIVY_SECRET],
+  [["trivy", "serverCustomHeaders"], OWN_TRIVY_SECRET],
   [["policiesBundle", "registryPassword"], "set policiesBundle.existingSecret: true and create the Secret yourself"],
+  [["operator", "webhookBroadcastURL"], OPERATOR_ENV_SECRET("OPERATOR_WEBHOOK_BROADCAST_URL")],
+  [["operator", "webhookBroadcastCustomHeaders"], OPERATOR_ENV_SECRET("OPERATOR_WEBHOOK_BROADCAST_CUSTOM_HEADERS")],
+];
+
+/** Proxy URLs the chart writes into ConfigMaps; a `user:password@` part would be a secret in clear. */
+const PROXY_CHART_VALUES: readonly (readonly string[])[] = [
+  ["trivy", "httpProxy"],
+  ["trivy", "httpsProxy"],
+  ["operator", "httpProxy"],
+  ["operator", "httpsProxy"],
 ];
 
 function refuseSecretChartValues(extraValues: Readonly<Record<string, unknown>>, field: string): void {
   for (const [path, instead] of SECRET_CHART_VALUES) {
     const value = valueAt(extraValues, path);
-    if (value !== undefined && value !== null) {
+    if (value !== undefined && value !== null && value !== "") {
       // The value is deliberately not echoed: it is a secret.
       throw new Error(`${field}.${path.join(".")} must not be set: the secret would be written into cdk.tf.json; ${instead}`);
+    }
+  }
+  for (const path of PROXY_CHART_VALUES) {
+    const value = valueAt(extraValues, path);
+    if (typeof value === "string" && /^[a-z][a-z0-9+.-]*:\/\/[^/@]*@/i.test(value)) {
+      throw new Error(
+        `${field}.${path.join(".")} must not carry user:password@: the chart writes it into a ConfigMap and cdk.tf.json; use a proxy that admits the cluster by address, got a URL with credentials (not shown)`,
+      );
     }
   }
 }

@@ -150,6 +150,9 @@ function tunedValues(resolved: ResolvedTrivyOperatorOptions): ChartValues {
       scanJobTimeout: resolved.scanJobTimeout,
       scannerReportTTL: resolved.scannerReportTTL,
       builtInTrivyServer: resolved.builtInTrivyServer,
+      // The built-in server's TRIVY_INSECURE comes from this value, not from trivy.dbRepositoryInsecure
+      // (chart templates/configmaps/trivy.yaml), so the server would refuse the same mirror the scan jobs accept.
+      ...(resolved.builtInTrivyServer ? { builtInServerRegistryInsecure: resolved.dbRepositoryInsecure } : {}),
       infraAssessmentScannerEnabled: resolved.infraAssessment,
       privateRegistryScanSecretsNames: privateRegistrySecrets,
     },

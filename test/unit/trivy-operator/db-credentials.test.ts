@@ -46,6 +46,51 @@ describe("dbRepositoryCredentials", () => {
     expect(json).not.toContain(SENTINEL);
   });
 
+  it("can reach the built-in Trivy server through trivy.serverUser/serverPassword as well as the scan jobs", () => {
+    // Upstream fact (chart 0.34.0 templates/secrets/trivy.yaml): with operator.builtInTrivyServer the
+    // server's TRIVY_USERNAME/TRIVY_PASSWORD are rendered from trivy.serverUser/serverPassword only;
+    // trivy.dbRepositoryUsername/Password reach only scan jobs (trivy-operator v0.32.0
+    // pkg/plugins/trivy/image.go initContainerEnvVar), which in ClientServer mode still log in for the Java DB.
+    const { release, json } = synthWithPasswordVariable((password) => ({
+      builtInTrivyServer: true,
+      dbRegistry: "registry.example.com",
+      dbRepositoryCredentials: { username: "trivy-puller", password },
+    }));
+    expect(release.set).toEqual([
+      { name: "trivy.dbRepositoryUsername", value: "trivy-puller", type: "string" },
+      { name: "trivy.serverUser", value: "trivy-puller", type: "string" },
+    ]);
+    const setSensitive = release.set_sensitive as HelmSet[];
+    expect(setSensitive.map((entry) => entry.name)).toEqual(["trivy.dbRepositoryPassword", "trivy.serverPassword"]);
+    for (const entry of setSensitive) expect(entry.value).toMatch(/^\$\{replace\(replace\(var\.trivy_db_password_eu_1,/);
+    expect((release.values as string[])[0]).not.toContain("serverPassword");
+    expect(json).not.toContain(SENTINEL);
+  });
+
+  it("can leave trivy.serverUser/serverPassword out in Standalone mode, where no server reads them", () => {
+    const { release } = synthWithPasswordVariable((password) => ({ dbRepositoryCredentials: { username: "trivy-puller", password } }));
+    expect((release.set as HelmSet[]).map((entry) => entry.name)).toEqual(["trivy.dbRepositoryUsername"]);
+    expect((release.set_sensitive as HelmSet[]).map((entry) => entry.name)).toEqual(["trivy.dbRepositoryPassword"]);
+  });
+
+  it("fails when extraValues also names the server user the credentials set", () => {
+    expect(() =>
+      synthWithPasswordVariable((password) => ({
+        builtInTrivyServer: true,
+        dbRepositoryCredentials: { username: "u", password },
+        extraValues: { trivy: { serverUser: "other" } },
+      })),
+    ).toThrow('extraValues.trivy.serverUser must not be set together with dbRepositoryCredentials and builtInTrivyServer: the module sends dbRepositoryCredentials.username there, got "other"');
+  });
+
+  it("can send dbRepositoryInsecure to the built-in server's own switch, operator.builtInServerRegistryInsecure", () => {
+    // Upstream fact (chart 0.34.0 templates/configmaps/trivy.yaml): the server's TRIVY_INSECURE is
+    // rendered from operator.builtInServerRegistryInsecure, never from trivy.dbRepositoryInsecure.
+    const values = buildTrivyOperatorValues({ builtInTrivyServer: true, dbRepositoryInsecure: true });
+    expect((values.operator as Record<string, unknown>).builtInServerRegistryInsecure).toBe(true);
+    expect((buildTrivyOperatorValues({ dbRepositoryInsecure: true }).operator as Record<string, unknown>).builtInServerRegistryInsecure).toBeUndefined();
+  });
+
   it("can leave set and set_sensitive out without credentials", () => {
     const { release } = synthWithPasswordVariable(() => ({}));
     expect(release.set).toBeUndefined();
@@ -85,6 +130,12 @@ describe("dbRepositoryCredentials", () => {
     ["trivy.dbRepositoryPassword", { trivy: { dbRepositoryPassword: SENTINEL } }, "use dbRepositoryCredentials"],
     ["trivy.githubToken", { trivy: { githubToken: SENTINEL } }, "trivy.existingSecret: true"],
     ["policiesBundle.registryPassword", { policiesBundle: { registryPassword: SENTINEL } }, "policiesBundle.existingSecret: true"],
+    // chart 0.34.0 templates/secrets/trivy.yaml renders TRIVY_PASSWORD of the built-in server from it.
+    ["trivy.serverPassword", { trivy: { serverPassword: SENTINEL } }, "use dbRepositoryCredentials"],
+    ["trivy.serverCustomHeaders", { trivy: { serverCustomHeaders: `Authorization=${SENTINEL}` } }, "trivy.existingSecret: true"],
+    // templates/configmaps/trivy-operator-config.yaml: these land in a ConfigMap.
+    ["operator.webhookBroadcastURL", { operator: { webhookBroadcastURL: `https://hooks.example.com/${SENTINEL}` } }, "operator.valuesFromSecret"],
+    ["operator.webhookBroadcastCustomHeaders", { operator: { webhookBroadcastCustomHeaders: `Authorization:${SENTINEL}` } }, "OPERATOR_WEBHOOK_BROADCAST_CUSTOM_HEADERS"],
   ])("fails when extraValues carries the secret %s, without echoing it", (path, extraValues, instead) => {
     let message = "";
     try {
@@ -95,6 +146,26 @@ describe("dbRepositoryCredentials", () => {
     expect(message).toContain(`extraValues.${path} must not be set: the secret would be written into cdk.tf.json`);
     expect(message).toContain(instead);
     expect(message).not.toContain(SENTINEL);
+  });
+});
+
+describe("proxy URLs in extraValues", () => {
+  it.each(["trivy.httpProxy", "trivy.httpsProxy", "operator.httpProxy", "operator.httpsProxy"])("fails when %s carries user:password@, without echoing it", (path) => {
+    const [top, key] = path.split(".") as [string, string];
+    const extraValues = { [top]: { [key]: `http://proxy-user:${SENTINEL}@proxy.example.com:3128` } };
+    let message = "";
+    try {
+      buildTrivyOperatorValues({ extraValues });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain(`extraValues.${path} must not carry user:password@`);
+    expect(message).not.toContain(SENTINEL);
+  });
+
+  it("can take a proxy URL without credentials", () => {
+    const values = buildTrivyOperatorValues({ extraValues: { trivy: { httpsProxy: "http://proxy.example.com:3128" } } });
+    expect((values.trivy as Record<string, unknown>).httpsProxy).toBe("http://proxy.example.com:3128");
   });
 });
 
