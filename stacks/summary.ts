@@ -2,6 +2,8 @@ import { TRIVY_OPERATOR_DASHBOARD } from "../dashboards/catalog";
 import { trivyAlertRules } from "../modules/monitoring/alert-rules";
 import { describeNetworkFlow, trivyNetworkFlows } from "../modules/network-policy/flows";
 import type { Toleration } from "../modules/tolerations/taint";
+import { SERVER_CONFIG_HASH_ANNOTATION } from "../modules/trivy-operator/defaults";
+import { serverRollTriggers } from "../modules/trivy-operator/values";
 import { tolerationsForTaints } from "../modules/tolerations/tolerations";
 import { resolvedOperatorOptions, type BackendConfig, type ClusterConfig, type EnvironmentConfig, type EnvironmentName } from "./config";
 import { stackName } from "./environment-stack";
@@ -91,6 +93,15 @@ function describeSecrets(cluster: ClusterConfig): string {
   return secrets.length > 0 ? secrets.map((secret) => secret.envVar).join(", ") : "none";
 }
 
+/** What rolls the built-in Trivy server; it reads its config only at start-up. */
+export function describeTrivyServerRoll(cluster: ClusterConfig): string {
+  const options = resolvedOperatorOptions(cluster);
+  if (!options.builtInTrivyServer) return "none (Standalone: every scan job downloads the DB itself)";
+  const dbPassword = dbPasswordSecret(cluster);
+  const password = dbPassword ? `, the DB user name and the variable ${dbPassword.variable} (not its value: after changing only ${dbPassword.envVar}, restart trivy-server)` : "";
+  return `rolls on a change of ${serverRollTriggers().join(", ")}${password} or the chart version (pod annotation ${SERVER_CONFIG_HASH_ANNOTATION})`;
+}
+
 /** A short human summary of one environment stack, for `npm start`. Pure; input must be valid. */
 export function summarizeEnvironment(environment: EnvironmentName, config: EnvironmentConfig): string {
   const lines = [`${stackName(environment)}  (state: ${describeBackend(config.backend)})`];
@@ -104,6 +115,7 @@ export function summarizeEnvironment(environment: EnvironmentName, config: Envir
       `    scan jobs    ${options.scanJobsConcurrentLimit} at once, memory limit ${options.scanJobResources.limits?.memory ?? "none"}, timeout ${options.trivyTimeout} (job ${options.scanJobTimeout})`,
       `    findings     ${options.ignoreUnfixed ? "fixable only" : "all"}, severities ${options.severities.join(",")}, rescan every ${options.scannerReportTTL}`,
       `    trivy db     ${options.dbRegistry}/${options.dbRepository}${credentials ? ` as ${credentials.username}` : ""}${options.builtInTrivyServer ? " via built-in Trivy server (ClientServer)" : " in every scan job (Standalone)"}`,
+      `    trivy server ${describeTrivyServerRoll(cluster)}`,
       `    skipped      namespaces ${options.excludeNamespaces.join(",") || "none"}; images ${options.excludeImages.join(",") || "none"}`,
       `    tolerations  ${tolerations.length > 0 ? `${tolerations.map(describeToleration).join(", ")} (operator, scan jobs${options.infraAssessment ? ", node collector" : ""})` : "none"}`,
       `    node collector ${options.infraAssessment ? "on (namespace enforces privileged, warns restricted)" : "off (namespace enforces restricted)"}`,

@@ -42,3 +42,9 @@ export const DEFAULT_OPERATOR_RESOURCES: ResourceRequirements = {
 export const OPERATOR_UID = 10000;
 /** Pod annotation carrying the hash of the values the operator reads only at start-up. */
 export const CONFIG_HASH_ANNOTATION = "trivy-operator-cdktf/config-hash";
+/**
+ * Trivy-server pod annotation (through `operator.serverAdditionalAnnotations`) carrying the hash of
+ * what the built-in Trivy server reads only at start-up; the chart's own `checksum/config` on the
+ * StatefulSet is a constant.
+ */
+export const SERVER_CONFIG_HASH_ANNOTATION = "trivy-operator-cdktf/server-config-hash";

@@ -1,13 +1,13 @@
 import { Release } from "@cdktf/provider-helm/lib/release";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
-import type { TerraformProvider } from "cdktf";
+import { DefaultTokenResolver, StringConcat, Token, Tokenization, type TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
 import { valueAt } from "../common/plain-object";
 import { terraformLiteral } from "../common/terraform-literal";
 import type { Toleration } from "../tolerations/taint";
 import { tolerationsForTaints } from "../tolerations/tolerations";
 import { dbRepositoryCredentialSettings, validateDbRepositoryCredentials, type DbRepositoryCredentials } from "./db-credentials";
-import { CHART_NAME, CHART_REPOSITORIES, CONFIG_HASH_ANNOTATION } from "./defaults";
+import { CHART_NAME, CHART_REPOSITORIES, CONFIG_HASH_ANNOTATION, SERVER_CONFIG_HASH_ANNOTATION } from "./defaults";
 import type { TrivyOperatorOptions } from "./options";
 import { validateTrivyOperatorOptions } from "./validation";
 import { resolvedTrivyOperatorValues, resolveTrivyOperatorOptions, type ChartValues } from "./values";
@@ -78,13 +78,25 @@ export class TrivyOperator extends Construct {
   public readonly values: ChartValues;
   /** Hash of the start-up config; a change rolls the operator Deployment. */
   public readonly configHash: string;
+  /** Hash of what the built-in Trivy server reads at start-up; a change rolls its StatefulSet. Undefined without the server. */
+  public readonly serverConfigHash?: string;
 
   constructor(scope: Construct, id: string, props: TrivyOperatorProps = {}) {
     super(scope, id);
     validateTrivyOperatorProps(props);
     const options = resolveTrivyOperatorOptions(props);
     // validateTrivyOperatorProps has checked the options; build from the resolved ones instead of again.
-    this.values = resolvedTrivyOperatorValues(options);
+    const credentialsGiven = props.dbRepositoryCredentials;
+    // Resolved to their Terraform expressions (`${var.…}`): stable across synths, unlike token
+    // placeholders, and without the password itself, which is only known at apply time.
+    const serverCredentials =
+      credentialsGiven && options.builtInTrivyServer
+        ? {
+            username: this.terraformExpression(credentialsGiven.username),
+            passwordSource: this.terraformExpression(credentialsGiven.password),
+          }
+        : undefined;
+    this.values = resolvedTrivyOperatorValues(options, serverCredentials);
     const credentials = props.dbRepositoryCredentials
       ? dbRepositoryCredentialSettings(props.dbRepositoryCredentials, options.chartVersion, { builtInTrivyServer: options.builtInTrivyServer })
       : undefined;
@@ -100,6 +112,8 @@ export class TrivyOperator extends Construct {
     this.podSecurityEnforce = this.nodeCollector ? "privileged" : "restricted";
     const podAnnotations = this.values.podAnnotations as Record<string, string>;
     this.configHash = podAnnotations[CONFIG_HASH_ANNOTATION] ?? "";
+    const serverAnnotations = valueAt(this.values, ["operator", "serverAdditionalAnnotations"]) as Record<string, string> | undefined;
+    this.serverConfigHash = serverAnnotations?.[SERVER_CONFIG_HASH_ANNOTATION];
 
     this.namespaceResource = new NamespaceV1(this, "namespace", {
       provider: props.kubernetesProvider,
@@ -138,6 +152,12 @@ export class TrivyOperator extends Construct {
       timeout: props.releaseTimeoutSeconds ?? 600,
       dependsOn: [this.namespaceResource],
     });
+  }
+
+  /** A literal as is; a token as the Terraform expression it stands for (`${var.x}`). */
+  private terraformExpression(value: string): string {
+    if (!Token.isUnresolved(value)) return value;
+    return String(Tokenization.resolve(value, { scope: this, resolver: new DefaultTokenResolver(new StringConcat()) }));
   }
 }
 

@@ -118,6 +118,53 @@ export function startUpConfigHash(values: ChartValues): string {
   return createHash("sha256").update(canonicalJson(subset)).digest("hex");
 }
 
+/**
+ * What the built-in Trivy server reads, only at start-up, as env from ConfigMap and Secret
+ * `trivy-operator-trivy-config` (chart 0.34.0 `templates/trivy-server/statefulset.yaml` `envFrom`):
+ * the value paths the chart renders those env vars from (`templates/configmaps/trivy.yaml`,
+ * `templates/secrets/trivy.yaml`), and the switches that decide which objects the env comes from.
+ * The StatefulSet's `checksum/config` annotation is a constant in the chart, so without our own
+ * hash a `helm upgrade` that moves the DB mirror leaves the server on the old one.
+ */
+export const SERVER_START_UP_CONFIG_PATHS: readonly (readonly [path: readonly string[], readAs: string])[] = [
+  [["trivy", "dbRegistry"], "TRIVY_DB_REPOSITORY"],
+  [["trivy", "dbRepository"], "TRIVY_DB_REPOSITORY"],
+  [["trivy", "javaDbRegistry"], "TRIVY_JAVA_DB_REPOSITORY"],
+  [["trivy", "javaDbRepository"], "TRIVY_JAVA_DB_REPOSITORY"],
+  [["operator", "builtInServerRegistryInsecure"], "TRIVY_INSECURE"],
+  [["trivy", "debug"], "TRIVY_DEBUG"],
+  [["trivy", "serverUser"], "TRIVY_USERNAME"],
+  [["trivy", "existingSecret"], "trivy.existingSecret"],
+  [["trivy", "createConfig"], "trivy.createConfig"],
+  [["trivy", "valuesFromConfigMap"], "trivy.valuesFromConfigMap"],
+  [["trivy", "valuesFromSecret"], "trivy.valuesFromSecret"],
+];
+
+/** The server env vars and sources whose change rolls the built-in Trivy server, for summaries. */
+export function serverRollTriggers(): string[] {
+  return [...new Set(SERVER_START_UP_CONFIG_PATHS.map(([, envVar]) => envVar))];
+}
+
+/**
+ * What is known at synth time about the server's DB credentials: the user name and the identity of
+ * the password's source (e.g. `${var.trivy_db_password_eu_1}`), never the password. Changing the
+ * variable's value alone therefore does not roll the server; docs/operator.md says so.
+ */
+export interface ServerCredentialIdentity {
+  readonly username: string;
+  readonly passwordSource: string;
+}
+
+/**
+ * sha256 of what the built-in Trivy server reads at start-up, plus the chart version (a chart bump
+ * can change how those values are rendered).
+ */
+export function serverStartUpConfigHash(values: ChartValues, chartVersion: string, credentials?: ServerCredentialIdentity): string {
+  const subset = SERVER_START_UP_CONFIG_PATHS.map(([path]) => [path.join("."), valueAt(values, path) ?? null]);
+  const identity = credentials ? { username: credentials.username, passwordSource: credentials.passwordSource } : null;
+  return createHash("sha256").update(canonicalJson({ chartVersion, values: subset, credentials: identity })).digest("hex");
+}
+
 /** Pod Security `restricted` for the pods the module controls: non-root, RuntimeDefault seccomp, no capabilities. */
 const RUNTIME_DEFAULT_SECCOMP = { type: "RuntimeDefault" } as const;
 const RESTRICTED_CONTAINER = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } } as const;
@@ -200,17 +247,32 @@ function tunedValues(resolved: ResolvedTrivyOperatorOptions): ChartValues {
  * deep-merged last, every path checked against the pinned chart, and the start-up config hash as a
  * pod annotation so that changing it rolls the operator.
  */
-export function buildTrivyOperatorValues(options: TrivyOperatorOptions = {}): ChartValues {
+export function buildTrivyOperatorValues(options: TrivyOperatorOptions = {}, serverCredentials?: ServerCredentialIdentity): ChartValues {
   validateTrivyOperatorOptions(options);
-  return resolvedTrivyOperatorValues(resolveTrivyOperatorOptions(options));
+  return resolvedTrivyOperatorValues(resolveTrivyOperatorOptions(options), serverCredentials);
 }
 
-/** `buildTrivyOperatorValues` for options that were already validated and resolved. */
-export function resolvedTrivyOperatorValues(resolved: ResolvedTrivyOperatorOptions): ChartValues {
+/**
+ * `buildTrivyOperatorValues` for options that were already validated and resolved.
+ * `serverCredentials` is what is known of the DB credentials the built-in server gets.
+ */
+export function resolvedTrivyOperatorValues(resolved: ResolvedTrivyOperatorOptions, serverCredentials?: ServerCredentialIdentity): ChartValues {
   const merged = deepMergeValues(tunedValues(resolved), resolved.extraValues);
   const podAnnotations = isPlainObject(merged.podAnnotations) ? merged.podAnnotations : {};
+  const serverRuns = valueAt(merged, ["operator", "builtInTrivyServer"]) === true;
+  const serverAnnotations = valueAt(merged, ["operator", "serverAdditionalAnnotations"]);
   const values = deepMergeValues(merged, {
     podAnnotations: { ...podAnnotations, [defaults.CONFIG_HASH_ANNOTATION]: startUpConfigHash(merged) },
+    ...(serverRuns
+      ? {
+          operator: {
+            serverAdditionalAnnotations: {
+              ...(isPlainObject(serverAnnotations) ? serverAnnotations : {}),
+              [defaults.SERVER_CONFIG_HASH_ANNOTATION]: serverStartUpConfigHash(merged, resolved.chartVersion, serverCredentials),
+            },
+          },
+        }
+      : {}),
   });
   checkChartValuePaths(values, resolved.chartVersion);
   validateMergedTolerations(values);

@@ -208,6 +208,14 @@ describe("private DB mirror credentials", () => {
     expect(parse((release?.values as string[])[0]!)).toMatchObject({ trivy: { dbRegistry: "registry.example.com" } });
   });
 
+  it("can say in the summary what rolls the built-in Trivy server, and what does not", () => {
+    const serverMirror: EnvironmentsConfig = { ...environments, prod: { clusters: [{ ...mirrorCluster, operator: { ...mirrorCluster.operator, builtInTrivyServer: true } }] } };
+    const summary = summarizeEnvironment("prod", serverMirror.prod);
+    expect(summary).toContain("trivy server rolls on a change of TRIVY_DB_REPOSITORY, TRIVY_JAVA_DB_REPOSITORY, TRIVY_INSECURE");
+    expect(summary).toContain("the variable trivy_db_password_eu_1 (not its value: after changing only TF_VAR_trivy_db_password_eu_1, restart trivy-server)");
+    expect(summarizeEnvironment("prod", withMirror.prod)).toContain("trivy server none (Standalone");
+  });
+
   it("can list the password variable in the summary's secrets line", () => {
     const summary = summarizeEnvironment("prod", withMirror.prod);
     expect(summary).toContain("trivy db     registry.example.com/mirrors/trivy-db as trivy-puller");

@@ -67,6 +67,21 @@ describe("dbRepositoryCredentials", () => {
     expect(json).not.toContain(SENTINEL);
   });
 
+  it("can roll the built-in server when the password's variable changes, hashing its reference and never its value", () => {
+    const hashWith = (variableName: string): string | undefined => {
+      let hash: string | undefined;
+      synthesize((stack) => {
+        const password = new TerraformVariable(stack, variableName, { type: "string", sensitive: true });
+        hash = new TrivyOperator(stack, "trivy-operator", { builtInTrivyServer: true, dbRepositoryCredentials: { username: "u", password: password.stringValue } }).serverConfigHash;
+      });
+      return hash;
+    };
+    expect(hashWith("trivy_db_password_eu_1")).toMatch(/^[0-9a-f]{64}$/);
+    // Stable across synths (token placeholders would not be), different for another variable.
+    expect(hashWith("trivy_db_password_eu_1")).toBe(hashWith("trivy_db_password_eu_1"));
+    expect(hashWith("trivy_db_password_eu_2")).not.toBe(hashWith("trivy_db_password_eu_1"));
+  });
+
   it("can leave trivy.serverUser/serverPassword out in Standalone mode, where no server reads them", () => {
     const { release } = synthWithPasswordVariable((password) => ({ dbRepositoryCredentials: { username: "trivy-puller", password } }));
     expect((release.set as HelmSet[]).map((entry) => entry.name)).toEqual(["trivy.dbRepositoryUsername"]);

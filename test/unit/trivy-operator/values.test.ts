@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { CONFIG_HASH_ANNOTATION } from "../../../modules/trivy-operator/defaults";
+import { CONFIG_HASH_ANNOTATION, SERVER_CONFIG_HASH_ANNOTATION } from "../../../modules/trivy-operator/defaults";
 import type { TrivyOperatorOptions } from "../../../modules/trivy-operator/options";
-import { buildTrivyOperatorValues, type ChartValues } from "../../../modules/trivy-operator/values";
+import { buildTrivyOperatorValues, serverStartUpConfigHash, type ChartValues, type ServerCredentialIdentity } from "../../../modules/trivy-operator/values";
 
 /** Reads a dotted chart path, so assertions name the exact value paths of the chart. */
 function at(values: ChartValues, path: string): unknown {
@@ -190,5 +190,57 @@ describe("start-up config hash", () => {
     const values = buildTrivyOperatorValues({ extraValues: { podAnnotations: { team: "sec" } } });
     expect(Object.keys(at(values, "podAnnotations") as object).sort()).toEqual([CONFIG_HASH_ANNOTATION, "team"].sort());
     expect(at(values, "podAnnotations")).toMatchObject({ [CONFIG_HASH_ANNOTATION]: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+});
+
+describe("built-in Trivy server start-up config hash", () => {
+  // Upstream fact (chart 0.34.0 templates/trivy-server/statefulset.yaml): the server gets its
+  // settings only as env at start-up (envFrom ConfigMap/Secret trivy-operator-trivy-config), and
+  // the StatefulSet's `checksum/config` annotation is a constant; `operator.serverAdditionalAnnotations`
+  // is rendered into the same pod template, so a hash there is what rolls the server.
+  const server: TrivyOperatorOptions = { builtInTrivyServer: true };
+  const serverHash = (options: TrivyOperatorOptions, credentials?: ServerCredentialIdentity): string | undefined =>
+    (at(buildTrivyOperatorValues(options, credentials), "operator.serverAdditionalAnnotations") as Record<string, string> | undefined)?.[SERVER_CONFIG_HASH_ANNOTATION];
+
+  it("can annotate the server pod template with a sha256", () => {
+    expect(serverHash(server)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it.each<[string, TrivyOperatorOptions]>([
+    ["dbRegistry (TRIVY_DB_REPOSITORY, configmaps/trivy.yaml)", { dbRegistry: "registry.example.com" }],
+    ["dbRepository (TRIVY_DB_REPOSITORY)", { dbRepository: "mirrors/trivy-db" }],
+    ["javaDbRegistry (TRIVY_JAVA_DB_REPOSITORY)", { javaDbRegistry: "registry.example.com" }],
+    ["javaDbRepository (TRIVY_JAVA_DB_REPOSITORY)", { javaDbRepository: "mirrors/trivy-java-db" }],
+    ["dbRepositoryInsecure (TRIVY_INSECURE via operator.builtInServerRegistryInsecure)", { dbRepositoryInsecure: true }],
+    ["trivy.debug (TRIVY_DEBUG)", { extraValues: { trivy: { debug: true } } }],
+    ["trivy.valuesFromSecret (extra envFrom)", { extraValues: { trivy: { valuesFromSecret: "trivy-env" } } }],
+  ])("can change when %s changes", (_name, change) => {
+    expect(serverHash({ ...server, ...change })).not.toBe(serverHash(server));
+  });
+
+  it("can change with the chart version, which decides how those values are rendered", () => {
+    const values = buildTrivyOperatorValues(server);
+    expect(serverStartUpConfigHash(values, "0.34.0")).toBe(serverHash(server));
+    expect(serverStartUpConfigHash(values, "0.35.0")).not.toBe(serverHash(server));
+  });
+
+  it("can change with the DB user name and the password's source, never needing the password", () => {
+    const credentials = { username: "trivy-puller", passwordSource: "${var.trivy_db_password_eu_1}" };
+    expect(serverHash(server, credentials)).not.toBe(serverHash(server));
+    expect(serverHash(server, { ...credentials, username: "other" })).not.toBe(serverHash(server, credentials));
+    expect(serverHash(server, { ...credentials, passwordSource: "${var.other}" })).not.toBe(serverHash(server, credentials));
+  });
+
+  it("can stay the same when only what scan jobs read per scan changes", () => {
+    expect(serverHash({ ...server, severities: ["CRITICAL"], ignoreUnfixed: false, scanJobsConcurrentLimit: 5 })).toBe(serverHash(server));
+  });
+
+  it("can keep user server annotations next to the hash", () => {
+    const values = buildTrivyOperatorValues({ ...server, extraValues: { operator: { serverAdditionalAnnotations: { team: "sec" } } } });
+    expect(Object.keys(at(values, "operator.serverAdditionalAnnotations") as object).sort()).toEqual([SERVER_CONFIG_HASH_ANNOTATION, "team"].sort());
+  });
+
+  it("can leave the server annotations out when no server runs", () => {
+    expect(at(buildTrivyOperatorValues({}), "operator.serverAdditionalAnnotations")).toBeUndefined();
   });
 });
