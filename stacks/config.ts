@@ -16,7 +16,7 @@ export { NETWORK_POLICY_FLAVORS, type NetworkPolicyFlavor } from "../modules/net
  * node collector come from the operator options.
  */
 export interface NetworkPolicyConfig
-  extends Pick<TrivyNetworkPolicyProps, "flavor" | "apiServerCidrs" | "apiServerPorts" | "registryCidrs" | "registryExcludedCidrs" | "dns"> {
+  extends Pick<TrivyNetworkPolicyProps, "flavor" | "apiServerCidrs" | "apiServerPorts" | "registryCidrs" | "privateRegistryCidrs" | "registryExcludedCidrs" | "dns"> {
   /**
    * Registry host names scan jobs may reach, for the FQDN-aware flavor (cilium). When set, the DB
    * registries of the operator options are added to the list.

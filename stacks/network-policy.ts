@@ -22,6 +22,7 @@ export function networkPolicyProps(cluster: ClusterConfig): TrivyNetworkPolicyPr
     apiServerCidrs: policy.apiServerCidrs,
     apiServerPorts: policy.apiServerPorts,
     registryCidrs: policy.registryCidrs,
+    privateRegistryCidrs: policy.privateRegistryCidrs,
     registryExcludedCidrs: policy.registryExcludedCidrs,
     dns: policy.dns,
     // Host lists turn cilium's `world` rule into an FQDN allow-list, so the DB hosts join only a list

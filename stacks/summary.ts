@@ -1,6 +1,6 @@
 import { TRIVY_OPERATOR_DASHBOARD } from "../dashboards/catalog";
 import { trivyAlertRules } from "../modules/monitoring/alert-rules";
-import { describeNetworkFlow, trivyNetworkFlows } from "../modules/network-policy/flows";
+import { describeNetworkFlow, describeRegistryDestinations, trivyNetworkFlows } from "../modules/network-policy/flows";
 import type { Toleration } from "../modules/tolerations/taint";
 import { SERVER_CONFIG_HASH_ANNOTATION } from "../modules/trivy-operator/defaults";
 import { serverRollTriggers } from "../modules/trivy-operator/values";
@@ -93,6 +93,17 @@ function describeSecrets(cluster: ClusterConfig): string {
   return secrets.length > 0 ? secrets.map((secret) => secret.envVar).join(", ") : "none";
 }
 
+/** Where scan jobs (and the Trivy server) may pull images and the DB from, and what stays closed. */
+export function describeRegistryReach(cluster: ClusterConfig): string {
+  const props = networkPolicyProps(cluster);
+  if (props.flavor === "none") return "not restricted by this module (flavor none)";
+  const registryFlow = trivyNetworkFlows(props).find((flow) => flow.from.kind === "component" && flow.from.component === "scan-job" && flow.to.kind === "registries");
+  if (registryFlow?.to.kind !== "registries") return "none";
+  const hint = registryFlow.to.privateRanges.length === 0 ? " (a private registry needs networkPolicy.privateRegistryCidrs)" : "";
+  const apiServer = { kubernetes: "its endpoints read at plan time", calico: "Service default/kubernetes", cilium: "entity kube-apiserver" }[props.flavor ?? "kubernetes"];
+  return `TCP/443 to ${describeRegistryDestinations(registryFlow.to)}${hint}; never the API server (${apiServer})`;
+}
+
 /** What rolls the built-in Trivy server; it reads its config only at start-up. */
 export function describeTrivyServerRoll(cluster: ClusterConfig): string {
   const options = resolvedOperatorOptions(cluster);
@@ -119,6 +130,7 @@ export function summarizeEnvironment(environment: EnvironmentName, config: Envir
       `    skipped      namespaces ${options.excludeNamespaces.join(",") || "none"}; images ${options.excludeImages.join(",") || "none"}`,
       `    tolerations  ${tolerations.length > 0 ? `${tolerations.map(describeToleration).join(", ")} (operator, scan jobs${options.infraAssessment ? ", node collector" : ""})` : "none"}`,
       `    node collector ${options.infraAssessment ? "on (namespace enforces privileged, warns restricted)" : "off (namespace enforces restricted)"}`,
+      `    registries   ${describeRegistryReach(cluster)}`,
       `    policies     ${cluster.networkPolicy?.flavor ?? "kubernetes"}`,
       ...describeFlows(cluster).map((flow) => `      - ${flow}`),
       ...describeMonitoring(cluster).map((line) => `    ${line}`),

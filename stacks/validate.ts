@@ -102,6 +102,7 @@ function validateNetworkPolicy(networkPolicy: unknown): void {
   }
   requireCidrList(networkPolicy.apiServerCidrs, "networkPolicy.apiServerCidrs", "10.0.0.1/32");
   requireCidrList(networkPolicy.registryCidrs, "networkPolicy.registryCidrs", "0.0.0.0/0");
+  requireCidrList(networkPolicy.privateRegistryCidrs, "networkPolicy.privateRegistryCidrs", "10.20.0.0/16");
   const prometheus = networkPolicy.prometheus;
   if (prometheus !== undefined) {
     if (!isPlainObject(prometheus) || !isDnsLabel(prometheus.namespace)) {

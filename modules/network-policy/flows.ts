@@ -19,7 +19,13 @@ export interface CidrRange {
 /** Either end of a flow. Renderers pick the mechanism; the flow states the intent. */
 export type FlowEndpoint =
   | { readonly kind: "component"; readonly component: TrivyComponent }
+  /** Where the API server may be, for allows (kubernetes flavor: `apiServerCidrs`). */
   | { readonly kind: "api-server"; readonly cidrs: readonly string[] }
+  /**
+   * Exactly the API server, for denies: the endpoints of Service `default/kubernetes` (kubernetes
+   * flavor: read at plan time; calico: the Service; cilium: the `kube-apiserver` entity).
+   */
+  | { readonly kind: "api-server-endpoints" }
   | { readonly kind: "cluster-dns"; readonly namespace: string; readonly podLabels: Readonly<Record<string, string>> }
   | {
       readonly kind: "node-local-dns";
@@ -29,9 +35,12 @@ export type FlowEndpoint =
     }
   | {
       readonly kind: "registries";
+      /** Public side: `registryCidrs` with the private ranges inside them carved out. */
       readonly ranges: readonly CidrRange[];
+      /** `privateRegistryCidrs`: private registries and DB mirrors named by the user. */
+      readonly privateRanges: readonly CidrRange[];
       readonly hosts: readonly string[];
-      /** True when no CIDRs were given: "anywhere on the internet" (cilium renders the `world` entity). */
+      /** True when no CIDRs were given: "any public address" (cilium replaces it with `hosts` when given). */
       readonly anyPublicAddress: boolean;
     }
   | { readonly kind: "prometheus"; readonly namespace: string; readonly podLabels: Readonly<Record<string, string>> };
@@ -59,6 +68,7 @@ export interface ResolvedNetworkPolicyProps {
   readonly apiServerPorts: readonly number[];
   readonly registryCidrs: readonly string[];
   readonly registryCidrsGiven: boolean;
+  readonly privateRegistryCidrs: readonly string[];
   readonly registryExcludedCidrs: readonly string[];
   readonly registryHosts: readonly string[];
   readonly metrics?: TrivyNetworkPolicyProps["metrics"];
@@ -82,6 +92,8 @@ export function resolveNetworkPolicyProps(props: TrivyNetworkPolicyProps): Resol
     // Registries and DB mirrors are CDNs with changing addresses; 443 only keeps the hole narrow.
     registryCidrs: props.registryCidrs ?? ["0.0.0.0/0"],
     registryCidrsGiven: props.registryCidrs !== undefined,
+    // Private addresses are internal services until the user names a registry among them.
+    privateRegistryCidrs: props.privateRegistryCidrs ?? [],
     registryExcludedCidrs: props.registryExcludedCidrs ?? [],
     registryHosts: props.registryHosts ?? [],
     metrics: props.metrics,
@@ -125,9 +137,11 @@ export function trivyNetworkFlows(props: TrivyNetworkPolicyProps): NetworkFlow[]
       { port, protocol: "TCP" as const },
     ]);
   const apiServer: FlowEndpoint = { kind: "api-server", cidrs: p.apiServerCidrs };
+  const apiServerEndpoints: FlowEndpoint = { kind: "api-server-endpoints" };
   const registries: FlowEndpoint = {
     kind: "registries",
-    ranges: p.registryCidrs.map((cidr) => ({ cidr, except: strictlyInside(cidr, p.registryExcludedCidrs) })),
+    ranges: p.registryCidrs.map((cidr) => ({ cidr, except: strictlyInside(cidr, unique([...PRIVATE_IPV4_RANGES, ...p.registryExcludedCidrs])) })),
+    privateRanges: p.privateRegistryCidrs.map((cidr) => ({ cidr, except: strictlyInside(cidr, p.registryExcludedCidrs) })),
     hosts: p.registryHosts,
     anyPublicAddress: !p.registryCidrsGiven,
   };
@@ -175,7 +189,7 @@ export function trivyNetworkFlows(props: TrivyNetworkPolicyProps): NetworkFlow[]
     {
       action: "deny",
       from: component("scan-job"),
-      to: apiServer,
+      to: apiServerEndpoints,
       ports: [],
       reason: "scan jobs run without a service account token (scanJobAutomountServiceAccountToken: false); the wide registry rule must not reach the API server",
     },
@@ -207,7 +221,7 @@ export function trivyNetworkFlows(props: TrivyNetworkPolicyProps): NetworkFlow[]
       {
         action: "deny",
         from: component("trivy-server"),
-        to: apiServer,
+        to: apiServerEndpoints,
         ports: [],
         reason: "the Trivy server never talks to Kubernetes; the wide registry rule must not reach the API server",
       },
@@ -230,11 +244,17 @@ export function trivyNetworkFlows(props: TrivyNetworkPolicyProps): NetworkFlow[]
       from: component("node-collector"),
       to: apiServer,
       ports: tcp(...p.apiServerPorts),
-      reason: "the node collector posts node facts for infra assessment to the API server",
+      // k8s-node-collector pkg/collector/collect.go: GET /api/v1/nodes/<node>/proxy/configz; the
+      // operator then reads the collector's output from its pod log (trivy-kubernetes jobs).
+      reason: "the node collector reads the kubelet's config through the API server's node proxy (configz); the operator reads its output from the pod log",
     });
   }
 
   return flows;
+}
+
+function unique(items: readonly string[]): string[] {
+  return [...new Set(items)];
 }
 
 /** The ranges of `candidates` that lie strictly inside `cidr` (what NetworkPolicy accepts as `except`). */
@@ -259,15 +279,23 @@ function describeEndpoint(endpoint: FlowEndpoint): string {
       return endpoint.component;
     case "api-server":
       return "api-server";
+    case "api-server-endpoints":
+      return "api-server(endpoints of default/kubernetes)";
     case "cluster-dns":
       return `dns(${endpoint.namespace})`;
     case "node-local-dns":
       return `node-local-dns(${endpoint.address})`;
-    case "registries": {
-      const where = endpoint.hosts.length > 0 ? endpoint.hosts.join(",") : endpoint.ranges.map((r) => r.cidr).join(",");
-      return `registries(${where})`;
-    }
+    case "registries":
+      return `registries(${describeRegistryDestinations(endpoint)})`;
     case "prometheus":
       return `prometheus(${endpoint.namespace})`;
   }
+}
+
+/** Where a registries endpoint lets traffic go, in words: public side, then private registries. */
+export function describeRegistryDestinations(endpoint: Extract<FlowEndpoint, { kind: "registries" }>): string {
+  const range = (r: CidrRange): string => (r.except.length > 0 ? `${r.cidr} except ${r.except.join(",")}` : r.cidr);
+  const publicSide = endpoint.hosts.length > 0 && endpoint.anyPublicAddress ? `hosts ${endpoint.hosts.join(",")}` : endpoint.ranges.map(range).join("; ");
+  const privateSide = endpoint.privateRanges.length > 0 ? `private ${endpoint.privateRanges.map(range).join("; ")}` : "no private ranges";
+  return `${publicSide}; ${privateSide}`;
 }

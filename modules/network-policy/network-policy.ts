@@ -1,3 +1,4 @@
+import { DataKubernetesEndpointsV1 } from "@cdktf/provider-kubernetes/lib/data-kubernetes-endpoints-v1";
 import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
 import { Construct } from "constructs";
 import { ManifestBundle, type KubernetesManifest } from "../manifest-bundle";
@@ -36,6 +37,8 @@ export class TrivyNetworkPolicy extends Construct {
   public readonly manifests: readonly KubernetesManifest[];
   /** The release delivering `manifests` (calico and cilium flavors). */
   public readonly bundle?: ManifestBundle;
+  /** Endpoints `default/kubernetes`, read at plan time (kubernetes flavor): the addresses scan jobs may never reach. */
+  public readonly apiServerEndpoints?: DataKubernetesEndpointsV1;
 
   constructor(scope: Construct, id: string, props: TrivyNetworkPolicyProps) {
     super(scope, id);
@@ -46,7 +49,14 @@ export class TrivyNetworkPolicy extends Construct {
 
     if (resolved.flavor === "kubernetes") {
       this.manifests = [];
-      this.kubernetesPolicies = renderKubernetesPolicies(resolved, this.flows).map(
+      // The API server's real endpoint addresses, read at plan time: the exact deny for scan jobs and
+      // the Trivy server. The Endpoints API is deprecated in favour of EndpointSlices (1.33) but still
+      // served, and the kubernetes provider has no EndpointSlice data source.
+      this.apiServerEndpoints = new DataKubernetesEndpointsV1(this, "api-server-endpoints", {
+        metadata: { name: "kubernetes", namespace: "default" },
+      });
+      const endpointIps = `flatten([for subset in ${this.apiServerEndpoints.fqn}.subset : [for address in subset.address : address.ip]])`;
+      this.kubernetesPolicies = renderKubernetesPolicies(resolved, this.flows, endpointIps).map(
         (definition) =>
           new NetworkPolicyV1(this, definition.id, {
             metadata: definition.metadata,

@@ -82,15 +82,18 @@ export interface TrivyNetworkPolicyProps {
    */
   readonly builtInTrivyServer?: boolean;
   /**
-   * Infra assessment is on: the node collector reads node facts and posts them to the API server.
+   * Infra assessment is on: the node collector reads the kubelet's config through the API server
+   * (node proxy `configz`); the operator reads its output from the pod log.
    * @default false
    */
   readonly nodeCollector?: boolean;
   /**
-   * Where the API server endpoints live (`kubectl get endpointslices -n default -l
-   * kubernetes.io/service-name=kubernetes`). Only the kubernetes flavor uses it: NetworkPolicy
-   * cannot select the API server by label, and it applies after DNAT, so the endpoint IP matters,
-   * not the `kubernetes` Service's ClusterIP. Calico uses the Service, Cilium the `kube-apiserver` entity.
+   * Where the operator and node collector may reach the API server (kubernetes flavor only:
+   * NetworkPolicy cannot select the API server by label, and it applies after DNAT, so the endpoint
+   * IP matters, not the `kubernetes` Service's ClusterIP). Calico uses the Service, Cilium the
+   * `kube-apiserver` entity. This is only the *allow*; the *deny* that keeps scan jobs and the Trivy
+   * server off the API server uses the exact endpoint addresses, read at plan time from Endpoints
+   * `default/kubernetes`, so it never cuts a private registry off.
    * @default - the RFC 1918 ranges (kind, kubeadm, EKS, private GKE/AKS); set it for public endpoints
    */
   readonly apiServerCidrs?: readonly string[];
@@ -100,14 +103,24 @@ export interface TrivyNetworkPolicyProps {
    */
   readonly apiServerPorts?: readonly number[];
   /**
-   * Where scan jobs (and the Trivy server) may reach registries and the DB mirror, on 443 only.
-   * Registries sit behind CDNs whose addresses change, hence the wide default.
-   * @default ["0.0.0.0/0"] - (cilium: the `world` entity)
+   * Where scan jobs (and the Trivy server) may reach public registries and the DB mirror, on 443
+   * only. Registries sit behind CDNs whose addresses change, hence the wide default. The private
+   * ranges (RFC 1918) strictly inside a range given here are carved out of it in every flavor, so
+   * scan jobs cannot reach internal HTTPS services; name private registries in `privateRegistryCidrs`.
+   * @default ["0.0.0.0/0"] - every public address
    */
   readonly registryCidrs?: readonly string[];
   /**
-   * Ranges carved out of `registryCidrs` (e.g. `PRIVATE_IPV4_RANGES` so scan jobs cannot reach
-   * internal HTTPS services). The API server is always carved out of scan-job egress, whatever this says.
+   * Private destinations (RFC 1918 or other internal ranges) where scan jobs and the Trivy server
+   * may reach registries and DB mirrors on 443: an in-house registry, ECR/ACR/Artifact Registry
+   * private endpoints, an internal Trivy DB mirror. A scan job whose pull ends in `i/o timeout`
+   * against a private address needs its range here. The API server stays denied even inside these.
+   * @default - none: private addresses are closed to scan jobs
+   */
+  readonly privateRegistryCidrs?: readonly string[];
+  /**
+   * Ranges carved out of `registryCidrs` and `privateRegistryCidrs` (e.g. a partner network). The
+   * API server is always kept out of scan-job egress, whatever this says.
    * @default - none
    */
   readonly registryExcludedCidrs?: readonly string[];

@@ -60,7 +60,7 @@ export function renderCalicoPolicies(props: ResolvedNetworkPolicyProps, flows: r
 }
 
 function denyRule(to: FlowEndpoint): CalicoRule {
-  if (to.kind !== "api-server") throw new Error(`internal: no deny rule renders a ${to.kind} destination`);
+  if (to.kind !== "api-server-endpoints") throw new Error(`internal: no deny rule renders a ${to.kind} destination`);
   return { action: "Deny", destination: { services: KUBERNETES_SERVICE } };
 }
 
@@ -82,9 +82,11 @@ function egressRules(flow: NetworkFlow, releaseName: string): CalicoRule[] {
         protocol,
         destination: { nets: [`${to.address}/32`], ports },
       }));
+    case "api-server-endpoints":
+      throw new Error("internal: the exact API server endpoints are only ever denied");
     case "registries":
       // One rule per range: notNets applies to the whole rule, so ranges must not share one.
-      return to.ranges.flatMap((range) =>
+      return [...to.ranges, ...to.privateRanges].flatMap((range) =>
         byProtocol(flow.ports, (protocol, ports) => ({
           action: "Allow",
           protocol,

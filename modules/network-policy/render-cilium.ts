@@ -72,22 +72,22 @@ function egressRules(flow: NetworkFlow, releaseName: string, inspectDns: boolean
     case "node-local-dns":
       // With Cilium, node-local-dns runs behind a Local Redirect Policy: the packet reaches its pod.
       return [{ toEndpoints: [{ matchLabels: { [CILIUM_NAMESPACE_LABEL]: to.namespace, ...to.podLabels } }], toPorts: dnsPorts }];
+    case "api-server-endpoints":
+      throw new Error("internal: the exact API server endpoints are only ever denied");
     case "registries": {
       const rules: CiliumEgressRule[] = [];
+      const cidrSet = (ranges: typeof to.ranges) =>
+        ranges.map((range) => (range.except.length > 0 ? { cidr: range.cidr, except: range.except } : { cidr: range.cidr }));
       if (to.hosts.length > 0) {
         rules.push({
           toFQDNs: to.hosts.map((host) => (host.startsWith("*.") ? { matchPattern: host } : { matchName: host })),
           toPorts,
         });
       }
-      if (!to.anyPublicAddress) {
-        rules.push({
-          toCIDRSet: to.ranges.map((range) => (range.except.length > 0 ? { cidr: range.cidr, except: range.except } : { cidr: range.cidr })),
-          toPorts,
-        });
-      } else if (to.hosts.length === 0) {
-        rules.push({ toEntities: ["world"], toPorts });
-      }
+      // Not the `world` entity: it also covers private addresses outside the cluster, which the
+      // other flavors keep closed unless named in privateRegistryCidrs.
+      if (!to.anyPublicAddress || to.hosts.length === 0) rules.push({ toCIDRSet: cidrSet(to.ranges), toPorts });
+      if (to.privateRanges.length > 0) rules.push({ toCIDRSet: cidrSet(to.privateRanges), toPorts });
       return rules;
     }
     case "component":
@@ -98,7 +98,7 @@ function egressRules(flow: NetworkFlow, releaseName: string, inspectDns: boolean
 }
 
 function denyRule(to: FlowEndpoint): CiliumEgressRule {
-  if (to.kind !== "api-server") throw new Error(`internal: no deny rule renders a ${to.kind} destination`);
+  if (to.kind !== "api-server-endpoints") throw new Error(`internal: no deny rule renders a ${to.kind} destination`);
   return { toEntities: ["kube-apiserver"] };
 }
 

@@ -6,9 +6,11 @@ import type {
   NetworkPolicyV1SpecIngress,
   NetworkPolicyV1SpecIngressFrom,
 } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
+import { Token } from "cdktf";
+import { mustParseCidr } from "./cidr";
 import { componentPodLabels } from "./components";
 import { planComponentPolicies, policyName } from "./component-policies";
-import { strictlyInside, type FlowEndpoint, type FlowPort, type NetworkFlow, type ResolvedNetworkPolicyProps } from "./flows";
+import { type FlowEndpoint, type FlowPort, type NetworkFlow, type ResolvedNetworkPolicyProps } from "./flows";
 
 /** One `kubernetes_network_policy_v1` to create, keyed by its construct id. */
 export interface KubernetesPolicyDefinition {
@@ -25,8 +27,15 @@ const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
  *
  * NetworkPolicy cannot select the API server by label and cannot deny, so the API server is an
  * `ipBlock`, and deny flows become `except` ranges cut out of the same pod's wider `ipBlock` allows.
+ * The denied addresses are the API server's real endpoints, `apiServerEndpointIps` (a Terraform
+ * expression for the list of IPs, evaluated at plan time), not a guessed range: a guessed RFC 1918
+ * carve-out would also cut off every private registry.
  */
-export function renderKubernetesPolicies(props: ResolvedNetworkPolicyProps, flows: readonly NetworkFlow[]): KubernetesPolicyDefinition[] {
+export function renderKubernetesPolicies(
+  props: ResolvedNetworkPolicyProps,
+  flows: readonly NetworkFlow[],
+  apiServerEndpointIps: string,
+): KubernetesPolicyDefinition[] {
   const metadata = (name: string): NetworkPolicyV1Metadata => ({
     name,
     namespace: props.namespace,
@@ -41,9 +50,9 @@ export function renderKubernetesPolicies(props: ResolvedNetworkPolicyProps, flow
   ];
 
   for (const plan of planComponentPolicies(flows)) {
-    const deniedCidrs = plan.egressDenies.flatMap((flow) => (flow.to.kind === "api-server" ? flow.to.cidrs : []));
+    const deniesApiServer = plan.egressDenies.some((flow) => flow.to.kind === "api-server-endpoints");
     const egress = plan.egress.map((flow): NetworkPolicyV1SpecEgress => ({
-      to: egressPeers(flow.to, props.releaseName, deniedCidrs),
+      to: egressPeers(flow.to, props.releaseName, deniesApiServer ? apiServerEndpointIps : undefined),
       ports: flow.ports.map(toPolicyPort),
     }));
     const ingress = plan.ingress.map((flow): NetworkPolicyV1SpecIngress => ({
@@ -64,14 +73,19 @@ export function renderKubernetesPolicies(props: ResolvedNetworkPolicyProps, flow
   return definitions;
 }
 
-function egressPeers(to: FlowEndpoint, releaseName: string, deniedCidrs: readonly string[]): NetworkPolicyV1SpecEgressTo[] {
+function egressPeers(to: FlowEndpoint, releaseName: string, deniedEndpointIps: string | undefined): NetworkPolicyV1SpecEgressTo[] {
   const ipBlock = (cidr: string, except: readonly string[] = []): NetworkPolicyV1SpecEgressTo => {
-    const allExcept = [...new Set([...except, ...strictlyInside(cidr, deniedCidrs)])];
-    return { ipBlock: allExcept.length > 0 ? { cidr, except: allExcept } : { cidr } };
+    if (deniedEndpointIps !== undefined) {
+      const withEndpoints = exceptWithEndpoints(cidr, except, deniedEndpointIps);
+      if (withEndpoints !== undefined) return { ipBlock: { cidr, except: Token.asList(withEndpoints) } };
+    }
+    return { ipBlock: except.length > 0 ? { cidr, except: [...except] } : { cidr } };
   };
   switch (to.kind) {
     case "api-server":
       return to.cidrs.map((cidr) => ipBlock(cidr));
+    case "api-server-endpoints":
+      throw new Error("internal: the exact API server endpoints are only ever denied");
     case "cluster-dns":
       return [
         {
@@ -83,7 +97,7 @@ function egressPeers(to: FlowEndpoint, releaseName: string, deniedCidrs: readonl
       // node-local-dns runs on the host network, so only its address identifies it.
       return [ipBlock(`${to.address}/32`)];
     case "registries":
-      return to.ranges.map((range) => ipBlock(range.cidr, range.except));
+      return [...to.ranges, ...to.privateRanges].map((range) => ipBlock(range.cidr, range.except));
     case "component":
       return [{ podSelector: { matchLabels: { ...componentPodLabels(to.component, releaseName) } } }];
     case "prometheus":
@@ -111,4 +125,23 @@ function ingressPeer(from: FlowEndpoint, releaseName: string): NetworkPolicyV1Sp
 
 function toPolicyPort(port: FlowPort): { port: string; protocol: string } {
   return { port: String(port.port), protocol: port.protocol };
+}
+
+/**
+ * The Terraform expression (with `${…}`) for `cidr`'s except list: `staticExcept` plus each API
+ * server endpoint IP that lies strictly inside `cidr`, as a /32 (/128). NetworkPolicy rejects an
+ * `except` outside its `cidr` ("must be a strict subset"), so containment is checked in Terraform:
+ * an address is inside `cidr` when masking it to `cidr`'s prefix length gives `cidr`'s network
+ * (`cidrhost(…, 0)` on both sides, so Terraform formats both addresses the same way). Undefined
+ * when no endpoint can lie strictly inside (a /32 or /128).
+ */
+export function exceptWithEndpoints(cidr: string, staticExcept: readonly string[], endpointIps: string): string | undefined {
+  const parsed = mustParseCidr(cidr);
+  const hostPrefix = parsed.version === 4 ? 32 : 128;
+  if (parsed.prefixLength >= hostPrefix) return undefined;
+  // An address of the other family would make cidrhost fail (IPv4 with a /64), so it is filtered first.
+  const family = parsed.version === 4 ? `!strcontains(ip, ":")` : `strcontains(ip, ":")`;
+  const inside = `cidrhost(format("%s/%d", ip, ${parsed.prefixLength}), 0) == cidrhost(${JSON.stringify(cidr)}, 0)`;
+  const endpoints = `[for ip in [for ip in ${endpointIps} : ip if ${family}] : format("%s/${hostPrefix}", ip) if ${inside}]`;
+  return `\${distinct(concat(${JSON.stringify(staticExcept)}, ${endpoints}))}`;
 }

@@ -1,7 +1,6 @@
 import { Token } from "cdktf";
 import { DNS_LABEL, LABEL_NAME, labelKeyProblem } from "../common/kubernetes-names";
-import { cidrContains, mustParseCidr, parseCidr, type ParsedCidr } from "./cidr";
-import { resolveNetworkPolicyProps } from "./flows";
+import { parseCidr, type ParsedCidr } from "./cidr";
 import { NETWORK_POLICY_FLAVORS, type TrivyNetworkPolicyProps } from "./props";
 
 /** Suffix of the Helm release that carries Calico/Cilium policies. */
@@ -47,9 +46,10 @@ export function trivyNetworkPolicyProblems(props: TrivyNetworkPolicyProps): stri
     }
   }
 
-  const apiServerCidrs = checkCidrs(problems, "apiServerCidrs", props.apiServerCidrs);
+  checkCidrs(problems, "apiServerCidrs", props.apiServerCidrs);
   checkPorts(problems, "apiServerPorts", props.apiServerPorts);
-  const registryCidrs = checkCidrs(problems, "registryCidrs", props.registryCidrs);
+  checkCidrs(problems, "registryCidrs", props.registryCidrs);
+  checkCidrs(problems, "privateRegistryCidrs", props.privateRegistryCidrs, { allowEmpty: true });
   checkCidrs(problems, "registryExcludedCidrs", props.registryExcludedCidrs, { allowEmpty: true });
   props.registryHosts?.forEach((host, i) => {
     const problem = hostProblem(host);
@@ -92,19 +92,6 @@ export function trivyNetworkPolicyProblems(props: TrivyNetworkPolicyProps): stri
     problems.push(
       `apiServerCidrs is only used by the kubernetes flavor; the ${flavor} flavor selects the API server itself (${flavor === "calico" ? "by the default/kubernetes Service" : "by the kube-apiserver entity"}): remove it`,
     );
-  }
-  if (flavor === "kubernetes" && problems.length === 0) {
-    // NetworkPolicy has no deny rule: scan jobs are kept off the API server by `except` ranges,
-    // which only works when the API server range is strictly inside the registry range.
-    const resolvedApi = props.apiServerCidrs ? apiServerCidrs : resolveNetworkPolicyProps(props).apiServerCidrs.map(mustParseCidr);
-    for (const registry of registryCidrs) {
-      const covering = resolvedApi.find((api) => cidrContains(api, registry));
-      if (covering) {
-        problems.push(
-          `registryCidrs "${registry.text}" lies inside apiServerCidrs "${covering.text}", so scan jobs could not be kept off the API server: narrow apiServerCidrs to the API server endpoints (kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes)`,
-        );
-      }
-    }
   }
   return problems;
 }

@@ -64,8 +64,18 @@ describe("TrivyNetworkPolicy | calico flavor", () => {
     const scanJob = spec(bundledManifests(synthPolicy({ flavor: "calico", registryExcludedCidrs: ["10.0.0.0/8"] })), "trivy-operator-allow-scan-job");
     expect(scanJob.selector).toBe("app.kubernetes.io/managed-by == 'trivy-operator' && vulnerabilityReport.scanner == 'Trivy'");
     expect(scanJob.egress?.[0]).toEqual({ action: "Deny", destination: API_SERVICE });
-    expect(scanJob.egress).toContainEqual({ action: "Allow", protocol: "TCP", destination: { nets: ["0.0.0.0/0"], notNets: ["10.0.0.0/8"], ports: [443] } });
+    expect(scanJob.egress).toContainEqual({
+      action: "Allow",
+      protocol: "TCP",
+      destination: { nets: ["0.0.0.0/0"], notNets: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"], ports: [443] },
+    });
     expect(scanJob.egress?.filter((r) => r.action === "Allow" && r.destination?.services !== undefined)).toEqual([]);
+  });
+
+  it("can open private registry ranges after the API server deny, which still wins inside them", () => {
+    const scanJob = spec(bundledManifests(synthPolicy({ flavor: "calico", privateRegistryCidrs: ["10.20.0.0/16"] })), "trivy-operator-allow-scan-job");
+    expect(scanJob.egress?.[0]).toEqual({ action: "Deny", destination: API_SERVICE });
+    expect(scanJob.egress).toContainEqual({ action: "Allow", protocol: "TCP", destination: { nets: ["10.20.0.0/16"], ports: [443] } });
   });
 
   it("can open 4954 only with the built-in server", () => {

@@ -41,10 +41,13 @@ describe("TrivyNetworkPolicy | cilium flavor", () => {
     }
   });
 
-  it("can let scan jobs reach the world on 443 and deny the API server", () => {
+  it("can let scan jobs reach public addresses on 443 and deny the API server", () => {
     const scanJob = spec(bundledManifests(synthPolicy({ flavor: "cilium" })), "trivy-operator-allow-scan-job");
     expect(scanJob.endpointSelector).toEqual({ matchLabels: SCAN_JOB_LABELS });
-    expect(scanJob.egress).toContainEqual({ toEntities: ["world"], toPorts: tcp(443) });
+    // Not the `world` entity: it covers private addresses outside the cluster too, which the other
+    // flavors keep closed unless they are named in privateRegistryCidrs.
+    expect(scanJob.egress).toContainEqual({ toCIDRSet: [{ cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] }], toPorts: tcp(443) });
+    expect(scanJob.egress?.some((r) => r.toEntities?.includes("world"))).toBe(false);
     expect(scanJob.egress?.some((r) => r.toEntities?.includes("kube-apiserver"))).toBe(false);
     expect(scanJob.egressDeny).toEqual([{ toEntities: ["kube-apiserver"] }]);
   });
@@ -65,7 +68,14 @@ describe("TrivyNetworkPolicy | cilium flavor", () => {
       bundledManifests(synthPolicy({ flavor: "cilium", registryCidrs: ["0.0.0.0/0"], registryExcludedCidrs: ["10.0.0.0/8"] })),
       "trivy-operator-allow-scan-job",
     );
-    expect(scanJob.egress).toContainEqual({ toCIDRSet: [{ cidr: "0.0.0.0/0", except: ["10.0.0.0/8"] }], toPorts: tcp(443) });
+    expect(scanJob.egress).toContainEqual({ toCIDRSet: [{ cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] }], toPorts: tcp(443) });
+  });
+
+  it("can open private registry ranges next to an FQDN list, with the API server still denied", () => {
+    const scanJob = spec(bundledManifests(synthPolicy({ flavor: "cilium", registryHosts: ["mirror.gcr.io"], privateRegistryCidrs: ["10.20.0.0/16"] })), "trivy-operator-allow-scan-job");
+    expect(scanJob.egress).toContainEqual({ toFQDNs: [{ matchName: "mirror.gcr.io" }], toPorts: tcp(443) });
+    expect(scanJob.egress).toContainEqual({ toCIDRSet: [{ cidr: "10.20.0.0/16" }], toPorts: tcp(443) });
+    expect(scanJob.egressDeny).toEqual([{ toEntities: ["kube-apiserver"] }]);
   });
 
   it("can open 4954 only with the built-in server", () => {

@@ -39,11 +39,24 @@ describe("trivyNetworkFlows |", () => {
     expect(nodeLocal[0]?.to).toMatchObject({ address: "169.254.20.10" });
   });
 
-  it("can let scan jobs reach registries on 443 only, anywhere by default", () => {
+  it("can let scan jobs reach registries on 443 only, at any public address by default", () => {
     const flows = trivyNetworkFlows(baseProps);
     const registry = allowsFrom(flows, "scan-job").filter((f) => f.to.kind === "registries");
     expect(portsOf(registry)).toEqual(["TCP/443"]);
-    expect(registry[0]?.to).toMatchObject({ ranges: [{ cidr: "0.0.0.0/0", except: [] }], anyPublicAddress: true });
+    // Private ranges are internal services unless named in privateRegistryCidrs, in every flavor.
+    expect(registry[0]?.to).toMatchObject({ ranges: [{ cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] }], privateRanges: [], anyPublicAddress: true });
+  });
+
+  it("can open private registry ranges named in privateRegistryCidrs, minus the excluded ranges inside them", () => {
+    const flows = trivyNetworkFlows({ ...baseProps, privateRegistryCidrs: ["10.20.0.0/16", "192.168.7.0/24"], registryExcludedCidrs: ["10.20.9.0/24"] });
+    const registry = allowsFrom(flows, "scan-job").find((f) => f.to.kind === "registries");
+    expect(registry?.to).toMatchObject({
+      privateRanges: [
+        { cidr: "10.20.0.0/16", except: ["10.20.9.0/24"] },
+        { cidr: "192.168.7.0/24", except: [] },
+      ],
+    });
+    expect(describeNetworkFlow(registry!)).toContain("registries(0.0.0.0/0 except 10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,10.20.9.0/24; private 10.20.0.0/16 except 10.20.9.0/24; 192.168.7.0/24)");
   });
 
   it("can carve excluded ranges out of the registry CIDRs that contain them", () => {
@@ -56,17 +69,20 @@ describe("trivyNetworkFlows |", () => {
     expect(registry?.to).toMatchObject({
       anyPublicAddress: false,
       ranges: [
-        { cidr: "0.0.0.0/0", except: ["10.0.0.0/8"] },
+        { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] },
+        // A private range given as a registry range is the user's explicit choice: nothing is carved from it.
         { cidr: "10.20.0.0/16", except: [] },
         { cidr: "::/0", except: ["fd00::/8"] },
       ],
     });
   });
 
-  it("can keep scan jobs off the API server with an explicit deny", () => {
+  it("can keep scan jobs and the Trivy server off exactly the API server endpoints, not a guessed range", () => {
     const flows = trivyNetworkFlows({ ...baseProps, builtInTrivyServer: true, nodeCollector: true });
     expect(allowsFrom(flows, "scan-job").some((f) => f.to.kind === "api-server")).toBe(false);
-    expect(flows).toContainEqual(expect.objectContaining({ action: "deny", from: { kind: "component", component: "scan-job" }, to: expect.objectContaining({ kind: "api-server" }) }));
+    for (const component of ["scan-job", "trivy-server"] as const) {
+      expect(flows).toContainEqual(expect.objectContaining({ action: "deny", from: { kind: "component", component }, to: { kind: "api-server-endpoints" } }));
+    }
   });
 
   it("can open 4954 only with the built-in Trivy server", () => {

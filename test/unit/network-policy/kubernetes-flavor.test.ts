@@ -58,14 +58,30 @@ describe("TrivyNetworkPolicy | kubernetes flavor", () => {
     expect(egress).toContainEqual({ to: [{ ip_block: { cidr: "169.254.20.10/32" } }], ports: [{ port: "53", protocol: "UDP" }, { port: "53", protocol: "TCP" }] });
   });
 
-  it("can let scan jobs reach registries on 443 but keep the API server CIDRs out", () => {
+  it("can let scan jobs reach public registries on 443, keeping private ranges and the API server's real endpoints out", () => {
     const synth = synthPolicy({ apiServerCidrs: ["10.0.0.0/8"] });
     const scanJob = nativePolicyFor(synth, SCAN_JOB_LABELS);
     expect(scanJob.spec.policy_types).toEqual(["Egress"]);
-    expect(scanJob.spec.egress).toContainEqual({ to: [{ ip_block: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8"] } }], ports: [{ port: "443", protocol: "TCP" }] });
+    const registryRule = scanJob.spec.egress!.find((rule) => rule.ports?.some((port) => port.port === "443"))!;
+    const block = registryRule.to![0]!.ip_block as { cidr: string; except: string };
+    expect(block.cidr).toBe("0.0.0.0/0");
+    // The except list is the private ranges plus the endpoints of default/kubernetes read at plan
+    // time (evaluated by terraform in api-server-deny.terraform.test.ts), not apiServerCidrs.
+    expect(block.except).toMatch(/^\$\{distinct\(concat\(\["10\.0\.0\.0\/8","172\.16\.0\.0\/12","192\.168\.0\.0\/16"\], \[for ip in .*data\.kubernetes_endpoints_v1\./);
     // No rule targets the API server's own CIDR or its 6443 port.
     expect(JSON.stringify(scanJob.spec.egress)).not.toContain('"cidr":"10.0.0.0/8"');
     expect(portsOf(scanJob.spec.egress)).not.toContain("TCP/6443");
+  });
+
+  it("can read the API server endpoints at plan time instead of carving all of RFC 1918 out of private registries", () => {
+    // Before: apiServerCidrs (default RFC 1918) was carved out of the registry rule, so every
+    // private registry timed out. Now a private registry range keeps everything but the endpoints.
+    const synth = synthPolicy({ privateRegistryCidrs: ["10.20.0.0/16"] });
+    expect(Object.values(synth.data?.kubernetes_endpoints_v1 ?? {})).toEqual([{ metadata: { name: "kubernetes", namespace: "default" } }]);
+    const registryRule = nativePolicyFor(synth, SCAN_JOB_LABELS).spec.egress!.find((rule) => rule.ports?.some((port) => port.port === "443"))!;
+    const privateBlock = registryRule.to![1]!.ip_block as { cidr: string; except: string };
+    expect(privateBlock.cidr).toBe("10.20.0.0/16");
+    expect(privateBlock.except).toMatch(/^\$\{distinct\(concat\(\[\], /);
   });
 
   it("can open 4954 between scan jobs, operator and Trivy server only with the built-in server", () => {

@@ -80,10 +80,13 @@ describe("TrivyNetworkPolicy | validation", () => {
     expect(build({ flavor: "calico", apiServerCidrs: ["10.0.0.0/8"] })).toThrow(/apiServerCidrs is only used by the kubernetes flavor; the calico flavor selects the API server itself \(by the default\/kubernetes Service\)/);
   });
 
-  it("fails when a registry range lies inside the API server range, which NetworkPolicy cannot carve out", () => {
-    expect(build({ registryCidrs: ["10.20.0.5/32"] })).toThrow(/registryCidrs "10\.20\.0\.5\/32" lies inside apiServerCidrs "10\.0\.0\.0\/8".*narrow apiServerCidrs/);
-    // GIVEN the API server narrowed to its endpoint, THEN the private registry is fine
-    expect(build({ registryCidrs: ["10.20.0.5/32"], apiServerCidrs: ["10.0.0.1/32"] })).not.toThrow();
+  it("can take a private registry inside the API server's allow range, because the deny uses the exact endpoints", () => {
+    expect(build({ registryCidrs: ["10.20.0.5/32"] })).not.toThrow();
+    expect(build({ privateRegistryCidrs: ["10.0.0.0/8"] })).not.toThrow();
+  });
+
+  it("fails when a private registry range is not a CIDR", () => {
+    expect(build({ privateRegistryCidrs: ["10.20.0.0"] })).toThrow(/privateRegistryCidrs\[0\] "10\.20\.0\.0" is not a valid CIDR: it has no prefix length/);
   });
 
   it("fails when a selector label map is empty or malformed", () => {

@@ -177,6 +177,19 @@ describe("summarizeEnvironment", () => {
     expect(summary).toMatch(/dns\(kube-system\) \[UDP\/53, TCP\/53\]/);
     // The kind tier's timing rests on these (docs/integration-tests.md "Why the ci stack scans fast").
     expect(summary).toContain("via built-in Trivy server (ClientServer)");
+    expect(summary).toContain(
+      "registries   TCP/443 to 0.0.0.0/0 except 10.0.0.0/8,172.16.0.0/12,192.168.0.0/16; no private ranges (a private registry needs networkPolicy.privateRegistryCidrs); never the API server (its endpoints read at plan time)",
+    );
+  });
+
+  it("can open private registry ranges from networkPolicy.privateRegistryCidrs and say so", () => {
+    const ci = environments.ci as EnvironmentConfig;
+    const withPrivate: EnvironmentConfig = { ...ci, clusters: [{ ...ci.clusters[0]!, networkPolicy: { flavor: "calico", privateRegistryCidrs: ["10.20.0.0/16"] } }] };
+    validateEnvironmentConfig("ci", withPrivate);
+    expect(summarizeEnvironment("ci", withPrivate)).toContain("private 10.20.0.0/16; never the API server (Service default/kubernetes)");
+    expect(() => validateEnvironmentConfig("ci", { ...ci, clusters: [{ ...ci.clusters[0]!, networkPolicy: { privateRegistryCidrs: ["10.20.0.0"] } }] })).toThrow(
+      'networkPolicy.privateRegistryCidrs[0] must be a CIDR such as "10.20.0.0/16", got "10.20.0.0"',
+    );
   });
 });
 
