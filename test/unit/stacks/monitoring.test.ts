@@ -173,7 +173,8 @@ describe("monitoring wiring", () => {
       { ...base, monitoring: { prometheusRule: false, dashboard: { delivery: "sidecar", datasourceUid: "prom", sourceFile: FIXTURE_DASHBOARD, sidecarNamespace: "grafana" } } },
     ]);
     expect(parsed.provider?.http).toBeUndefined();
-    expect(parsed.data).toBeUndefined();
+    // No download: the only data source left is the network policy's read of the API server endpoints.
+    expect(parsed.data?.http).toBeUndefined();
     const [configMap] = resourcesOfType(parsed, "kubernetes_config_map_v1");
     expect(configMap).toMatchObject({ provider: "kubernetes.eu-2", metadata: { namespace: "grafana" } });
     expect(JSON.stringify(configMap?.data)).not.toContain("${DS_PROMETHEUS}");
