@@ -2,6 +2,7 @@ import type { Construct } from "constructs";
 import { TrivyNetworkPolicy } from "../modules/network-policy/network-policy";
 import type { TrivyNetworkPolicyProps } from "../modules/network-policy/props";
 import type { TrivyOperator } from "../modules/trivy-operator/trivy-operator";
+import { checksBundleReference } from "../modules/trivy-operator/values";
 import { resolvedOperatorOptions, type ClusterConfig } from "./config";
 import { monitoringServiceMonitor } from "./monitoring";
 
@@ -27,6 +28,8 @@ export function networkPolicyProps(cluster: ClusterConfig): TrivyNetworkPolicyPr
     dns: policy.dns,
     // Host lists turn cilium's `world` rule into an FQDN allow-list, so the DB hosts join only a list
     // the user started; adding them alone would cut scan jobs off from every image registry.
+    // The operator pulls the checks bundle before each node-collector Job (docs/network-policy.md flow 9).
+    checksBundleHosts: [checksBundleReference(operator.extraValues, operator.chartVersion).registry],
     registryHosts: policy.registryHosts ? [...new Set([operator.dbRegistry, operator.javaDbRegistry, ...policy.registryHosts])] : undefined,
     // Either ServiceMonitor (ours from `monitoring`, or the chart's) makes Prometheus scrape port 8080.
     metrics:

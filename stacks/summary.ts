@@ -3,7 +3,7 @@ import { trivyAlertRules } from "../modules/monitoring/alert-rules";
 import { describeNetworkFlow, describeRegistryDestinations, trivyNetworkFlows } from "../modules/network-policy/flows";
 import type { Toleration } from "../modules/tolerations/taint";
 import { SERVER_CONFIG_HASH_ANNOTATION } from "../modules/trivy-operator/defaults";
-import { serverRollTriggers } from "../modules/trivy-operator/values";
+import { checksBundleReference, serverRollTriggers } from "../modules/trivy-operator/values";
 import { tolerationsForTaints } from "../modules/tolerations/tolerations";
 import { resolvedOperatorOptions, type BackendConfig, type ClusterConfig, type EnvironmentConfig, type EnvironmentName } from "./config";
 import { stackName } from "./environment-stack";
@@ -104,6 +104,21 @@ export function describeRegistryReach(cluster: ClusterConfig): string {
   return `TCP/443 to ${describeRegistryDestinations(registryFlow.to)}${hint}; never the API server (${apiServer})`;
 }
 
+/** Where the checks bundle comes from and whether the policies let the operator fetch it. */
+export function describeChecksBundle(cluster: ClusterConfig): string {
+  const options = resolvedOperatorOptions(cluster);
+  if (!options.infraAssessment) return "not pulled (infra assessment off; config audit uses the embedded checks)";
+  const bundle = checksBundleReference(options.extraValues, options.chartVersion);
+  const props = networkPolicyProps(cluster);
+  const egress =
+    props.flavor === "none"
+      ? "egress not managed here"
+      : props.flavor === "cilium"
+        ? `operator egress TCP/443 to FQDN ${bundle.registry}`
+        : "operator egress TCP/443 to the public registry ranges (and networkPolicy.privateRegistryCidrs)";
+  return `${bundle.ref}, pulled by the operator before each node-collector Job; ${egress}`;
+}
+
 /** What rolls the built-in Trivy server; it reads its config only at start-up. */
 export function describeTrivyServerRoll(cluster: ClusterConfig): string {
   const options = resolvedOperatorOptions(cluster);
@@ -131,6 +146,7 @@ export function summarizeEnvironment(environment: EnvironmentName, config: Envir
       `    tolerations  ${tolerations.length > 0 ? `${tolerations.map(describeToleration).join(", ")} (operator, scan jobs${options.infraAssessment ? ", node collector" : ""})` : "none"}`,
       `    node collector ${options.infraAssessment ? "on (namespace enforces privileged, warns restricted)" : "off (namespace enforces restricted)"}`,
       `    registries   ${describeRegistryReach(cluster)}`,
+      `    checks       ${describeChecksBundle(cluster)}`,
       `    policies     ${cluster.networkPolicy?.flavor ?? "kubernetes"}`,
       ...describeFlows(cluster).map((flow) => `      - ${flow}`),
       ...describeMonitoring(cluster).map((line) => `    ${line}`),

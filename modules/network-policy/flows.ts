@@ -1,6 +1,6 @@
 import { cidrContains, mustParseCidr } from "./cidr";
 import type { TrivyComponent } from "./components";
-import { DEFAULT_API_SERVER_PORTS, DEFAULT_NODE_LOCAL_DNS_ADDRESS, PRIVATE_IPV4_RANGES, TRIVY_PORTS } from "./ports";
+import { DEFAULT_API_SERVER_PORTS, DEFAULT_CHECKS_BUNDLE_REGISTRY, DEFAULT_NODE_LOCAL_DNS_ADDRESS, PRIVATE_IPV4_RANGES, TRIVY_PORTS } from "./ports";
 import type { NetworkPolicyFlavor, TrivyNetworkPolicyProps } from "./props";
 
 export type FlowProtocol = "TCP" | "UDP";
@@ -71,6 +71,7 @@ export interface ResolvedNetworkPolicyProps {
   readonly privateRegistryCidrs: readonly string[];
   readonly registryExcludedCidrs: readonly string[];
   readonly registryHosts: readonly string[];
+  readonly checksBundleHosts: readonly string[];
   readonly metrics?: TrivyNetworkPolicyProps["metrics"];
   readonly dnsNamespace: string;
   readonly dnsPodLabels: Readonly<Record<string, string>>;
@@ -96,6 +97,7 @@ export function resolveNetworkPolicyProps(props: TrivyNetworkPolicyProps): Resol
     privateRegistryCidrs: props.privateRegistryCidrs ?? [],
     registryExcludedCidrs: props.registryExcludedCidrs ?? [],
     registryHosts: props.registryHosts ?? [],
+    checksBundleHosts: props.checksBundleHosts ?? [DEFAULT_CHECKS_BUNDLE_REGISTRY],
     metrics: props.metrics,
     dnsNamespace: props.dns?.namespace ?? "kube-system",
     // CoreDNS deployments keep the kube-dns label for compatibility.
@@ -239,6 +241,19 @@ export function trivyNetworkFlows(props: TrivyNetworkPolicyProps): NetworkFlow[]
   }
 
   if (p.nodeCollector) {
+    // Nothing gates the pull, and a blocked one is swallowed: pkg/policy/loader.go
+    // GetPoliciesAndBundlePath logs it at V(1) only and caches nothing, so every node reconcile
+    // waits for the dial to time out and the collector falls back to the operator's embedded commands.
+    flows.push({
+      action: "allow",
+      from: component("operator"),
+      to:
+        p.flavor === "cilium"
+          ? { kind: "registries", ranges: [], privateRanges: [], hosts: p.checksBundleHosts, anyPublicAddress: true }
+          : { ...registries, hosts: [] },
+      ports: tcp(TRIVY_PORTS.registryHttps),
+      reason: "the operator pulls the checks bundle (policiesBundle, an OCI artifact) before each node-collector Job; blocked, it waits for the dial timeout and silently falls back to its embedded checks",
+    });
     flows.push({
       action: "allow",
       from: component("node-collector"),

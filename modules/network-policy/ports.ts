@@ -19,6 +19,9 @@ export const TRIVY_PORTS = {
  */
 export const DEFAULT_API_SERVER_PORTS: readonly number[] = [443, 6443];
 
+/** The chart's `policiesBundle.registry` (chart 0.34.0 values.yaml): where the checks bundle comes from. */
+export const DEFAULT_CHECKS_BUNDLE_REGISTRY = "mirror.gcr.io";
+
 /** The link-local address node-local-dns conventionally binds on every node. */
 export const DEFAULT_NODE_LOCAL_DNS_ADDRESS = "169.254.20.10";
 

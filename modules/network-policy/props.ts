@@ -132,6 +132,16 @@ export interface TrivyNetworkPolicyProps {
    */
   readonly registryHosts?: readonly string[];
   /**
+   * Host names the operator pulls the checks bundle from (the chart's `policiesBundle.registry`,
+   * plus any host its blobs redirect to), used with `nodeCollector`: before each node-collector
+   * Job the operator pulls the bundle over 443 (trivy-operator v0.32.0
+   * `pkg/configauditreport/controller/node.go` `reconcileNodes` → `PolicyLoader.GetPoliciesAndBundlePath`).
+   * The cilium flavor allows exactly these names (`toFQDNs`); kubernetes and calico cannot filter by
+   * name and allow the operator the same public (and `privateRegistryCidrs`) ranges as scan jobs.
+   * @default ["mirror.gcr.io"] - the chart's policiesBundle.registry
+   */
+  readonly checksBundleHosts?: readonly string[];
+  /**
    * Let Prometheus scrape the operator on 8080 (set together with the ServiceMonitor).
    * @default - no metrics ingress
    */

@@ -55,6 +55,13 @@ export function trivyNetworkPolicyProblems(props: TrivyNetworkPolicyProps): stri
     const problem = hostProblem(host);
     if (problem) problems.push(`registryHosts[${i}] "${host}" ${problem}`);
   });
+  if (props.checksBundleHosts !== undefined && props.checksBundleHosts.length === 0) {
+    problems.push("checksBundleHosts is empty: name the checks bundle registry (policiesBundle.registry), or leave it unset for mirror.gcr.io");
+  }
+  props.checksBundleHosts?.forEach((host, i) => {
+    const problem = hostProblem(host);
+    if (problem) problems.push(`checksBundleHosts[${i}] "${host}" ${problem}`);
+  });
 
   if (props.dns) {
     const { namespace, podLabels, ports, nodeLocalDns } = props.dns;

@@ -10,7 +10,7 @@ import { dbRepositoryCredentialSettings, validateDbRepositoryCredentials, type D
 import { CHART_NAME, CHART_REPOSITORIES, CONFIG_HASH_ANNOTATION, SERVER_CONFIG_HASH_ANNOTATION } from "./defaults";
 import type { TrivyOperatorOptions } from "./options";
 import { validateTrivyOperatorOptions } from "./validation";
-import { resolvedTrivyOperatorValues, resolveTrivyOperatorOptions, type ChartValues } from "./values";
+import { checksBundleReference, resolvedTrivyOperatorValues, resolveTrivyOperatorOptions, type ChartValues, type ChecksBundleReference } from "./values";
 
 export interface TrivyOperatorProps extends TrivyOperatorOptions {
   /**
@@ -70,6 +70,8 @@ export class TrivyOperator extends Construct {
   public readonly nodeCollector: boolean;
   /** Registry hosts the DB downloads come from (443), for egress policies. */
   public readonly dbRegistryHosts: readonly string[];
+  /** The checks bundle the operator pulls over 443 before each node-collector Job, for egress policies. */
+  public readonly checksBundle: ChecksBundleReference;
   /** Pod Security level the namespace enforces. */
   public readonly podSecurityEnforce: PodSecurityLevel;
   /** Tolerations given to every component, derived from the cluster taints. */
@@ -108,6 +110,7 @@ export class TrivyOperator extends Construct {
     this.serviceMonitor = options.serviceMonitor;
     this.nodeCollector = options.infraAssessment;
     this.dbRegistryHosts = [...new Set([options.dbRegistry, options.javaDbRegistry])];
+    this.checksBundle = checksBundleReference(this.values, this.chartVersion);
     this.tolerations = tolerationsForTaints(options.taints);
     this.podSecurityEnforce = this.nodeCollector ? "privileged" : "restricted";
     const podAnnotations = this.values.podAnnotations as Record<string, string>;

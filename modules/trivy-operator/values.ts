@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { isPlainObject, valueAt } from "../common/plain-object";
 import { tolerationChartValues, validateTolerations } from "../tolerations/tolerations";
 import type { Toleration } from "../tolerations/taint";
-import { checkChartValuePaths } from "./chart-value-paths";
+import { chartValuePaths, checkChartValuePaths } from "./chart-value-paths";
 import * as defaults from "./defaults";
 import type { ResourceRequirements, TrivyOperatorOptions } from "./options";
 import { validateTrivyOperatorOptions } from "./validation";
@@ -163,6 +163,26 @@ export function serverStartUpConfigHash(values: ChartValues, chartVersion: strin
   const subset = SERVER_START_UP_CONFIG_PATHS.map(([path]) => [path.join("."), valueAt(values, path) ?? null]);
   const identity = credentials ? { username: credentials.username, passwordSource: credentials.passwordSource } : null;
   return createHash("sha256").update(canonicalJson({ chartVersion, values: subset, credentials: identity })).digest("hex");
+}
+
+/** The OCI checks bundle the operator pulls (chart `templates/configmaps/operator.yaml` `policies.bundle.oci.ref`). */
+export interface ChecksBundleReference {
+  readonly registry: string;
+  readonly repository: string;
+  readonly tag: string;
+  /** `registry/repository:tag`, as the chart renders it. */
+  readonly ref: string;
+}
+
+/**
+ * Where the operator pulls the checks bundle from, given the chart values (or just `extraValues`):
+ * `policiesBundle.registry/repository:tag`, each falling back to the pinned chart's default.
+ */
+export function checksBundleReference(values: ChartValues, chartVersion: string): ChecksBundleReference {
+  const paths = chartValuePaths(chartVersion);
+  const pick = (key: string): string => String(valueAt(values, ["policiesBundle", key]) ?? paths.get(`policiesBundle.${key}`)?.default ?? "");
+  const [registry, repository, tag] = [pick("registry"), pick("repository"), pick("tag")];
+  return { registry, repository, tag, ref: `${registry}/${repository}:${tag}` };
 }
 
 /** Pod Security `restricted` for the pods the module controls: non-root, RuntimeDefault seccomp, no capabilities. */

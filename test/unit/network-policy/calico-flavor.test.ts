@@ -78,6 +78,17 @@ describe("TrivyNetworkPolicy | calico flavor", () => {
     expect(scanJob.egress).toContainEqual({ action: "Allow", protocol: "TCP", destination: { nets: ["10.20.0.0/16"], ports: [443] } });
   });
 
+  it("can let the operator pull the checks bundle on 443 from public addresses when the node collector runs", () => {
+    // trivy-operator v0.32.0 pkg/configauditreport/controller/node.go reconcileNodes → pkg/policy/loader.go.
+    const operator = spec(bundledManifests(synthPolicy({ flavor: "calico", nodeCollector: true })), "trivy-operator-allow-operator");
+    expect(operator.egress).toContainEqual({
+      action: "Allow",
+      protocol: "TCP",
+      destination: { nets: ["0.0.0.0/0"], notNets: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"], ports: [443] },
+    });
+    expect(JSON.stringify(spec(bundledManifests(synthPolicy({ flavor: "calico" })), "trivy-operator-allow-operator").egress)).not.toContain("0.0.0.0/0");
+  });
+
   it("can open 4954 only with the built-in server", () => {
     expect(JSON.stringify(bundledManifests(synthPolicy({ flavor: "calico" })))).not.toContain("4954");
     const manifests = bundledManifests(synthPolicy({ flavor: "calico", builtInTrivyServer: true }));

@@ -63,6 +63,15 @@ describe("TrivyNetworkPolicy | cilium flavor", () => {
     expect(operatorDns).toEqual({ toEndpoints: [KUBE_DNS], toPorts: [{ ports: DNS_PORTS }] });
   });
 
+  it("can let the operator pull the checks bundle by FQDN only, inspecting its DNS", () => {
+    // trivy-operator v0.32.0 pkg/configauditreport/controller/node.go reconcileNodes pulls the bundle
+    // (pkg/policy/loader.go) from the operator pod before each node-collector Job.
+    const operator = spec(bundledManifests(synthPolicy({ flavor: "cilium", nodeCollector: true })), "trivy-operator-allow-operator");
+    expect(operator.egress).toContainEqual({ toFQDNs: [{ matchName: "mirror.gcr.io" }], toPorts: tcp(443) });
+    expect(operator.egress?.some((r) => r.toCIDRSet !== undefined || r.toEntities?.includes("world"))).toBe(false);
+    expect(operator.egress).toContainEqual({ toEndpoints: [KUBE_DNS], toPorts: [{ ports: DNS_PORTS, rules: { dns: [{ matchPattern: "*" }] } }] });
+  });
+
   it("can use CIDR sets when registry CIDRs are given", () => {
     const scanJob = spec(
       bundledManifests(synthPolicy({ flavor: "cilium", registryCidrs: ["0.0.0.0/0"], registryExcludedCidrs: ["10.0.0.0/8"] })),

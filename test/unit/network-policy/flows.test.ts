@@ -127,3 +127,29 @@ describe("trivyNetworkFlows |", () => {
     );
   });
 });
+
+describe("trivyNetworkFlows | checks bundle", () => {
+  // Upstream fact (trivy-operator v0.32.0): pkg/configauditreport/controller/node.go reconcileNodes
+  // calls PolicyLoader.GetPoliciesAndBundlePath before creating every node-collector Job, with no
+  // switch to skip it; pkg/policy/loader.go pulls `policies.bundle.oci.ref`
+  // (mirror.gcr.io/aquasec/trivy-checks:1, chart templates/configmaps/operator.yaml) from the
+  // operator pod and, on failure, logs at V(1) only and caches nothing.
+  it("can let the operator pull the checks bundle on 443 when the node collector runs", () => {
+    const flows = trivyNetworkFlows({ ...baseProps, nodeCollector: true });
+    const bundle = allowsFrom(flows, "operator").filter((f) => f.to.kind === "registries");
+    expect(portsOf(bundle)).toEqual(["TCP/443"]);
+    expect(bundle[0]!.reason).toContain("checks bundle");
+    // kubernetes/calico cannot filter by name: the same public ranges as scan jobs.
+    expect(bundle[0]!.to).toMatchObject({ ranges: [{ cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] }], hosts: [] });
+  });
+
+  it("can allow exactly the bundle's host names with cilium", () => {
+    const flows = trivyNetworkFlows({ ...baseProps, flavor: "cilium", nodeCollector: true, checksBundleHosts: ["registry.example.com"] });
+    const bundle = allowsFrom(flows, "operator").find((f) => f.to.kind === "registries");
+    expect(bundle?.to).toEqual({ kind: "registries", ranges: [], privateRanges: [], hosts: ["registry.example.com"], anyPublicAddress: true });
+  });
+
+  it("can leave the operator without internet egress when no node collector runs", () => {
+    expect(allowsFrom(trivyNetworkFlows(baseProps), "operator").some((f) => f.to.kind === "registries")).toBe(false);
+  });
+});

@@ -73,6 +73,17 @@ describe("TrivyNetworkPolicy | kubernetes flavor", () => {
     expect(portsOf(scanJob.spec.egress)).not.toContain("TCP/6443");
   });
 
+  it("can let the operator pull the checks bundle on 443 when the node collector runs", () => {
+    // trivy-operator v0.32.0 pkg/configauditreport/controller/node.go reconcileNodes pulls
+    // policies.bundle.oci.ref (pkg/policy/loader.go) before each node-collector Job; blocked, it
+    // silently falls back. The operator keeps its own API access, so nothing is carved out here.
+    const operator = nativePolicyFor(synthPolicy({ nodeCollector: true }), OPERATOR_LABELS);
+    expect(operator.spec.egress).toContainEqual({
+      to: [{ ip_block: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] } }],
+      ports: [{ port: "443", protocol: "TCP" }],
+    });
+  });
+
   it("can read the API server endpoints at plan time instead of carving all of RFC 1918 out of private registries", () => {
     // Before: apiServerCidrs (default RFC 1918) was carved out of the registry rule, so every
     // private registry timed out. Now a private registry range keeps everything but the endpoints.

@@ -182,6 +182,12 @@ describe("summarizeEnvironment", () => {
     );
   });
 
+  it("can say where the checks bundle comes from and how the operator reaches it", () => {
+    const summary = summarizeEnvironment("prod", environments.prod as EnvironmentConfig);
+    expect(summary).toContain("checks       mirror.gcr.io/aquasec/trivy-checks:1, pulled by the operator before each node-collector Job; operator egress TCP/443 to FQDN mirror.gcr.io");
+    expect(summary).toContain("checks       mirror.gcr.io/aquasec/trivy-checks:1, pulled by the operator before each node-collector Job; operator egress TCP/443 to the public registry ranges");
+  });
+
   it("can open private registry ranges from networkPolicy.privateRegistryCidrs and say so", () => {
     const ci = environments.ci as EnvironmentConfig;
     const withPrivate: EnvironmentConfig = { ...ci, clusters: [{ ...ci.clusters[0]!, networkPolicy: { flavor: "calico", privateRegistryCidrs: ["10.20.0.0/16"] } }] };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CONFIG_HASH_ANNOTATION, SERVER_CONFIG_HASH_ANNOTATION } from "../../../modules/trivy-operator/defaults";
 import type { TrivyOperatorOptions } from "../../../modules/trivy-operator/options";
-import { buildTrivyOperatorValues, serverStartUpConfigHash, type ChartValues, type ServerCredentialIdentity } from "../../../modules/trivy-operator/values";
+import { buildTrivyOperatorValues, checksBundleReference, serverStartUpConfigHash, type ChartValues, type ServerCredentialIdentity } from "../../../modules/trivy-operator/values";
 
 /** Reads a dotted chart path, so assertions name the exact value paths of the chart. */
 function at(values: ChartValues, path: string): unknown {
@@ -242,5 +242,18 @@ describe("built-in Trivy server start-up config hash", () => {
 
   it("can leave the server annotations out when no server runs", () => {
     expect(at(buildTrivyOperatorValues({}), "operator.serverAdditionalAnnotations")).toBeUndefined();
+  });
+});
+
+describe("checksBundleReference", () => {
+  // chart 0.34.0 templates/configmaps/operator.yaml renders
+  // policies.bundle.oci.ref: "{{ policiesBundle.registry }}/{{ .repository }}:{{ .tag }}".
+  it("can name the chart's default bundle", () => {
+    expect(checksBundleReference(buildTrivyOperatorValues(), "0.34.0").ref).toBe("mirror.gcr.io/aquasec/trivy-checks:1");
+  });
+
+  it("can follow a bundle mirror given through extraValues", () => {
+    const bundle = checksBundleReference(buildTrivyOperatorValues({ extraValues: { policiesBundle: { registry: "registry.example.com" } } }), "0.34.0");
+    expect(bundle).toEqual({ registry: "registry.example.com", repository: "aquasec/trivy-checks", tag: "1", ref: "registry.example.com/aquasec/trivy-checks:1" });
   });
 });
