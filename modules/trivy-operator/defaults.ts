@@ -16,8 +16,16 @@ export const CHART_REPOSITORIES: Readonly<Record<ChartSource, string>> = {
 export const DEFAULT_NAMESPACE = "trivy-system";
 export const DEFAULT_RELEASE_NAME = "trivy-operator";
 
+/**
+ * Also the node collector's: trivy-operator v0.32.0 `pkg/configauditreport/controller/node.go`
+ * `reconcileNodes` gives every per-node collector Job `trivy.resources` (`GetResourceRequirements`),
+ * and a collector is pinned to its node, so its request decides whether it can start at all there.
+ * The limit keeps large-image scans from OOMKill; the request is what a typical scan uses, small
+ * enough for a collector to fit on a busy node (a Pending one holds the single node-collector slot
+ * until its `scanJobTimeout` deadline).
+ */
 export const DEFAULT_SCAN_JOB_RESOURCES: ResourceRequirements = {
-  requests: { cpu: "100m", memory: "512M" },
+  requests: { cpu: "100m", memory: "256M" },
   limits: { cpu: "1", memory: "1500M" },
 };
 export const DEFAULT_SCAN_JOBS_CONCURRENT_LIMIT = 2;

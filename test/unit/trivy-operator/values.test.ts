@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CONFIG_HASH_ANNOTATION, SERVER_CONFIG_HASH_ANNOTATION } from "../../../modules/trivy-operator/defaults";
 import type { TrivyOperatorOptions } from "../../../modules/trivy-operator/options";
+import { quantityValue } from "../../../modules/trivy-operator/validation";
 import { buildTrivyOperatorValues, checksBundleReference, serverStartUpConfigHash, type ChartValues, type ServerCredentialIdentity } from "../../../modules/trivy-operator/values";
 
 /** Reads a dotted chart path, so assertions name the exact value paths of the chart. */
@@ -18,7 +19,18 @@ describe("buildTrivyOperatorValues defaults", () => {
 
   it("can raise the scan-job memory limit to the field report's 1500M", () => {
     expect(at(values, "trivy.resources.limits.memory")).toBe("1500M");
-    expect(at(values, "trivy.resources.requests.memory")).toBe("512M");
+  });
+
+  it("can keep the memory request small enough for a node collector to schedule on a busy node", () => {
+    // Upstream fact: trivy-operator v0.32.0 pkg/configauditreport/controller/node.go reconcileNodes
+    // gives every node-collector Job trivy.resources (trivy.Config GetResourceRequirements), and
+    // trivy-kubernetes pins the collector to its node; the collector itself needs tens of MB
+    // (trivy-kubernetes' own template requests 50M). At 512M a collector stayed Pending on a node with
+    // less free, holding the single node-collector slot (scanNodeCollectorLimit 1) until its deadline.
+    const request = quantityValue(String(at(values, "trivy.resources.requests.memory")));
+    expect(request).toBeLessThanOrEqual(256e6);
+    // The OOMKill protection is the limit, which is unchanged.
+    expect(quantityValue(String(at(values, "trivy.resources.limits.memory")))).toBeGreaterThanOrEqual(1500e6);
   });
 
   it("can limit concurrent scan jobs to 2", () => {
