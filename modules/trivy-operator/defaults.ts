@@ -40,7 +40,16 @@ export const DEFAULT_EXCLUDE_NAMESPACES = ["kube-system", "trivy-system"] as con
 export const DEFAULT_TARGET_WORKLOADS = WORKLOAD_KINDS;
 export const DEFAULT_SCANNER_REPORT_TTL = "24h";
 export const DEFAULT_TRIVY_TIMEOUT = "10m0s";
-export const DEFAULT_SCAN_JOB_TIMEOUT = "12m";
+export const DEFAULT_SCAN_JOB_TIMEOUT = "13m";
+/**
+ * What the scan Job's deadline must leave on top of `trivy.timeout`. The deadline
+ * (`activeDeadlineSeconds`, trivy-operator v0.32.0 `pkg/vulnerabilityreport/builder.go`
+ * `ScanJobBuilder.Get`) runs from the Job's start, so it covers scheduling and pulling the Trivy
+ * image, and in Standalone mode also the DB-download init container, which gets no `TRIVY_TIMEOUT`
+ * (`pkg/plugins/trivy/image.go` `GetPodSpecForImageScan`: only the scan containers get it). Each
+ * pull or download moves about 100 MB: a minute on a slow or throttled link.
+ */
+export const MIN_SCAN_JOB_HEADROOM = { Standalone: "3m", ClientServer: "1m" } as const;
 export const DEFAULT_OPERATOR_RESOURCES: ResourceRequirements = {
   requests: { cpu: "100m", memory: "256Mi" },
   limits: { memory: "1Gi" },

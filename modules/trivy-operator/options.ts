@@ -163,9 +163,11 @@ export interface TrivyOperatorOptions {
    */
   readonly trivyTimeout?: string;
   /**
-   * The scan Job's deadline (`operator.scanJobTimeout`); must exceed `trivyTimeout` so Trivy can
-   * report its own timeout instead of being killed.
-   * @default "12m"
+   * The scan Job's deadline (`operator.scanJobTimeout`), which also bounds the node collector. It
+   * runs from the Job's start, so it covers scheduling, the Trivy image pull and, in Standalone mode,
+   * the DB-download init container (which gets no `TRIVY_TIMEOUT`) before Trivy's own timeout starts:
+   * it must be at least `trivyTimeout` + 3m in Standalone mode, + 1m in ClientServer mode.
+   * @default "13m"
    */
   readonly scanJobTimeout?: string;
 

@@ -2,7 +2,7 @@ import { isDnsLabel, isDnsSubdomain, isLabelKey } from "../common/kubernetes-nam
 import { isPlainObject, valueAt } from "../common/plain-object";
 import { validateTaints } from "../tolerations/tolerations";
 import { chartValuePaths } from "./chart-value-paths";
-import { DEFAULT_CHART_VERSION, DEFAULT_SCAN_JOB_TIMEOUT, DEFAULT_TRIVY_TIMEOUT, SEVERITIES, WORKLOAD_KINDS } from "./defaults";
+import { DEFAULT_CHART_VERSION, DEFAULT_SCAN_JOB_TIMEOUT, DEFAULT_TRIVY_TIMEOUT, MIN_SCAN_JOB_HEADROOM, SEVERITIES, WORKLOAD_KINDS } from "./defaults";
 import type { ResourceRequirements, TrivyOperatorOptions } from "./options";
 
 export const CHART_SOURCES = ["https", "oci"] as const;
@@ -51,6 +51,11 @@ export function durationMilliseconds(duration: string): number {
     total += Number(amount) * (DURATION_UNIT_MILLISECONDS[unit ?? ""] ?? Number.NaN);
   }
   return total;
+}
+
+/** Standalone unless scan jobs talk to a Trivy server (built-in, or `trivy.mode: ClientServer` through extraValues). */
+export function scanMode(options: TrivyOperatorOptions): "Standalone" | "ClientServer" {
+  return options.builtInTrivyServer === true || valueAt(options.extraValues, ["trivy", "mode"]) === "ClientServer" ? "ClientServer" : "Standalone";
 }
 
 function requireBoolean(value: unknown, field: string): void {
@@ -207,9 +212,15 @@ export function validateTrivyOperatorOptions(options: TrivyOperatorOptions, fiel
   }
   const trivyTimeout = options.trivyTimeout ?? DEFAULT_TRIVY_TIMEOUT;
   const scanJobTimeout = options.scanJobTimeout ?? DEFAULT_SCAN_JOB_TIMEOUT;
-  if (durationMilliseconds(scanJobTimeout) <= durationMilliseconds(trivyTimeout)) {
+  const mode = scanMode(options);
+  const headroom = MIN_SCAN_JOB_HEADROOM[mode];
+  if (durationMilliseconds(scanJobTimeout) < durationMilliseconds(trivyTimeout) + durationMilliseconds(headroom)) {
+    const covers =
+      mode === "Standalone"
+        ? "scheduling, pulling the Trivy image and the DB-download init container, which runs without TRIVY_TIMEOUT"
+        : "scheduling and pulling the Trivy image";
     throw new Error(
-      `${field("scanJobTimeout")} must exceed trivyTimeout (${trivyTimeout}) so Trivy reports its own timeout instead of the Job being killed, got ${show(scanJobTimeout)}`,
+      `${field("scanJobTimeout")} must be at least trivyTimeout (${trivyTimeout}) + ${headroom} in ${mode} mode, got ${show(scanJobTimeout)}: the Job deadline also covers ${covers}, and a Job killed by it (DeadlineExceeded) is deleted without a report or Trivy's own error; raise scanJobTimeout or lower trivyTimeout`,
     );
   }
 

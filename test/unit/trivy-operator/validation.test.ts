@@ -18,8 +18,13 @@ describe("validateTrivyOperatorOptions", () => {
     ["a request above its limit", { operatorResources: { requests: { memory: "2Gi" }, limits: { memory: "1Gi" } } }, "operatorResources.requests.memory must not exceed operatorResources.limits.memory (1Gi), got \"2Gi\""],
     ["a request above the chart's limit that Helm keeps", { scanJobResources: { requests: { memory: "1Gi" } } }, "scanJobResources.requests.memory must not exceed the chart's trivy.resources.limits.memory, which Helm keeps when scanJobResources.limits.memory is left out (500M), got \"1Gi\""],
     ["a duration without unit", { scannerReportTTL: "24" }, 'scannerReportTTL must be a positive Go duration such as "24h", "10m0s" or "90s", got "24"'],
-    ["a Job deadline below Trivy's timeout", { trivyTimeout: "15m", scanJobTimeout: "10m" }, 'scanJobTimeout must exceed trivyTimeout (15m) so Trivy reports its own timeout instead of the Job being killed, got "10m"'],
-    ["an equal Job deadline", { trivyTimeout: "10m", scanJobTimeout: "600s" }, "scanJobTimeout must exceed trivyTimeout (10m)"],
+    ["a Job deadline below Trivy's timeout", { trivyTimeout: "15m", scanJobTimeout: "10m" }, 'scanJobTimeout must be at least trivyTimeout (15m) + 3m in Standalone mode, got "10m"'],
+    ["an equal Job deadline", { trivyTimeout: "10m", scanJobTimeout: "600s" }, "scanJobTimeout must be at least trivyTimeout (10m) + 3m in Standalone mode"],
+    // Upstream fact: the Job deadline (builder.go ScanJobBuilder.Get activeDeadlineSeconds) also covers
+    // the Standalone DB-download init container, which gets no TRIVY_TIMEOUT (image.go
+    // GetPodSpecForImageScan); the old 12m/10m pair left 2 minutes for scheduling, pull and download.
+    ["the old 12m deadline over a 10m0s Trivy timeout in Standalone mode", { scanJobTimeout: "12m" }, "the Job deadline also covers scheduling, pulling the Trivy image and the DB-download init container, which runs without TRIVY_TIMEOUT"],
+    ["too little headroom for the image pull in ClientServer mode", { builtInTrivyServer: true, scanJobTimeout: "10m30s" }, 'scanJobTimeout must be at least trivyTimeout (10m0s) + 1m in ClientServer mode, got "10m30s": the Job deadline also covers scheduling and pulling the Trivy image'],
     ["an upper-case namespace", { namespace: "Trivy" }, 'namespace must be a DNS-1123 label (at most 63 lowercase letters, digits and \'-\', starting and ending with a letter or digit), got "Trivy"'],
     ["a long release name", { releaseName: "r".repeat(54) }, "releaseName must be a DNS-1123 label of at most 53 characters"],
     ["an unknown chart version", { chartVersion: "0.99.0" }, 'chartVersion must be one of 0.34.0 (versions whose value paths are committed in modules/trivy-operator/chart-values), got "0.99.0"'],

@@ -46,9 +46,9 @@ describe("buildTrivyOperatorValues defaults", () => {
     expect(at(values, "trivy.javaDbRepository")).toBe("aquasec/trivy-java-db");
   });
 
-  it("can keep the Job deadline above Trivy's own timeout", () => {
+  it("can leave the Job deadline 3m above Trivy's own timeout, for scheduling, image pull and DB download", () => {
     expect(at(values, "trivy.timeout")).toBe("10m0s");
-    expect(at(values, "operator.scanJobTimeout")).toBe("12m");
+    expect(at(values, "operator.scanJobTimeout")).toBe("13m");
   });
 
   it("can give the operator requests and a memory limit", () => {
