@@ -64,8 +64,9 @@ export function defineEnvironments(inputs: EnvironmentInputs = {}): Environments
           networkPolicy: { flavor: "calico", prometheus: KUBE_PROMETHEUS_STACK_SCRAPER },
           operator: {
             builtInTrivyServer: true,
-            // AKS/Calico ship Windows DaemonSets that Trivy cannot scan.
-            excludeImages: ["mcr.microsoft.com/oss/calico/windows-*", "mcr.microsoft.com/windows/*"],
+            // AKS/Calico ship Windows DaemonSets that Trivy cannot scan. Go's filepath.Match: "*" never
+            // crosses "/", so each repository depth below mcr.microsoft.com/windows/ needs its own pattern.
+            excludeImages: ["mcr.microsoft.com/oss/calico/windows-*", "mcr.microsoft.com/windows/*", "mcr.microsoft.com/windows/*/*"],
             skipResourceByLabels: ["trivy-operator-cdktf/skip-scan"],
           },
           monitoring: {

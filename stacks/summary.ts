@@ -3,6 +3,7 @@ import { trivyAlertRules } from "../modules/monitoring/alert-rules";
 import { describeNetworkFlow, describeRegistryDestinations, trivyNetworkFlows } from "../modules/network-policy/flows";
 import type { Toleration } from "../modules/tolerations/taint";
 import { SERVER_CONFIG_HASH_ANNOTATION } from "../modules/trivy-operator/defaults";
+import { trivyOperatorWarnings } from "../modules/trivy-operator/validation";
 import { checksBundleReference, serverRollTriggers } from "../modules/trivy-operator/values";
 import { tolerationsForTaints } from "../modules/tolerations/tolerations";
 import { resolvedOperatorOptions, type BackendConfig, type ClusterConfig, type EnvironmentConfig, type EnvironmentName } from "./config";
@@ -142,6 +143,7 @@ export function summarizeEnvironment(environment: EnvironmentName, config: Envir
       `    findings     ${options.ignoreUnfixed ? "fixable only" : "all"}, severities ${options.severities.join(",")}, rescan every ${options.scannerReportTTL}`,
       `    trivy db     ${options.dbRegistry}/${options.dbRepository}${credentials ? ` as ${credentials.username}` : ""}${options.builtInTrivyServer ? " via built-in Trivy server (ClientServer)" : " in every scan job (Standalone)"}`,
       `    trivy server ${describeTrivyServerRoll(cluster)}`,
+      ...trivyOperatorWarnings(options).map((warning) => `    warning      ${warning}`),
       `    skipped      namespaces ${options.excludeNamespaces.join(",") || "none"}; images ${options.excludeImages.join(",") || "none"}`,
       `    tolerations  ${tolerations.length > 0 ? `${tolerations.map(describeToleration).join(", ")} (operator, scan jobs${options.infraAssessment ? ", node collector" : ""})` : "none"}`,
       `    node collector ${options.infraAssessment ? "on (namespace enforces privileged, warns restricted)" : "off (namespace enforces restricted)"}`,

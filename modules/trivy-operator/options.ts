@@ -143,6 +143,10 @@ export interface TrivyOperatorOptions {
   readonly targetWorkloads?: readonly string[];
   /**
    * Image globs never scanned (`trivyOperator.excludeImages`), e.g. Windows images Trivy cannot scan.
+   * Matched per container with Go's `filepath.Match` against the image as written in the pod spec:
+   * `*` never crosses `/`, so `mcr.microsoft.com/windows/*` misses `…/windows/servercore/iis`
+   * (add one more `/*` per deeper level). A workload with only some containers excluded never gets a complete set
+   * of reports and is rescanned on every reconcile (see docs/operator.md).
    * @default - none
    */
   readonly excludeImages?: readonly string[];

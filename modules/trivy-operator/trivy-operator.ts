@@ -1,6 +1,6 @@
 import { Release } from "@cdktf/provider-helm/lib/release";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
-import { DefaultTokenResolver, StringConcat, Token, Tokenization, type TerraformProvider } from "cdktf";
+import { Annotations, DefaultTokenResolver, StringConcat, Token, Tokenization, type TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
 import { valueAt } from "../common/plain-object";
 import { terraformLiteral } from "../common/terraform-literal";
@@ -9,7 +9,7 @@ import { tolerationsForTaints } from "../tolerations/tolerations";
 import { dbRepositoryCredentialSettings, validateDbRepositoryCredentials, type DbRepositoryCredentials } from "./db-credentials";
 import { CHART_NAME, CHART_REPOSITORIES, CONFIG_HASH_ANNOTATION, SERVER_CONFIG_HASH_ANNOTATION } from "./defaults";
 import type { TrivyOperatorOptions } from "./options";
-import { validateTrivyOperatorOptions } from "./validation";
+import { trivyOperatorWarnings, validateTrivyOperatorOptions } from "./validation";
 import { checksBundleReference, resolvedTrivyOperatorValues, resolveTrivyOperatorOptions, type ChartValues, type ChecksBundleReference } from "./values";
 
 export interface TrivyOperatorProps extends TrivyOperatorOptions {
@@ -86,6 +86,7 @@ export class TrivyOperator extends Construct {
   constructor(scope: Construct, id: string, props: TrivyOperatorProps = {}) {
     super(scope, id);
     validateTrivyOperatorProps(props);
+    for (const warning of trivyOperatorWarnings(props)) Annotations.of(this).addWarning(warning);
     const options = resolveTrivyOperatorOptions(props);
     // validateTrivyOperatorProps has checked the options; build from the resolved ones instead of again.
     const credentialsGiven = props.dbRepositoryCredentials;

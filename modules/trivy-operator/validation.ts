@@ -2,6 +2,7 @@ import { isDnsLabel, isDnsSubdomain, isLabelKey } from "../common/kubernetes-nam
 import { isPlainObject, valueAt } from "../common/plain-object";
 import { validateTaints } from "../tolerations/tolerations";
 import { chartValuePaths } from "./chart-value-paths";
+import { excludeImagesDepthWarnings, malformedGlobProblem } from "./image-glob";
 import { DEFAULT_CHART_VERSION, DEFAULT_SCAN_JOB_TIMEOUT, DEFAULT_TRIVY_TIMEOUT, MIN_SCAN_JOB_HEADROOM, SEVERITIES, WORKLOAD_KINDS } from "./defaults";
 import type { ResourceRequirements, TrivyOperatorOptions } from "./options";
 
@@ -51,6 +52,14 @@ export function durationMilliseconds(duration: string): number {
     total += Number(amount) * (DURATION_UNIT_MILLISECONDS[unit ?? ""] ?? Number.NaN);
   }
   return total;
+}
+
+/**
+ * Options that are valid but probably do less than their author meant; synth prints them as
+ * warnings and `npm start` lists them. Call after validation.
+ */
+export function trivyOperatorWarnings(options: TrivyOperatorOptions): string[] {
+  return excludeImagesDepthWarnings(options.excludeImages ?? []);
 }
 
 /** Standalone unless scan jobs talk to a Trivy server (built-in, or `trivy.mode: ClientServer` through extraValues). */
@@ -202,6 +211,14 @@ export function validateTrivyOperatorOptions(options: TrivyOperatorOptions, fiel
     (item) => typeof item === "string" && item.length > 0 && !/\s/.test(item),
     "an image glob without spaces or commas, such as \"mcr.microsoft.com/*/*\"",
   );
+  for (const [index, pattern] of (options.excludeImages ?? []).entries()) {
+    const problem = malformedGlobProblem(pattern);
+    if (problem !== undefined) {
+      throw new Error(
+        `${field(`excludeImages[${index}]`)} must be a pattern Go's filepath.Match accepts, got ${show(pattern)} (${problem}): the operator ignores a malformed pattern and so excludes nothing (trivy-operator plugin.go ExcludeImage)`,
+      );
+    }
+  }
   requireList(options.skipResourceByLabels, field("skipResourceByLabels"), isLabelKey, "a label key such as \"example.com/skip-scan\"");
 
   for (const name of ["scannerReportTTL", "trivyTimeout", "scanJobTimeout"] as const) {

@@ -1,6 +1,7 @@
 import { Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { filepathMatch } from "../../../modules/trivy-operator/image-glob";
 import { CI_CLUSTER } from "../../../stacks/ci-cluster";
 import { buildStacks, parseEnvironmentSelection } from "../../../stacks/app";
 import type { EnvironmentsConfig } from "../../../stacks/config";
@@ -163,6 +164,29 @@ describe("network policy config", () => {
     const registryRule = scanJobEgress.find((rule) => rule.ports.some((port) => port.port === "443"))!;
     expect(registryRule.to[0]!.ip_block!.except).toContain("192.168.0.0/16");
     expect(scanJobEgress.some((rule) => rule.to.some((peer) => peer.ip_block?.cidr === "169.254.20.10/32"))).toBe(true);
+  });
+});
+
+describe("prod example excludeImages", () => {
+  // trivy-operator v0.32.0 plugin.go ExcludeImage: filepath.Match(pattern, c.Image) per container.
+  const eu1 = environments.prod.clusters.find((cluster) => cluster.name === "eu-1")!;
+  const patterns = eu1.operator?.excludeImages ?? [];
+
+  it.each(["mcr.microsoft.com/windows/servercore/iis:windowsservercore-ltsc2022", "mcr.microsoft.com/windows/nanoserver:ltsc2022", "mcr.microsoft.com/oss/calico/windows-upgrade:v3.26.1"])(
+    "can exclude %s",
+    (image) => {
+      expect(patterns.some((pattern) => filepathMatch(pattern, image))).toBe(true);
+    },
+  );
+
+  it("can leave Linux images of the same registry scanned", () => {
+    expect(patterns.some((pattern) => filepathMatch(pattern, "mcr.microsoft.com/oss/kubernetes/pause:3.9"))).toBe(false);
+  });
+
+  it("can warn in the summary when a pattern stops at one level", () => {
+    const single: EnvironmentConfig = { clusters: [{ ...eu1, operator: { ...eu1.operator, excludeImages: ["mcr.microsoft.com/windows/*"] } }] };
+    expect(summarizeEnvironment("prod", single)).toContain('    warning      excludeImages[0] "mcr.microsoft.com/windows/*" does not match "mcr.microsoft.com/windows/example/nested"');
+    expect(summarizeEnvironment("prod", environments.prod as EnvironmentConfig)).not.toContain("warning ");
   });
 });
 

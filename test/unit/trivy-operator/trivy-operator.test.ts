@@ -1,3 +1,4 @@
+import { TerraformStack, Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { TrivyOperator, type TrivyOperatorProps } from "../../../modules/trivy-operator/trivy-operator";
@@ -81,5 +82,15 @@ describe("TrivyOperator", () => {
 
   it("fails when the release timeout is out of range", () => {
     expect(() => synthOperator({ releaseTimeoutSeconds: 5 })).toThrow("releaseTimeoutSeconds must be an integer from 60 to 3600, got 5");
+  });
+});
+
+describe("TrivyOperator excludeImages warnings", () => {
+  it("can warn at synth when an excludeImages pattern stops at one path level", () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, "warn");
+    const operator = new TrivyOperator(stack, "trivy-operator", { excludeImages: ["mcr.microsoft.com/windows/*"] });
+    const warnings = operator.node.metadata.filter((entry) => entry.type === "@cdktf/warn").map((entry) => String(entry.data));
+    expect(warnings).toEqual([expect.stringContaining('"*" never crosses "/"')]);
   });
 });

@@ -23,6 +23,8 @@ describe("validateTrivyOperatorOptions", () => {
     // Upstream fact: the Job deadline (builder.go ScanJobBuilder.Get activeDeadlineSeconds) also covers
     // the Standalone DB-download init container, which gets no TRIVY_TIMEOUT (image.go
     // GetPodSpecForImageScan); the old 12m/10m pair left 2 minutes for scheduling, pull and download.
+    // plugin.go ExcludeImage drops a pattern whose filepath.Match returns ErrBadPattern: it would exclude nothing.
+    ["a malformed image glob", { excludeImages: ["registry.example.com/[team"] }, 'excludeImages[0] must be a pattern Go\'s filepath.Match accepts, got "registry.example.com/[team"'],
     ["the old 12m deadline over a 10m0s Trivy timeout in Standalone mode", { scanJobTimeout: "12m" }, "the Job deadline also covers scheduling, pulling the Trivy image and the DB-download init container, which runs without TRIVY_TIMEOUT"],
     ["too little headroom for the image pull in ClientServer mode", { builtInTrivyServer: true, scanJobTimeout: "10m30s" }, 'scanJobTimeout must be at least trivyTimeout (10m0s) + 1m in ClientServer mode, got "10m30s": the Job deadline also covers scheduling and pulling the Trivy image'],
     ["an upper-case namespace", { namespace: "Trivy" }, 'namespace must be a DNS-1123 label (at most 63 lowercase letters, digits and \'-\', starting and ending with a letter or digit), got "Trivy"'],
