@@ -112,10 +112,16 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? "null";
 }
 
-/** sha256 of the start-up config in `values`; changes exactly when a restart is needed to apply them. */
-export function startUpConfigHash(values: ChartValues): string {
+/**
+ * sha256 of the start-up config in `values` plus the chart version; changes when a restart is needed
+ * to apply them. The version counts because the ConfigMap is rendered from the chart's defaults as
+ * well as our values: a chart bump that moves `nodeCollector.tag` or `policiesBundle.tag` (rendered
+ * into `node.collector.imageRef` / `policies.bundle.oci.ref`) changes what the operator must read
+ * without changing anything we send.
+ */
+export function startUpConfigHash(values: ChartValues, chartVersion: string): string {
   const subset = START_UP_CONFIG_PATHS.map((path) => [path.join("."), valueAt(values, path) ?? null]);
-  return createHash("sha256").update(canonicalJson(subset)).digest("hex");
+  return createHash("sha256").update(canonicalJson({ chartVersion, values: subset })).digest("hex");
 }
 
 /**
@@ -282,7 +288,7 @@ export function resolvedTrivyOperatorValues(resolved: ResolvedTrivyOperatorOptio
   const serverRuns = valueAt(merged, ["operator", "builtInTrivyServer"]) === true;
   const serverAnnotations = valueAt(merged, ["operator", "serverAdditionalAnnotations"]);
   const values = deepMergeValues(merged, {
-    podAnnotations: { ...podAnnotations, [defaults.CONFIG_HASH_ANNOTATION]: startUpConfigHash(merged) },
+    podAnnotations: { ...podAnnotations, [defaults.CONFIG_HASH_ANNOTATION]: startUpConfigHash(merged, resolved.chartVersion) },
     ...(serverRuns
       ? {
           operator: {

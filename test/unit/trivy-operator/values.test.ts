@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { CONFIG_HASH_ANNOTATION, SERVER_CONFIG_HASH_ANNOTATION } from "../../../modules/trivy-operator/defaults";
 import type { TrivyOperatorOptions } from "../../../modules/trivy-operator/options";
 import { quantityValue } from "../../../modules/trivy-operator/validation";
-import { buildTrivyOperatorValues, checksBundleReference, serverStartUpConfigHash, type ChartValues, type ServerCredentialIdentity } from "../../../modules/trivy-operator/values";
+import { buildTrivyOperatorValues, checksBundleReference, serverStartUpConfigHash, startUpConfigHash, type ChartValues, type ServerCredentialIdentity } from "../../../modules/trivy-operator/values";
 
 /** Reads a dotted chart path, so assertions name the exact value paths of the chart. */
 function at(values: ChartValues, path: string): unknown {
@@ -196,6 +196,16 @@ describe("start-up config hash", () => {
 
   it("can stay the same when only values re-read per scan job change", () => {
     expect(configHash({ ...base, ignoreUnfixed: false, scanJobsConcurrentLimit: 5, severities: ["CRITICAL"] })).toBe(configHash(base));
+  });
+
+  it("can change with the chart version, whose defaults are rendered into ConfigMap trivy-operator too", () => {
+    // Upstream fact: chart templates/configmaps/operator.yaml renders node.collector.imageRef and
+    // policies.bundle.oci.ref from chart defaults (nodeCollector.tag, policiesBundle.tag), and the
+    // operator reads that ConfigMap only at start-up (pkg/operator/operator.go Start →
+    // trivyoperator.ConfigManager.Read). A chart bump can change it while every value we send stays the same.
+    const values = buildTrivyOperatorValues(base);
+    expect(startUpConfigHash(values, "0.34.0")).toBe(configHash(base));
+    expect(startUpConfigHash(values, "0.35.0")).not.toBe(startUpConfigHash(values, "0.34.0"));
   });
 
   it("can keep user pod annotations next to the hash", () => {
