@@ -270,6 +270,15 @@ export function validateTrivyOperatorOptions(options: TrivyOperatorOptions, fiel
     throw new Error(`${field("extraValues")} must be an object of chart values, got ${show(extra)}`);
   }
   if (extra !== undefined) refuseSecretChartValues(extra, field("extraValues"));
+  const scanJobTtl = valueAt(extra, ["operator", "scanJobTTL"]);
+  if (scanJobTtl !== undefined && scanJobTtl !== null && scanJobTtl !== "") {
+    // trivy-operator v0.32.0 pkg/operator/jobs/limit_checker.go countJobs counts every Job with the
+    // scan-job labels, finished or not; pkg/vulnerabilityreport/controller/scanjob.go deleteJob
+    // keeps a Job only when it has TTLSecondsAfterFinished (builder.go sets it from scanJobTTL).
+    throw new Error(
+      `${field("extraValues")}.operator.scanJobTTL must not be set, got ${show(scanJobTtl)}: kept scan Jobs still count against scanJobsConcurrentLimit (trivy-operator limit_checker.go countJobs counts every scan Job, finished or not), so a few failures would stall all scanning until the TTL expires; failed scans leave their evidence in the operator log ("Scan job container") and in Job/pod events, see docs/operator.md`,
+    );
+  }
 }
 
 /**

@@ -23,6 +23,9 @@ describe("validateTrivyOperatorOptions", () => {
     // Upstream fact: the Job deadline (builder.go ScanJobBuilder.Get activeDeadlineSeconds) also covers
     // the Standalone DB-download init container, which gets no TRIVY_TIMEOUT (image.go
     // GetPodSpecForImageScan); the old 12m/10m pair left 2 minutes for scheduling, pull and download.
+    // limit_checker.go countJobs counts every Job with the scan-job labels whatever its status, so Jobs
+    // kept by a TTL (scanjob.go deleteJob returns early when TTLSecondsAfterFinished is set) hold slots.
+    ["a scan Job TTL through extraValues", { extraValues: { operator: { scanJobTTL: "1h" } } }, 'extraValues.operator.scanJobTTL must not be set, got "1h": kept scan Jobs still count against scanJobsConcurrentLimit (trivy-operator limit_checker.go countJobs'],
     // plugin.go ExcludeImage drops a pattern whose filepath.Match returns ErrBadPattern: it would exclude nothing.
     ["a malformed image glob", { excludeImages: ["registry.example.com/[team"] }, 'excludeImages[0] must be a pattern Go\'s filepath.Match accepts, got "registry.example.com/[team"'],
     ["the old 12m deadline over a 10m0s Trivy timeout in Standalone mode", { scanJobTimeout: "12m" }, "the Job deadline also covers scheduling, pulling the Trivy image and the DB-download init container, which runs without TRIVY_TIMEOUT"],
