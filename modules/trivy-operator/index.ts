@@ -5,3 +5,4 @@ export * from "./validation";
 export * from "./values";
 export * from "./trivy-operator";
 export * from "./db-credentials";
+export * from "./image-glob";
