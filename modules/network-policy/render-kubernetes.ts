@@ -116,6 +116,7 @@ function ingressPeer(from: FlowEndpoint, releaseName: string): NetworkPolicyV1Sp
       };
     // Destinations only: listed so that a new endpoint kind must decide here whether it can be a source.
     case "api-server":
+    case "api-server-endpoints":
     case "cluster-dns":
     case "node-local-dns":
     case "registries":

@@ -186,7 +186,11 @@ export interface ChecksBundleReference {
  */
 export function checksBundleReference(values: ChartValues, chartVersion: string): ChecksBundleReference {
   const paths = chartValuePaths(chartVersion);
-  const pick = (key: string): string => String(valueAt(values, ["policiesBundle", key]) ?? paths.get(`policiesBundle.${key}`)?.default ?? "");
+  const pick = (key: string): string => {
+    const value = valueAt(values, ["policiesBundle", key]) ?? paths.get(`policiesBundle.${key}`)?.default;
+    // The chart renders these with `{{ }}`: strings as is, the default tag 1 as "1".
+    return typeof value === "string" || typeof value === "number" ? String(value) : "";
+  };
   const [registry, repository, tag] = [pick("registry"), pick("repository"), pick("tag")];
   return { registry, repository, tag, ref: `${registry}/${repository}:${tag}` };
 }

@@ -4,7 +4,7 @@ import { parse } from "yaml";
 import { filepathMatch } from "../../../modules/trivy-operator/image-glob";
 import { CI_CLUSTER } from "../../../stacks/ci-cluster";
 import { buildStacks, parseEnvironmentSelection } from "../../../stacks/app";
-import type { EnvironmentsConfig } from "../../../stacks/config";
+import type { EnvironmentConfig, EnvironmentsConfig } from "../../../stacks/config";
 import { defineEnvironments } from "../../../stacks/environments";
 import { summarizeEnvironment } from "../../../stacks/summary";
 import { validateEnvironmentConfig } from "../../../stacks/validate";
@@ -186,7 +186,7 @@ describe("prod example excludeImages", () => {
   it("can warn in the summary when a pattern stops at one level", () => {
     const single: EnvironmentConfig = { clusters: [{ ...eu1, operator: { ...eu1.operator, excludeImages: ["mcr.microsoft.com/windows/*"] } }] };
     expect(summarizeEnvironment("prod", single)).toContain('    warning      excludeImages[0] "mcr.microsoft.com/windows/*" does not match "mcr.microsoft.com/windows/example/nested"');
-    expect(summarizeEnvironment("prod", environments.prod as EnvironmentConfig)).not.toContain("warning ");
+    expect(summarizeEnvironment("prod", environments.prod)).not.toContain("warning ");
   });
 });
 
@@ -207,13 +207,13 @@ describe("summarizeEnvironment", () => {
   });
 
   it("can say where the checks bundle comes from and how the operator reaches it", () => {
-    const summary = summarizeEnvironment("prod", environments.prod as EnvironmentConfig);
+    const summary = summarizeEnvironment("prod", environments.prod);
     expect(summary).toContain("checks       mirror.gcr.io/aquasec/trivy-checks:1, pulled by the operator before each node-collector Job; operator egress TCP/443 to FQDN mirror.gcr.io");
     expect(summary).toContain("checks       mirror.gcr.io/aquasec/trivy-checks:1, pulled by the operator before each node-collector Job; operator egress TCP/443 to the public registry ranges");
   });
 
   it("can open private registry ranges from networkPolicy.privateRegistryCidrs and say so", () => {
-    const ci = environments.ci as EnvironmentConfig;
+    const ci = environments.ci;
     const withPrivate: EnvironmentConfig = { ...ci, clusters: [{ ...ci.clusters[0]!, networkPolicy: { flavor: "calico", privateRegistryCidrs: ["10.20.0.0/16"] } }] };
     validateEnvironmentConfig("ci", withPrivate);
     expect(summarizeEnvironment("ci", withPrivate)).toContain("private 10.20.0.0/16; never the API server (Service default/kubernetes)");
