@@ -115,6 +115,16 @@ describe("trivyNetworkFlows |", () => {
     expect(portsOf(allowsFrom(flows, "node-collector").filter((f) => f.to.kind === "api-server"))).toEqual(["TCP/6443"]);
   });
 
+  it("can describe what the node collector really does with the API server", () => {
+    // Upstream fact: k8s-node-collector pkg/collector/collect.go GETs the kubelet's configz through
+    // the API server's node proxy and prints its result; the operator reads it from the pod log
+    // (trivy-kubernetes jobs collector). Nothing is posted to the API server.
+    const [flow] = allowsFrom(trivyNetworkFlows({ ...baseProps, nodeCollector: true }), "node-collector").filter((f) => f.to.kind === "api-server");
+    expect(flow!.reason).toContain("configz");
+    expect(flow!.reason).toContain("pod log");
+    expect(flow!.reason).not.toContain("posts");
+  });
+
   it("can produce no flows for the none flavor", () => {
     expect(trivyNetworkFlows({ ...baseProps, flavor: "none", builtInTrivyServer: true })).toEqual([]);
   });
