@@ -5,16 +5,18 @@ export interface CliIo {
   readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
-/** Documented exit codes of every `trivy-operator-cdktf` command (docs/reports.md "Exit codes"); 70 = a bug (uncaught error, stack trace). */
+/** Documented exit codes of every `trivy-operator-cdktf` command (docs/reports.md "Exit codes"). */
 export const ExitCode = {
   /** Done; nothing wrong found. */
   OK: 0,
   /** Done; the command found what it looks for (doctor: problems; report with --fail-on: findings at or above the threshold). */
   FINDINGS: 1,
-  /** Bad usage or unusable input: nothing was produced. */
+  /** Nothing was produced: bad usage, no usable input, or the output could not be written (disk full, closed pipe). */
   USAGE: 2,
   /** Done, but some inputs could not be read (unreachable context, forbidden namespace, bad file); the rest was reported. */
   PARTIAL: 3,
+  /** A bug: an uncaught error, printed with its stack trace (sysexits EX_SOFTWARE). Never 1, which means "found something". */
+  BUG: 70,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { firstLine } from "./common/kube";
+import { installSignalCleanup } from "./common/output";
 import { ExitCode, UserError, type CliIo } from "./io";
 
 type Command = (argv: string[], io: CliIo) => Promise<number>;
@@ -38,19 +40,27 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 }
 
 if (require.main === module) {
-  // `report … | head`: the reader went away. Nothing more can be said to it; end quietly instead of with a stack trace.
-  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code !== "EPIPE") throw error;
-    process.exit(process.exitCode ?? ExitCode.OK);
+  installSignalCleanup(process);
+  // A failed write to stdout (`> /dev/full`, `| head` closing the pipe) arrives as an `error` event;
+  // unhandled it would end the process with exit code 1, which means "found something". `report`
+  // reports it itself; for any command it makes the exit code 2: the output was not produced.
+  let stdoutFailure: unknown;
+  process.stdout.on("error", (error) => {
+    stdoutFailure ??= error;
   });
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }).then(
     (code) => {
-      process.exitCode = code;
+      if (stdoutFailure !== undefined && code !== ExitCode.USAGE) {
+        process.stderr.write(`trivy-operator-cdktf: cannot write to stdout (${firstLine(stdoutFailure)}); the output was not produced\n`);
+        process.exitCode = ExitCode.USAGE;
+      } else {
+        process.exitCode = code;
+      }
     },
     (error: unknown) => {
       // A bug, not a user error: keep the stack so it can be reported.
       console.error(error);
-      process.exitCode = 70;
+      process.exitCode = ExitCode.BUG;
     },
   );
 }

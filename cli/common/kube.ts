@@ -61,7 +61,21 @@ function isClientNodeFallback(kubeConfig: { getContexts(): ReadonlyArray<{ name:
   return contexts.length === 1 && contexts[0]?.name === "loaded-context" && kubeConfig.getCurrentCluster()?.server === "http://localhost:8080";
 }
 
-export type KubeErrorKind = "forbidden" | "not-found" | "unauthorized" | "unreachable" | "other";
+export type KubeErrorKind = "forbidden" | "not-found" | "unauthorized" | "unreachable" | "not-api" | "other";
+
+/**
+ * A 2xx answer that is not a Kubernetes list: an HTML page (a proxy, a login portal, a wrong
+ * server) or anything else. Never an empty list.
+ */
+export class NotKubernetesApiError extends Error {
+  constructor(server: string, body: unknown) {
+    const text = typeof body === "string" ? body : JSON.stringify(body) ?? String(body);
+    const title = /<title[^>]*>([^<]{0,120})/i.exec(text)?.[1]?.trim();
+    const what = /<html|<!doctype/i.test(text) ? `an HTML page${title ? ` ("${title}")` : ""}` : `something that is not a Kubernetes list (${text.replace(/\s+/g, " ").slice(0, 80)})`;
+    super(`${server} answered with ${what} instead of the Kubernetes API (a proxy or login page in between, or the wrong server in the kubeconfig?)`);
+    this.name = "NotKubernetesApiError";
+  }
+}
 
 export interface KubeErrorDescription {
   readonly kind: KubeErrorKind;
@@ -74,6 +88,7 @@ const NETWORK_ERROR_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", 
 
 /** Classifies what @kubernetes/client-node throws: `ApiException` (HTTP status in `code`) or node-fetch's `FetchError` (`code: "ECONNREFUSED"`, …). */
 export function describeKubeError(error: unknown): KubeErrorDescription {
+  if (error instanceof NotKubernetesApiError) return { kind: "not-api", status: undefined, message: error.message };
   const record = asRecord(error) ?? {};
   const code = record["code"];
   if (typeof code === "number") {

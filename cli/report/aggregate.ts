@@ -22,6 +22,27 @@ export interface AggregateOptions {
   readonly staleAfterMs: number;
   /** Length of the lists that could grow with the fleet (top CVEs, top checks). JSON keeps full group tables. */
   readonly listLimit: number;
+  /**
+   * identity → version of the copy to count, from an earlier pass that saw a newer copy arrive after
+   * an older one was counted (see newerCopiesLater); other copies of those reports are skipped.
+   */
+  readonly preferredVersions?: ReadonlyMap<string, string>;
+}
+
+/** `timestamp\0resourceVersion`: what "newest" compares. */
+export function reportVersion(report: Pick<NormalizedReport, "timestamp" | "resourceVersion">): string {
+  return `${report.timestamp ?? ""}\0${report.resourceVersion ?? ""}`;
+}
+
+/** > 0 when version a is newer: later timestamp, then higher resourceVersion (an integer in every API server, opaque by contract). */
+export function compareVersions(a: string, b: string): number {
+  const [timeA = "", rvA = ""] = a.split("\0");
+  const [timeB = "", rvB = ""] = b.split("\0");
+  const parsedA = Date.parse(timeA);
+  const parsedB = Date.parse(timeB);
+  if (!Number.isNaN(parsedA) && !Number.isNaN(parsedB) && parsedA !== parsedB) return parsedA - parsedB;
+  if (/^\d+$/.test(rvA) && /^\d+$/.test(rvB) && rvA !== rvB) return BigInt(rvA) > BigInt(rvB) ? 1 : -1;
+  return 0;
 }
 
 interface GroupAccumulator {
@@ -37,17 +58,35 @@ interface GroupAccumulator {
 
 interface ImageAccumulator {
   clusters: Set<string>;
-  workloads: number;
-  /** `id\0package` → severity and fixability, so an image with 50 replicas counts each CVE once. */
-  vulnerabilities: Map<string, { severity: Severity; fixable: boolean }>;
+  /** Distinct workload keys (cluster, namespace, workload). */
+  workloads: Set<string>;
+  /** Reports, i.e. containers. */
+  containers: number;
+  /** `id\0package` → severity rank × 2 + fixable, so an image with 50 replicas counts each CVE once (a number, not an object: there can be millions). */
+  vulnerabilities: Map<string, number>;
 }
 
+/**
+ * Per vulnerability ID. Most IDs of a real fleet occur in one image and one workload, so those two
+ * sets start as the single string and become a Set only at the second distinct value: on
+ * high-variety data (a distinct CVE per entry) this halves the aggregate's memory.
+ */
 interface VulnerabilityIdAccumulator {
   severity: Severity;
   title: string;
-  images: Set<string>;
-  workloads: number;
+  images: string | Set<string>;
+  workloads: string | Set<string>;
   fixable: boolean;
+}
+
+function addDistinct(current: string | Set<string>, value: string): string | Set<string> {
+  if (typeof current === "string") return current === value ? current : new Set([current, value]);
+  current.add(value);
+  return current;
+}
+
+function distinctCount(value: string | Set<string>): number {
+  return typeof value === "string" ? 1 : value.size;
 }
 
 interface CheckAccumulator {
@@ -86,7 +125,10 @@ export class ReportAggregator {
   private readonly mismatches: MismatchRow[] = [];
   private mismatchCount = 0;
   private readonly findingIndex = new Map<string, Severity>();
-  private readonly seenReports = new Set<string>();
+  /** identity → version of the copy counted. */
+  private readonly seenReports = new Map<string, string>();
+  /** identity → newest version of a copy that arrived after an older copy had been counted. */
+  readonly newerCopiesLater = new Map<string, string>();
   private readonly staleBefore: number;
 
   constructor(private readonly options: AggregateOptions) {
@@ -100,8 +142,16 @@ export class ReportAggregator {
   add(report: NormalizedReport): boolean {
     const { ref, identity } = report;
     if (identity !== undefined) {
-      if (this.seenReports.has(identity)) return false;
-      this.seenReports.add(identity);
+      const version = reportVersion(report);
+      const preferred = this.options.preferredVersions?.get(identity);
+      if (preferred !== undefined && preferred !== version) return false;
+      const counted = this.seenReports.get(identity);
+      if (counted !== undefined) {
+        const newest = this.newerCopiesLater.get(identity) ?? counted;
+        if (compareVersions(version, newest) > 0) this.newerCopiesLater.set(identity, version);
+        return false;
+      }
+      this.seenReports.set(identity, version);
     }
     this.reportsByKind.set(ref.kind, (this.reportsByKind.get(ref.kind) ?? 0) + 1);
 
@@ -138,13 +188,14 @@ export class ReportAggregator {
     const image = report.image || `(${report.ref.kind} ${report.ref.name})`;
     let imageEntry = this.images.get(image);
     if (!imageEntry) {
-      imageEntry = { clusters: new Set(), workloads: 0, vulnerabilities: new Map() };
+      imageEntry = { clusters: new Set(), workloads: new Set(), containers: 0, vulnerabilities: new Map() };
       this.images.set(image, imageEntry);
     }
+    const workloadKey = `${report.ref.cluster}\0${report.ref.namespace}\0${report.workload}`;
     imageEntry.clusters.add(report.ref.cluster);
-    imageEntry.workloads += 1;
+    imageEntry.workloads.add(workloadKey);
+    imageEntry.containers += 1;
     const repository = imageRepository(image);
-    const idsInThisReport = new Set<string>();
 
     for (const vulnerability of report.vulnerabilities) {
       const isFixable = vulnerability.fixedVersion !== "";
@@ -154,23 +205,20 @@ export class ReportAggregator {
         group.vulnerabilities[vulnerability.severity] += 1;
         if (isFixable) group.fixable += 1;
       }
-      imageEntry.vulnerabilities.set(`${vulnerability.id}\0${vulnerability.packageName}`, { severity: vulnerability.severity, fixable: isFixable });
+      imageEntry.vulnerabilities.set(`${vulnerability.id}\0${vulnerability.packageName}`, severityRank(vulnerability.severity) * 2 + (isFixable ? 1 : 0));
 
       let idEntry = this.vulnerabilityIds.get(vulnerability.id);
       if (!idEntry) {
-        idEntry = { severity: vulnerability.severity, title: vulnerability.title, images: new Set(), workloads: 0, fixable: false };
+        idEntry = { severity: vulnerability.severity, title: vulnerability.title, images: image, workloads: workloadKey, fixable: false };
         this.vulnerabilityIds.set(vulnerability.id, idEntry);
       }
       // The same CVE can be rated differently per vendor/package; report the worst rating seen.
       if (severityRank(vulnerability.severity) < severityRank(idEntry.severity)) idEntry.severity = vulnerability.severity;
       if (!idEntry.title && vulnerability.title) idEntry.title = vulnerability.title;
-      idEntry.images.add(image);
+      idEntry.images = addDistinct(idEntry.images, image);
+      idEntry.workloads = addDistinct(idEntry.workloads, workloadKey);
       idEntry.fixable ||= isFixable;
-      if (!idsInThisReport.has(vulnerability.id)) {
-        idsInThisReport.add(vulnerability.id);
-        idEntry.workloads += 1;
-      }
-      this.index(findingKey("vulnerability", report.ref.cluster, repository, vulnerability.id, vulnerability.packageName), vulnerability.severity);
+      this.index(findingKey("vulnerability", report.ref.cluster, report.ref.namespace, repository, vulnerability.id, vulnerability.packageName), vulnerability.severity);
     }
   }
 
@@ -190,7 +238,7 @@ export class ReportAggregator {
         severity: secret.severity,
         target: secret.target,
       });
-      this.index(findingKey("exposedSecret", report.ref.cluster, repository, secret.ruleId, secret.target), secret.severity);
+      this.index(findingKey("exposedSecret", report.ref.cluster, report.ref.namespace, repository, secret.ruleId, secret.target), secret.severity);
     }
   }
 
@@ -198,13 +246,13 @@ export class ReportAggregator {
     this.checkReports.set(family, (this.checkReports.get(family) ?? 0) + 1);
     const totals = this.checkTotals.get(family) ?? emptySeverityCounts();
     const checks = this.checks.get(family) ?? new Map<string, CheckAccumulator>();
-    const subject = `${report.ref.namespace}/${stableWorkload(report.workload)}`;
+    const subject = stableWorkload(report.workload);
     for (const check of report.failedChecks) {
       totals[check.severity] += 1;
       const entry = checks.get(check.id) ?? { title: check.title, severity: check.severity, failedResources: 0 };
       entry.failedResources += 1;
       checks.set(check.id, entry);
-      this.index(findingKey(family, report.ref.cluster, subject, check.id, ""), check.severity);
+      this.index(findingKey(family, report.ref.cluster, report.ref.namespace, subject, check.id, ""), check.severity);
     }
   }
 
@@ -238,11 +286,11 @@ export class ReportAggregator {
   }
 
   /** The finished summary. Sources, warnings and notes are I/O facts the caller passes in. */
-  result(context: { sources: readonly SourceRow[]; warnings: readonly string[]; notes: readonly string[] }): ReportSummary {
+  result(context: { sources: readonly SourceRow[]; warnings: readonly string[]; notes: readonly string[]; coverage: readonly string[] }): ReportSummary {
     const { listLimit } = this.options;
     const reportsByKind = Object.fromEntries([...this.reportsByKind].sort(([a], [b]) => a.localeCompare(b)));
     return {
-      schemaVersion: 1,
+      schemaVersion: 2,
       generatedAt: this.options.now.toISOString(),
       staleAfter: formatDuration(this.options.staleAfterMs),
       totals: { ...this.totals },
@@ -261,6 +309,7 @@ export class ReportAggregator {
       sources: context.sources,
       warnings: context.warnings,
       notes: context.notes,
+      coverage: context.coverage,
       findingIndex: Object.fromEntries([...this.findingIndex].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     };
   }
@@ -270,11 +319,11 @@ export class ReportAggregator {
     for (const [image, entry] of this.images) {
       const vulnerabilities = emptySeverityCounts();
       let fixable = 0;
-      for (const { severity, fixable: isFixable } of entry.vulnerabilities.values()) {
-        vulnerabilities[severity] += 1;
-        if (isFixable) fixable += 1;
+      for (const packed of entry.vulnerabilities.values()) {
+        vulnerabilities[SEVERITIES[packed >> 1] ?? "unknown"] += 1;
+        if ((packed & 1) === 1) fixable += 1;
       }
-      rows.push({ image, clusters: [...entry.clusters].sort(), workloads: entry.workloads, vulnerabilities, fixable });
+      rows.push({ image, clusters: [...entry.clusters].sort(), workloads: entry.workloads.size, containers: entry.containers, vulnerabilities, fixable });
     }
     return rows.sort((a, b) => compareCountsDescending(a.vulnerabilities, b.vulnerabilities) || a.image.localeCompare(b.image));
   }
@@ -282,7 +331,7 @@ export class ReportAggregator {
   private topVulnerabilities(): TopVulnerabilityRow[] {
     const rows: TopVulnerabilityRow[] = [];
     for (const [id, entry] of this.vulnerabilityIds) {
-      rows.push({ id, severity: entry.severity, title: entry.title, affectedImages: entry.images.size, affectedWorkloads: entry.workloads, fixable: entry.fixable });
+      rows.push({ id, severity: entry.severity, title: entry.title, affectedImages: distinctCount(entry.images), affectedWorkloads: distinctCount(entry.workloads), fixable: entry.fixable });
     }
     // "Top" = the worst severity first, then the widest spread: that is the order to fix them in.
     return rows.sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || b.affectedImages - a.affectedImages || b.affectedWorkloads - a.affectedWorkloads || a.id.localeCompare(b.id));

@@ -1,46 +1,134 @@
-import { asRecord, asString } from "../common/json-access";
-import { emptySeverityCounts, parseSeverity, severityRank, type Severity } from "../common/severity";
+import { asArray, asNumber, asRecord, asString } from "../common/json-access";
+import { emptySeverityCounts, parseSeverity, severityRank, sumCounts, type Severity } from "../common/severity";
+import { Coverage } from "./coverage";
+import { describeFindingKey, keyInSchema1, parseFindingKey, type FindingKeyParts } from "./keys";
+import { REPORT_KINDS } from "./kinds";
 import type { BaselineDiff, BaselineFinding } from "./summary";
 
 export interface BaselineIndex {
+  readonly schemaVersion: 1 | 2;
   readonly generatedAt: string | undefined;
   readonly findings: ReadonlyMap<string, Severity>;
+  /** What the baseline run read completely. */
+  readonly coverage: Coverage;
+  /** Set when the coverage had to be inferred (schemaVersion 1 recorded none). */
+  readonly inferredCoverage: boolean;
 }
 
-/** Reads the `findingIndex` of a previous `--format json` output; returns a reason when it is not one. */
+/**
+ * Reads a previous `--format json` output. schemaVersion 2 records its coverage; a schemaVersion 1
+ * output did not, so each of its sources without warnings counts as every list of its cluster
+ * read completely (what version 1 itself assumed), and a source with warnings as nothing.
+ */
 export function parseBaseline(document: unknown): BaselineIndex | { readonly error: string } {
   const record = asRecord(document);
   const index = asRecord(record?.["findingIndex"]);
   if (!record || !index) return { error: "not a `report --format json` output (no findingIndex)" };
+  const version = asNumber(record["schemaVersion"]) ?? 1;
+  if (version !== 1 && version !== 2) return { error: `schemaVersion ${version} is newer than this version of the command understands (1, 2); upgrade trivy-operator-cdktf` };
   const findings = new Map<string, Severity>();
   for (const [key, severity] of Object.entries(index)) findings.set(key, parseSeverity(severity));
-  return { generatedAt: asString(record["generatedAt"]), findings };
+  let coverage: Coverage;
+  if (version === 2) {
+    coverage = Coverage.fromScopes(asArray(record["coverage"]).map((entry) => asString(entry) ?? ""));
+  } else {
+    coverage = new Coverage();
+    for (const source of asArray(record["sources"])) {
+      const row = asRecord(source);
+      const cluster = asString(row?.["cluster"]);
+      if (cluster === undefined) continue;
+      if ((asNumber(row?.["warnings"]) ?? 0) === 0) for (const kind of REPORT_KINDS) coverage.markComplete(cluster, kind.kind, undefined);
+      else coverage.markIncomplete(cluster);
+    }
+  }
+  return { schemaVersion: version, generatedAt: asString(record["generatedAt"]), findings, coverage, inferredCoverage: version === 1 };
 }
 
-/** New = in the current run only; resolved = in the baseline only. Pure. */
-export function diffAgainstBaseline(file: string, baseline: BaselineIndex, current: Readonly<Record<string, Severity>>, listLimit: number): BaselineDiff {
+export interface BaselineComparison {
+  readonly diff: BaselineDiff;
+  /** Each makes the report incomplete (exit 3). */
+  readonly warnings: readonly string[];
+  readonly notes: readonly string[];
+}
+
+/**
+ * New = in this run only; resolved = in the baseline only; each only where both runs read the
+ * finding's list completely (Coverage). A baseline finding whose list this run did not read
+ * completely is "not compared" (and the report is incomplete); a finding of this run outside what
+ * the baseline read is "not in the baseline's scope" (a cluster or namespace added since). Pure.
+ */
+export function compareWithBaseline(file: string, baseline: BaselineIndex, current: Readonly<Record<string, Severity>>, currentCoverage: Coverage, listLimit: number): BaselineComparison {
   const newFindings = emptySeverityCounts();
   const resolvedFindings = emptySeverityCounts();
+  const notCompared = emptySeverityCounts();
+  const outsideBaseline = emptySeverityCounts();
   const newItems: BaselineFinding[] = [];
   const resolvedItems: BaselineFinding[] = [];
+  const notComparedItems: BaselineFinding[] = [];
+  const currentClusters = new Set<string>();
+  const spell = (parts: FindingKeyParts, key: string): string => (baseline.schemaVersion === 1 ? keyInSchema1(parts) : key);
+  const currentSpelled = new Set<string>();
+
   for (const [key, severity] of Object.entries(current)) {
-    if (baseline.findings.has(key)) continue;
+    const parts = parseFindingKey(key, 2);
+    currentClusters.add(parts.cluster);
+    const spelled = spell(parts, key);
+    currentSpelled.add(spelled);
+    if (baseline.findings.has(spelled)) continue;
+    if (!baseline.coverage.coversKey(baseline.schemaVersion === 1 ? { ...parts, namespace: undefined } : parts)) {
+      outsideBaseline[severity] += 1;
+      continue;
+    }
     newFindings[severity] += 1;
-    newItems.push({ key, severity });
+    newItems.push({ key, severity, text: describeFindingKey(parts) });
   }
-  const currentKeys = new Set(Object.keys(current));
+  const missingScopes = new Set<string>();
   for (const [key, severity] of baseline.findings) {
-    if (currentKeys.has(key)) continue;
-    resolvedFindings[severity] += 1;
-    resolvedItems.push({ key, severity });
+    if (currentSpelled.has(key)) continue;
+    const parts = parseFindingKey(key, baseline.schemaVersion);
+    const item = { key, severity, text: describeFindingKey(parts) };
+    if (currentCoverage.coversKey(parts)) {
+      resolvedFindings[severity] += 1;
+      resolvedItems.push(item);
+    } else {
+      notCompared[severity] += 1;
+      notComparedItems.push(item);
+      missingScopes.add(parts.namespace ? `cluster ${parts.cluster} namespace ${parts.namespace}` : `cluster ${parts.cluster}`);
+    }
   }
+
+  const warnings: string[] = [];
+  const notes: string[] = [];
+  const baselineClusters = new Set([...baseline.findings.keys()].map((key) => parseFindingKey(key, baseline.schemaVersion).cluster));
+  for (const cluster of baseline.coverage.clusters()) baselineClusters.add(cluster);
+  const runClusters = new Set([...currentClusters, ...currentCoverage.clusters()]);
+  const common = [...baselineClusters].filter((cluster) => runClusters.has(cluster)).sort();
+  if (common.length === 0 && baselineClusters.size > 0) {
+    warnings.push(
+      `--baseline ${file}: no cluster in common with this run (baseline: ${[...baselineClusters].sort().join(", ")}; this run: ${[...runClusters].sort().join(", ") || "none"}); nothing was compared. Name clusters the same way in both runs: --cluster NAME for files, --context NAME=CLUSTER for live clusters`,
+    );
+  } else if (sumCounts(notCompared) > 0) {
+    const scopes = [...missingScopes].sort();
+    warnings.push(`--baseline ${file}: ${sumCounts(notCompared)} finding(s) of the baseline not compared, because this run did not read their lists completely (${scopes.slice(0, 5).join("; ")}${scopes.length > 5 ? `; ${scopes.length - 5} more` : ""}): they are neither resolved nor still present`);
+  }
+  if (sumCounts(outsideBaseline) > 0 && common.length > 0) notes.push(`--baseline ${file}: ${sumCounts(outsideBaseline)} finding(s) of this run are in lists the baseline did not read completely (a cluster or namespace added since?): not counted as new`);
+  if (baseline.inferredCoverage) notes.push(`--baseline ${file}: written by an older version (schemaVersion 1) that did not record which lists it read completely; its sources without warnings are taken as complete`);
+
   const worstFirst = (a: BaselineFinding, b: BaselineFinding): number => severityRank(a.severity) - severityRank(b.severity) || a.key.localeCompare(b.key);
   return {
-    file,
-    generatedAt: baseline.generatedAt,
-    newFindings,
-    resolvedFindings,
-    newItems: newItems.sort(worstFirst).slice(0, listLimit),
-    resolvedItems: resolvedItems.sort(worstFirst).slice(0, listLimit),
+    diff: {
+      file,
+      generatedAt: baseline.generatedAt,
+      commonClusters: common,
+      newFindings,
+      resolvedFindings,
+      notCompared,
+      outsideBaseline,
+      newItems: newItems.sort(worstFirst).slice(0, listLimit),
+      resolvedItems: resolvedItems.sort(worstFirst).slice(0, listLimit),
+      notComparedItems: notComparedItems.sort(worstFirst).slice(0, listLimit),
+    },
+    warnings,
+    notes,
   };
 }

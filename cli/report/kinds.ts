@@ -42,3 +42,8 @@ const KIND_BY_NAME = new Map(REPORT_KINDS.map((entry) => [entry.kind, entry]));
 export function findReportKind(kind: unknown): ReportKind | undefined {
   return typeof kind === "string" ? KIND_BY_NAME.get(kind) : undefined;
 }
+
+/** The kinds a finding of this family can come from: the namespaced one, or the cluster-scoped one. */
+export function kindsOfFamily(family: string): readonly ReportKind[] {
+  return REPORT_KINDS.filter((entry) => entry.family === family);
+}

@@ -50,6 +50,8 @@ export interface NormalizedReport {
   readonly image: string;
   /** Report time: `report.updateTimestamp`, else `metadata.creationTimestamp`. */
   readonly timestamp: string | undefined;
+  /** `metadata.resourceVersion`: breaks a tie between two copies with the same timestamp. */
+  readonly resourceVersion: string | undefined;
   readonly vulnerabilities: readonly VulnerabilityFinding[];
   readonly secrets: readonly SecretFinding[];
   /** Only checks with `success: false`; passed checks are not findings. */
@@ -95,6 +97,7 @@ export function normalizeReport(object: unknown, cluster: string): NormalizeOutc
       container: asString(labels["trivy-operator.container.name"]) ?? "",
       image: imageReference(body),
       timestamp: asString(body["updateTimestamp"]) ?? asString(getPath(record, "metadata", "creationTimestamp")),
+      resourceVersion: asString(getPath(record, "metadata", "resourceVersion")),
       vulnerabilities: reportKind.family === "vulnerability" ? asArray(body["vulnerabilities"]).map(toVulnerability) : [],
       secrets: reportKind.family === "exposedSecret" ? asArray(body["secrets"]).map(toSecret) : [],
       failedChecks: isCheckFamily(reportKind.family) ? failedChecks(body["checks"]) : [],

@@ -6,7 +6,7 @@ import type { FindingFamily } from "./kinds";
  * `schemaVersion` changes when a field changes meaning.
  */
 export interface ReportSummary {
-  readonly schemaVersion: 1;
+  readonly schemaVersion: 2;
   readonly generatedAt: string;
   readonly staleAfter: string;
   /** Vulnerabilities by severity, counted from the findings lists of (Cluster)VulnerabilityReports, one per report entry. */
@@ -37,6 +37,11 @@ export interface ReportSummary {
   readonly warnings: readonly string[];
   readonly notes: readonly string[];
   readonly baseline?: BaselineDiff;
+  /**
+   * The lists this run read completely (`cluster|Kind|namespace`, `*` = every namespace): only
+   * findings inside them can be new or resolved when this output is a later run's `--baseline`.
+   */
+  readonly coverage: readonly string[];
   /** Stable key → severity of every distinct finding; `--baseline` compares these keys (see docs/reports.md). */
   readonly findingIndex: Readonly<Record<string, Severity>>;
 }
@@ -58,7 +63,10 @@ export interface GroupRow {
 export interface ImageRow {
   readonly image: string;
   readonly clusters: readonly string[];
+  /** Distinct workloads (cluster, namespace, kind/name) running the image. */
   readonly workloads: number;
+  /** VulnerabilityReports of the image: one per container, so a 3-container pod with this image in each counts 3. */
+  readonly containers: number;
   readonly vulnerabilities: SeverityCounts;
   readonly fixable: number;
 }
@@ -68,6 +76,7 @@ export interface TopVulnerabilityRow {
   readonly severity: Severity;
   readonly title: string;
   readonly affectedImages: number;
+  /** Distinct workloads, not reports (a workload has one report per container). */
   readonly affectedWorkloads: number;
   readonly fixable: boolean;
 }
@@ -112,6 +121,7 @@ export interface MismatchRow {
 export interface SourceRow {
   readonly source: string;
   readonly cluster: string;
+  /** Reports counted from this source (duplicates and skipped objects excluded). */
   readonly reports: number;
   readonly warnings: number;
 }
@@ -119,14 +129,23 @@ export interface SourceRow {
 export interface BaselineFinding {
   readonly key: string;
   readonly severity: Severity;
+  /** The key as a sentence: `CVE-2019-20367 in libwebp6, image index.docker.io/library/nginx (cluster prod, namespace default)`. */
+  readonly text: string;
 }
 
 export interface BaselineDiff {
   readonly file: string;
   readonly generatedAt: string | undefined;
+  /** Clusters both runs read; none means nothing was compared (a warning says so). */
+  readonly commonClusters: readonly string[];
   readonly newFindings: SeverityCounts;
   readonly resolvedFindings: SeverityCounts;
+  /** Baseline findings whose list this run did not read completely: neither resolved nor confirmed (exit 3). */
+  readonly notCompared: SeverityCounts;
+  /** Findings of this run in lists the baseline did not read completely: not counted as new. */
+  readonly outsideBaseline: SeverityCounts;
   /** Worst first, at most the `--top` limit; the counts above are complete. */
   readonly newItems: readonly BaselineFinding[];
   readonly resolvedItems: readonly BaselineFinding[];
+  readonly notComparedItems: readonly BaselineFinding[];
 }

@@ -1,4 +1,5 @@
 import { SEVERITIES, sumCounts, type SeverityCounts } from "../../common/severity";
+import { terminalText } from "../../common/terminal";
 import { CHECK_FAMILIES, type CheckFamily, type GroupRow, type ReportSummary } from "../summary";
 
 /** A titled table: the shape every human format (table, markdown, html) renders. */
@@ -36,8 +37,23 @@ function groupSection(title: string, identity: readonly string[], rows: readonly
   };
 }
 
-/** Pure: the human-readable report as a list of tables, `top` rows per long table. */
+/** Pure: the human-readable report as a list of tables, `top` rows per long table; report text is stripped of control characters. */
 export function buildSections(summary: ReportSummary, top: number): Section[] {
+  return rawSections(summary, top).map((section) => ({
+    title: terminalText(section.title),
+    headers: section.headers,
+    rows: section.rows.map((row) => row.map(terminalText)),
+    ...(section.note === undefined ? {} : { note: terminalText(section.note) }),
+  }));
+}
+
+/** `2 VulnerabilityReport(s) and 1 ClusterVulnerabilityReport(s)`: every kind the totals were counted from. */
+function vulnerabilityReportsRead(summary: ReportSummary): string {
+  const cluster = summary.reportsByKind["ClusterVulnerabilityReport"] ?? 0;
+  return `${summary.vulnerabilityReports} VulnerabilityReport(s)${cluster > 0 ? ` and ${cluster} ClusterVulnerabilityReport(s)` : ""}`;
+}
+
+function rawSections(summary: ReportSummary, top: number): Section[] {
   const sections: Section[] = [];
   const { vulnerabilities } = summary;
   sections.push({
@@ -48,7 +64,7 @@ export function buildSections(summary: ReportSummary, top: number): Section[] {
       ["Fixable", ...severityCells(vulnerabilities.fixable), String(sumCounts(vulnerabilities.fixable))],
       ["Unfixed", ...severityCells(vulnerabilities.unfixed), String(sumCounts(vulnerabilities.unfixed))],
     ],
-    note: `${summary.vulnerabilityReports} VulnerabilityReport(s), ${vulnerabilities.distinctIds} distinct vulnerability ID(s); counted from the findings lists`,
+    note: `${vulnerabilityReportsRead(summary)}, ${vulnerabilities.distinctIds} distinct vulnerability ID(s); counted from the findings lists`,
   });
   sections.push({
     title: "Reports read",
@@ -61,9 +77,9 @@ export function buildSections(summary: ReportSummary, top: number): Section[] {
   const images = summary.byImage.slice(0, top);
   sections.push({
     title: "By image (each vulnerability once per image)",
-    headers: ["Image", "Clusters", "Workloads", ...SEVERITY_HEADERS, "Fixable"],
-    rows: images.map((row) => [row.image, String(row.clusters.length), String(row.workloads), ...severityCells(row.vulnerabilities), String(row.fixable)]),
-    note: more(summary.byImage.length, images.length),
+    headers: ["Image", "Clusters", "Workloads", "Containers", ...SEVERITY_HEADERS, "Fixable"],
+    rows: images.map((row) => [row.image, String(row.clusters.length), String(row.workloads), String(row.containers), ...severityCells(row.vulnerabilities), String(row.fixable)]),
+    note: [more(summary.byImage.length, images.length), "Workloads = distinct workloads; Containers = scanned containers (one VulnerabilityReport each)"].filter(Boolean).join("; "),
   });
   const topVulnerabilities = summary.topVulnerabilities.slice(0, top);
   sections.push({
@@ -112,20 +128,19 @@ export function buildSections(summary: ReportSummary, top: number): Section[] {
       rows: [
         ["New", ...severityCells(baseline.newFindings), String(sumCounts(baseline.newFindings))],
         ["Resolved", ...severityCells(baseline.resolvedFindings), String(sumCounts(baseline.resolvedFindings))],
+        ["Not compared", ...severityCells(baseline.notCompared), String(sumCounts(baseline.notCompared))],
       ],
+      note: `compared only where both runs read the list completely; not compared = baseline findings whose list this run did not read completely${sumCounts(baseline.outsideBaseline) > 0 ? `; ${sumCounts(baseline.outsideBaseline)} finding(s) of this run are outside what the baseline read and are not counted as new` : ""}`,
     });
-    sections.push({
-      title: "New findings (worst first)",
+    const findingList = (title: string, items: typeof baseline.newItems, total: SeverityCounts): Section => ({
+      title,
       headers: ["Severity", "Finding"],
-      rows: baseline.newItems.slice(0, top).map((item) => [item.severity.toUpperCase(), item.key]),
-      note: more(sumCounts(baseline.newFindings), Math.min(top, baseline.newItems.length)),
+      rows: items.slice(0, top).map((item) => [item.severity.toUpperCase(), item.text]),
+      note: more(sumCounts(total), Math.min(top, items.length)),
     });
-    sections.push({
-      title: "Resolved findings",
-      headers: ["Severity", "Finding"],
-      rows: baseline.resolvedItems.slice(0, top).map((item) => [item.severity.toUpperCase(), item.key]),
-      note: more(sumCounts(baseline.resolvedFindings), Math.min(top, baseline.resolvedItems.length)),
-    });
+    sections.push(findingList("New findings (worst first)", baseline.newItems, baseline.newFindings));
+    sections.push(findingList("Resolved findings", baseline.resolvedItems, baseline.resolvedFindings));
+    if (sumCounts(baseline.notCompared) > 0) sections.push(findingList("Not compared (their list was not read completely in this run)", baseline.notComparedItems, baseline.notCompared));
   }
   sections.push({
     title: "Sources",

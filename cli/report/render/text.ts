@@ -1,3 +1,4 @@
+import { displayWidth, padDisplay, terminalText } from "../../common/terminal";
 import type { ReportSummary } from "../summary";
 import { buildSections, type Section } from "./sections";
 
@@ -9,21 +10,21 @@ function isNumeric(cell: string): boolean {
 export function renderTable(summary: ReportSummary, top: number): string {
   const out: string[] = [`Trivy Operator report — generated ${summary.generatedAt}`, ""];
   for (const section of buildSections(summary, top)) {
-    out.push(section.title, "=".repeat(Math.min(section.title.length, 100)));
+    out.push(section.title, "=".repeat(Math.min(displayWidth(section.title), 100)));
     if (section.rows.length === 0) out.push("(none)");
     else out.push(...alignedTable(section));
     if (section.note) out.push(`  ${section.note}`);
     out.push("");
   }
-  appendMessages(out, summary, (line) => line);
+  appendMessages(out, summary, (line) => terminalText(line));
   return out.join("\n");
 }
 
 function alignedTable(section: Section): string[] {
-  const widths = section.headers.map((header, column) => Math.max(header.length, ...section.rows.map((row) => (row[column] ?? "").length)));
+  const widths = section.headers.map((header, column) => Math.max(displayWidth(header), ...section.rows.map((row) => displayWidth(row[column] ?? ""))));
   const format = (cells: readonly string[]): string =>
     cells
-      .map((cell, column) => (isNumeric(cell) ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0)))
+      .map((cell, column) => padDisplay(cell, widths[column] ?? 0, isNumeric(cell) ? "right" : "left"))
       .join("  ")
       .trimEnd();
   return [format(section.headers), widths.map((width) => "-".repeat(width)).join("  "), ...section.rows.map(format)];
@@ -36,7 +37,7 @@ function alignedTable(section: Section): string[] {
  * escape any ASCII punctuation, and GFM tables honour `\|`.
  */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/\r\n|\r|\n/g, " ").replace(/[\\`*_[\]<>|&~]/g, "\\$&");
+  return terminalText(text).replace(/[\\`*_[\]<>|&~]/g, "\\$&");
 }
 
 export function renderMarkdown(summary: ReportSummary, top: number): string {

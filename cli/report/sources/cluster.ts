@@ -1,4 +1,5 @@
-import { describeKubeError, type ResolvedContext } from "../../common/kube";
+import { describeKubeError, NotKubernetesApiError, type ResolvedContext } from "../../common/kube";
+import { kubeRequestOptions, type KubeTimeouts } from "../../common/kube-timeouts";
 import { PagedListError, readPagedList, type ListPage, type PageFetcher } from "../../common/paging";
 import { asArray, asRecord, asString, getPath } from "../../common/json-access";
 import { REPORT_API_GROUP, REPORT_API_VERSION, REPORT_KINDS, type ReportKind } from "../kinds";
@@ -13,10 +14,20 @@ export interface ClusterReadOptions {
   readonly namespaces: readonly string[];
   readonly pageSize: number;
   readonly onObject: (object: unknown) => void;
+  /** Awaited after each list, so a caller can flush output with backpressure (CSV). */
+  readonly afterPage?: () => Promise<void>;
+}
+
+/** One list: a kind, in one namespace or (undefined) across all namespaces / cluster-scoped. */
+export interface ListTarget {
+  readonly kind: ReportKind;
+  readonly namespace: string | undefined;
 }
 
 export interface ClusterReadResult {
   readonly objects: number;
+  /** The lists read to the end without a problem: what `--baseline` may compare. */
+  readonly completed: readonly ListTarget[];
   /** Warnings (without the context name): 403s, unreachable API server, missing CRDs. */
   readonly problems: readonly string[];
   readonly notes: readonly string[];
@@ -31,11 +42,8 @@ export interface ClusterReadResult {
 export async function readClusterReports(lister: ReportLister, options: ClusterReadOptions): Promise<ClusterReadResult> {
   const problems: string[] = [];
   const notes: string[] = [];
-  const targets: { kind: ReportKind; namespace: string | undefined }[] = [];
-  for (const kind of REPORT_KINDS) {
-    if (options.namespaces.length === 0) targets.push({ kind, namespace: undefined });
-    else if (kind.namespaced) for (const namespace of options.namespaces) targets.push({ kind, namespace });
-  }
+  const targets = listTargets(options.namespaces);
+  const completed: ListTarget[] = [];
   if (options.namespaces.length > 0) notes.push("cluster-scoped report kinds are not listed when --namespace is given");
 
   let objects = 0;
@@ -46,7 +54,8 @@ export async function readClusterReports(lister: ReportLister, options: ClusterR
       const result = await readPagedList(fetchPage, (item) => {
         objects++;
         options.onObject(item);
-      });
+      }, options.afterPage);
+      completed.push(target);
       if (result.restarted) notes.push(`${listLabel(target)}: a continue token expired (HTTP 410), so the list was read again from the start; objects already read were not counted twice`);
     } catch (error) {
       if (!(error instanceof PagedListError)) throw error;
@@ -54,11 +63,11 @@ export async function readClusterReports(lister: ReportLister, options: ClusterR
       if (described.kind === "unreachable") {
         const read = objects > 0 ? `stopped after ${objects} object(s), the rest of this context was not read` : "nothing read from this context";
         problems.push(`cannot reach the API server: ${described.message}; ${read}`);
-        return { objects, problems, notes };
+        return { objects, completed, problems, notes };
       }
-      if (described.kind === "unauthorized") {
-        problems.push(`the API server rejected the credentials (${described.message}); nothing more read from this context`);
-        return { objects, problems, notes };
+      if (described.kind === "unauthorized" || described.kind === "not-api") {
+        problems.push(described.kind === "not-api" ? `${described.message}; nothing more read from this context` : `the API server rejected the credentials (${described.message}); nothing more read from this context`);
+        return { objects, completed, problems, notes };
       }
       // A list can break on a later page (expired `continue` twice, dropped connection): say how far it got.
       const after = error.listed > 0 ? ` after ${error.listed} object(s)` : "";
@@ -75,7 +84,17 @@ export async function readClusterReports(lister: ReportLister, options: ClusterR
   } else if (missingKinds.size > 0) {
     notes.push(`CRDs not installed (older chart?): ${[...missingKinds].join(", ")}`);
   }
-  return { objects, problems, notes };
+  return { objects, completed, problems, notes };
+}
+
+/** Every list `report` reads from a cluster: each kind across all namespaces, or each namespaced kind per namespace. */
+export function listTargets(namespaces: readonly string[]): ListTarget[] {
+  const targets: ListTarget[] = [];
+  for (const kind of REPORT_KINDS) {
+    if (namespaces.length === 0) targets.push({ kind, namespace: undefined });
+    else if (kind.namespaced) for (const namespace of namespaces) targets.push({ kind, namespace });
+  }
+  return targets;
 }
 
 /** `vulnerabilityreports in namespace "shop"`, `vulnerabilityreports across all namespaces`, `clustervulnerabilityreports (cluster-scoped)`. */
@@ -84,14 +103,22 @@ function listLabel(target: { readonly kind: ReportKind; readonly namespace: stri
   return `${target.kind.plural} ${scope}`;
 }
 
-/** The real lister over @kubernetes/client-node 1.4.0 (object parameters, resolves to the body). */
-export function clientNodeLister(resolved: ResolvedContext): ReportLister {
+/**
+ * The real lister over @kubernetes/client-node 1.4.0 (object parameters, resolves to the body), with
+ * connect and read timeouts on every call. client-node hands back a `text/html` answer as a string
+ * (`ObjectSerializer.parse` keeps text-like media types as text), so a proxy's login page answering
+ * 200 would otherwise read as an empty list: anything but a list object is an error.
+ */
+export function clientNodeLister(resolved: ResolvedContext, timeouts: KubeTimeouts): ReportLister {
   const api = resolved.kubeConfig.makeApiClient(resolved.client.CustomObjectsApi);
+  const options = kubeRequestOptions(resolved.client, timeouts);
   return {
     async list({ kind, namespace, limit, continueToken }) {
       const common = { group: REPORT_API_GROUP, version: REPORT_API_VERSION, plural: kind.plural, limit, _continue: continueToken };
-      const body: unknown = namespace ? await api.listNamespacedCustomObject({ ...common, namespace }) : await api.listClusterCustomObject(common);
-      return { items: asArray(asRecord(body)?.["items"]), continueToken: asString(getPath(body, "metadata", "continue")) || undefined };
+      const body: unknown = namespace ? await api.listNamespacedCustomObject({ ...common, namespace }, options) : await api.listClusterCustomObject(common, options);
+      const items = asRecord(body)?.["items"];
+      if (!Array.isArray(items)) throw new NotKubernetesApiError(resolved.server, body);
+      return { items: asArray(items), continueToken: asString(getPath(body, "metadata", "continue")) || undefined };
     },
   };
 }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DOCTOR_USAGE } from "../../../cli/doctor/command";
 import { ExitCode } from "../../../cli/io";
 import { main } from "../../../cli/main";
+import { REPORT_OPTIONS } from "../../../cli/report/arguments";
 import { REPORT_USAGE } from "../../../cli/report/command";
 import { captureIo } from "../report/helpers";
 
@@ -48,9 +49,22 @@ describe("trivy-operator-cdktf entry point", () => {
     [["report"], /^trivy-operator-cdktf report: no input: give report files \(or - for stdin\) or --context NAME; see trivy-operator-cdktf report --help\n$/],
     [["report", "x.json", "--format", "pdf"], /^trivy-operator-cdktf report: --format: "pdf" is not one of table, markdown, html, csv, json\n$/],
     [["report", "x.json", "--top", "0"], /^trivy-operator-cdktf report: --top: "0" is not a positive integer \(1, 2, …\)\n$/],
-    [["report", "x.json", "--page-size", ""], /^trivy-operator-cdktf report: --page-size: "" is not a positive integer/],
+    [["report", "x.json", "--page-size", ""], /^trivy-operator-cdktf report: --page-size: an empty value is not allowed/],
+    [["report", "x.json", "--page-size", "1e3"], /^trivy-operator-cdktf report: --page-size: "1e3" is not a positive integer/],
+    [["report", "x.json", "--top=-1"], /^trivy-operator-cdktf report: --top: "-1" is not a positive integer \(1, 2, …\)\n$/],
+    [["report", "x.json", "--top", "-1"], /^trivy-operator-cdktf report: --top: "-1" starts with "-" and is taken for an option; if it is the value, write --top=-1; see trivy-operator-cdktf report --help\n$/],
+    [["report", "x.json", "-f", "JSON", "--fail-on", "CRITICAL", "-o", "-x"], /^trivy-operator-cdktf report: --output: "-x" starts with "-"/],
+    [["report", "x.json", "--now", "12"], /^trivy-operator-cdktf report: --now: "12" is not an ISO time such as 2024-05-01T00:00:00Z/],
+    [["report", "x.json", "--now", "2024-05-01T00:00:00"], /^trivy-operator-cdktf report: --now: "2024-05-01T00:00:00" is not an ISO time .*with Z or an offset/],
+    [["report", "x.json", "-o", ""], /^trivy-operator-cdktf report: --output: an empty value is not allowed/],
+    [["report", ""], /^trivy-operator-cdktf report: an empty argument \(""\) is not a file name/],
+    [["report", "x.json", "--stale-after", "0h"], /^trivy-operator-cdktf report: --stale-after: "0h" is zero/],
+    [["report", "x.json", "--read-timeout", "soon"], /^trivy-operator-cdktf report: --read-timeout: "soon" is not a duration/],
+    [["report", "--context", "a", "--context", "b", "--cluster", "prod"], /^trivy-operator-cdktf report: --cluster prod would merge the contexts a, b into one cluster; name each with --context NAME=CLUSTER\n$/],
+    [["report", "--context", "a=", "x.json"], /^trivy-operator-cdktf report: --context: "a=" is not NAME or NAME=CLUSTER\n$/],
+    [["report", "x.json", "--cluster", "a|b"], /^trivy-operator-cdktf report: --cluster: "a\|b" contains "\|"/],
     [["report", "x.json", "--fail-on", "severe"], /^trivy-operator-cdktf report: --fail-on: "severe" is not one of critical, high, medium, low, unknown\n$/],
-    [["report", "x.json", "--now", "yesterday"], /^trivy-operator-cdktf report: --now: "yesterday" is not an ISO time such as 2024-05-01T00:00:00Z\n$/],
+    [["report", "x.json", "--now", "yesterday"], /^trivy-operator-cdktf report: --now: "yesterday" is not an ISO time such as 2024-05-01T00:00:00Z/],
     [["report", "x.json", "--stale-after", "1 day"], /^trivy-operator-cdktf report: --stale-after: "1 day" is not a duration; use e\.g\. 24h, 90m, 7d\n$/],
     [["report", "x.json", "--baseline", REPORT_FIXTURE], /^trivy-operator-cdktf report: --baseline .*replicaset-nginx\.yaml: not valid JSON \(.*\); expected a previous `report --format json` output\n$/],
     [["doctor", "--tail", "many"], /^trivy-operator-cdktf doctor: --tail: "many" is not a positive integer \(1, 2, …\)\n$/],
@@ -84,7 +98,8 @@ describe("--help of each command", () => {
   });
 
   it("lists every option the command accepts, and the docs name the same ones", async () => {
-    expect(optionsIn(REPORT_USAGE).sort()).toEqual(["baseline", "cluster", "context", "fail-on", "format", "help", "kubeconfig", "namespace", "now", "output", "page-size", "stale-after", "top"]);
+    expect(optionsIn(REPORT_USAGE).sort()).toEqual(Object.keys(REPORT_OPTIONS).sort());
+    expect(optionsIn(REPORT_USAGE).sort()).toEqual(["baseline", "cluster", "connect-timeout", "context", "fail-on", "format", "help", "kubeconfig", "namespace", "now", "output", "page-size", "read-timeout", "stale-after", "top"]);
     expect(optionsIn(DOCTOR_USAGE).sort()).toEqual(["context", "format", "from", "help", "kubeconfig", "logs", "namespace", "page-size", "scan-jobs-limit", "tail"]);
     // Each command's section of the docs names the same options.
     const section = (from: string, to: string): string => DOCS.slice(DOCS.indexOf(from), DOCS.indexOf(to));

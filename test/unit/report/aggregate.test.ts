@@ -13,7 +13,7 @@ function vulnerabilityReport(metadata: Record<string, unknown>, kind = "Vulnerab
 function totalsOf(reports: readonly NormalizedReport[]): { added: boolean[]; critical: number; reports: number } {
   const aggregator = new ReportAggregator({ now: NOW, staleAfterMs: 86_400_000, listLimit: 50 });
   const added = reports.map((report) => aggregator.add(report));
-  const summary = aggregator.result({ sources: [], warnings: [], notes: [] });
+  const summary = aggregator.result({ sources: [], warnings: [], notes: [], coverage: [] });
   return { added, critical: summary.totals.critical, reports: summary.vulnerabilityReports };
 }
 

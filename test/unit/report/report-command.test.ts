@@ -151,18 +151,91 @@ describe("report formats, baseline and --fail-on", () => {
     expect(csv).toHaveLength(1 + 18 + 2 + 15 + 2 + 11);
   });
 
-  it("lists new and resolved findings against a previous JSON report", async () => {
-    const previous = await runJson([fixture("vulnerabilityreport.replicaset-nginx.yaml"), fixture("vulnerabilityreport.vulnerability-ttl.yaml")]);
-    const baseline = join(scratch, "previous.json");
-    writeFileSync(baseline, JSON.stringify(previous.summary));
-    const { summary } = await runJson([fixture("vulnerabilityreport.replicaset-nginx.yaml"), fixture("clustervulnerabilityreport.k8s-cluster.yaml"), "--baseline", baseline]);
-    expect(summary?.baseline?.newFindings).toEqual({ critical: 0, high: 4, medium: 9, low: 2, unknown: 0 });
-    expect(summary?.baseline?.resolvedFindings).toEqual({ critical: 0, high: 1, medium: 0, low: 0, unknown: 0 });
-    expect(summary?.baseline?.resolvedItems[0]?.key).toMatch(/^vulnerability\|.*coredns\/coredns\|CVE-2021-3121\|/);
-  });
-
   it("exits 1 with --fail-on when a finding at or above the threshold exists", async () => {
     expect((await runJson([fixture("vulnerabilityreport.replicaset-nginx.yaml"), "--fail-on", "critical"])).code).toBe(ExitCode.FINDINGS);
     expect((await runJson([fixture("vulnerabilityreport.vulnerability-ttl.yaml"), "--fail-on", "critical"])).code).toBe(ExitCode.OK);
+  });
+});
+
+describe("report --baseline compares only what both runs read completely", () => {
+  const NGINX = fixture("vulnerabilityreport.replicaset-nginx.yaml");
+  const COREDNS = fixture("vulnerabilityreport.vulnerability-ttl.yaml");
+  const K8S = fixture("clustervulnerabilityreport.k8s-cluster.yaml");
+  const loadYaml = (file: string): Record<string, unknown> => parse(readFileSync(file, "utf8"), { schema: "core" }) as Record<string, unknown>;
+
+  async function baselineOf(args: string[]): Promise<string> {
+    const previous = await runJson(args);
+    expect(previous.code).toBe(ExitCode.OK);
+    const path = join(scratch, `baseline-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(path, JSON.stringify(previous.summary));
+    return path;
+  }
+
+  it("resolves a finding whose list was read again completely, and says it as text", async () => {
+    const baseline = await baselineOf([NGINX, COREDNS, "--cluster", "prod"]);
+    // Next month coredns is patched: same report object, empty vulnerabilities list.
+    const patched = loadYaml(COREDNS);
+    (patched["report"] as Record<string, unknown>)["vulnerabilities"] = [];
+    const patchedFile = join(scratch, "coredns-patched.json");
+    writeFileSync(patchedFile, JSON.stringify(patched));
+    const { code, summary } = await runJson([NGINX, patchedFile, "--cluster", "prod", "--baseline", baseline]);
+    expect(code).toBe(ExitCode.OK);
+    expect(summary?.baseline?.resolvedFindings).toEqual({ critical: 0, high: 1, medium: 0, low: 0, unknown: 0 });
+    expect(summary?.baseline?.newFindings).toEqual({ critical: 0, high: 0, medium: 0, low: 0, unknown: 0 });
+    expect(summary?.baseline?.notCompared).toEqual({ critical: 0, high: 0, medium: 0, low: 0, unknown: 0 });
+    expect(summary?.baseline?.resolvedItems[0]?.text).toBe("CVE-2021-3121 in github.com/gogo/protobuf, image k8s.gcr.io/coredns/coredns (cluster prod, namespace kube-system)");
+    const table = captureIo();
+    await runReportCommand([NGINX, patchedFile, "--cluster", "prod", "--baseline", baseline, "--now", NOW], table.io);
+    expect(table.stdout()).toContain("HIGH      CVE-2021-3121 in github.com/gogo/protobuf, image k8s.gcr.io/coredns/coredns (cluster prod, namespace kube-system)");
+    expect(table.stdout()).not.toMatch(/vulnerability\|prod\|/);
+  });
+
+  it("does not resolve findings of a list this run did not read: not compared, with a warning and exit 3", async () => {
+    const baseline = await baselineOf([NGINX, COREDNS, "--cluster", "prod"]);
+    // coredns's file is missing this month, and the cluster-scoped report is new to the comparison.
+    const { code, summary, stderr } = await runJson([NGINX, K8S, "--cluster", "prod", "--baseline", baseline]);
+    expect(code).toBe(ExitCode.PARTIAL);
+    expect(summary?.baseline?.resolvedFindings).toEqual({ critical: 0, high: 0, medium: 0, low: 0, unknown: 0 });
+    expect(summary?.baseline?.notCompared).toEqual({ critical: 0, high: 1, medium: 0, low: 0, unknown: 0 });
+    // The baseline never read ClusterVulnerabilityReports: their 15 findings are not "new".
+    expect(summary?.baseline?.newFindings).toEqual({ critical: 0, high: 0, medium: 0, low: 0, unknown: 0 });
+    expect(summary?.baseline?.outsideBaseline).toEqual({ critical: 0, high: 4, medium: 9, low: 2, unknown: 0 });
+    expect(stderr).toMatch(/^warning: --baseline .*: 1 finding\(s\) of the baseline not compared, because this run did not read their lists completely \(cluster prod namespace kube-system\)/m);
+  });
+
+  it("resolves nothing of a cluster whose file was truncated", async () => {
+    const baseline = await baselineOf([NGINX, COREDNS, "--cluster", "prod"]);
+    const list = JSON.stringify({ apiVersion: "v1", kind: "List", items: [loadYaml(NGINX), loadYaml(COREDNS)] });
+    const truncated = join(scratch, "truncated.json");
+    // Cut inside the coredns report: nginx is complete, coredns is lost.
+    writeFileSync(truncated, list.slice(0, list.indexOf("CVE-2021-3121")));
+    const { code, summary } = await runJson([truncated, "--cluster", "prod", "--baseline", baseline]);
+    expect(code).toBe(ExitCode.PARTIAL);
+    expect(summary?.totals.critical).toBe(2);
+    expect(summary?.baseline?.resolvedFindings.high).toBe(0);
+    expect(summary?.baseline?.notCompared.high).toBe(1);
+    expect(summary?.coverage).toEqual([]);
+  });
+
+  it("warns when the baseline has no cluster in common with this run, and calls nothing new or resolved", async () => {
+    const baseline = await baselineOf([NGINX, COREDNS, "--cluster", "prod-laptop"]);
+    const { code, summary, stderr } = await runJson([NGINX, COREDNS, "--cluster", "prod", "--baseline", baseline]);
+    expect(code).toBe(ExitCode.PARTIAL);
+    expect(stderr).toMatch(/^warning: --baseline .*: no cluster in common with this run \(baseline: prod-laptop; this run: prod\); nothing was compared\. Name clusters the same way in both runs: --cluster NAME for files, --context NAME=CLUSTER for live clusters$/m);
+    expect(summary?.baseline?.newFindings).toEqual({ critical: 0, high: 0, medium: 0, low: 0, unknown: 0 });
+    expect(summary?.baseline?.resolvedFindings).toEqual({ critical: 0, high: 0, medium: 0, low: 0, unknown: 0 });
+    expect(summary?.baseline?.commonClusters).toEqual([]);
+  });
+
+  it("reads a schemaVersion 1 baseline (no coverage recorded) with a note", async () => {
+    const baseline = await baselineOf([NGINX, "--cluster", "prod"]);
+    const current = JSON.parse(readFileSync(baseline, "utf8")) as Record<string, unknown>;
+    // What version 1 wrote: keys without the namespace, no coverage.
+    const v1Index = Object.fromEntries(Object.entries(current["findingIndex"] as Record<string, string>).map(([key, severity]) => [key.split("|").filter((_, index) => index !== 2).join("|"), severity]));
+    const v1 = join(scratch, "v1.json");
+    writeFileSync(v1, JSON.stringify({ ...current, schemaVersion: 1, coverage: undefined, findingIndex: v1Index }));
+    const { summary } = await runJson([NGINX, "--cluster", "prod", "--baseline", v1]);
+    expect(summary?.baseline?.newFindings).toEqual({ critical: 0, high: 0, medium: 0, low: 0, unknown: 0 });
+    expect(summary?.notes.some((note) => /schemaVersion 1/.test(note))).toBe(true);
   });
 });
