@@ -53,8 +53,12 @@ export function resourcesFromCrds(directory: string): ApiResource[] {
 export interface FailureRule {
   /** Exact request path (no query), or a pattern over it. */
   readonly path: string | RegExp;
-  /** 410 is what an expired `continue` token gets; "reset" closes the socket without an answer. */
-  readonly code: 401 | 403 | 404 | 410 | 500 | "reset";
+  /**
+   * 410 is what an expired `continue` token gets; "reset" closes the socket without an answer;
+   * "hang" accepts the request and never answers (a stuck proxy or API server); "html" answers
+   * 200 with an HTML page, as a proxy's or SSO portal's login page does.
+   */
+  readonly code: 401 | 403 | 404 | 410 | 500 | "reset" | "hang" | "html";
   /** Empty for "reset". */
   readonly message: string;
   /** Only for requests that carry `continue`: the list breaks after its first page. */
@@ -182,6 +186,16 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions): Promise<Fak
     if (failure?.code === "reset") {
       record(0);
       request.socket.destroy();
+      return;
+    }
+    if (failure?.code === "hang") {
+      record(0);
+      return;
+    }
+    if (failure?.code === "html") {
+      record(200);
+      response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      response.end(`<!doctype html><html><head><title>${failure.message}</title></head><body><form>…</form></body></html>`);
       return;
     }
     if (failure) return fail(failure.code, failure.message);

@@ -1,6 +1,7 @@
-import { parseAllDocuments } from "yaml";
-import { asArray, asRecord } from "../../common/json-access";
+import { parseDocument } from "yaml";
+import { asRecord } from "../../common/json-access";
 import { JsonItemSplitter } from "../json-items";
+import { YamlItemSplitter } from "../yaml-items";
 
 export type InputFormat = "json" | "yaml";
 
@@ -23,8 +24,8 @@ export interface ReadObjectsResult {
 
 /**
  * Decodes `kubectl get … -o json|yaml` output: a `List`, a single object, several concatenated JSON
- * objects, or a multi-document YAML stream. JSON is streamed (see JsonItemSplitter); YAML is parsed
- * whole, because a YAML document cannot be split safely without a full parser.
+ * objects, or a multi-document YAML stream. Both are streamed one object at a time (JsonItemSplitter,
+ * YamlItemSplitter), so memory does not grow with the input.
  */
 export async function readObjects(input: AsyncIterable<Buffer | string>, options: ReadObjectsOptions): Promise<ReadObjectsResult> {
   const problems: string[] = [];
@@ -35,7 +36,24 @@ export async function readObjects(input: AsyncIterable<Buffer | string>, options
     options.onObject(object);
   };
   let format = options.format;
-  const yamlChunks: Buffer[] = [];
+  let yamlDocuments = 0;
+  const yamlSplitter = new YamlItemSplitter({
+    onItem: (text, line) => {
+      const value = parseYaml(text, line, "item", problems);
+      if (value !== undefined) emit(value);
+    },
+    onDocument: (text, line, hadItems) => {
+      const value = parseYaml(text, line, "document", problems);
+      if (value === undefined || value === null) return;
+      yamlDocuments++;
+      // A List's document without its items (already handed on one by one).
+      if (hadItems) return;
+      const items = asRecord(value)?.["items"];
+      // `items: []` or a flow-style list on one line: the List itself is not an object to count.
+      if (Array.isArray(items)) for (const item of items) emit(item);
+      else emit(value);
+    },
+  });
   let itemNumber = 0;
   const splitter = new JsonItemSplitter({
     onItem: (json, byteOffset) => {
@@ -61,14 +79,16 @@ export async function readObjects(input: AsyncIterable<Buffer | string>, options
     if (format === undefined) format = sniffFormat(chunk);
     bytes += chunk.length;
     if (format === "json") splitter.write(chunk);
-    else if (format === "yaml") yamlChunks.push(chunk);
+    else if (format === "yaml") yamlSplitter.write(chunk);
     options.onProgress?.(bytes, objects);
     if (options.afterChunk) await options.afterChunk();
   }
 
   let empty = format === undefined;
   if (format === "yaml") {
-    empty = readYaml(Buffer.concat(yamlChunks).toString("utf8"), emit, problems) === 0;
+    const result = yamlSplitter.end();
+    empty = yamlDocuments === 0 && result.items === 0;
+    if (result.truncated) problems.push(`${result.truncated}; the incomplete object was skipped, ${objects} complete object(s) were read`);
   } else if (format === "json") {
     const result = splitter.end();
     empty = result.empty;
@@ -96,26 +116,19 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; er
   }
 }
 
-/** Returns the number of non-empty documents (a `List` with no items counts: it is a valid, empty answer). */
-function readYaml(text: string, emit: (object: unknown) => void, problems: string[]): number {
-  let documentsWithContent = 0;
-  // `core` schema: timestamps stay strings (`updateTimestamp: 2023-01-29T19:01:44Z` is not a Date).
-  const documents = parseAllDocuments(text, { schema: "core" });
-  const list = Array.isArray(documents) ? documents : [documents];
-  list.forEach((document, index) => {
-    const error = document.errors[0];
-    if (error) {
-      const position = error.linePos?.[0];
-      const where = position ? `line ${position.line}, column ${position.col}` : `document ${index + 1}`;
-      problems.push(`invalid YAML at ${where}: ${(error.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "")}; that document was skipped`);
-      return;
-    }
-    const value: unknown = document.toJS({ maxAliasCount: 1000 });
-    if (value === null || value === undefined) return;
-    documentsWithContent++;
-    const items = asRecord(value)?.["items"];
-    if (Array.isArray(items)) for (const item of asArray(items)) emit(item);
-    else emit(value);
-  });
-  return documentsWithContent;
+/**
+ * Parses one YAML item or document (`core` schema: timestamps stay strings, `updateTimestamp:
+ * 2023-01-29T19:01:44Z` is not a Date); on an error records it with its line in the input and
+ * returns undefined. `null` is an empty document.
+ */
+function parseYaml(text: string, firstLine: number, what: "item" | "document", problems: string[]): unknown {
+  const document = parseDocument(text, { schema: "core" });
+  const error = document.errors[0];
+  if (error) {
+    const position = error.linePos?.[0];
+    const where = position ? `line ${firstLine + position.line - 1}, column ${position.col}` : `the ${what} at line ${firstLine}`;
+    problems.push(`invalid YAML at ${where}: ${(error.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "")}; that ${what} was skipped`);
+    return undefined;
+  }
+  return document.toJS({ maxAliasCount: 1000 }) as unknown;
 }
