@@ -8,8 +8,10 @@ const COLON = 0x3a;
 const COMMA = 0x2c;
 
 export interface JsonItemSink {
-  /** One element of a top-level `items` array (a `kind: List`) or of a top-level JSON array. */
+  /** One object or array element of a top-level `items` array (a `kind: List`) or of a top-level JSON array. */
   onItem(json: string, byteOffset: number): void;
+  /** An element that is a string, number, true, false or null: not an object, but it must be counted. */
+  onScalarItem(byteOffset: number): void;
   /**
    * A top-level object with the content of its `items` array left out (`{"apiVersion":"v1","items":[],"kind":"List",…}`),
    * or a whole single object when it has no `items`.
@@ -65,6 +67,8 @@ export class JsonItemSplitter {
   private documentPieces: Buffer[] = [];
 
   private itemCount = 0;
+  /** Inside the items array, between `[`/`,` and the next element: the next value byte starts an element. */
+  private expectingElement = false;
   private documentCount = 0;
   private failure: SplitResult["error"];
 
@@ -110,6 +114,10 @@ export class JsonItemSplitter {
       const byte = chunk[i]!; // i < length
       switch (byte) {
         case QUOTE:
+          if (this.depth === this.itemsDepth && this.expectingElement && !this.inItem) {
+            this.expectingElement = false;
+            this.sink.onScalarItem(this.offset + i);
+          }
           this.inString = true;
           this.backslashRun = 0;
           if (this.depth === 1 && !this.inItem) {
@@ -131,8 +139,14 @@ export class JsonItemSplitter {
           break;
         case COMMA:
           if (this.depth === 1) this.currentTopLevelKey = "";
+          if (this.depth === this.itemsDepth && !this.inItem) this.expectingElement = true;
           break;
         default:
+          if (this.depth === this.itemsDepth && this.expectingElement && !this.inItem && byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09) {
+            // A number, true, false or null: counted once, at its first byte.
+            this.expectingElement = false;
+            this.sink.onScalarItem(this.offset + i);
+          }
           if (this.depth === 0 && byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09) {
             this.fail(`unexpected ${JSON.stringify(String.fromCharCode(byte ?? 0))} outside any object`, i);
             return;
@@ -167,14 +181,17 @@ export class JsonItemSplitter {
         this.documentPieces = [];
       } else {
         this.itemsDepth = 1; // a bare JSON array: its elements are the items
+        this.expectingElement = true;
       }
-    } else if (this.depth === this.itemsDepth && byte === OPEN_BRACE) {
+    } else if (this.depth === this.itemsDepth && !this.inItem) {
+      this.expectingElement = false;
       this.inItem = true;
       this.itemStart = i;
       this.itemStartOffset = this.offset + i;
       this.itemPieces = [];
     } else if (this.depth === 1 && byte === OPEN_BRACKET && this.currentTopLevelKey === "items" && this.capturingDocument && this.itemsDepth === -1) {
       this.itemsDepth = 2;
+      this.expectingElement = true;
       this.documentPieces.push(chunk.subarray(this.documentStart, i + 1));
       this.capturingDocument = false;
     }

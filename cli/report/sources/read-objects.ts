@@ -62,6 +62,8 @@ export async function readObjects(input: AsyncIterable<Buffer | string>, options
       if (parsed.ok) emit(parsed.value);
       else problems.push(`item #${itemNumber} (byte ${byteOffset}) is not valid JSON (${parsed.error}); skipped`);
     },
+    // Handed on as null: the intake counts it among the items that are not objects.
+    onScalarItem: () => emit(null),
     onDocument: (json, byteOffset) => {
       const parsed = parseJson(json);
       if (!parsed.ok) {

@@ -7,6 +7,7 @@ function split(text: string, chunkSizes: readonly number[] = [text.length || 1])
   const documents: unknown[] = [];
   const splitter = new JsonItemSplitter({
     onItem: (json) => items.push(JSON.parse(json)),
+    onScalarItem: () => items.push("(scalar)"),
     onDocument: (json) => documents.push(JSON.parse(json)),
   });
   const bytes = Buffer.from(text);
@@ -45,6 +46,8 @@ describe("JsonItemSplitter", () => {
   it("treats a single object as a document and a bare array's elements as items", () => {
     expect(split(JSON.stringify(tricky)).documents).toEqual([tricky]);
     expect(split("[{\"a\":1}, {\"b\":2}]").items).toEqual([{ a: 1 }, { b: 2 }]);
+    // Every element is handed on or counted: scalars (strings with brackets inside too) and arrays.
+    expect(split('{"items": [1, "x]", null, [ {"c":3} ], {"d":4}, true], "kind": "List"}').items).toEqual(["(scalar)", "(scalar)", "(scalar)", [{ c: 3 }], { d: 4 }, "(scalar)"]);
     expect(split('{"a":1}\n{"b":2}\n').documents).toEqual([{ a: 1 }, { b: 2 }]);
   });
 
