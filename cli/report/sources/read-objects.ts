@@ -132,5 +132,9 @@ function parseYaml(text: string, firstLine: number, what: "item" | "document", p
     problems.push(`invalid YAML at ${where}: ${(error.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "")}; that ${what} was skipped`);
     return undefined;
   }
-  return document.toJS({ maxAliasCount: 1000 }) as unknown;
+  // The yaml package's scalars are substrings of the item's text, and V8 keeps the whole parent
+  // string alive for as long as a substring of it is referenced: one kept title would hold on to a
+  // 300 KB report. A JSON round trip makes every string its own, so only what the aggregation keeps
+  // stays in memory (JSON.parse creates fresh strings).
+  return JSON.parse(JSON.stringify(document.toJS({ maxAliasCount: 1000 }) ?? null)) as unknown;
 }
