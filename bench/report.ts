@@ -1,7 +1,12 @@
 /**
  * `npm run bench:report`: `report --format json` on a synthetic fleet of ≥ 10,000 VulnerabilityReports,
- * next to `jq` computing the same totals and a bare `JSON.parse` of the same bytes, in one run.
- * Targets (issue 5): faster than jq, within 2× of the bare parse, peak memory well below the input size.
+ * next to `jq` computing the same totals and a bare `JSON.parse` of the same bytes, in one run, on two
+ * data shapes:
+ * - shared: 1,500 images and 4,000 CVEs shared across the fleet (replicas, common base images);
+ * - variety: a distinct CVE (and title) for every entry, the worst case for the aggregates, which
+ *   grow with the number of distinct findings; it also runs `--baseline` against its own output.
+ * Targets (issues 5 and 11): faster than jq, within 2× of the bare parse, peak memory ≤ ½ the input
+ * size on both shapes, with and without --baseline.
  *
  * Each contender runs as its own child process under `/usr/bin/time -v` (wall time + peak RSS). Without
  * GNU time, Node children report `process.resourceUsage().maxRSS` through a preload hook and jq's
@@ -9,10 +14,12 @@
  */
 import { spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const REPORTS = Number(process.argv[2] ?? 10_000);
+type Shape = "shared" | "variety";
+const SHAPES: readonly Shape[] = process.argv[3] === "shared" || process.argv[3] === "variety" ? [process.argv[3]] : ["shared", "variety"];
 const SEVERITY_WEIGHTS: readonly [string, number][] = [
   ["CRITICAL", 0.06],
   ["HIGH", 0.22],
@@ -44,7 +51,7 @@ interface SyntheticCve {
   score: number;
 }
 
-function generateFleet(path: string): { bytes: number; totals: Record<string, number>; vulnerabilities: number } {
+function generateFleet(path: string, shape: Shape): { bytes: number; totals: Record<string, number>; vulnerabilities: number } {
   const random = rng(42);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
   const sentence = (words: number): string => Array.from({ length: words }, () => pick(WORDS)).join(" ");
@@ -84,7 +91,9 @@ function generateFleet(path: string): { bytes: number; totals: Record<string, nu
     if (!image) throw new Error("no images");
     const namespace = `ns-${index % 120}`;
     const workload = `app-${index}-${(index * 2654435761 >>> 0).toString(16).slice(0, 8)}`;
-    const findings = image.cves.map((cve) => {
+    // variety: every entry its own CVE (id and title), as in a fleet of unrelated images.
+    const entries = shape === "shared" ? image.cves : image.cves.map((cve, position) => ({ ...cve, id: `CVE-2024-${index * 64 + position + 100000}`, title: `${cve.packageName}: ${sentence(5)} (${index}.${position})` }));
+    const findings = entries.map((cve) => {
       totals[cve.severity.toLowerCase()] = (totals[cve.severity.toLowerCase()] ?? 0) + 1;
       vulnerabilities++;
       const fixed = random() < 0.7;
@@ -179,65 +188,90 @@ function measure(command: string, args: readonly string[], rssHook: string | und
 const mb = (bytes: number | undefined): string => (bytes === undefined ? "n/a" : `${(bytes / 1e6).toFixed(0)} MB`);
 const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? "n/a" : `${(a / b).toFixed(2)}×`);
 
+interface ShapeResult {
+  readonly ok: boolean;
+}
+
+function benchShape(shape: Shape, directory: string, cli: string, rssHook: string, bareParse: string): ShapeResult {
+  const input = join(directory, `fleet-${shape}.json`);
+  const output = join(directory, `report-${shape}.json`);
+  const generationStart = Date.now();
+  const fleet = generateFleet(input, shape);
+  const inputBytes = statSync(input).size;
+  console.log(`\n=== shape "${shape}" ===`);
+  console.log(`input: ${REPORTS} VulnerabilityReports, ${fleet.vulnerabilities} vulnerabilities (avg ${(fleet.vulnerabilities / REPORTS).toFixed(1)}/report), ${mb(inputBytes)} (kind: List, kubectl-style indentation), generated in ${((Date.now() - generationStart) / 1000).toFixed(1)} s`);
+  readFileSync(input); // warm the page cache so the first contender is not penalised
+
+  const reportArgs = [cli, "report", input, "--format", "json", "--cluster", "bench", "--now", "2024-05-01T00:00:00Z"];
+  const ours = measure(process.execPath, [...reportArgs, "--output", output], rssHook);
+  if (!ours.ok) throw new Error(`report command failed: ${ours.error}`);
+  const oursSummary = JSON.parse(readFileSync(output, "utf8")) as { totals: Record<string, number>; findingIndex: Record<string, string>; vulnerabilities: { distinctIds: number } };
+  const oursTotals = oursSummary.totals;
+  const distinctFindings = Object.keys(oursSummary.findingIndex).length;
+  const distinctIds = oursSummary.vulnerabilities.distinctIds;
+  // --baseline against its own output: everything compared, nothing new or resolved.
+  const withBaseline = measure(process.execPath, [...reportArgs, "--baseline", output, "--output", join(directory, `report-${shape}-2.json`)], rssHook);
+  const baselineDiff = withBaseline.ok ? (JSON.parse(readFileSync(join(directory, `report-${shape}-2.json`), "utf8")) as { baseline?: { newFindings: Record<string, number>; resolvedFindings: Record<string, number>; notCompared: Record<string, number> } }).baseline : undefined;
+
+  const bare = measure(process.execPath, ["--max-old-space-size=8192", bareParse, input], rssHook);
+
+  const jqPath = spawnSync("sh", ["-c", "command -v jq"], { encoding: "utf8" }).stdout.trim();
+  let jq: Measurement | undefined;
+  let jqTotals: Record<string, number> | undefined;
+  if (jqPath) {
+    const program = 'reduce (.items[].report.vulnerabilities[]?.severity | ascii_downcase) as $s ({critical:0,high:0,medium:0,low:0,unknown:0}; .[$s] += 1)';
+    jq = measure(jqPath, ["-c", program, input], undefined);
+    if (jq.ok) jqTotals = JSON.parse(jq.stdout) as Record<string, number>;
+  }
+
+  const rows: [string, Measurement | undefined][] = [
+    ["report --format json (ours, streaming)", ours],
+    ["report --format json --baseline (ours)", withBaseline],
+    ["JSON.parse of the whole file (node)", bare],
+    ["jq totals (reduce over .items[])", jq],
+  ];
+  console.log(`distinct vulnerability IDs: ${distinctIds}; distinct findings (findingIndex keys): ${distinctFindings}`);
+  console.log("");
+  console.log(`${"contender".padEnd(42)} ${"time".padStart(9)} ${"peak RSS".padStart(10)}`);
+  for (const [name, measurement] of rows) {
+    if (!measurement) console.log(`${name.padEnd(42)} SKIPPED: jq not found (install it, e.g. apt-get install -y jq)`);
+    else if (!measurement.ok) console.log(`${name.padEnd(42)} FAILED: ${measurement.error}`);
+    else console.log(`${name.padEnd(42)} ${`${measurement.seconds.toFixed(2)} s`.padStart(9)} ${mb(measurement.peakRssBytes).padStart(10)}`);
+  }
+  console.log("");
+  console.log(`ratio time ours/jq:          ${jq?.ok ? ratio(ours.seconds, jq.seconds) : "n/a (jq skipped)"}   (target < 1)`);
+  console.log(`ratio time ours/JSON.parse:  ${bare.ok ? ratio(ours.seconds, bare.seconds) : "n/a"}   (target ≤ 2)`);
+  console.log(`ratio peak RSS/input size:   ${ratio(ours.peakRssBytes, inputBytes)}   (target ≤ 0.5×)`);
+  console.log(`ratio peak RSS/input size with --baseline: ${ratio(withBaseline.peakRssBytes, inputBytes)}   (target ≤ 0.5×)`);
+  console.log(`ratio peak RSS ours/JSON.parse: ${bare.ok ? ratio(ours.peakRssBytes, bare.peakRssBytes) : "n/a"}`);
+  const same = (a: Record<string, number> | undefined, b: Record<string, number> | undefined): boolean =>
+    a !== undefined && b !== undefined && ["critical", "high", "medium", "low", "unknown"].every((key) => a[key] === b[key]);
+  const zero = (counts: Record<string, number> | undefined): boolean => counts !== undefined && Object.values(counts).every((count) => count === 0);
+  console.log("");
+  console.log(`totals (generator): ${JSON.stringify(fleet.totals)}`);
+  console.log(`totals (ours):      ${JSON.stringify(oursTotals)}  ${same(oursTotals, fleet.totals) ? "= generator" : "DIFFERENT from generator"}`);
+  if (jqTotals) console.log(`totals (jq):        ${JSON.stringify(jqTotals)}  ${same(oursTotals, jqTotals) ? "= ours: totals agree" : "DIFFERENT: totals disagree"}`);
+  else console.log("totals (jq):        skipped (jq not available)");
+  const baselineOk = zero(baselineDiff?.newFindings) && zero(baselineDiff?.resolvedFindings) && zero(baselineDiff?.notCompared);
+  console.log(`--baseline against itself: ${baselineOk ? "0 new, 0 resolved, 0 not compared" : `UNEXPECTED ${JSON.stringify(baselineDiff)}`}`);
+  rmSync(input, { force: true });
+  const memoryOk = ours.peakRssBytes === undefined || (ours.peakRssBytes <= inputBytes / 2 && (withBaseline.peakRssBytes ?? 0) <= inputBytes / 2);
+  if (!memoryOk) console.log("PEAK RSS ABOVE ½ INPUT");
+  return { ok: same(oursTotals, fleet.totals) && (!jqTotals || same(oursTotals, jqTotals)) && baselineOk && memoryOk };
+}
+
 function main(): void {
   const cli = resolve(__dirname, "..", "dist", "cli", "main.js");
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first (npm run bench:report does)`);
   const directory = mkdtempSync(join(tmpdir(), "report-bench-"));
   try {
-    const input = join(directory, "fleet.json");
-    const output = join(directory, "report.json");
     const rssHook = join(directory, "rss-hook.cjs");
     writeFileSync(rssHook, 'process.on("exit", () => process.stderr.write(`BENCH_MAX_RSS_KB=${process.resourceUsage().maxRSS}\\n`));\n');
     const bareParse = join(directory, "bare-parse.cjs");
     writeFileSync(bareParse, 'const text = require("fs").readFileSync(process.argv[2], "utf8"); const list = JSON.parse(text); process.stdout.write(String(list.items.length) + "\\n");\n');
-
-    const generationStart = Date.now();
-    const fleet = generateFleet(input);
-    const inputBytes = statSync(input).size;
-    console.log(`input: ${REPORTS} VulnerabilityReports, ${fleet.vulnerabilities} vulnerabilities (avg ${(fleet.vulnerabilities / REPORTS).toFixed(1)}/report), ${mb(inputBytes)} (kind: List, kubectl-style indentation), generated in ${((Date.now() - generationStart) / 1000).toFixed(1)} s`);
-    console.log(`measuring with ${hasGnuTime ? "/usr/bin/time -v" : "process.resourceUsage() in a preload hook (jq memory: n/a)"}; one run each, file in page cache`);
-    readFileSync(input); // warm the page cache so the first contender is not penalised
-
-    const ours = measure(process.execPath, [cli, "report", input, "--format", "json", "--output", output, "--cluster", "bench", "--now", "2024-05-01T00:00:00Z"], rssHook);
-    if (!ours.ok) throw new Error(`report command failed: ${ours.error}`);
-    const oursTotals = (JSON.parse(readFileSync(output, "utf8")) as { totals: Record<string, number> }).totals;
-
-    const bare = measure(process.execPath, ["--max-old-space-size=8192", bareParse, input], rssHook);
-
-    const jqPath = spawnSync("sh", ["-c", "command -v jq"], { encoding: "utf8" }).stdout.trim();
-    let jq: Measurement | undefined;
-    let jqTotals: Record<string, number> | undefined;
-    if (jqPath) {
-      const program = 'reduce (.items[].report.vulnerabilities[]?.severity | ascii_downcase) as $s ({critical:0,high:0,medium:0,low:0,unknown:0}; .[$s] += 1)';
-      jq = measure(jqPath, ["-c", program, input], undefined);
-      if (jq.ok) jqTotals = JSON.parse(jq.stdout) as Record<string, number>;
-    }
-
-    const rows: [string, Measurement | undefined][] = [
-      ["report --format json (ours, streaming)", ours],
-      ["JSON.parse of the whole file (node)", bare],
-      ["jq totals (reduce over .items[])", jq],
-    ];
-    console.log("");
-    console.log(`${"contender".padEnd(42)} ${"time".padStart(9)} ${"peak RSS".padStart(10)}`);
-    for (const [name, measurement] of rows) {
-      if (!measurement) console.log(`${name.padEnd(42)} SKIPPED: jq not found (install it, e.g. apt-get install -y jq)`);
-      else if (!measurement.ok) console.log(`${name.padEnd(42)} FAILED: ${measurement.error}`);
-      else console.log(`${name.padEnd(42)} ${`${measurement.seconds.toFixed(2)} s`.padStart(9)} ${mb(measurement.peakRssBytes).padStart(10)}`);
-    }
-    console.log("");
-    console.log(`ratio time ours/jq:          ${jq?.ok ? ratio(ours.seconds, jq.seconds) : "n/a (jq skipped)"}   (target < 1)`);
-    console.log(`ratio time ours/JSON.parse:  ${bare.ok ? ratio(ours.seconds, bare.seconds) : "n/a"}   (target ≤ 2)`);
-    console.log(`ratio peak RSS/input size:   ${ratio(ours.peakRssBytes, inputBytes)}   (target well below 1)`);
-    console.log(`ratio peak RSS ours/JSON.parse: ${bare.ok ? ratio(ours.peakRssBytes, bare.peakRssBytes) : "n/a"}`);
-    const same = (a: Record<string, number> | undefined, b: Record<string, number> | undefined): boolean =>
-      a !== undefined && b !== undefined && ["critical", "high", "medium", "low", "unknown"].every((key) => a[key] === b[key]);
-    console.log("");
-    console.log(`totals (generator): ${JSON.stringify(fleet.totals)}`);
-    console.log(`totals (ours):      ${JSON.stringify(oursTotals)}  ${same(oursTotals, fleet.totals) ? "= generator" : "DIFFERENT from generator"}`);
-    if (jqTotals) console.log(`totals (jq):        ${JSON.stringify(jqTotals)}  ${same(oursTotals, jqTotals) ? "= ours: totals agree" : "DIFFERENT: totals disagree"}`);
-    else console.log("totals (jq):        skipped (jq not available)");
-    if (!same(oursTotals, fleet.totals) || (jqTotals && !same(oursTotals, jqTotals))) process.exitCode = 1;
+    console.log(`measuring with ${hasGnuTime ? "/usr/bin/time -v" : "process.resourceUsage() in a preload hook (jq memory: n/a)"}; one run each, file in page cache; load average ${loadavg().map((value) => value.toFixed(1)).join(" ")} on ${cpus().length} CPUs`);
+    const results = SHAPES.map((shape) => benchShape(shape, directory, cli, rssHook, bareParse));
+    if (results.some((result) => !result.ok)) process.exitCode = 1;
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }

@@ -1,6 +1,7 @@
 import { emptySeverityCounts, compareCountsDescending, severityRank, SEVERITIES, sumCounts, type Severity, type SeverityCounts } from "../common/severity";
 import { formatDuration } from "../common/duration";
-import { findingKey, imageRepository, stableWorkload } from "./keys";
+import { FindingIndex } from "./finding-index";
+import { findingPrefix, imageRepository, stableWorkload } from "./keys";
 import { countFindings, type NormalizedReport } from "./normalize";
 import {
   CHECK_FAMILIES,
@@ -124,7 +125,9 @@ export class ReportAggregator {
   private withoutTimestamp = 0;
   private readonly mismatches: MismatchRow[] = [];
   private mismatchCount = 0;
-  private readonly findingIndex = new Map<string, Severity>();
+  private readonly findingIndex = new FindingIndex();
+  /** Distinct vulnerability IDs per severity rank: an ID with listLimit more severe ones can never be listed, so its title is not kept. */
+  private readonly idsBySeverity = [0, 0, 0, 0, 0];
   /** identity → version of the copy counted. */
   private readonly seenReports = new Map<string, string>();
   /** identity → newest version of a copy that arrived after an older copy had been counted. */
@@ -195,7 +198,7 @@ export class ReportAggregator {
     imageEntry.clusters.add(report.ref.cluster);
     imageEntry.workloads.add(workloadKey);
     imageEntry.containers += 1;
-    const repository = imageRepository(image);
+    const vulnerabilityPrefix = findingPrefix("vulnerability", report.ref.cluster, report.ref.namespace, imageRepository(image));
 
     for (const vulnerability of report.vulnerabilities) {
       const isFixable = vulnerability.fixedVersion !== "";
@@ -205,25 +208,33 @@ export class ReportAggregator {
         group.vulnerabilities[vulnerability.severity] += 1;
         if (isFixable) group.fixable += 1;
       }
-      imageEntry.vulnerabilities.set(`${vulnerability.id}\0${vulnerability.packageName}`, severityRank(vulnerability.severity) * 2 + (isFixable ? 1 : 0));
+      // One string for both the image table and the finding index (findingKey's last two fields).
+      const idAndPackage = `${vulnerability.id}|${vulnerability.packageName}`;
+      imageEntry.vulnerabilities.set(idAndPackage, severityRank(vulnerability.severity) * 2 + (isFixable ? 1 : 0));
 
+      const rank = severityRank(vulnerability.severity);
       let idEntry = this.vulnerabilityIds.get(vulnerability.id);
       if (!idEntry) {
-        idEntry = { severity: vulnerability.severity, title: vulnerability.title, images: image, workloads: workloadKey, fixable: false };
+        idEntry = { severity: vulnerability.severity, title: "", images: image, workloads: workloadKey, fixable: false };
         this.vulnerabilityIds.set(vulnerability.id, idEntry);
+        this.idsBySeverity[rank] = (this.idsBySeverity[rank] ?? 0) + 1;
+      } else if (rank < severityRank(idEntry.severity)) {
+        // The same CVE can be rated differently per vendor/package; report the worst rating seen.
+        const previous = severityRank(idEntry.severity);
+        this.idsBySeverity[previous] = (this.idsBySeverity[previous] ?? 1) - 1;
+        this.idsBySeverity[rank] = (this.idsBySeverity[rank] ?? 0) + 1;
+        idEntry.severity = vulnerability.severity;
       }
-      // The same CVE can be rated differently per vendor/package; report the worst rating seen.
-      if (severityRank(vulnerability.severity) < severityRank(idEntry.severity)) idEntry.severity = vulnerability.severity;
-      if (!idEntry.title && vulnerability.title) idEntry.title = vulnerability.title;
+      if (!idEntry.title && vulnerability.title && this.mayBeListed(severityRank(idEntry.severity))) idEntry.title = vulnerability.title;
       idEntry.images = addDistinct(idEntry.images, image);
       idEntry.workloads = addDistinct(idEntry.workloads, workloadKey);
       idEntry.fixable ||= isFixable;
-      this.index(findingKey("vulnerability", report.ref.cluster, report.ref.namespace, repository, vulnerability.id, vulnerability.packageName), vulnerability.severity);
+      this.findingIndex.addParts(vulnerabilityPrefix, idAndPackage, vulnerability.severity);
     }
   }
 
   private addSecrets(report: NormalizedReport): void {
-    const repository = imageRepository(report.image);
+    const prefix = findingPrefix("exposedSecret", report.ref.cluster, report.ref.namespace, imageRepository(report.image));
     for (const secret of report.secrets) {
       this.secretTotals[secret.severity] += 1;
       this.secrets.push({
@@ -238,7 +249,7 @@ export class ReportAggregator {
         severity: secret.severity,
         target: secret.target,
       });
-      this.index(findingKey("exposedSecret", report.ref.cluster, report.ref.namespace, repository, secret.ruleId, secret.target), secret.severity);
+      this.findingIndex.addParts(prefix, `${secret.ruleId}|${secret.target}`, secret.severity);
     }
   }
 
@@ -246,19 +257,21 @@ export class ReportAggregator {
     this.checkReports.set(family, (this.checkReports.get(family) ?? 0) + 1);
     const totals = this.checkTotals.get(family) ?? emptySeverityCounts();
     const checks = this.checks.get(family) ?? new Map<string, CheckAccumulator>();
-    const subject = stableWorkload(report.workload);
+    const prefix = findingPrefix(family, report.ref.cluster, report.ref.namespace, stableWorkload(report.workload));
     for (const check of report.failedChecks) {
       totals[check.severity] += 1;
       const entry = checks.get(check.id) ?? { title: check.title, severity: check.severity, failedResources: 0 };
       entry.failedResources += 1;
       checks.set(check.id, entry);
-      this.index(findingKey(family, report.ref.cluster, report.ref.namespace, subject, check.id, ""), check.severity);
+      this.findingIndex.addParts(prefix, `${check.id}|`, check.severity);
     }
   }
 
-  private index(key: string, severity: Severity): void {
-    const known = this.findingIndex.get(key);
-    if (known === undefined || severityRank(severity) < severityRank(known)) this.findingIndex.set(key, severity);
+  /** Top vulnerabilities sort by severity first, so an ID with at least listLimit more severe IDs can never be listed (counts only grow). */
+  private mayBeListed(rank: number): boolean {
+    let moreSevere = 0;
+    for (let index = 0; index < rank; index++) moreSevere += this.idsBySeverity[index] ?? 0;
+    return moreSevere < this.options.listLimit;
   }
 
   private checkSummary(report: NormalizedReport): void {
@@ -301,7 +314,7 @@ export class ReportAggregator {
       byNamespace: sortGroups(this.namespaces),
       byWorkload: sortGroups(this.workloads),
       byImage: this.imageRows(),
-      topVulnerabilities: this.topVulnerabilities().slice(0, listLimit),
+      topVulnerabilities: this.topVulnerabilities(listLimit),
       exposedSecrets: { totals: { ...this.secretTotals }, items: [...this.secrets].sort((a, b) => severityRank(a.severity) - severityRank(b.severity)) },
       failedChecks: Object.fromEntries(CHECK_FAMILIES.map((family) => [family, this.checkFamilySummary(family, listLimit)])) as Record<CheckFamily, CheckFamilySummary>,
       staleReports: { count: this.staleCount, withoutTimestamp: this.withoutTimestamp, items: [...this.stale].sort((a, b) => b.ageHours - a.ageHours) },
@@ -310,7 +323,7 @@ export class ReportAggregator {
       warnings: context.warnings,
       notes: context.notes,
       coverage: context.coverage,
-      findingIndex: Object.fromEntries([...this.findingIndex].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+      findingIndex: this.findingIndex,
     };
   }
 
@@ -328,13 +341,28 @@ export class ReportAggregator {
     return rows.sort((a, b) => compareCountsDescending(a.vulnerabilities, b.vulnerabilities) || a.image.localeCompare(b.image));
   }
 
-  private topVulnerabilities(): TopVulnerabilityRow[] {
-    const rows: TopVulnerabilityRow[] = [];
-    for (const [id, entry] of this.vulnerabilityIds) {
-      rows.push({ id, severity: entry.severity, title: entry.title, affectedImages: distinctCount(entry.images), affectedWorkloads: distinctCount(entry.workloads), fixable: entry.fixable });
-    }
+  /** The first `limit` rows in "fix these first" order, without building a row for each of possibly 100,000s of IDs. */
+  private topVulnerabilities(limit: number): TopVulnerabilityRow[] {
     // "Top" = the worst severity first, then the widest spread: that is the order to fix them in.
-    return rows.sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || b.affectedImages - a.affectedImages || b.affectedWorkloads - a.affectedWorkloads || a.id.localeCompare(b.id));
+    const order = (a: TopVulnerabilityRow, b: TopVulnerabilityRow): number =>
+      severityRank(a.severity) - severityRank(b.severity) || b.affectedImages - a.affectedImages || b.affectedWorkloads - a.affectedWorkloads || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    const best: TopVulnerabilityRow[] = [];
+    for (const [id, entry] of this.vulnerabilityIds) {
+      const row = { id, severity: entry.severity, title: entry.title, affectedImages: distinctCount(entry.images), affectedWorkloads: distinctCount(entry.workloads), fixable: entry.fixable };
+      const last = best[best.length - 1];
+      if (best.length >= limit && last !== undefined && order(row, last) >= 0) continue;
+      let low = 0;
+      let high = best.length;
+      while (low < high) {
+        const middle = (low + high) >> 1;
+        const probe = best[middle];
+        if (probe !== undefined && order(probe, row) <= 0) low = middle + 1;
+        else high = middle;
+      }
+      best.splice(low, 0, row);
+      if (best.length > limit) best.pop();
+    }
+    return best;
   }
 
   private checkFamilySummary(family: CheckFamily, listLimit: number): CheckFamilySummary {

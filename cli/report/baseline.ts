@@ -1,14 +1,15 @@
 import { asArray, asNumber, asRecord, asString } from "../common/json-access";
-import { emptySeverityCounts, parseSeverity, severityRank, sumCounts, type Severity } from "../common/severity";
+import { emptySeverityCounts, parseSeverity, severityRank, sumCounts } from "../common/severity";
 import { Coverage } from "./coverage";
-import { describeFindingKey, keyInSchema1, parseFindingKey, type FindingKeyParts } from "./keys";
+import { FindingIndex } from "./finding-index";
+import { describeFindingKey, keyInSchema1, parseFindingKey } from "./keys";
 import { REPORT_KINDS } from "./kinds";
 import type { BaselineDiff, BaselineFinding } from "./summary";
 
 export interface BaselineIndex {
   readonly schemaVersion: 1 | 2;
   readonly generatedAt: string | undefined;
-  readonly findings: ReadonlyMap<string, Severity>;
+  readonly findings: FindingIndex;
   /** What the baseline run read completely. */
   readonly coverage: Coverage;
   /** Set when the coverage had to be inferred (schemaVersion 1 recorded none). */
@@ -26,8 +27,8 @@ export function parseBaseline(document: unknown): BaselineIndex | { readonly err
   if (!record || !index) return { error: "not a `report --format json` output (no findingIndex)" };
   const version = asNumber(record["schemaVersion"]) ?? 1;
   if (version !== 1 && version !== 2) return { error: `schemaVersion ${version} is newer than this version of the command understands (1, 2); upgrade trivy-operator-cdktf` };
-  const findings = new Map<string, Severity>();
-  for (const [key, severity] of Object.entries(index)) findings.set(key, parseSeverity(severity));
+  const findings = new FindingIndex(version === 2 ? 4 : 3);
+  for (const key in index) findings.add(key, parseSeverity(index[key]));
   let coverage: Coverage;
   if (version === 2) {
     coverage = Coverage.fromScopes(asArray(record["coverage"]).map((entry) => asString(entry) ?? ""));
@@ -57,7 +58,7 @@ export interface BaselineComparison {
  * completely is "not compared" (and the report is incomplete); a finding of this run outside what
  * the baseline read is "not in the baseline's scope" (a cluster or namespace added since). Pure.
  */
-export function compareWithBaseline(file: string, baseline: BaselineIndex, current: Readonly<Record<string, Severity>>, currentCoverage: Coverage, listLimit: number): BaselineComparison {
+export function compareWithBaseline(file: string, baseline: BaselineIndex, current: FindingIndex, currentCoverage: Coverage, listLimit: number): BaselineComparison {
   const newFindings = emptySeverityCounts();
   const resolvedFindings = emptySeverityCounts();
   const notCompared = emptySeverityCounts();
@@ -66,25 +67,27 @@ export function compareWithBaseline(file: string, baseline: BaselineIndex, curre
   const resolvedItems: BaselineFinding[] = [];
   const notComparedItems: BaselineFinding[] = [];
   const currentClusters = new Set<string>();
-  const spell = (parts: FindingKeyParts, key: string): string => (baseline.schemaVersion === 1 ? keyInSchema1(parts) : key);
+  const schema1 = baseline.schemaVersion === 1;
+  // Only an old baseline needs this run's keys respelled; a schemaVersion 2 one is looked up as is.
   const currentSpelled = new Set<string>();
 
-  for (const [key, severity] of Object.entries(current)) {
-    const parts = parseFindingKey(key, 2);
-    currentClusters.add(parts.cluster);
-    const spelled = spell(parts, key);
-    currentSpelled.add(spelled);
+  for (const [key, severity] of current.entries()) {
+    currentClusters.add(clusterOfKey(key));
+    const parts = schema1 ? parseFindingKey(key, 2) : undefined;
+    const spelled = parts ? keyInSchema1(parts) : key;
+    if (schema1) currentSpelled.add(spelled);
     if (baseline.findings.has(spelled)) continue;
-    if (!baseline.coverage.coversKey(baseline.schemaVersion === 1 ? { ...parts, namespace: undefined } : parts)) {
+    const full = parts ?? parseFindingKey(key, 2);
+    if (!baseline.coverage.coversKey(schema1 ? { ...full, namespace: undefined } : full)) {
       outsideBaseline[severity] += 1;
       continue;
     }
     newFindings[severity] += 1;
-    newItems.push({ key, severity, text: describeFindingKey(parts) });
+    newItems.push({ key, severity, text: describeFindingKey(full) });
   }
   const missingScopes = new Set<string>();
-  for (const [key, severity] of baseline.findings) {
-    if (currentSpelled.has(key)) continue;
+  for (const [key, severity] of baseline.findings.entries()) {
+    if (schema1 ? currentSpelled.has(key) : current.has(key)) continue;
     const parts = parseFindingKey(key, baseline.schemaVersion);
     const item = { key, severity, text: describeFindingKey(parts) };
     if (currentCoverage.coversKey(parts)) {
@@ -99,7 +102,8 @@ export function compareWithBaseline(file: string, baseline: BaselineIndex, curre
 
   const warnings: string[] = [];
   const notes: string[] = [];
-  const baselineClusters = new Set([...baseline.findings.keys()].map((key) => parseFindingKey(key, baseline.schemaVersion).cluster));
+  const baselineClusters = new Set<string>();
+  for (const [key] of baseline.findings.entries()) baselineClusters.add(clusterOfKey(key));
   for (const cluster of baseline.coverage.clusters()) baselineClusters.add(cluster);
   const runClusters = new Set([...currentClusters, ...currentCoverage.clusters()]);
   const common = [...baselineClusters].filter((cluster) => runClusters.has(cluster)).sort();
@@ -131,4 +135,11 @@ export function compareWithBaseline(file: string, baseline: BaselineIndex, curre
     warnings,
     notes,
   };
+}
+
+/** The second field of a key of either schema version, without splitting the whole key. */
+function clusterOfKey(key: string): string {
+  const first = key.indexOf("|");
+  const second = key.indexOf("|", first + 1);
+  return key.slice(first + 1, second === -1 ? undefined : second);
 }

@@ -13,6 +13,7 @@ import { Coverage } from "./coverage";
 import { ReportIntake, type SourceOutcome } from "./intake";
 import { csvHeaderLine } from "./render/csv";
 import { renderHtml } from "./render/html";
+import { renderJsonPieces } from "./render/json";
 import { renderMarkdown, renderTable } from "./render/text";
 import { clientNodeLister, listTargets, readClusterReports, type ReportLister } from "./sources/cluster";
 import { readObjects, type InputFormat } from "./sources/read-objects";
@@ -134,6 +135,8 @@ async function produceReport(args: ReportArguments, baseline: BaselineIndex | un
   for (const warning of warnings) io.stderr.write(`warning: ${terminalText(warning)}\n`);
   if (args.format === "csv") {
     if (!pass.wroteRows) await output.write(csvHeaderLine());
+  } else if (args.format === "json") {
+    for (const piece of renderJsonPieces(summary)) await output.write(piece);
   } else {
     await output.write(render(summary, args.format, args.top));
   }
@@ -143,10 +146,8 @@ async function produceReport(args: ReportArguments, baseline: BaselineIndex | un
   return warnings.length > 0 ? ExitCode.PARTIAL : ExitCode.OK;
 }
 
-function render(summary: ReportSummary, format: Exclude<OutputFormat, "csv">, top: number): string {
+function render(summary: ReportSummary, format: Exclude<OutputFormat, "csv" | "json">, top: number): string {
   switch (format) {
-    case "json":
-      return `${JSON.stringify(summary, null, 2)}\n`;
     case "markdown":
       return renderMarkdown(summary, top);
     case "html":

@@ -25,7 +25,12 @@ export function stableWorkload(workload: string): string {
  * check's the stable workload. Cluster names may not contain `|` (checked at parse time).
  */
 export function findingKey(family: FindingFamily, cluster: string, namespace: string, subject: string, id: string, detail: string): string {
-  return [family, cluster, namespace, subject, id, detail].join("|");
+  return `${findingPrefix(family, cluster, namespace, subject)}|${id}|${detail}`;
+}
+
+/** The first four fields of a findingKey: what all findings of one report share. */
+export function findingPrefix(family: FindingFamily, cluster: string, namespace: string, subject: string): string {
+  return [family, cluster, namespace, subject].join("|");
 }
 
 export interface FindingKeyParts {

@@ -1,4 +1,5 @@
 import type { Severity, SeverityCounts } from "../common/severity";
+import type { FindingIndex } from "./finding-index";
 import type { FindingFamily } from "./kinds";
 
 /**
@@ -42,8 +43,8 @@ export interface ReportSummary {
    * findings inside them can be new or resolved when this output is a later run's `--baseline`.
    */
   readonly coverage: readonly string[];
-  /** Stable key → severity of every distinct finding; `--baseline` compares these keys (see docs/reports.md). */
-  readonly findingIndex: Readonly<Record<string, Severity>>;
+  /** Stable key → severity of every distinct finding; `--baseline` compares these keys (see docs/reports.md). A plain object in the JSON output. */
+  readonly findingIndex: FindingIndex;
 }
 
 export type CheckFamily = Extract<FindingFamily, "configAudit" | "rbacAssessment" | "infraAssessment">;

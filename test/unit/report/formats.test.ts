@@ -1,3 +1,10 @@
+import { readFileSync as readFixture } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { ReportAggregator } from "../../../cli/report/aggregate";
+import { FindingIndex } from "../../../cli/report/finding-index";
+import { normalizeReport } from "../../../cli/report/normalize";
+import { renderJsonPieces } from "../../../cli/report/render/json";
+import { REPORT_FIXTURE_FILES as FIXTURE_FILES } from "./helpers";
 import { join, resolve } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -157,5 +164,22 @@ describe("html output", () => {
     }
     // The visible number next to each bar is the count too.
     expect([...svg.matchAll(/font-size="13">(\d+)<\/text>/g)].map((match) => Number(match[1]))).toEqual([3, 6, 12, 0, 1]);
+  });
+});
+
+describe("json format", () => {
+  it("is written in pieces, byte for byte JSON.stringify(summary, null, 2) with the findingIndex keys sorted", () => {
+    const aggregator = new ReportAggregator({ now: new Date("2024-05-01T00:00:00Z"), staleAfterMs: 86_400_000, listLimit: 50 });
+    // Reverse order: the index is built in another order than the sorted one it is written in.
+    for (const file of [...FIXTURE_FILES].reverse()) {
+      const outcome = normalizeReport(parseYaml(readFixture(file, "utf8"), { schema: "core" }), "prod");
+      if (outcome.type === "report") aggregator.add(outcome.report);
+    }
+    const summary = aggregator.result({ sources: [], warnings: [], notes: [], coverage: [] });
+    const sortedIndex = Object.fromEntries([...summary.findingIndex.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+    expect(Object.keys(sortedIndex).length).toBeGreaterThan(40);
+    expect([...renderJsonPieces(summary)].join("")).toBe(`${JSON.stringify({ ...summary, findingIndex: sortedIndex }, null, 2)}\n`);
+    const empty = aggregator.result({ sources: [], warnings: [], notes: [], coverage: [] });
+    expect([...renderJsonPieces({ ...empty, findingIndex: new FindingIndex() })].join("")).toBe(`${JSON.stringify({ ...empty, findingIndex: {} }, null, 2)}\n`);
   });
 });
