@@ -1,15 +1,32 @@
 import { asArray, asNumber, asRecord, asString } from "../common/json-access";
-import { emptySeverityCounts, parseSeverity, severityRank, sumCounts } from "../common/severity";
+import { emptySeverityCounts, parseSeverity, severityRank, sumCounts, type Severity } from "../common/severity";
 import { Coverage } from "./coverage";
-import { FindingIndex } from "./finding-index";
+import type { FindingIndex } from "./finding-index";
 import { describeFindingKey, keyInSchema1, parseFindingKey } from "./keys";
 import { REPORT_KINDS } from "./kinds";
 import type { BaselineDiff, BaselineFinding } from "./summary";
 
+/**
+ * The baseline's findingIndex, kept as the object JSON.parse made (keys → severity words): copying
+ * 100,000s of keys into another structure would only add memory; lookups and iteration are all the
+ * comparison needs.
+ */
+export class BaselineFindings {
+  constructor(private readonly index: Readonly<Record<string, unknown>>) {}
+
+  has(key: string): boolean {
+    return Object.hasOwn(this.index, key);
+  }
+
+  *entries(): Generator<[string, Severity]> {
+    for (const key in this.index) yield [key, parseSeverity(this.index[key])];
+  }
+}
+
 export interface BaselineIndex {
   readonly schemaVersion: 1 | 2;
   readonly generatedAt: string | undefined;
-  readonly findings: FindingIndex;
+  readonly findings: BaselineFindings;
   /** What the baseline run read completely. */
   readonly coverage: Coverage;
   /** Set when the coverage had to be inferred (schemaVersion 1 recorded none). */
@@ -27,8 +44,7 @@ export function parseBaseline(document: unknown): BaselineIndex | { readonly err
   if (!record || !index) return { error: "not a `report --format json` output (no findingIndex)" };
   const version = asNumber(record["schemaVersion"]) ?? 1;
   if (version !== 1 && version !== 2) return { error: `schemaVersion ${version} is newer than this version of the command understands (1, 2); upgrade trivy-operator-cdktf` };
-  const findings = new FindingIndex(version === 2 ? 4 : 3);
-  for (const key in index) findings.add(key, parseSeverity(index[key]));
+  const findings = new BaselineFindings(index);
   let coverage: Coverage;
   if (version === 2) {
     coverage = Coverage.fromScopes(asArray(record["coverage"]).map((entry) => asString(entry) ?? ""));

@@ -8,12 +8,12 @@ import { severityRank } from "../common/severity";
  * on high-variety data (a distinct CVE per entry) this is a third of the aggregate's memory.
  * Serialises (toJSON) as the plain object the JSON output and `--baseline` use, keys sorted.
  */
+/** family, cluster, namespace, subject (findingPrefix). */
+const PREFIX_FIELDS = 4;
+
 export class FindingIndex {
   private readonly groups = new Map<string, Map<string, Severity>>();
   private count = 0;
-
-  /** @param prefixFields how many `|`-separated fields form the prefix (4 in schemaVersion 2 keys, 3 in version 1). */
-  constructor(private readonly prefixFields: number = 4) {}
 
   get size(): number {
     return this.count;
@@ -29,11 +29,6 @@ export class FindingIndex {
     const known = group.get(rest);
     if (known === undefined) this.count++;
     if (known === undefined || severityRank(severity) < severityRank(known)) group.set(rest, severity);
-  }
-
-  add(key: string, severity: Severity): void {
-    const [prefix, rest] = this.split(key);
-    this.addParts(prefix, rest, severity);
   }
 
   get(key: string): Severity | undefined {
@@ -65,7 +60,7 @@ export class FindingIndex {
 
   private split(key: string): [string, string] {
     let at = -1;
-    for (let field = 0; field < this.prefixFields; field++) {
+    for (let field = 0; field < PREFIX_FIELDS; field++) {
       at = key.indexOf("|", at + 1);
       if (at === -1) return [key, ""];
     }

@@ -1,3 +1,4 @@
+import { withoutControlCharacters } from "../../common/terminal";
 import type { NormalizedReport } from "../normalize";
 
 /** One row per finding occurrence (report × finding): written while reading, so CSV never holds the fleet in memory. */
@@ -8,7 +9,9 @@ export const CSV_HEADER = ["cluster", "namespace", "report_kind", "report_name",
  * spreadsheet would run as a formula (leading `=`, `+`, `-`, `@`, tab or CR, OWASP "CSV
  * injection") gets a leading `'`, which spreadsheets show as text.
  */
-export function csvCell(value: string): string {
+export function csvCell(raw: string): string {
+  // Control characters (an ESC sequence in a title) would act on a terminal that shows the file; line breaks and tabs are quoted instead.
+  const value = withoutControlCharacters(raw);
   const inert = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(inert) ? `"${inert.replace(/"/g, '""')}"` : inert;
 }
