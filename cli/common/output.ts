@@ -213,8 +213,8 @@ export function stdoutTarget(stream: NodeJS.WritableStream): OutputTarget {
       written = true;
       await writeOnce(text);
     },
-    async restart() {
-      return !written;
+    restart() {
+      return Promise.resolve(!written);
     },
     async commit() {
       if (failure === undefined) await writeOnce("");

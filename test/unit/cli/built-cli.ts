@@ -1,6 +1,6 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 
 export const REPO = resolve(__dirname, "../../..");
 export const CLI = join(REPO, "dist", "cli", "main.js");
@@ -18,13 +18,36 @@ function newestSource(directory: string): number {
 /**
  * These tests run the CLI as a user does: `node dist/cli/main.js`. dist is built here when it is
  * missing or older than a source under cli/ or modules/common/ (what the build includes), so a
- * test never judges yesterday's build.
+ * test never judges yesterday's build. Asynchronous: a synchronous 30 s build would block the vitest
+ * worker's event loop and time out its RPC ("Timeout calling onTaskUpdate").
  */
-export function ensureBuiltCli(): void {
-  const builtAt = existsSync(CLI) ? statSync(CLI).mtimeMs : 0;
-  if (builtAt > Math.max(newestSource(join(REPO, "cli")), newestSource(join(REPO, "modules", "common")))) return;
-  const build = spawnSync(process.execPath, [join(REPO, "node_modules", "typescript", "bin", "tsc"), "-p", join(REPO, "tsconfig.build.json")], { cwd: REPO, encoding: "utf8" });
-  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
+export async function ensureBuiltCli(): Promise<void> {
+  const isFresh = (): boolean => (existsSync(CLI) ? statSync(CLI).mtimeMs : 0) > Math.max(newestSource(join(REPO, "cli")), newestSource(join(REPO, "modules", "common")));
+  if (isFresh()) return;
+  // Test files run in parallel workers: one builds, the others wait, so none runs a half-written dist.
+  const lock = join(REPO, "dist", ".build-lock");
+  mkdirSync(dirname(lock), { recursive: true });
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`${lock} held for 5 minutes: remove it if no build is running`);
+      await new Promise((wait) => setTimeout(wait, 200));
+    }
+  }
+  try {
+    if (isFresh()) return;
+    const build = spawn(process.execPath, [join(REPO, "node_modules", "typescript", "bin", "tsc"), "-p", join(REPO, "tsconfig.build.json")], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    build.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    build.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((done) => build.on("close", done));
+    if (code !== 0) throw new Error(`npm run build failed:\n${output}`);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 export interface CliRun {

@@ -1,4 +1,5 @@
-import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,8 +11,8 @@ const TARGET_BYTES = 260 * 1024 * 1024;
 const ITEMS = 1000;
 
 let scratch: string;
-beforeAll(() => {
-  ensureBuiltCli();
+beforeAll(async () => {
+  await ensureBuiltCli();
   scratch = mkdtempSync(join(tmpdir(), "report-large-yaml-"));
 }, 180_000);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -21,11 +22,13 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
  * indented under their key), 1,000 reports of ~270 KB: each carries an advisory description as a
  * block scalar, so the file is large while the YAML parser's work (and the test's time) stays small.
  */
-function writeLargeList(path: string): { bytes: number; critical: number; high: number } {
+async function writeLargeList(path: string): Promise<{ bytes: number; critical: number; high: number }> {
   const line = `        ${"The vulnerability allows a remote attacker to read memory out of bounds via a crafted image. ".repeat(2).trim()}\n`;
   const description = line.repeat(Math.ceil(TARGET_BYTES / ITEMS / line.length));
-  const fd = openSync(path, "w");
-  let bytes = writeSync(fd, "apiVersion: v1\nitems:\n");
+  // Asynchronous writes: the vitest worker's event loop must stay responsive while 260 MB are written.
+  const file = await open(path, "w");
+  const write = async (text: string): Promise<number> => (await file.write(text)).bytesWritten;
+  let bytes = await write("apiVersion: v1\nitems:\n");
   for (let index = 0; index < ITEMS; index++) {
     const item = [
       "- apiVersion: aquasecurity.github.io/v1alpha1",
@@ -61,17 +64,17 @@ function writeLargeList(path: string): { bytes: number; critical: number; high: 
       "      vulnerabilityID: CVE-2023-4911",
       "",
     ].join("\n");
-    bytes += writeSync(fd, item);
+    bytes += await write(item);
   }
-  bytes += writeSync(fd, 'kind: List\nmetadata:\n  resourceVersion: ""\n');
-  closeSync(fd);
+  bytes += await write('kind: List\nmetadata:\n  resourceVersion: ""\n');
+  await file.close();
   return { bytes, critical: ITEMS, high: ITEMS };
 }
 
 describe("YAML input streams with bounded memory", () => {
   it("reads a 260 MB kubectl YAML List with a 256 MB heap limit, counting every report", async () => {
     const input = join(scratch, "fleet.yaml");
-    const written = writeLargeList(input);
+    const written = await writeLargeList(input);
     expect(statSync(input).size).toBeGreaterThanOrEqual(TARGET_BYTES);
     // Holding the file as one string would already need 260 MB of heap; parsing it whole, several times that.
     const run = await runCli(["report", input, "--cluster", "big", "-f", "json", "--now", "2024-05-01T00:00:00Z"], { nodeArgs: ["--max-old-space-size=256"] });

@@ -12,8 +12,8 @@ const FIXTURE = resolve(__dirname, "../../fixtures/reports/vulnerabilityreport.r
 const NOW = ["--now", "2024-05-01T00:00:00Z"];
 
 let scratch: string;
-beforeAll(() => {
-  ensureBuiltCli();
+beforeAll(async () => {
+  await ensureBuiltCli();
   scratch = mkdtempSync(join(tmpdir(), "cli-no-false-success-"));
 }, 180_000);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

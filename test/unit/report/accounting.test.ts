@@ -143,6 +143,7 @@ describe("terminal output", () => {
     const file = write("hostile.json", report);
     for (const format of ["table", "markdown", "html"]) {
       const { stdout } = await run([file, "--cluster", "prod", "-f", format]);
+      // eslint-disable-next-line no-control-regex -- the control characters are what must not be there
       expect(stdout, format).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
       expect(stdout, format).toContain("越界读取");
     }
@@ -152,9 +153,9 @@ describe("terminal output", () => {
     const rows = lines.slice(header, header + 4);
     // Every row's "Fix available" cell starts in the same terminal column, and the underline of the
     // Title column is as wide as the widest title as a terminal shows it (a CJK character takes 2 columns).
-    const column = (line: string): number => displayWidth(line.slice(0, line.search(/  (yes|no|Fix available)( |$)/)));
+    const column = (line: string): number => displayWidth(line.slice(0, line.search(/ {2}(yes|no|Fix available)( |$)/)));
     expect(new Set(rows.filter((line) => !line.startsWith("--")).map(column)).size).toBe(1);
-    const title = rows.find((line) => line.includes("越界读取"))?.replace(/^.*  no +/, "") ?? "";
+    const title = rows.find((line) => line.includes("越界读取"))?.replace(/^.* {2}no +/, "") ?? "";
     expect(title).toBe("libwebp[2J]0;owned: 越界读取 evil bug");
     expect(rows[1]?.split("  ").at(-1)?.length).toBe(displayWidth(title));
     expect(rows.some((line) => line.includes("越界读取"))).toBe(true);
