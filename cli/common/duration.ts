@@ -30,12 +30,16 @@ export function parseDuration(text: string, optionName: string): number {
   return Math.round(total);
 }
 
-/** Exact, largest unit first: 60h → `2d12h`, 90m → `1h30m`, 1500ms → `1s500ms` (never rounded: a reader compares it with what was given). */
+/**
+ * Exact, largest unit first: 60h → `2d12h`, 90m → `1h30m`, 1500ms → `1s500ms` (never rounded: a
+ * reader compares it with what was given). Days only from 48h on, so the chart's `24h` stays `24h`.
+ */
 export function formatDuration(ms: number): string {
   let rest = Math.round(ms);
   if (rest <= 0) return "0s";
   let text = "";
   for (const [unit, size] of UNITS) {
+    if (unit === "d" && rest < 2 * size) continue;
     const count = Math.floor(rest / size);
     if (count > 0) {
       text += `${count}${unit}`;
