@@ -15,7 +15,7 @@ function synthesize(): void {
 
   if (process.argv.includes("--summary")) {
     for (const stack of stacks) {
-      console.log(summarizeEnvironment(stack.environment, environments[stack.environment]));
+      console.log(summarizeEnvironment(stack, environments[stack.environment]));
       console.log("");
     }
     console.log(`synthesized ${stacks.length} stack(s) into ${app.outdir}`);

@@ -1,31 +1,13 @@
 import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
-import { Aspects, TerraformDataSource, TerraformResource, type IAspect, type TerraformProvider, type TerraformVariable } from "cdktf";
-import { Construct, type IConstruct } from "constructs";
+import type { TerraformVariable } from "cdktf";
+import { Construct } from "constructs";
 import type { TrivyNetworkPolicy } from "../modules/network-policy/network-policy";
 import { TrivyOperator } from "../modules/trivy-operator/trivy-operator";
 import type { ClusterConfig } from "./config";
 import { wireMonitoring, type ClusterMonitoring } from "./monitoring";
 import { wireNetworkPolicy } from "./network-policy";
 import { dbPasswordSecret, declareSensitiveVariable } from "./secrets";
-
-/**
- * Points every helm_* and kubernetes_* resource below a cluster's scope at that cluster's
- * providers, unless it already names one. Modules written without provider props (network
- * policies, dashboards) then land in the right cluster when a stack holds several.
- */
-class ClusterProviders implements IAspect {
-  constructor(
-    private readonly helm: TerraformProvider,
-    private readonly kubernetes: TerraformProvider,
-  ) {}
-
-  public visit(node: IConstruct): void {
-    if (!(node instanceof TerraformResource || node instanceof TerraformDataSource) || node.provider) return;
-    if (node.terraformResourceType.startsWith("helm_")) node.provider = this.helm;
-    else if (node.terraformResourceType.startsWith("kubernetes_")) node.provider = this.kubernetes;
-  }
-}
 
 /**
  * Everything Trivy needs in one cluster: aliased providers for its kubeconfig context, the operator,
@@ -53,7 +35,6 @@ export class TrivyCluster extends Construct {
     // Providers belong to the stack; the alias keeps clusters of one environment apart.
     this.kubernetesProvider = new KubernetesProvider(scope, `kubernetes-${config.name}`, { alias: config.name, ...connection });
     this.helmProvider = new HelmProvider(scope, `helm-${config.name}`, { alias: config.name, kubernetes: connection });
-    Aspects.of(this).add(new ClusterProviders(this.helmProvider, this.kubernetesProvider));
 
     const { dbRepositoryCredentials, ...operatorOptions } = config.operator ?? {};
     const dbPassword = dbPasswordSecret(config);
@@ -66,7 +47,10 @@ export class TrivyCluster extends Construct {
       helmProvider: this.helmProvider,
       kubernetesProvider: this.kubernetesProvider,
     });
-    this.networkPolicy = wireNetworkPolicy(this, config, this.operator);
+    // Every companion takes the operator, and with it the providers of this cluster.
     this.monitoring = wireMonitoring(this, config, this.operator);
+    // Either ServiceMonitor (ours, or the chart's) makes Prometheus scrape port 8080.
+    const scraped = this.operator.serviceMonitor || this.monitoring.operatorMonitoring?.serviceMonitor === true;
+    this.networkPolicy = wireNetworkPolicy(this, config, this.operator, scraped);
   }
 }

@@ -1,5 +1,5 @@
 import type { TrivyAlertRulesOptions } from "../modules/monitoring/alert-rules";
-import type { TrivyNetworkPolicyProps } from "../modules/network-policy/props";
+import type { TrivyNetworkPolicyProps } from "../modules/network-policy/network-policy";
 import type { Taint } from "../modules/tolerations/taint";
 import type { TrivyOperatorOptions } from "../modules/trivy-operator/options";
 import { resolveTrivyOperatorOptions, type ResolvedTrivyOperatorOptions } from "../modules/trivy-operator/values";

@@ -3,10 +3,9 @@ import type { Construct } from "constructs";
 import { GrafanaProvider } from "../.gen/providers/grafana/provider";
 import { GrafanaDashboard, type GrafanaDashboardProps } from "../modules/grafana-dashboard/grafana-dashboard";
 import { TrivyGrafanaAlerts, type TrivyGrafanaAlertsProps } from "../modules/monitoring/trivy-grafana-alerts";
-import { TrivyOperatorMonitoring, type TrivyOperatorMonitoringProps } from "../modules/monitoring/trivy-operator-monitoring";
-import type { TrivyAlertRulesOptions } from "../modules/monitoring/alert-rules";
-import type { TrivyOperator } from "../modules/trivy-operator/trivy-operator";
-import { resolvedOperatorOptions, type ClusterConfig } from "./config";
+import { TrivyOperatorMonitoring, type TrivyOperatorMonitoringOptions } from "../modules/monitoring/trivy-operator-monitoring";
+import type { ITrivyOperator } from "../modules/trivy-operator/operator-ref";
+import type { ClusterConfig } from "./config";
 import { clusterSecret, declareSensitiveVariable, terraformNameSuffix, type StackSecret } from "./secrets";
 
 /** Which credential a sensitive variable carries. */
@@ -56,26 +55,20 @@ export function monitoringSecrets(cluster: ClusterConfig): MonitoringSecret[] {
   return secrets;
 }
 
-/** Alert options with namespace and report TTL taken from the operator, so rules match what runs. */
-function alertRulesOptions(cluster: ClusterConfig): TrivyAlertRulesOptions {
-  const operator = resolvedOperatorOptions(cluster);
-  return { ...cluster.monitoring?.alertRules, operatorNamespace: operator.namespace, scannerReportTTL: operator.scannerReportTTL };
-}
-
-/** Pure: props of the ServiceMonitor/PrometheusRule bundle, or undefined when neither is wanted. */
-export function operatorMonitoringProps(cluster: ClusterConfig): TrivyOperatorMonitoringProps | undefined {
+/**
+ * Pure: options of the ServiceMonitor/PrometheusRule bundle, or undefined when neither is wanted.
+ * The operator supplies namespace, release name and report TTL.
+ */
+export function operatorMonitoringOptions(cluster: ClusterConfig): TrivyOperatorMonitoringOptions | undefined {
   const monitoring = cluster.monitoring;
   if (monitoring === undefined) return undefined;
   const serviceMonitor = monitoring.serviceMonitor ?? true;
   const prometheusRule = monitoring.prometheusRule ?? true;
   if (!serviceMonitor && !prometheusRule) return undefined;
-  const operator = resolvedOperatorOptions(cluster);
   return {
-    namespace: operator.namespace,
-    operatorReleaseName: operator.releaseName,
     serviceMonitor,
     prometheusRule,
-    alertRules: alertRulesOptions(cluster),
+    alertRules: monitoring.alertRules,
     prometheusSelectorLabels: monitoring.prometheusSelectorLabels,
     scrapeInterval: monitoring.scrapeInterval,
   };
@@ -119,12 +112,13 @@ export interface ClusterMonitoring {
 }
 
 /**
- * Adds the cluster's monitoring below `scope` (ids `monitoring`, `dashboard`, `grafana-alerts`).
- * Sensitive variables and the aliased Grafana provider belong to the stack, like the cluster's
- * other providers; helm_ and kubernetes_ resources reach the cluster through TrivyCluster's aspect.
- * The http provider the download needs is declared once per stack by TrivyEnvironmentStack.
+ * Adds the cluster's monitoring below `scope` (ids `monitoring`, `dashboard`, `grafana-alerts`,
+ * addresses kept from before the companions took their operator). Sensitive variables and the
+ * aliased Grafana provider belong to the stack, like the cluster's other providers; helm_ and
+ * kubernetes_ resources use the operator's providers. The http provider the download needs is
+ * declared once per stack by TrivyEnvironmentStack.
  */
-export function wireMonitoring(scope: Construct, cluster: ClusterConfig, operator: TrivyOperator): ClusterMonitoring {
+export function wireMonitoring(scope: Construct, cluster: ClusterConfig, operator: ITrivyOperator): ClusterMonitoring {
   const monitoring = cluster.monitoring;
   if (monitoring === undefined) return { variables: {} };
   const stack = TerraformStack.of(scope);
@@ -138,12 +132,16 @@ export function wireMonitoring(scope: Construct, cluster: ClusterConfig, operato
     ? new GrafanaProvider(stack, `grafana-${cluster.name}`, { alias: cluster.name, url: monitoring.grafanaUrl, auth: variables.grafanaAuth!.stringValue })
     : undefined;
 
-  const bundleProps = operatorMonitoringProps(cluster);
-  const operatorMonitoring = bundleProps ? new TrivyOperatorMonitoring(scope, "monitoring", { ...bundleProps, dependsOn: [operator.release] }) : undefined;
+  const bundleOptions = operatorMonitoringOptions(cluster);
+  const operatorMonitoring = bundleOptions ? new TrivyOperatorMonitoring(scope, "monitoring", { ...bundleOptions, operator }) : undefined;
 
   const boardProps = dashboardProps(cluster);
   const dashboard = boardProps
-    ? new GrafanaDashboard(scope, "dashboard", { ...boardProps, grafanaProvider: boardProps.delivery === "grafana-api" ? grafanaProvider : undefined })
+    ? new GrafanaDashboard(scope, "dashboard", {
+        ...boardProps,
+        grafanaProvider: boardProps.delivery === "grafana-api" ? grafanaProvider : undefined,
+        kubernetesProvider: boardProps.delivery === "sidecar" ? operator.kubernetesProvider : undefined,
+      })
     : undefined;
 
   const alerts = monitoring.grafanaAlerts;
@@ -155,7 +153,8 @@ export function wireMonitoring(scope: Construct, cluster: ClusterConfig, operato
       datasourceUid: alerts.datasourceUid,
       folderUid: shareFolder ? dashboard?.folder?.uid : undefined,
       folderTitle: shareFolder ? undefined : alerts.folderTitle,
-      alertRules: alertRulesOptions(cluster),
+      alertRules: monitoring.alertRules,
+      operator,
       slack:
         contact.type === "slack"
           ? contact.slackRecipient === undefined

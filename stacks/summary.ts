@@ -1,15 +1,11 @@
-import { TRIVY_OPERATOR_DASHBOARD } from "../dashboards/catalog";
-import { trivyAlertRules } from "../modules/monitoring/alert-rules";
-import { describeNetworkFlow, describeRegistryDestinations, trivyNetworkFlows } from "../modules/network-policy/flows";
-import type { Toleration } from "../modules/tolerations/taint";
+import { describeNetworkFlow, describeRegistryDestinations, trivyOperatorWarnings, type Toleration } from "../modules";
+// Summary-only facts of the operator module, not public API.
 import { SERVER_CONFIG_HASH_ANNOTATION } from "../modules/trivy-operator/defaults";
-import { trivyOperatorWarnings } from "../modules/trivy-operator/validation";
-import { checksBundleReference, serverRollTriggers } from "../modules/trivy-operator/values";
-import { tolerationsForTaints } from "../modules/tolerations/tolerations";
-import { resolvedOperatorOptions, type BackendConfig, type ClusterConfig, type EnvironmentConfig, type EnvironmentName } from "./config";
-import { stackName } from "./environment-stack";
-import { alertsShareDashboardFolder, dashboardProps, monitoringSecrets, operatorMonitoringProps } from "./monitoring";
-import { networkPolicyProps } from "./network-policy";
+import { serverRollTriggers } from "../modules/trivy-operator/values";
+import type { TrivyCluster } from "./cluster";
+import type { BackendConfig, ClusterConfig, EnvironmentConfig } from "./config";
+import type { TrivyEnvironmentStack } from "./environment-stack";
+import { alertsShareDashboardFolder, dashboardProps, monitoringSecrets } from "./monitoring";
 import { dbPasswordSecret } from "./secrets";
 
 function describeToleration(toleration: Toleration): string {
@@ -34,28 +30,30 @@ function describeBackend(backend: BackendConfig | undefined): string {
   }
 }
 
-/** The connections the cluster's network policies allow, in words. */
-export function describeFlows(cluster: ClusterConfig): string[] {
-  const props = networkPolicyProps(cluster);
-  if (props.flavor === "none") return ["no policies (the cluster's own policies apply)"];
-  return ["default deny in and out of the namespace", ...trivyNetworkFlows(props).map(describeNetworkFlow)];
+/** The connections the cluster's network policies allow, in words, as the policy construct implements them. */
+export function describeFlows(trivyCluster: TrivyCluster): string[] {
+  const policy = trivyCluster.networkPolicy;
+  if (policy === undefined) return ["no policies (the cluster's own policies apply)"];
+  return ["default deny in and out of the namespace", ...policy.flows.map(describeNetworkFlow)];
 }
 
 /** Monitoring, dashboard and alert lines of one cluster (labels padded like the other lines). */
-export function describeMonitoring(cluster: ClusterConfig): string[] {
+export function describeMonitoring(trivyCluster: TrivyCluster): string[] {
+  const cluster = trivyCluster.config;
   const monitoring = cluster.monitoring;
   if (monitoring === undefined) return ["monitoring   off (no ServiceMonitor, alerts or dashboard)"];
   const lines: string[] = [];
-  const bundle = operatorMonitoringProps(cluster);
+  const bundle = trivyCluster.monitoring.operatorMonitoring;
   const selector = Object.entries(monitoring.prometheusSelectorLabels ?? {}).map(([key, value]) => `${key}=${value}`).join(",") || "none";
   const delivered = [
-    bundle?.serviceMonitor ? `ServiceMonitor every ${bundle.scrapeInterval ?? "60s"}` : undefined,
-    bundle?.prometheusRule ? `PrometheusRule (${trivyAlertRules(bundle.alertRules).length} alerts)` : undefined,
+    bundle?.serviceMonitor ? `ServiceMonitor every ${bundle.scrapeInterval}` : undefined,
+    bundle?.prometheusRule ? `PrometheusRule (${bundle.rules.length} alerts)` : undefined,
   ].filter((part) => part !== undefined);
   lines.push(`monitoring   ${delivered.length > 0 ? `${delivered.join(", ")}; selector labels ${selector}` : "no Prometheus Operator objects"}`);
 
   const board = dashboardProps(cluster);
-  if (board === undefined) {
+  const dashboard = trivyCluster.monitoring.dashboard;
+  if (board === undefined || dashboard === undefined) {
     lines.push("dashboard    none");
   } else {
     const datasource = board.datasourceUid !== undefined ? `datasource uid ${board.datasourceUid}` : `datasource name "${board.datasourceName}"`;
@@ -66,12 +64,13 @@ export function describeMonitoring(cluster: ClusterConfig): string[] {
     }[board.delivery];
     const source = board.delivery === "helm-values" ? "" : board.sourceFile !== undefined ? `, from ${board.sourceFile}` : ", downloaded at plan time";
     lines.push(
-      `dashboard    grafana.com ${TRIVY_OPERATOR_DASHBOARD.gnetId} r${TRIVY_OPERATOR_DASHBOARD.revision} via ${where}, ${datasource}, folder ${board.folderTitle ?? "General"}${source}`,
+      `dashboard    grafana.com ${dashboard.gnetId} r${dashboard.revision} via ${where}, ${datasource}, folder ${board.folderTitle ?? "General"}${source}`,
     );
   }
 
   const alerts = monitoring.grafanaAlerts;
-  if (alerts === undefined) {
+  const grafanaAlerts = trivyCluster.monitoring.grafanaAlerts;
+  if (alerts === undefined || grafanaAlerts === undefined) {
     lines.push("alerts       no Grafana-managed rules");
   } else {
     const contact = alerts.contactPoint;
@@ -81,8 +80,7 @@ export function describeMonitoring(cluster: ClusterConfig): string[] {
       email: `email to ${(contact.emailAddresses ?? []).join(", ")}`,
     }[contact.type];
     const folder = alertsShareDashboardFolder(cluster) ? `dashboard folder ${monitoring.dashboard?.folderTitle}` : `folder ${alerts.folderTitle ?? "Trivy Operator alerts"}`;
-    const count = trivyAlertRules({ ...monitoring.alertRules }).length;
-    lines.push(`alerts       Grafana-managed, ${count} rules at ${monitoring.grafanaUrl} (datasource uid ${alerts.datasourceUid}, ${folder}) -> ${target}`);
+    lines.push(`alerts       Grafana-managed, ${grafanaAlerts.rules.length} rules at ${monitoring.grafanaUrl} (datasource uid ${alerts.datasourceUid}, ${folder}) -> ${target}`);
   }
   return lines;
 }
@@ -94,66 +92,75 @@ function describeSecrets(cluster: ClusterConfig): string {
   return secrets.length > 0 ? secrets.map((secret) => secret.envVar).join(", ") : "none";
 }
 
-/** Where scan jobs (and the Trivy server) may pull images and the DB from, and what stays closed. */
-export function describeRegistryReach(cluster: ClusterConfig): string {
-  const props = networkPolicyProps(cluster);
-  if (props.flavor === "none") return "not restricted by this module (flavor none)";
-  const registryFlow = trivyNetworkFlows(props).find((flow) => flow.from.kind === "component" && flow.from.component === "scan-job" && flow.to.kind === "registries");
+/** Where scan jobs (and the Trivy server) may pull images and the DB from, and what stays closed, as the policy implements it. */
+export function describeRegistryReach(trivyCluster: TrivyCluster): string {
+  const policy = trivyCluster.networkPolicy;
+  if (policy === undefined) return "not restricted by this module (flavor none)";
+  const registryFlow = policy.flows.find((flow) => flow.from.kind === "component" && flow.from.component === "scan-job" && flow.to.kind === "registries");
   if (registryFlow?.to.kind !== "registries") return "none";
   const hint = registryFlow.to.privateRanges.length === 0 ? " (a private registry needs networkPolicy.privateRegistryCidrs)" : "";
-  const apiServer = { kubernetes: "its endpoints read at plan time", calico: "Service default/kubernetes", cilium: "entity kube-apiserver" }[props.flavor ?? "kubernetes"];
+  const apiServer = { kubernetes: "its endpoints read at plan time", calico: "Service default/kubernetes", cilium: "entity kube-apiserver", none: "" }[policy.flavor];
   return `TCP/443 to ${describeRegistryDestinations(registryFlow.to)}${hint}; never the API server (${apiServer})`;
 }
 
-/** Where the checks bundle comes from and whether the policies let the operator fetch it. */
-export function describeChecksBundle(cluster: ClusterConfig): string {
-  const options = resolvedOperatorOptions(cluster);
-  if (!options.infraAssessment) return "not pulled (infra assessment off; config audit uses the embedded checks)";
-  const bundle = checksBundleReference(options.extraValues, options.chartVersion);
-  const props = networkPolicyProps(cluster);
+/** Where the operator pulls the checks bundle from and whether its policy lets it. */
+export function describeChecksBundle(trivyCluster: TrivyCluster): string {
+  const operator = trivyCluster.operator;
+  if (!operator.nodeCollector) return "not pulled (infra assessment off; config audit uses the embedded checks)";
+  const flavor = trivyCluster.networkPolicy?.flavor ?? "none";
   const egress =
-    props.flavor === "none"
+    flavor === "none"
       ? "egress not managed here"
-      : props.flavor === "cilium"
-        ? `operator egress TCP/443 to FQDN ${bundle.registry}`
+      : flavor === "cilium"
+        ? `operator egress TCP/443 to FQDN ${operator.checksBundle.registry}`
         : "operator egress TCP/443 to the public registry ranges (and networkPolicy.privateRegistryCidrs)";
-  return `${bundle.ref}, pulled by the operator before each node-collector Job; ${egress}`;
+  return `${operator.checksBundle.ref}, pulled by the operator before each node-collector Job; ${egress}`;
 }
 
 /** What rolls the built-in Trivy server; it reads its config only at start-up. */
-export function describeTrivyServerRoll(cluster: ClusterConfig): string {
-  const options = resolvedOperatorOptions(cluster);
-  if (!options.builtInTrivyServer) return "none (Standalone: every scan job downloads the DB itself)";
-  const dbPassword = dbPasswordSecret(cluster);
+export function describeTrivyServerRoll(trivyCluster: TrivyCluster): string {
+  if (!trivyCluster.operator.builtInTrivyServer) return "none (Standalone: every scan job downloads the DB itself)";
+  const dbPassword = dbPasswordSecret(trivyCluster.config);
   const password = dbPassword ? `, the DB user name and the variable ${dbPassword.variable} (not its value: after changing only ${dbPassword.envVar}, restart trivy-server)` : "";
   return `rolls on a change of ${serverRollTriggers().join(", ")}${password} or the chart version (pod annotation ${SERVER_CONFIG_HASH_ANNOTATION})`;
 }
 
-/** A short human summary of one environment stack, for `npm start`. Pure; input must be valid. */
-export function summarizeEnvironment(environment: EnvironmentName, config: EnvironmentConfig): string {
-  const lines = [`${stackName(environment)}  (state: ${describeBackend(config.backend)})`];
-  for (const cluster of config.clusters) {
-    const options = resolvedOperatorOptions(cluster);
-    const tolerations = tolerationsForTaints(options.taints);
-    const credentials = cluster.operator?.dbRepositoryCredentials;
-    lines.push(
-      `  cluster ${cluster.name}  (${cluster.kubeContext ?? "current context"} in ${cluster.kubeconfigPath})`,
-      `    chart        trivy-operator ${options.chartVersion} from ${options.chartSource}, release ${options.releaseName} in ${options.namespace}`,
-      `    scan jobs    ${options.scanJobsConcurrentLimit} at once, memory limit ${options.scanJobResources.limits?.memory ?? "none"}, timeout ${options.trivyTimeout} (job ${options.scanJobTimeout})`,
-      `    findings     ${options.ignoreUnfixed ? "fixable only" : "all"}, severities ${options.severities.join(",")}, rescan every ${options.scannerReportTTL}`,
-      `    trivy db     ${options.dbRegistry}/${options.dbRepository}${credentials ? ` as ${credentials.username}` : ""}${options.builtInTrivyServer ? " via built-in Trivy server (ClientServer)" : " in every scan job (Standalone)"}`,
-      `    trivy server ${describeTrivyServerRoll(cluster)}`,
-      ...trivyOperatorWarnings(options).map((warning) => `    warning      ${warning}`),
-      `    skipped      namespaces ${options.excludeNamespaces.join(",") || "none"}; images ${options.excludeImages.join(",") || "none"}`,
-      `    tolerations  ${tolerations.length > 0 ? `${tolerations.map(describeToleration).join(", ")} (operator, scan jobs${options.infraAssessment ? ", node collector" : ""})` : "none"}`,
-      `    node collector ${options.infraAssessment ? "on (namespace enforces privileged, warns restricted)" : "off (namespace enforces restricted)"}`,
-      `    registries   ${describeRegistryReach(cluster)}`,
-      `    checks       ${describeChecksBundle(cluster)}`,
-      `    policies     ${cluster.networkPolicy?.flavor ?? "kubernetes"}`,
-      ...describeFlows(cluster).map((flow) => `      - ${flow}`),
-      ...describeMonitoring(cluster).map((line) => `    ${line}`),
-      `    secrets      ${describeSecrets(cluster)}`,
-    );
-  }
-  return lines.join("\n");
+/**
+ * The summary lines of one cluster, read from its constructs (operator, policies, monitoring) plus
+ * the config's connection and secret names. Either stack layout lists its clusters with these.
+ */
+export function summarizeCluster(trivyCluster: TrivyCluster): string[] {
+  const cluster = trivyCluster.config;
+  const operator = trivyCluster.operator;
+  const options = operator.resolvedOptions;
+  const tolerations = operator.tolerations;
+  const credentials = cluster.operator?.dbRepositoryCredentials;
+  return [
+    `  cluster ${cluster.name}  (${cluster.kubeContext ?? "current context"} in ${cluster.kubeconfigPath})`,
+    `    chart        trivy-operator ${operator.chartVersion} from ${options.chartSource}, release ${operator.releaseName} in ${operator.namespace}`,
+    `    scan jobs    ${options.scanJobsConcurrentLimit} at once, memory limit ${options.scanJobResources.limits?.memory ?? "none"}, timeout ${options.trivyTimeout} (job ${options.scanJobTimeout})`,
+    `    findings     ${options.ignoreUnfixed ? "fixable only" : "all"}, severities ${options.severities.join(",")}, rescan every ${operator.scannerReportTTL}`,
+    `    trivy db     ${options.dbRegistry}/${options.dbRepository}${credentials ? ` as ${credentials.username}` : ""}${operator.builtInTrivyServer ? " via built-in Trivy server (ClientServer)" : " in every scan job (Standalone)"}`,
+    `    trivy server ${describeTrivyServerRoll(trivyCluster)}`,
+    ...trivyOperatorWarnings(options).map((warning) => `    warning      ${warning}`),
+    `    skipped      namespaces ${options.excludeNamespaces.join(",") || "none"}; images ${options.excludeImages.join(",") || "none"}`,
+    `    tolerations  ${tolerations.length > 0 ? `${tolerations.map(describeToleration).join(", ")} (operator, scan jobs${operator.nodeCollector ? ", node collector" : ""})` : "none"}`,
+    `    node collector ${operator.nodeCollector ? `on (namespace enforces ${operator.podSecurityEnforce}, warns restricted)` : `off (namespace enforces ${operator.podSecurityEnforce})`}`,
+    `    registries   ${describeRegistryReach(trivyCluster)}`,
+    `    checks       ${describeChecksBundle(trivyCluster)}`,
+    `    policies     ${trivyCluster.networkPolicy?.flavor ?? "none"}`,
+    ...describeFlows(trivyCluster).map((flow) => `      - ${flow}`),
+    ...describeMonitoring(trivyCluster).map((line) => `    ${line}`),
+    `    secrets      ${describeSecrets(cluster)}`,
+  ];
+}
+
+/** A short human summary of one stack, for `npm start`: its state, then each cluster (summarizeCluster). */
+export function summarizeStack(name: string, backend: BackendConfig | undefined, clusters: readonly TrivyCluster[]): string {
+  return [`${name}  (state: ${describeBackend(backend)})`, ...clusters.flatMap(summarizeCluster)].join("\n");
+}
+
+/** The summary of an environment stack (`trivy-<env>`). */
+export function summarizeEnvironment(stack: TrivyEnvironmentStack, config: EnvironmentConfig): string {
+  return summarizeStack(stack.node.id, config.backend, stack.clusters);
 }

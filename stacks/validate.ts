@@ -6,9 +6,11 @@ import { parseDashboardJson, prepareDashboard } from "../modules/grafana-dashboa
 import { validateGrafanaDashboardProps } from "../modules/grafana-dashboard/grafana-dashboard";
 import { durationSeconds, validateTrivyAlertRulesOptions } from "../modules/monitoring/alert-rules";
 import { parseCidr } from "../modules/network-policy/cidr";
+import { trivyNetworkPolicySpec } from "../modules/network-policy/network-policy";
 import { validateTrivyNetworkPolicyProps } from "../modules/network-policy/validate";
 import { validateTaints } from "../modules/tolerations/tolerations";
 import { validateTrivyOperatorProps, type TrivyOperatorProps } from "../modules/trivy-operator/trivy-operator";
+import { trivyOperatorFacts } from "../modules/trivy-operator/operator-ref";
 import { resolvedTrivyOperatorValues, resolveTrivyOperatorOptions } from "../modules/trivy-operator/values";
 import {
   BACKEND_TYPES,
@@ -24,8 +26,8 @@ import {
   type MonitoringAlertRulesConfig,
   type OperatorConfig,
 } from "./config";
-import { dashboardProps, needsGrafanaProvider } from "./monitoring";
-import { networkPolicyProps } from "./network-policy";
+import { dashboardProps, monitoringServiceMonitor, needsGrafanaProvider } from "./monitoring";
+import { networkPolicyOptions } from "./network-policy";
 
 const HOST_NAME = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
@@ -154,7 +156,11 @@ function validateCluster(cluster: unknown, index: number, environment: string): 
       // Building the values runs the chart value-path check (extraValues included) on top of the option checks.
       resolvedTrivyOperatorValues(resolveTrivyOperatorOptions(props));
     });
-    validateTrivyNetworkPolicyProps(networkPolicyProps(cluster as unknown as ClusterConfig));
+    // The policy as the TrivyNetworkPolicy construct would derive it from this cluster's operator.
+    const clusterConfig = cluster as unknown as ClusterConfig;
+    const operatorFacts = trivyOperatorFacts(resolveTrivyOperatorOptions({ ...options, taints: clusterConfig.taints }));
+    const scraped = operatorFacts.serviceMonitor || monitoringServiceMonitor(clusterConfig);
+    validateTrivyNetworkPolicyProps(trivyNetworkPolicySpec(operatorFacts, networkPolicyOptions(clusterConfig, scraped)));
     validateMonitoring(cluster as unknown as ClusterConfig);
   });
 }

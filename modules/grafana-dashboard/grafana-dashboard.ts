@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { DataHttp } from "@cdktf/provider-http/lib/data-http";
-import { Fn, TerraformLocal, TerraformOutput, Token } from "cdktf";
+import { Fn, TerraformLocal, TerraformOutput, Token, type TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
 import { Dashboard } from "../../.gen/providers/grafana/dashboard";
 import { Folder } from "../../.gen/providers/grafana/folder";
@@ -90,6 +90,17 @@ export interface GrafanaDashboardProps {
    * @default - the stack's default grafana provider
    */
   readonly grafanaProvider?: GrafanaProvider;
+  /**
+   * Kubernetes provider of the ConfigMap (`sidecar` only), when the stack holds several clusters.
+   * `operator.addDashboard()` passes the operator's.
+   * @default - the stack's default `kubernetes` provider
+   */
+  readonly kubernetesProvider?: TerraformProvider;
+  /**
+   * HTTP provider of the plan-time download (`grafana-api` and `sidecar` without `sourceFile`).
+   * @default - the stack's default `http` provider
+   */
+  readonly httpProvider?: TerraformProvider;
 
   /**
    * Namespace of the ConfigMap (`sidecar` only); the sidecar must watch it
@@ -201,6 +212,7 @@ export class GrafanaDashboard extends Construct {
     } else {
       const baseUrl = (props.downloadBaseUrl ?? "https://grafana.com").replace(/\/+$/, "");
       this.download = new DataHttp(this, "download", {
+        provider: props.httpProvider,
         url: `${baseUrl}/api/dashboards/${this.gnetId}/revisions/${this.revision}/download`,
         requestHeaders: { Accept: "application/json" },
         retry: { attempts: 3, minDelayMs: 1000 },
@@ -241,6 +253,7 @@ export class GrafanaDashboard extends Construct {
     const annotations: Record<string, string> = {};
     if (props.folderTitle !== undefined) annotations[props.sidecarFolderAnnotation ?? "grafana_folder"] = props.folderTitle;
     this.configMap = new ConfigMapV1(this, "config-map", {
+      provider: props.kubernetesProvider,
       metadata: {
         name,
         namespace: props.namespace ?? "monitoring",
@@ -309,6 +322,8 @@ export function validateGrafanaDashboardProps(props: GrafanaDashboardProps): voi
   const onlyFor: Array<[keyof GrafanaDashboardProps, DashboardDelivery[]]> = [
     ["overwrite", ["grafana-api"]],
     ["grafanaProvider", ["grafana-api"]],
+    ["kubernetesProvider", ["sidecar"]],
+    ["httpProvider", ["grafana-api", "sidecar"]],
     ["namespace", ["sidecar"]],
     ["sidecarLabel", ["sidecar"]],
     ["sidecarLabelValue", ["sidecar"]],
@@ -321,10 +336,11 @@ export function validateGrafanaDashboardProps(props: GrafanaDashboardProps): voi
   ];
   for (const [field, deliveries] of onlyFor) {
     if (props[field] !== undefined && !deliveries.includes(props.delivery)) {
-      fail(field, field === "grafanaProvider" ? "<provider>" : props[field], `only applies to delivery ${deliveries.join(" or ")}, not ${props.delivery}`);
+      fail(field, field.endsWith("Provider") ? "<provider>" : props[field], `only applies to delivery ${deliveries.join(" or ")}, not ${props.delivery}`);
     }
   }
   if (props.sourceFile !== undefined && props.downloadBaseUrl !== undefined) fail("downloadBaseUrl", props.downloadBaseUrl, "has no effect with sourceFile; set one of them");
+  if (props.sourceFile !== undefined && props.httpProvider !== undefined) fail("httpProvider", "<provider>", "has no effect with sourceFile, which is read at synth time; remove it");
   if (props.folderUid !== undefined && props.folderTitle === undefined && props.delivery !== "grafana-api") {
     fail("folderUid", props.folderUid, `needs folderTitle with delivery ${props.delivery}`);
   }

@@ -1,8 +1,9 @@
 import * as path from "node:path";
 import { Release } from "@cdktf/provider-helm/lib/release";
-import { AssetType, TerraformAsset, type ITerraformDependable } from "cdktf";
+import { AssetType, TerraformAsset, type ITerraformDependable, type TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
-import { DNS_LABEL, terraformLiteral } from "../common";
+import { DNS_LABEL } from "../common/kubernetes-names";
+import { terraformLiteral } from "../common/terraform-literal";
 
 /** A complete Kubernetes object as it would appear in a manifest file. */
 export interface KubernetesManifest {
@@ -29,6 +30,11 @@ export interface ManifestBundleProps {
    * @default - none
    */
   readonly dependsOn?: ITerraformDependable[];
+  /**
+   * Helm provider of the target cluster; needed when a stack holds several clusters.
+   * @default - the stack's default `helm` provider
+   */
+  readonly helmProvider?: TerraformProvider;
 }
 
 const RAW_MANIFESTS_CHART = path.resolve(__dirname, "../../charts/raw-manifests");
@@ -52,6 +58,7 @@ export class ManifestBundle extends Construct {
 
     const chart = new TerraformAsset(this, "chart", { path: RAW_MANIFESTS_CHART, type: AssetType.DIRECTORY });
     this.release = new Release(this, "release", {
+      provider: props.helmProvider,
       name: props.releaseName,
       namespace: props.namespace,
       chart: chart.path,

@@ -6,6 +6,7 @@ import { NotificationPolicy } from "../../.gen/providers/grafana/notification-po
 import type { GrafanaProvider } from "../../.gen/providers/grafana/provider";
 import { RuleGroup, type RuleGroupRule } from "../../.gen/providers/grafana/rule-group";
 import { terraformLiteral } from "../common";
+import type { ITrivyOperator } from "../trivy-operator/operator-ref";
 import { durationSeconds, trivyAlertRules, type TrivyAlertRule, type TrivyAlertRulesOptions } from "./alert-rules";
 
 /** Slack integration; `url` (incoming webhook) or `token` (bot) must come from a sensitive variable. */
@@ -102,6 +103,12 @@ export interface TrivyGrafanaAlertsProps {
    * @default - the stack's default grafana provider
    */
   readonly grafanaProvider?: GrafanaProvider;
+  /**
+   * The operator the alerts watch: its namespace and `scannerReportTTL` replace those of
+   * `alertRules`, so the rules cannot look at another namespace or a too-short lookback.
+   * @default - `alertRules.operatorNamespace` and `alertRules.scannerReportTTL` (or their defaults)
+   */
+  readonly operator?: ITrivyOperator;
 }
 
 /**
@@ -122,7 +129,9 @@ export class TrivyGrafanaAlerts extends Construct {
   constructor(scope: Construct, id: string, props: TrivyGrafanaAlertsProps) {
     super(scope, id);
     validateTrivyGrafanaAlertsProps(props);
-    this.rules = trivyAlertRules(props.alertRules);
+    this.rules = trivyAlertRules(
+      props.operator ? { ...props.alertRules, operatorNamespace: props.operator.namespace, scannerReportTTL: props.operator.scannerReportTTL } : props.alertRules,
+    );
     const provider = props.grafanaProvider;
 
     const webhook: ContactPointWebhook[] = props.webhook

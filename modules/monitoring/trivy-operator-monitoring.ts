@@ -1,20 +1,15 @@
-import type { ITerraformDependable } from "cdktf";
+import type { ITerraformDependable, TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
 import { ManifestBundle } from "../manifest-bundle/manifest-bundle";
+import type { ITrivyOperator } from "../trivy-operator/operator-ref";
 import { durationSeconds, trivyAlertRules, type TrivyAlertRule, type TrivyAlertRulesOptions } from "./alert-rules";
 import { trivyPrometheusRule, trivyServiceMonitor } from "./manifests";
 
-export interface TrivyOperatorMonitoringProps {
-  /**
-   * Namespace of the operator; the ServiceMonitor and PrometheusRule go there too.
-   * @default "trivy-system"
-   */
-  readonly namespace?: string;
-  /**
-   * Helm release name of the operator (`app.kubernetes.io/instance` of its Service).
-   * @default "trivy-operator"
-   */
-  readonly operatorReleaseName?: string;
+/** Alert options without what the operator decides (its namespace and report TTL). */
+export type OperatorAlertRulesOptions = Omit<TrivyAlertRulesOptions, "operatorNamespace" | "scannerReportTTL">;
+
+/** What `operator.addMonitoring(id, options)` takes: the choices the operator cannot make. */
+export interface TrivyOperatorMonitoringOptions {
   /**
    * Deliver a ServiceMonitor for the operator's metrics.
    * @default true
@@ -26,10 +21,11 @@ export interface TrivyOperatorMonitoringProps {
    */
   readonly prometheusRule?: boolean;
   /**
-   * Alert thresholds, `for` durations, and which alerts to leave out.
+   * Alert thresholds, `for` durations, and which alerts to leave out. The namespace and the
+   * findings lookback follow the operator (its namespace and `scannerReportTTL`).
    * @default - see TrivyAlertRulesOptions
    */
-  readonly alertRules?: TrivyAlertRulesOptions;
+  readonly alertRules?: OperatorAlertRulesOptions;
   /**
    * Labels your Prometheus selects ServiceMonitors and rules by. kube-prometheus-stack selects
    * `release: <its release name>` unless `serviceMonitorSelectorNilUsesHelmValues` /
@@ -44,15 +40,25 @@ export interface TrivyOperatorMonitoringProps {
   readonly scrapeInterval?: string;
   /**
    * Name of the Helm release that carries the two objects.
-   * @default "trivy-operator-monitoring"
+   * @default "<operator release name>-monitoring" ("trivy-operator-monitoring")
    */
   readonly bundleReleaseName?: string;
   /**
-   * What must exist first: the operator release (namespace) and, when it comes from the same
-   * stack, the release that installs the Prometheus Operator CRDs.
-   * @default - none
+   * What must exist first besides the operator release, e.g. the release in the same stack that
+   * installs the Prometheus Operator CRDs.
+   * @default - only the operator release
    */
   readonly dependsOn?: ITerraformDependable[];
+  /**
+   * Helm provider of the release carrying the objects.
+   * @default - the operator's helm provider
+   */
+  readonly helmProvider?: TerraformProvider;
+}
+
+export interface TrivyOperatorMonitoringProps extends TrivyOperatorMonitoringOptions {
+  /** The operator to scrape and alert on: namespace, release name and report TTL come from it. */
+  readonly operator: ITrivyOperator;
 }
 
 /**
@@ -66,11 +72,18 @@ export class TrivyOperatorMonitoring extends Construct {
   /** The alert rules as delivered (empty when prometheusRule is false). */
   public readonly rules: readonly TrivyAlertRule[];
   public readonly bundle: ManifestBundle;
+  /** Whether a ServiceMonitor is delivered (Prometheus then scrapes the operator on 8080). */
+  public readonly serviceMonitor: boolean;
+  /** Whether the PrometheusRule is delivered. */
+  public readonly prometheusRule: boolean;
+  /** Scrape interval of the ServiceMonitor. */
+  public readonly scrapeInterval: string;
 
-  constructor(scope: Construct, id: string, props: TrivyOperatorMonitoringProps = {}) {
+  constructor(scope: Construct, id: string, props: TrivyOperatorMonitoringProps) {
     super(scope, id);
-    const namespace = props.namespace ?? "trivy-system";
-    const operatorReleaseName = props.operatorReleaseName ?? "trivy-operator";
+    const { operator } = props;
+    const namespace = operator.namespace;
+    const operatorReleaseName = operator.releaseName;
     const scrapeInterval = props.scrapeInterval ?? "60s";
     const labels = props.prometheusSelectorLabels ?? {};
     if (durationSeconds(scrapeInterval) === undefined) {
@@ -80,8 +93,14 @@ export class TrivyOperatorMonitoring extends Construct {
       throw new Error("trivy operator monitoring serviceMonitor and prometheusRule are both false: nothing to deliver; remove the construct instead");
     }
 
-    // Alerts default to the same namespace and job the ServiceMonitor produces.
-    this.rules = props.prometheusRule === false ? [] : trivyAlertRules({ operatorNamespace: namespace, ...props.alertRules });
+    this.serviceMonitor = props.serviceMonitor !== false;
+    this.prometheusRule = props.prometheusRule !== false;
+    this.scrapeInterval = scrapeInterval;
+
+    // The alerts watch the namespace and job the ServiceMonitor produces, with a lookback longer than the report TTL.
+    this.rules = this.prometheusRule
+      ? trivyAlertRules({ ...props.alertRules, operatorNamespace: namespace, scannerReportTTL: operator.scannerReportTTL })
+      : [];
     const manifests = [];
     if (props.serviceMonitor !== false) {
       manifests.push(trivyServiceMonitor({ name: operatorReleaseName, namespace, operatorReleaseName, scrapeInterval, labels }));
@@ -90,10 +109,11 @@ export class TrivyOperatorMonitoring extends Construct {
       manifests.push(trivyPrometheusRule({ name: `${operatorReleaseName}-alerts`, namespace, labels, rules: this.rules }));
     }
     this.bundle = new ManifestBundle(this, "bundle", {
-      releaseName: props.bundleReleaseName ?? "trivy-operator-monitoring",
+      releaseName: props.bundleReleaseName ?? `${operatorReleaseName}-monitoring`,
       namespace,
       manifests,
-      dependsOn: props.dependsOn,
+      helmProvider: props.helmProvider ?? operator.helmProvider,
+      dependsOn: operator.release || props.dependsOn ? [...(operator.release ? [operator.release] : []), ...(props.dependsOn ?? [])] : undefined,
     });
   }
 }

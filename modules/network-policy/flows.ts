@@ -1,7 +1,7 @@
 import { cidrContains, mustParseCidr } from "./cidr";
 import type { TrivyComponent } from "./components";
 import { DEFAULT_API_SERVER_PORTS, DEFAULT_CHECKS_BUNDLE_REGISTRY, DEFAULT_NODE_LOCAL_DNS_ADDRESS, PRIVATE_IPV4_RANGES, TRIVY_PORTS } from "./ports";
-import type { NetworkPolicyFlavor, TrivyNetworkPolicyProps } from "./props";
+import type { NetworkPolicyFlavor, TrivyNetworkPolicySpec } from "./props";
 
 export type FlowProtocol = "TCP" | "UDP";
 
@@ -72,14 +72,14 @@ export interface ResolvedNetworkPolicyProps {
   readonly registryExcludedCidrs: readonly string[];
   readonly registryHosts: readonly string[];
   readonly checksBundleHosts: readonly string[];
-  readonly metrics?: TrivyNetworkPolicyProps["metrics"];
+  readonly metrics?: TrivyNetworkPolicySpec["metrics"];
   readonly dnsNamespace: string;
   readonly dnsPodLabels: Readonly<Record<string, string>>;
   readonly dnsPorts: readonly number[];
   readonly nodeLocalDns?: { readonly address: string; readonly podLabels: Readonly<Record<string, string>>; readonly ports: readonly number[] };
 }
 
-export function resolveNetworkPolicyProps(props: TrivyNetworkPolicyProps): ResolvedNetworkPolicyProps {
+export function resolveNetworkPolicyProps(props: TrivyNetworkPolicySpec): ResolvedNetworkPolicyProps {
   const nodeLocal = props.dns?.nodeLocalDns;
   return {
     flavor: props.flavor ?? "kubernetes",
@@ -112,7 +112,7 @@ export function resolveNetworkPolicyProps(props: TrivyNetworkPolicyProps): Resol
 }
 
 /** The Trivy pods that exist with these props. */
-export function activeComponents(props: TrivyNetworkPolicyProps): TrivyComponent[] {
+export function activeComponents(props: TrivyNetworkPolicySpec): TrivyComponent[] {
   const resolved = resolveNetworkPolicyProps(props);
   return [
     "operator",
@@ -127,7 +127,7 @@ export function activeComponents(props: TrivyNetworkPolicyProps): TrivyComponent
  * renderers turn it into Kubernetes, Calico or Cilium objects, and the stack summary prints it.
  * Everything not listed is closed by the namespace's default deny.
  */
-export function trivyNetworkFlows(props: TrivyNetworkPolicyProps): NetworkFlow[] {
+export function trivyNetworkFlows(props: TrivyNetworkPolicySpec): NetworkFlow[] {
   const p = resolveNetworkPolicyProps(props);
   if (p.flavor === "none") return [];
 

@@ -1,13 +1,59 @@
 import { DataKubernetesEndpointsV1 } from "@cdktf/provider-kubernetes/lib/data-kubernetes-endpoints-v1";
 import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
+import type { TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
-import { ManifestBundle, type KubernetesManifest } from "../manifest-bundle";
+import { ManifestBundle, type KubernetesManifest } from "../manifest-bundle/manifest-bundle";
+import type { ITrivyOperator } from "../trivy-operator/operator-ref";
 import { resolveNetworkPolicyProps, trivyNetworkFlows, type NetworkFlow } from "./flows";
-import type { NetworkPolicyFlavor, TrivyNetworkPolicyProps } from "./props";
+import type { NetworkPolicyFlavor, TrivyNetworkPolicySpec } from "./props";
 import { renderCalicoPolicies } from "./render-calico";
 import { renderCiliumPolicies } from "./render-cilium";
 import { renderKubernetesPolicies } from "./render-kubernetes";
 import { BUNDLE_SUFFIX, validateTrivyNetworkPolicyProps } from "./validate";
+
+/** What the operator decides; a policy takes these from its operator, never from its own props. */
+type OperatorDerivedField = "namespace" | "releaseName" | "builtInTrivyServer" | "nodeCollector" | "checksBundleHosts";
+
+/** What `operator.addNetworkPolicy(id, options)` takes: the choices the operator cannot make. */
+export interface TrivyNetworkPolicyOptions extends Omit<TrivyNetworkPolicySpec, OperatorDerivedField> {
+  /**
+   * Kubernetes provider of the `kubernetes` flavor's NetworkPolicies.
+   * @default - the operator's kubernetes provider
+   */
+  readonly kubernetesProvider?: TerraformProvider;
+  /**
+   * Helm provider of the release carrying the calico/cilium policies.
+   * @default - the operator's helm provider
+   */
+  readonly helmProvider?: TerraformProvider;
+}
+
+export interface TrivyNetworkPolicyProps extends TrivyNetworkPolicyOptions {
+  /** The operator whose namespace the policies lock down; they wait for its release. */
+  readonly operator: ITrivyOperator;
+}
+
+/** The operator facts a policy is derived from. */
+export type NetworkPolicyOperatorFacts = Pick<ITrivyOperator, OperatorDerivedField | "dbRegistryHosts">;
+
+/**
+ * Pure: the full description of the policies, from the operator's facts and the user's options.
+ * A registry host list turns cilium's `world` rule into an FQDN allow-list, so the operator's DB
+ * hosts join only a list the user started: adding them alone would cut scan jobs off from every
+ * image registry.
+ */
+export function trivyNetworkPolicySpec(operator: NetworkPolicyOperatorFacts, options: TrivyNetworkPolicyOptions = {}): TrivyNetworkPolicySpec {
+  const { kubernetesProvider: _kubernetes, helmProvider: _helm, ...choices } = options;
+  return {
+    ...choices,
+    namespace: operator.namespace,
+    releaseName: operator.releaseName,
+    builtInTrivyServer: operator.builtInTrivyServer,
+    nodeCollector: operator.nodeCollector,
+    checksBundleHosts: operator.checksBundleHosts,
+    registryHosts: options.registryHosts ? [...new Set([...options.registryHosts, ...operator.dbRegistryHosts])] : undefined,
+  };
+}
 
 /**
  * Locks the Trivy Operator namespace down to the connections Trivy needs.
@@ -40,12 +86,18 @@ export class TrivyNetworkPolicy extends Construct {
   /** Endpoints `default/kubernetes`, read at plan time (kubernetes flavor): the addresses scan jobs may never reach. */
   public readonly apiServerEndpoints?: DataKubernetesEndpointsV1;
 
+  /** The description the policies were rendered from (operator facts plus options). */
+  public readonly spec: TrivyNetworkPolicySpec;
+
   constructor(scope: Construct, id: string, props: TrivyNetworkPolicyProps) {
     super(scope, id);
-    validateTrivyNetworkPolicyProps(props);
-    const resolved = resolveNetworkPolicyProps(props);
+    const { operator, ...options } = props;
+    this.spec = trivyNetworkPolicySpec(operator, options);
+    validateTrivyNetworkPolicyProps(this.spec);
+    const resolved = resolveNetworkPolicyProps(this.spec);
     this.flavor = resolved.flavor;
-    this.flows = trivyNetworkFlows(props);
+    this.flows = trivyNetworkFlows(this.spec);
+    const dependsOn = operator.release ? [operator.release] : undefined;
 
     if (resolved.flavor === "kubernetes") {
       this.manifests = [];
@@ -59,9 +111,10 @@ export class TrivyNetworkPolicy extends Construct {
       this.kubernetesPolicies = renderKubernetesPolicies(resolved, this.flows, endpointIps).map(
         (definition) =>
           new NetworkPolicyV1(this, definition.id, {
+            provider: props.kubernetesProvider ?? operator.kubernetesProvider,
             metadata: definition.metadata,
             spec: definition.spec,
-            dependsOn: props.dependsOn,
+            dependsOn,
           }),
       );
       return;
@@ -78,7 +131,8 @@ export class TrivyNetworkPolicy extends Construct {
       releaseName: `${resolved.releaseName}${BUNDLE_SUFFIX}`,
       namespace: resolved.namespace,
       manifests: this.manifests,
-      dependsOn: props.dependsOn,
+      helmProvider: props.helmProvider ?? operator.helmProvider,
+      dependsOn,
     });
   }
 }

@@ -1,5 +1,3 @@
-import type { ITerraformDependable } from "cdktf";
-
 /**
  * How the policies are expressed:
  * - `kubernetes`: `networking.k8s.io/v1` NetworkPolicy, enforced by any conforming CNI (kindnet ≥ kind 0.24, Calico, Cilium, …).
@@ -65,7 +63,12 @@ export interface PrometheusScrapeOptions {
   readonly prometheusPodLabels: Readonly<Record<string, string>>;
 }
 
-export interface TrivyNetworkPolicyProps {
+/**
+ * Everything the policies are rendered from: what the operator runs (namespace, release, Trivy
+ * server, node collector) and the user's options. `TrivyNetworkPolicy` builds it from its
+ * operator; the pure functions (`trivyNetworkFlows`, the renderers, the validation) take it.
+ */
+export interface TrivyNetworkPolicySpec {
   /**
    * How the policies are expressed.
    * @default "kubernetes"
@@ -151,9 +154,4 @@ export interface TrivyNetworkPolicyProps {
    * @default - CoreDNS/kube-dns in kube-system on port 53, no node-local cache
    */
   readonly dns?: ClusterDnsOptions;
-  /**
-   * Resources that must exist first, typically the operator release that creates the namespace.
-   * @default - none
-   */
-  readonly dependsOn?: ITerraformDependable[];
 }

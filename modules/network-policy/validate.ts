@@ -1,7 +1,7 @@
 import { Token } from "cdktf";
 import { DNS_LABEL, LABEL_NAME, labelKeyProblem } from "../common/kubernetes-names";
 import { parseCidr, type ParsedCidr } from "./cidr";
-import { NETWORK_POLICY_FLAVORS, type TrivyNetworkPolicyProps } from "./props";
+import { NETWORK_POLICY_FLAVORS, type TrivyNetworkPolicySpec } from "./props";
 
 /** Suffix of the Helm release that carries Calico/Cilium policies. */
 export const BUNDLE_SUFFIX = "-netpol";
@@ -12,7 +12,7 @@ const HOST_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
  * Checks the props before anything is rendered and throws one error listing every problem. Each
  * line names the field, the value and what is allowed, so a bad environment config is fixed in one go.
  */
-export function validateTrivyNetworkPolicyProps(props: TrivyNetworkPolicyProps): void {
+export function validateTrivyNetworkPolicyProps(props: TrivyNetworkPolicySpec): void {
   const problems = trivyNetworkPolicyProblems(props);
   if (problems.length > 0) {
     throw new Error(`invalid TrivyNetworkPolicy props:\n${problems.map((p) => `- ${p}`).join("\n")}`);
@@ -20,7 +20,7 @@ export function validateTrivyNetworkPolicyProps(props: TrivyNetworkPolicyProps):
 }
 
 /** The problems `validateTrivyNetworkPolicyProps` would report, as data (empty when valid). */
-export function trivyNetworkPolicyProblems(props: TrivyNetworkPolicyProps): string[] {
+export function trivyNetworkPolicyProblems(props: TrivyNetworkPolicySpec): string[] {
   const problems: string[] = [];
   const flavor = props.flavor ?? "kubernetes";
   if (!NETWORK_POLICY_FLAVORS.includes(flavor)) {

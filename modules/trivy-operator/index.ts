@@ -6,3 +6,4 @@ export * from "./values";
 export * from "./trivy-operator";
 export * from "./db-credentials";
 export * from "./image-glob";
+export * from "./operator-ref";

@@ -1,16 +1,17 @@
 import { Release } from "@cdktf/provider-helm/lib/release";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { Annotations, DefaultTokenResolver, StringConcat, Token, Tokenization, type TerraformProvider } from "cdktf";
-import { Construct } from "constructs";
+import type { Construct } from "constructs";
 import { valueAt } from "../common/plain-object";
 import { terraformLiteral } from "../common/terraform-literal";
 import type { Toleration } from "../tolerations/taint";
 import { tolerationsForTaints } from "../tolerations/tolerations";
 import { dbRepositoryCredentialSettings, validateDbRepositoryCredentials, type DbRepositoryCredentials } from "./db-credentials";
 import { CHART_NAME, CHART_REPOSITORIES, CONFIG_HASH_ANNOTATION, SERVER_CONFIG_HASH_ANNOTATION } from "./defaults";
+import { ImportedTrivyOperator, TrivyOperatorBase, trivyOperatorFacts, type ITrivyOperator, type TrivyOperatorAttributes } from "./operator-ref";
 import type { TrivyOperatorOptions } from "./options";
 import { trivyOperatorWarnings, validateTrivyOperatorOptions } from "./validation";
-import { checksBundleReference, resolvedTrivyOperatorValues, resolveTrivyOperatorOptions, type ChartValues, type ChecksBundleReference } from "./values";
+import { checksBundleReference, resolvedTrivyOperatorValues, resolveTrivyOperatorOptions, type ChartValues, type ChecksBundleReference, type ResolvedTrivyOperatorOptions } from "./values";
 
 export interface TrivyOperatorProps extends TrivyOperatorOptions {
   /**
@@ -54,7 +55,15 @@ export type PodSecurityLevel = "privileged" | "baseline" | "restricted";
  * `restricted` as warn/audit level. The operator always runs non-root; scan jobs do too unless the
  * node collector, which inherits their pod security context, must read root-only host files.
  */
-export class TrivyOperator extends Construct {
+export class TrivyOperator extends TrivyOperatorBase {
+  /**
+   * A Trivy Operator installed elsewhere (another stack, Argo CD, by hand), for companions:
+   * `TrivyOperator.fromAttributes(this, "trivy", { namespace: "security" }).addNetworkPolicy("policy")`.
+   */
+  public static fromAttributes(scope: Construct, id: string, attributes: TrivyOperatorAttributes = {}): ITrivyOperator {
+    return new ImportedTrivyOperator(scope, id, attributes);
+  }
+
   /** Namespace the operator, its scan jobs, node collector and Trivy server run in. */
   public readonly namespace: string;
   /** Helm release name; the `app.kubernetes.io/instance` label of the operator pods. */
@@ -72,6 +81,8 @@ export class TrivyOperator extends Construct {
   public readonly dbRegistryHosts: readonly string[];
   /** The checks bundle the operator pulls over 443 before each node-collector Job, for egress policies. */
   public readonly checksBundle: ChecksBundleReference;
+  /** Registry hosts the checks bundle comes from (443), for egress policies. */
+  public readonly checksBundleHosts: readonly string[];
   /** Pod Security level the namespace enforces. */
   public readonly podSecurityEnforce: PodSecurityLevel;
   /** Tolerations given to every component, derived from the cluster taints. */
@@ -82,6 +93,14 @@ export class TrivyOperator extends Construct {
   public readonly configHash: string;
   /** Hash of what the built-in Trivy server reads at start-up; a change rolls its StatefulSet. Undefined without the server. */
   public readonly serverConfigHash?: string;
+  /** How long a report lives before a rescan (`operator.scannerReportTTL`). */
+  public readonly scannerReportTTL: string;
+  /** The options with every default applied, as the values were built from them. */
+  public readonly resolvedOptions: ResolvedTrivyOperatorOptions;
+  /** Helm provider of the release; companions added with `add*` use it too. */
+  public readonly helmProvider?: TerraformProvider;
+  /** Kubernetes provider of the namespace; companions added with `add*` use it too. */
+  public readonly kubernetesProvider?: TerraformProvider;
 
   constructor(scope: Construct, id: string, props: TrivyOperatorProps = {}) {
     super(scope, id);
@@ -104,14 +123,20 @@ export class TrivyOperator extends Construct {
       ? dbRepositoryCredentialSettings(props.dbRepositoryCredentials, options.chartVersion, { builtInTrivyServer: options.builtInTrivyServer })
       : undefined;
 
-    this.namespace = options.namespace;
-    this.releaseName = options.releaseName;
+    this.resolvedOptions = options;
+    this.helmProvider = props.helmProvider;
+    this.kubernetesProvider = props.kubernetesProvider;
+    const facts = trivyOperatorFacts(options);
+    this.namespace = facts.namespace;
+    this.releaseName = facts.releaseName;
+    this.builtInTrivyServer = facts.builtInTrivyServer;
+    this.serviceMonitor = facts.serviceMonitor;
+    this.nodeCollector = facts.nodeCollector;
+    this.dbRegistryHosts = facts.dbRegistryHosts;
+    this.scannerReportTTL = facts.scannerReportTTL;
     this.chartVersion = options.chartVersion;
-    this.builtInTrivyServer = options.builtInTrivyServer;
-    this.serviceMonitor = options.serviceMonitor;
-    this.nodeCollector = options.infraAssessment;
-    this.dbRegistryHosts = [...new Set([options.dbRegistry, options.javaDbRegistry])];
     this.checksBundle = checksBundleReference(this.values, this.chartVersion);
+    this.checksBundleHosts = facts.checksBundleHosts;
     this.tolerations = tolerationsForTaints(options.taints);
     this.podSecurityEnforce = this.nodeCollector ? "privileged" : "restricted";
     const podAnnotations = this.values.podAnnotations as Record<string, string>;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { KubernetesManifest } from "../../../modules/manifest-bundle";
-import { TrivyOperatorMonitoring } from "../../../modules/monitoring";
+import type { Construct } from "constructs";
+import type { KubernetesManifest } from "../../../modules/manifest-bundle/manifest-bundle";
+import { TrivyOperatorMonitoring } from "../../../modules/monitoring/trivy-operator-monitoring";
+import { TrivyOperator, type TrivyOperatorAttributes } from "../../../modules/trivy-operator";
 import { onlyResourceOfType, resourcesOfType, synthesize } from "../../helpers/synth";
 import { promqlFacts } from "./promql";
 
@@ -10,11 +12,14 @@ function deliveredManifests(values: unknown): KubernetesManifest[] {
   return (JSON.parse(text) as { manifests: KubernetesManifest[] }).manifests;
 }
 
+/** An operator with the chart's defaults (namespace trivy-system, release trivy-operator), installed elsewhere. */
+const operatorIn = (scope: Construct, attributes: TrivyOperatorAttributes = {}) => TrivyOperator.fromAttributes(scope, "operator", attributes);
+
 describe("TrivyOperatorMonitoring |", () => {
   it("can deliver a ServiceMonitor and a PrometheusRule in their own release", () => {
     // WHEN
     const { parsed } = synthesize((stack) => {
-      new TrivyOperatorMonitoring(stack, "monitoring", { prometheusSelectorLabels: { release: "kube-prometheus-stack" } });
+      new TrivyOperatorMonitoring(stack, "monitoring", { operator: operatorIn(stack), prometheusSelectorLabels: { release: "kube-prometheus-stack" } });
     });
 
     // THEN one release of the local chart, separate from the operator's
@@ -46,9 +51,11 @@ describe("TrivyOperatorMonitoring |", () => {
 
   it("can select the operator's release and namespace everywhere", () => {
     const { parsed } = synthesize((stack) => {
-      new TrivyOperatorMonitoring(stack, "monitoring", { namespace: "security", operatorReleaseName: "trivy", scrapeInterval: "2m" });
+      operatorIn(stack, { namespace: "security", releaseName: "trivy" }).addMonitoring("monitoring", { scrapeInterval: "2m" });
     });
-    const [serviceMonitor, rule] = deliveredManifests(onlyResourceOfType(parsed, "helm_release").values);
+    const release = onlyResourceOfType(parsed, "helm_release");
+    expect(release).toMatchObject({ name: "trivy-monitoring", namespace: "security" });
+    const [serviceMonitor, rule] = deliveredManifests(release.values);
     expect(serviceMonitor!.spec).toMatchObject({
       selector: { matchLabels: { "app.kubernetes.io/instance": "trivy" } },
       namespaceSelector: { matchNames: ["security"] },
@@ -60,20 +67,20 @@ describe("TrivyOperatorMonitoring |", () => {
 
   it("can deliver only the ServiceMonitor", () => {
     const { parsed } = synthesize((stack) => {
-      const monitoring = new TrivyOperatorMonitoring(stack, "monitoring", { prometheusRule: false });
+      const monitoring = new TrivyOperatorMonitoring(stack, "monitoring", { operator: operatorIn(stack), prometheusRule: false });
       expect(monitoring.rules).toEqual([]);
     });
     expect(deliveredManifests(onlyResourceOfType(parsed, "helm_release").values).map((m) => m.kind)).toEqual(["ServiceMonitor"]);
   });
 
   it("fails when there is nothing to deliver or the interval is not a duration", () => {
-    expect(() => synthesize((stack) => new TrivyOperatorMonitoring(stack, "m", { serviceMonitor: false, prometheusRule: false }))).toThrow(/both false: nothing to deliver/);
-    expect(() => synthesize((stack) => new TrivyOperatorMonitoring(stack, "m", { scrapeInterval: "1 minute" }))).toThrow(/scrapeInterval "1 minute" is invalid/);
-    expect(() => synthesize((stack) => new TrivyOperatorMonitoring(stack, "m", { alertRules: { exposedSecretSeverities: ["HIGH" as never] } }))).toThrow(/did you mean "High"/);
+    expect(() => synthesize((stack) => operatorIn(stack).addMonitoring("m", { serviceMonitor: false, prometheusRule: false }))).toThrow(/both false: nothing to deliver/);
+    expect(() => synthesize((stack) => operatorIn(stack).addMonitoring("m", { scrapeInterval: "1 minute" }))).toThrow(/scrapeInterval "1 minute" is invalid/);
+    expect(() => synthesize((stack) => operatorIn(stack).addMonitoring("m", { alertRules: { exposedSecretSeverities: ["HIGH" as never] } }))).toThrow(/did you mean "High"/);
   });
 
   it("can create no kubernetes_manifest, which would fail at plan time without the CRDs", () => {
-    const { parsed } = synthesize((stack) => new TrivyOperatorMonitoring(stack, "m"));
+    const { parsed } = synthesize((stack) => operatorIn(stack).addMonitoring("m"));
     expect(resourcesOfType(parsed, "kubernetes_manifest")).toHaveLength(0);
   });
 });

@@ -27,7 +27,7 @@ const metrics = { prometheusNamespace: "monitoring", prometheusPodLabels: { "app
 describe("TrivyNetworkPolicy | calico flavor", () => {
   it("can deliver every object through one helm release of the raw-manifests chart", () => {
     // WHEN
-    const synth = synthPolicy({ flavor: "calico", dependsOn: [] });
+    const synth = synthPolicy({ flavor: "calico" });
 
     // THEN
     const release = onlyResourceOfType(synth, "helm_release");

@@ -1,18 +1,31 @@
+import type { Construct } from "constructs";
 import { expect } from "vitest";
-import type { KubernetesManifest } from "../../../modules/manifest-bundle";
-import { TrivyNetworkPolicy, type TrivyNetworkPolicyProps } from "../../../modules/network-policy";
+import type { KubernetesManifest } from "../../../modules/manifest-bundle/manifest-bundle";
+import { TrivyNetworkPolicy } from "../../../modules/network-policy/network-policy";
+import type { TrivyNetworkPolicySpec } from "../../../modules/network-policy/props";
+import { TrivyOperator } from "../../../modules/trivy-operator/trivy-operator";
 import { onlyResourceOfType, resourcesOfType, synthesize, type SynthesizedStack } from "../../helpers/synth";
 
-export const baseProps: TrivyNetworkPolicyProps = { namespace: "trivy-system", releaseName: "trivy-operator" };
+export const baseProps: TrivyNetworkPolicySpec = { namespace: "trivy-system", releaseName: "trivy-operator" };
 
 export const OPERATOR_LABELS = { "app.kubernetes.io/name": "trivy-operator", "app.kubernetes.io/instance": "trivy-operator" };
 export const SCAN_JOB_LABELS = { "app.kubernetes.io/managed-by": "trivy-operator", "vulnerabilityReport.scanner": "Trivy" };
 export const NODE_COLLECTOR_LABELS = { app: "node-collector" };
 export const SERVER_LABELS = { "app.kubernetes.io/name": "trivy-server", "app.kubernetes.io/instance": "trivy-server" };
 
-export function synthPolicy(props: Partial<TrivyNetworkPolicyProps>): SynthesizedStack {
+/**
+ * A policy for an operator installed elsewhere whose facts are the spec's operator fields (the
+ * chart defaults otherwise, with the node collector off unless asked for); the rest are options.
+ */
+export function addPolicy(scope: Construct, props: Partial<TrivyNetworkPolicySpec>): TrivyNetworkPolicy {
+  const { namespace, releaseName, builtInTrivyServer, nodeCollector, ...options } = { ...baseProps, ...props };
+  const operator = TrivyOperator.fromAttributes(scope, "operator", { namespace, releaseName, builtInTrivyServer, nodeCollector: nodeCollector ?? false });
+  return operator.addNetworkPolicy("network-policy", options);
+}
+
+export function synthPolicy(props: Partial<TrivyNetworkPolicySpec>): SynthesizedStack {
   return synthesize((stack) => {
-    new TrivyNetworkPolicy(stack, "network-policy", { ...baseProps, ...props });
+    addPolicy(stack, props);
   }).parsed;
 }
 

@@ -1,12 +1,13 @@
 import { Token } from "cdktf";
 import { describe, expect, it } from "vitest";
-import { TrivyNetworkPolicy, trivyNetworkPolicyProblems, type NetworkPolicyFlavor, type TrivyNetworkPolicyProps } from "../../../modules/network-policy";
+import type { NetworkPolicyFlavor, TrivyNetworkPolicySpec } from "../../../modules/network-policy/props";
+import { trivyNetworkPolicyProblems } from "../../../modules/network-policy/validate";
 import { synthesize } from "../../helpers/synth";
-import { baseProps } from "./helpers";
+import { addPolicy, baseProps } from "./helpers";
 
-const build = (props: Partial<TrivyNetworkPolicyProps>) => () =>
+const build = (props: Partial<TrivyNetworkPolicySpec>) => () =>
   synthesize((stack) => {
-    new TrivyNetworkPolicy(stack, "network-policy", { ...baseProps, ...props });
+    addPolicy(stack, props);
   });
 
 describe("TrivyNetworkPolicy | validation", () => {

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buildStacks } from "../../../stacks/app";
 import type { ClusterConfig, ContactPointConfig, DashboardConfig, EnvironmentConfig, EnvironmentName, EnvironmentsConfig, MonitoringConfig } from "../../../stacks/config";
-import { monitoringSecrets, monitoringServiceMonitor, needsGrafanaProvider, operatorMonitoringProps } from "../../../stacks/monitoring";
+import { monitoringSecrets, monitoringServiceMonitor, needsGrafanaProvider, operatorMonitoringOptions } from "../../../stacks/monitoring";
 import { defineEnvironments } from "../../../stacks/environments";
 import { dbPasswordSecret } from "../../../stacks/secrets";
 import { validateEnvironmentConfig } from "../../../stacks/validate";
@@ -258,7 +258,7 @@ function expectSynthesizes(environment: EnvironmentName, config: EnvironmentConf
   // Monitoring: one bundle per cluster that wants one, one Grafana provider per Grafana-using
   // cluster, and exactly the declared secrets (DB password and monitoring), all sensitive.
   const bundles = Object.values(synth.resource.helm_release ?? {}).filter((release) => release.name === "trivy-operator-monitoring");
-  expect(bundles).toHaveLength(config.clusters.filter((cluster) => operatorMonitoringProps(cluster) !== undefined).length);
+  expect(bundles).toHaveLength(config.clusters.filter((cluster) => operatorMonitoringOptions(cluster) !== undefined).length);
   expect(synth.provider.grafana ?? []).toHaveLength(config.clusters.filter(needsGrafanaProvider).length);
   const secrets = config.clusters.flatMap((cluster) => [dbPasswordSecret(cluster), ...monitoringSecrets(cluster)].flatMap((secret) => (secret ? [secret.variable] : [])));
   expect(Object.keys(synth.variable ?? {}).sort()).toEqual(secrets.sort());

@@ -3,7 +3,7 @@ import { Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { buildStacks } from "../../../stacks/app";
-import type { ClusterConfig, EnvironmentConfig, EnvironmentsConfig } from "../../../stacks/config";
+import type { ClusterConfig, EnvironmentConfig, EnvironmentName, EnvironmentsConfig } from "../../../stacks/config";
 import { defineEnvironments } from "../../../stacks/environments";
 import { monitoringSecrets } from "../../../stacks/monitoring";
 import { summarizeEnvironment } from "../../../stacks/summary";
@@ -11,6 +11,12 @@ import { validateEnvironmentConfig } from "../../../stacks/validate";
 import { resourcesOfType, synthesizeStack, type SynthesizedStack } from "../../helpers/synth";
 
 const environments = defineEnvironments({ ciKubeconfigPath: "/tmp/kind.kubeconfig", ciKubeContext: "kind-trivy-test" });
+
+/** The `npm start` summary of one environment, read from the stack built for it. */
+function summaryOf(environment: EnvironmentName, config: EnvironmentsConfig = environments): string {
+  const [stack] = buildStacks(Testing.app(), config, { only: [environment] });
+  return summarizeEnvironment(stack!, config[environment]);
+}
 const FIXTURE_DASHBOARD = path.resolve(__dirname, "../../fixtures/dashboards/trivy-operator-export.json");
 
 function synthAll(config: EnvironmentsConfig = environments): Record<string, { json: string; parsed: SynthesizedStack }> {
@@ -271,11 +277,11 @@ describe("monitoring validation", () => {
 
 describe("summarizeEnvironment monitoring lines", () => {
   it("can list monitoring, dashboard, alerts and the TF_VAR names per cluster", () => {
-    const summary = summarizeEnvironment("prod", environments.prod);
+    const summary = summaryOf("prod");
     expect(summary).toContain("monitoring   ServiceMonitor every 60s, PrometheusRule (5 alerts); selector labels release=kube-prometheus-stack");
     expect(summary).toContain("dashboard    grafana.com 17813 r2 via sidecar ConfigMap in monitoring, datasource name \"Prometheus\", folder Security, downloaded at plan time");
     expect(summary).toContain("alerts       Grafana-managed, 5 rules at https://grafana.example.com (datasource uid prometheus-us-1, dashboard folder Security) -> slack (incoming webhook)");
     expect(summary).toContain("secrets      TF_VAR_grafana_auth_us_1, TF_VAR_slack_webhook_url_us_1");
-    expect(summarizeEnvironment("ci", environments.ci)).toContain("monitoring   off");
+    expect(summaryOf("ci")).toContain("monitoring   off");
   });
 });

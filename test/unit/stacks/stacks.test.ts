@@ -4,13 +4,19 @@ import { parse } from "yaml";
 import { filepathMatch } from "../../../modules/trivy-operator/image-glob";
 import { CI_CLUSTER } from "../../../stacks/ci-cluster";
 import { buildStacks, parseEnvironmentSelection } from "../../../stacks/app";
-import type { EnvironmentConfig, EnvironmentsConfig } from "../../../stacks/config";
+import type { EnvironmentConfig, EnvironmentName, EnvironmentsConfig } from "../../../stacks/config";
 import { defineEnvironments } from "../../../stacks/environments";
 import { summarizeEnvironment } from "../../../stacks/summary";
 import { validateEnvironmentConfig } from "../../../stacks/validate";
 import { resourcesOfType, synthesizeStack, type SynthesizedStack } from "../../helpers/synth";
 
 const environments = defineEnvironments({ ciKubeconfigPath: "/tmp/kind.kubeconfig", ciKubeContext: "kind-trivy-test" });
+
+/** The `npm start` summary of one environment, read from the stack built for it. */
+function summaryOf(environment: EnvironmentName, config: EnvironmentsConfig = environments): string {
+  const [stack] = buildStacks(Testing.app(), config, { only: [environment] });
+  return summarizeEnvironment(stack!, config[environment]);
+}
 
 function synthAll(config: EnvironmentsConfig = environments): Record<string, SynthesizedStack> {
   const app = Testing.app();
@@ -185,14 +191,14 @@ describe("prod example excludeImages", () => {
 
   it("can warn in the summary when a pattern stops at one level", () => {
     const single: EnvironmentConfig = { clusters: [{ ...eu1, operator: { ...eu1.operator, excludeImages: ["mcr.microsoft.com/windows/*"] } }] };
-    expect(summarizeEnvironment("prod", single)).toContain('    warning      excludeImages[0] "mcr.microsoft.com/windows/*" does not match "mcr.microsoft.com/windows/example/nested"');
-    expect(summarizeEnvironment("prod", environments.prod)).not.toContain("warning ");
+    expect(summaryOf("prod", { ...environments, prod: single })).toContain('    warning      excludeImages[0] "mcr.microsoft.com/windows/*" does not match "mcr.microsoft.com/windows/example/nested"');
+    expect(summaryOf("prod")).not.toContain("warning ");
   });
 });
 
 describe("summarizeEnvironment", () => {
   it("can list chart, tuned values, tolerations, flavor and flows", () => {
-    const summary = summarizeEnvironment("ci", environments.ci);
+    const summary = summaryOf("ci");
     expect(summary).toContain("trivy-ci");
     expect(summary).toContain("trivy-operator 0.34.0");
     expect(summary).toContain("3 at once, memory limit 1500M");
@@ -207,7 +213,7 @@ describe("summarizeEnvironment", () => {
   });
 
   it("can say where the checks bundle comes from and how the operator reaches it", () => {
-    const summary = summarizeEnvironment("prod", environments.prod);
+    const summary = summaryOf("prod");
     expect(summary).toContain("checks       mirror.gcr.io/aquasec/trivy-checks:1, pulled by the operator before each node-collector Job; operator egress TCP/443 to FQDN mirror.gcr.io");
     expect(summary).toContain("checks       mirror.gcr.io/aquasec/trivy-checks:1, pulled by the operator before each node-collector Job; operator egress TCP/443 to the public registry ranges");
   });
@@ -216,7 +222,7 @@ describe("summarizeEnvironment", () => {
     const ci = environments.ci;
     const withPrivate: EnvironmentConfig = { ...ci, clusters: [{ ...ci.clusters[0]!, networkPolicy: { flavor: "calico", privateRegistryCidrs: ["10.20.0.0/16"] } }] };
     validateEnvironmentConfig("ci", withPrivate);
-    expect(summarizeEnvironment("ci", withPrivate)).toContain("private 10.20.0.0/16; never the API server (Service default/kubernetes)");
+    expect(summaryOf("ci", { ...environments, ci: withPrivate })).toContain("private 10.20.0.0/16; never the API server (Service default/kubernetes)");
     expect(() => validateEnvironmentConfig("ci", { ...ci, clusters: [{ ...ci.clusters[0]!, networkPolicy: { privateRegistryCidrs: ["10.20.0.0"] } }] })).toThrow(
       'networkPolicy.privateRegistryCidrs[0] must be a CIDR such as "10.20.0.0/16", got "10.20.0.0"',
     );
@@ -253,18 +259,18 @@ describe("private DB mirror credentials", () => {
 
   it("can say in the summary what rolls the built-in Trivy server, and what does not", () => {
     const serverMirror: EnvironmentsConfig = { ...environments, prod: { clusters: [{ ...mirrorCluster, operator: { ...mirrorCluster.operator, builtInTrivyServer: true } }] } };
-    const summary = summarizeEnvironment("prod", serverMirror.prod);
+    const summary = summaryOf("prod", serverMirror);
     expect(summary).toContain("trivy server rolls on a change of TRIVY_DB_REPOSITORY, TRIVY_JAVA_DB_REPOSITORY, TRIVY_INSECURE");
     expect(summary).toContain("the variable trivy_db_password_eu_1 (not its value: after changing only TF_VAR_trivy_db_password_eu_1, restart trivy-server)");
-    expect(summarizeEnvironment("prod", withMirror.prod)).toContain("trivy server none (Standalone");
+    expect(summaryOf("prod", withMirror)).toContain("trivy server none (Standalone");
   });
 
   it("can list the password variable in the summary's secrets line", () => {
-    const summary = summarizeEnvironment("prod", withMirror.prod);
+    const summary = summaryOf("prod", withMirror);
     expect(summary).toContain("trivy db     registry.example.com/mirrors/trivy-db as trivy-puller");
     expect(summary).toContain("secrets      TF_VAR_trivy_db_password_eu_1");
     // Clusters without credentials or monitoring still say so.
-    expect(summarizeEnvironment("ci", environments.ci)).toContain("secrets      none");
+    expect(summaryOf("ci")).toContain("secrets      none");
   });
 
   it("fails when the config carries the password, without echoing it", () => {

@@ -1,0 +1,230 @@
+import { Token, type ITerraformDependable, type TerraformProvider } from "cdktf";
+import { Construct, type IConstruct } from "constructs";
+import { DNS_LABEL } from "../common/kubernetes-names";
+import { GrafanaDashboard, type GrafanaDashboardProps } from "../grafana-dashboard/grafana-dashboard";
+import { TrivyOperatorMonitoring, type TrivyOperatorMonitoringOptions } from "../monitoring/trivy-operator-monitoring";
+import { TrivyNetworkPolicy, type TrivyNetworkPolicyOptions } from "../network-policy/network-policy";
+import type { Toleration } from "../tolerations/taint";
+import { validateTolerations } from "../tolerations/tolerations";
+import { DEFAULT_CHART_VERSION, DEFAULT_DB_REGISTRY, DEFAULT_JAVA_DB_REGISTRY, DEFAULT_NAMESPACE, DEFAULT_RELEASE_NAME, DEFAULT_SCANNER_REPORT_TTL } from "./defaults";
+import { isGoDuration } from "./validation";
+import { checksBundleReference, type ResolvedTrivyOperatorOptions } from "./values";
+
+/**
+ * What a companion construct (network policy, monitoring, dashboard) needs to know about a Trivy
+ * Operator install. Companions take this instead of their own copies of namespace, release name
+ * and feature flags, so they cannot disagree with the operator they belong to: a policy that
+ * did not know about the built-in Trivy server would block port 4954 and every scan would fail.
+ *
+ * Implemented by `TrivyOperator` (installed by this stack) and by `TrivyOperator.fromAttributes()`
+ * (installed elsewhere).
+ */
+export interface ITrivyOperator extends IConstruct {
+  /** Namespace the operator, its scan jobs, node collector and Trivy server run in. */
+  readonly namespace: string;
+  /** Helm release name; the `app.kubernetes.io/instance` label of the operator pods. */
+  readonly releaseName: string;
+  /** Whether the built-in Trivy server (port 4954) runs (`operator.builtInTrivyServer`). */
+  readonly builtInTrivyServer: boolean;
+  /** Whether the node collector runs (option `infraAssessment`, `operator.infraAssessmentScannerEnabled`). */
+  readonly nodeCollector: boolean;
+  /** Whether the chart itself renders a ServiceMonitor (`serviceMonitor.enabled`). */
+  readonly serviceMonitor: boolean;
+  /** Registry hosts the vulnerability and Java DBs come from (443), for egress policies. */
+  readonly dbRegistryHosts: readonly string[];
+  /** Registry hosts the checks bundle comes from (443); the operator pulls it before each node-collector Job. */
+  readonly checksBundleHosts: readonly string[];
+  /** How long a report lives before a rescan (`operator.scannerReportTTL`); alert lookbacks derive from it. */
+  readonly scannerReportTTL: string;
+  /** Tolerations every operator component carries. */
+  readonly tolerations: readonly Toleration[];
+  /** What companions must wait for (the Helm release that creates the operator's workloads); undefined when installed elsewhere. */
+  readonly release?: ITerraformDependable;
+  /** Helm provider of the operator's cluster; companions default to it. Undefined means the stack's default provider. */
+  readonly helmProvider?: TerraformProvider;
+  /** Kubernetes provider of the operator's cluster; companions default to it. Undefined means the stack's default provider. */
+  readonly kubernetesProvider?: TerraformProvider;
+
+  /** Locks the operator's namespace down to the flows this operator needs (see TrivyNetworkPolicy). */
+  addNetworkPolicy(id: string, options?: TrivyNetworkPolicyOptions): TrivyNetworkPolicy;
+  /** ServiceMonitor and PrometheusRule for this operator (see TrivyOperatorMonitoring). */
+  addMonitoring(id: string, options?: TrivyOperatorMonitoringOptions): TrivyOperatorMonitoring;
+  /** The Trivy Operator Grafana dashboard; a `sidecar` ConfigMap goes through this operator's kubernetes provider. */
+  addDashboard(id: string, props: GrafanaDashboardProps): GrafanaDashboard;
+}
+
+/** The facts about an operator that companions derive from, without its constructs and providers. */
+export type TrivyOperatorFacts = Pick<ITrivyOperator, "namespace" | "releaseName" | "builtInTrivyServer" | "nodeCollector" | "serviceMonitor" | "dbRegistryHosts" | "checksBundleHosts" | "scannerReportTTL">;
+
+/** Pure: what an operator with these resolved options tells its companions; `TrivyOperator` exposes exactly this. */
+export function trivyOperatorFacts(options: ResolvedTrivyOperatorOptions): TrivyOperatorFacts {
+  return {
+    namespace: options.namespace,
+    releaseName: options.releaseName,
+    builtInTrivyServer: options.builtInTrivyServer,
+    nodeCollector: options.infraAssessment,
+    serviceMonitor: options.serviceMonitor,
+    dbRegistryHosts: [...new Set([options.dbRegistry, options.javaDbRegistry])],
+    checksBundleHosts: [checksBundleReference(options.extraValues, options.chartVersion).registry],
+    scannerReportTTL: options.scannerReportTTL,
+  };
+}
+
+/** A Trivy Operator installed outside this stack (another stack, Argo CD, by hand), as companions need to know it. */
+export interface TrivyOperatorAttributes {
+  /**
+   * Namespace the operator runs in.
+   * @default "trivy-system"
+   */
+  readonly namespace?: string;
+  /**
+   * Helm release name of the operator.
+   * @default "trivy-operator"
+   */
+  readonly releaseName?: string;
+  /**
+   * Whether it runs the built-in Trivy server.
+   * @default false - the chart's default
+   */
+  readonly builtInTrivyServer?: boolean;
+  /**
+   * Whether infra assessment (the node collector) is on.
+   * @default true - the chart's default
+   */
+  readonly nodeCollector?: boolean;
+  /**
+   * Whether the chart renders its own ServiceMonitor.
+   * @default false - the chart's default
+   */
+  readonly serviceMonitor?: boolean;
+  /**
+   * Registry hosts the DBs come from.
+   * @default ["mirror.gcr.io"] - the chart's default for both DBs
+   */
+  readonly dbRegistryHosts?: readonly string[];
+  /**
+   * Registry hosts the checks bundle (`policiesBundle.registry`) comes from.
+   * @default - the pinned chart's `policiesBundle.registry` (mirror.gcr.io)
+   */
+  readonly checksBundleHosts?: readonly string[];
+  /**
+   * The operator's `operator.scannerReportTTL`.
+   * @default "24h"
+   */
+  readonly scannerReportTTL?: string;
+  /**
+   * Tolerations the operator's components carry.
+   * @default - none
+   */
+  readonly tolerations?: readonly Toleration[];
+  /**
+   * What companions must wait for, e.g. a release in this stack that installs the operator.
+   * @default - nothing
+   */
+  readonly release?: ITerraformDependable;
+  /**
+   * Helm provider of the operator's cluster.
+   * @default - the stack's default `helm` provider
+   */
+  readonly helmProvider?: TerraformProvider;
+  /**
+   * Kubernetes provider of the operator's cluster.
+   * @default - the stack's default `kubernetes` provider
+   */
+  readonly kubernetesProvider?: TerraformProvider;
+}
+
+/**
+ * The `add*` methods shared by the operator this stack installs and one referenced by attributes.
+ * Each companion is created below `this`, so its Terraform addresses sit beside the operator's.
+ */
+export abstract class TrivyOperatorBase extends Construct implements ITrivyOperator {
+  public abstract readonly namespace: string;
+  public abstract readonly releaseName: string;
+  public abstract readonly builtInTrivyServer: boolean;
+  public abstract readonly nodeCollector: boolean;
+  public abstract readonly serviceMonitor: boolean;
+  public abstract readonly dbRegistryHosts: readonly string[];
+  public abstract readonly checksBundleHosts: readonly string[];
+  public abstract readonly scannerReportTTL: string;
+  public abstract readonly tolerations: readonly Toleration[];
+  public abstract readonly release?: ITerraformDependable;
+  public abstract readonly helmProvider?: TerraformProvider;
+  public abstract readonly kubernetesProvider?: TerraformProvider;
+
+  public addNetworkPolicy(id: string, options: TrivyNetworkPolicyOptions = {}): TrivyNetworkPolicy {
+    return new TrivyNetworkPolicy(this, id, { ...options, operator: this });
+  }
+
+  public addMonitoring(id: string, options: TrivyOperatorMonitoringOptions = {}): TrivyOperatorMonitoring {
+    return new TrivyOperatorMonitoring(this, id, { ...options, operator: this });
+  }
+
+  public addDashboard(id: string, props: GrafanaDashboardProps): GrafanaDashboard {
+    // Only the sidecar delivery creates a Kubernetes object; the other deliveries refuse the prop.
+    const kubernetesProvider = props.delivery === "sidecar" ? (props.kubernetesProvider ?? this.kubernetesProvider) : props.kubernetesProvider;
+    return new GrafanaDashboard(this, id, { ...props, kubernetesProvider });
+  }
+}
+
+/** `TrivyOperator.fromAttributes()`: a reference, no resources. */
+export class ImportedTrivyOperator extends TrivyOperatorBase {
+  public readonly namespace: string;
+  public readonly releaseName: string;
+  public readonly builtInTrivyServer: boolean;
+  public readonly nodeCollector: boolean;
+  public readonly serviceMonitor: boolean;
+  public readonly dbRegistryHosts: readonly string[];
+  public readonly checksBundleHosts: readonly string[];
+  public readonly scannerReportTTL: string;
+  public readonly tolerations: readonly Toleration[];
+  public readonly release?: ITerraformDependable;
+  public readonly helmProvider?: TerraformProvider;
+  public readonly kubernetesProvider?: TerraformProvider;
+
+  constructor(scope: Construct, id: string, attributes: TrivyOperatorAttributes) {
+    super(scope, id);
+    validateTrivyOperatorAttributes(attributes);
+    this.namespace = attributes.namespace ?? DEFAULT_NAMESPACE;
+    this.releaseName = attributes.releaseName ?? DEFAULT_RELEASE_NAME;
+    this.builtInTrivyServer = attributes.builtInTrivyServer ?? false;
+    this.nodeCollector = attributes.nodeCollector ?? true;
+    this.serviceMonitor = attributes.serviceMonitor ?? false;
+    this.dbRegistryHosts = attributes.dbRegistryHosts ?? [...new Set([DEFAULT_DB_REGISTRY, DEFAULT_JAVA_DB_REGISTRY])];
+    this.checksBundleHosts = attributes.checksBundleHosts ?? [checksBundleReference({}, DEFAULT_CHART_VERSION).registry];
+    this.scannerReportTTL = attributes.scannerReportTTL ?? DEFAULT_SCANNER_REPORT_TTL;
+    this.tolerations = attributes.tolerations ?? [];
+    this.release = attributes.release;
+    this.helmProvider = attributes.helmProvider;
+    this.kubernetesProvider = attributes.kubernetesProvider;
+  }
+}
+
+function validateTrivyOperatorAttributes(attributes: TrivyOperatorAttributes): void {
+  const problems: string[] = [];
+  const label = (field: string, value: string | undefined, maxLength: number): void => {
+    if (value === undefined || Token.isUnresolved(value)) return;
+    if (value.length > maxLength || !DNS_LABEL.test(value)) {
+      problems.push(`${field} ${JSON.stringify(value)} is not a DNS-1123 label: use at most ${maxLength} lowercase letters, digits and '-', starting and ending with a letter or digit`);
+    }
+  };
+  label("namespace", attributes.namespace, 63);
+  label("releaseName", attributes.releaseName, 53);
+  if (attributes.scannerReportTTL !== undefined && !isGoDuration(attributes.scannerReportTTL)) {
+    problems.push(`scannerReportTTL ${JSON.stringify(attributes.scannerReportTTL)} is not a duration: use the operator's value, such as "24h"`);
+  }
+  if (attributes.dbRegistryHosts !== undefined && attributes.dbRegistryHosts.length === 0) {
+    problems.push("dbRegistryHosts is empty: list the registry hosts of the vulnerability and Java DBs, or leave it unset for mirror.gcr.io");
+  }
+  if (attributes.checksBundleHosts !== undefined && attributes.checksBundleHosts.length === 0) {
+    problems.push("checksBundleHosts is empty: list the registry host of the checks bundle, or leave it unset for the chart's");
+  }
+  if (attributes.tolerations !== undefined) {
+    try {
+      validateTolerations(attributes.tolerations);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
+  if (problems.length > 0) throw new Error(`invalid TrivyOperator attributes:\n${problems.map((problem) => `- ${problem}`).join("\n")}`);
+}
