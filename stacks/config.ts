@@ -2,7 +2,6 @@ import type { TrivyAlertRulesOptions } from "../modules/monitoring/alert-rules";
 import type { TrivyNetworkPolicyProps } from "../modules/network-policy/network-policy";
 import type { Taint } from "../modules/tolerations/taint";
 import type { TrivyOperatorOptions } from "../modules/trivy-operator/options";
-import { resolveTrivyOperatorOptions, type ResolvedTrivyOperatorOptions } from "../modules/trivy-operator/values";
 
 /** Environments this repository deploys; each becomes one Terraform stack `trivy-<env>`. */
 export const ENVIRONMENT_NAMES = ["dev", "prod", "ci"] as const;
@@ -276,11 +275,6 @@ export interface RemoteBackendConfig {
 }
 
 export type BackendConfig = LocalBackendConfig | S3BackendConfig | GcsBackendConfig | AzurermBackendConfig | RemoteBackendConfig;
-
-/** The cluster's operator options with every default applied; the operator tolerates the cluster's taints. */
-export function resolvedOperatorOptions(cluster: ClusterConfig): ResolvedTrivyOperatorOptions {
-  return resolveTrivyOperatorOptions({ ...cluster.operator, taints: cluster.taints });
-}
 
 export interface EnvironmentConfig {
   /** At least one cluster. */
