@@ -1,7 +1,101 @@
-export * from "./common";
-export * from "./manifest-bundle";
-export * from "./tolerations";
-export * from "./trivy-operator";
-export * from "./grafana-dashboard";
-export * from "./monitoring";
-export * from "./network-policy";
+// The package's public API (`import { … } from "trivy-operator-cdktf"`): constructs, their props,
+// and the documented pure functions. Everything else under modules/ is private and may change.
+export {
+  TrivyOperator,
+  buildTrivyOperatorValues,
+  checkChartValuePaths,
+  checksBundleReference,
+  filepathMatch,
+  resolveTrivyOperatorOptions,
+  serverRollTriggers,
+  serverStartUpConfigHash,
+  startUpConfigHash,
+  trivyOperatorWarnings,
+  validateTrivyOperatorOptions,
+  validateTrivyOperatorProps,
+  SERVER_CONFIG_HASH_ANNOTATION,
+  SEVERITIES,
+  SUPPORTED_CHART_VERSIONS,
+  WORKLOAD_KINDS,
+  type ChartSource,
+  type ChartValues,
+  type ChecksBundleReference,
+  type ServerCredentialIdentity,
+  type DbRepositoryCredentials,
+  type ITrivyOperator,
+  type PodSecurityLevel,
+  type ResolvedTrivyOperatorOptions,
+  type ResourceQuantities,
+  type ResourceRequirements,
+  type TrivyOperatorAttributes,
+  type TrivyOperatorOptions,
+  type TrivyOperatorProps,
+} from "./trivy-operator";
+export {
+  TAINT_EFFECTS,
+  tolerationChartValues,
+  tolerationsForTaints,
+  validateTaints,
+  type Taint,
+  type TaintEffect,
+  type Toleration,
+  type TolerationChartValues,
+  type TolerationChartValuesOptions,
+} from "./tolerations";
+export {
+  NETWORK_POLICY_FLAVORS,
+  PRIVATE_IPV4_RANGES,
+  TrivyNetworkPolicy,
+  describeNetworkFlow,
+  describeRegistryDestinations,
+  trivyNetworkFlows,
+  trivyNetworkPolicySpec,
+  validateTrivyNetworkPolicyProps,
+  type CidrRange,
+  type ClusterDnsOptions,
+  type FlowEndpoint,
+  type FlowPort,
+  type FlowProtocol,
+  type NetworkFlow,
+  type NetworkPolicyFlavor,
+  type NodeLocalDnsOptions,
+  type PrometheusScrapeOptions,
+  type TrivyComponent,
+  type TrivyNetworkPolicyOptions,
+  type TrivyNetworkPolicyProps,
+  type TrivyNetworkPolicySpec,
+} from "./network-policy";
+export {
+  TRIVY_ALERT_NAMES,
+  TRIVY_SEVERITIES,
+  TrivyGrafanaAlerts,
+  TrivyOperatorMonitoring,
+  trivyAlertRules,
+  type EmailContactOptions,
+  type OperatorAlertRulesOptions,
+  type SlackContactOptions,
+  type TrivyAlertName,
+  type TrivyAlertRule,
+  type TrivyAlertRulesOptions,
+  type TrivyGrafanaAlertsProps,
+  type TrivyOperatorMonitoringOptions,
+  type TrivyOperatorMonitoringProps,
+  type TrivySeverity,
+  type WebhookContactOptions,
+} from "./monitoring";
+export {
+  DashboardBindingError,
+  GrafanaDashboard,
+  parseDashboardJson,
+  prepareDashboard,
+  validateGrafanaDashboardProps,
+  type DashboardDelivery,
+  type DatasourceTarget,
+  type GrafanaChartDashboardValues,
+  type GrafanaDashboardProps,
+  type PrepareDashboardOptions,
+} from "./grafana-dashboard";
+export { ManifestBundle, type KubernetesManifest, type ManifestBundleProps } from "./manifest-bundle";
+export { TRIVY_OPERATOR_DASHBOARD, type CatalogDashboard } from "../dashboards/catalog";
+// The Grafana provider binding the dashboard and alert constructs are typed against (grafana/grafana 4.45.1).
+export { GrafanaProvider, type GrafanaProviderConfig } from "../.gen/providers/grafana/provider";

@@ -1,10 +1,15 @@
 import { TerraformStack, type TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
-import { GrafanaProvider } from "../.gen/providers/grafana/provider";
-import { GrafanaDashboard, type GrafanaDashboardProps } from "../modules/grafana-dashboard/grafana-dashboard";
-import { TrivyGrafanaAlerts, type TrivyGrafanaAlertsProps } from "../modules/monitoring/trivy-grafana-alerts";
-import { TrivyOperatorMonitoring, type TrivyOperatorMonitoringOptions } from "../modules/monitoring/trivy-operator-monitoring";
-import type { ITrivyOperator } from "../modules/trivy-operator/operator-ref";
+import {
+  GrafanaDashboard,
+  GrafanaProvider,
+  TrivyGrafanaAlerts,
+  TrivyOperatorMonitoring,
+  type GrafanaDashboardProps,
+  type ITrivyOperator,
+  type TrivyGrafanaAlertsProps,
+  type TrivyOperatorMonitoringOptions,
+} from "../modules";
 import type { ClusterConfig } from "./config";
 import { clusterSecret, declareSensitiveVariable, terraformNameSuffix, type StackSecret } from "./secrets";
 

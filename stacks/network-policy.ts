@@ -1,6 +1,5 @@
 import type { Construct } from "constructs";
-import { TrivyNetworkPolicy, type TrivyNetworkPolicyOptions } from "../modules/network-policy/network-policy";
-import type { ITrivyOperator } from "../modules/trivy-operator/operator-ref";
+import { TrivyNetworkPolicy, type ITrivyOperator, type TrivyNetworkPolicyOptions } from "../modules";
 import type { ClusterConfig } from "./config";
 
 /**

@@ -1,7 +1,11 @@
-import { describeNetworkFlow, describeRegistryDestinations, trivyOperatorWarnings, type Toleration } from "../modules";
-// Summary-only facts of the operator module, not public API.
-import { SERVER_CONFIG_HASH_ANNOTATION } from "../modules/trivy-operator/defaults";
-import { serverRollTriggers } from "../modules/trivy-operator/values";
+import {
+  describeNetworkFlow,
+  describeRegistryDestinations,
+  serverRollTriggers,
+  trivyOperatorWarnings,
+  SERVER_CONFIG_HASH_ANNOTATION,
+  type Toleration,
+} from "../modules";
 import type { TrivyCluster } from "./cluster";
 import type { BackendConfig, ClusterConfig, EnvironmentConfig } from "./config";
 import type { TrivyEnvironmentStack } from "./environment-stack";

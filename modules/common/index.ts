@@ -1,3 +1,13 @@
-export * from "./terraform-literal";
-export * from "./plain-object";
-export * from "./kubernetes-names";
+// Shared helpers of the modules; none of them is public API (modules/index.ts exports nothing from here).
+export { terraformLiteral } from "./terraform-literal";
+export { isPlainObject, valueAt } from "./plain-object";
+export {
+  DNS_LABEL,
+  DNS_SUBDOMAIN,
+  LABEL_NAME,
+  LABEL_VALUE,
+  isDnsLabel,
+  isDnsSubdomain,
+  isLabelKey,
+  labelKeyProblem,
+} from "./kubernetes-names";

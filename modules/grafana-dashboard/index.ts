@@ -1,4 +1,9 @@
-export * from "./grafana-dashboard";
-export * from "./helm-values";
-export * from "./prepare-dashboard";
-export * from "./terraform-binding";
+export { GrafanaDashboard, validateGrafanaDashboardProps, type DashboardDelivery, type GrafanaDashboardProps } from "./grafana-dashboard";
+export type { GrafanaChartDashboardValues } from "./helm-values";
+export {
+  DashboardBindingError,
+  parseDashboardJson,
+  prepareDashboard,
+  type DatasourceTarget,
+  type PrepareDashboardOptions,
+} from "./prepare-dashboard";

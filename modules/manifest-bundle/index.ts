@@ -1,1 +1,1 @@
-export * from "./manifest-bundle";
+export { ManifestBundle, type KubernetesManifest, type ManifestBundleProps } from "./manifest-bundle";

@@ -1,4 +1,22 @@
-export * from "./alert-rules";
-export * from "./manifests";
-export * from "./trivy-grafana-alerts";
-export * from "./trivy-operator-monitoring";
+export {
+  TRIVY_ALERT_NAMES,
+  TRIVY_SEVERITIES,
+  trivyAlertRules,
+  type TrivyAlertName,
+  type TrivyAlertRule,
+  type TrivyAlertRulesOptions,
+  type TrivySeverity,
+} from "./alert-rules";
+export {
+  TrivyOperatorMonitoring,
+  type OperatorAlertRulesOptions,
+  type TrivyOperatorMonitoringOptions,
+  type TrivyOperatorMonitoringProps,
+} from "./trivy-operator-monitoring";
+export {
+  TrivyGrafanaAlerts,
+  type EmailContactOptions,
+  type SlackContactOptions,
+  type TrivyGrafanaAlertsProps,
+  type WebhookContactOptions,
+} from "./trivy-grafana-alerts";

@@ -1,11 +1,22 @@
-export * from "./cidr";
-export * from "./components";
-export * from "./component-policies";
-export * from "./flows";
-export * from "./network-policy";
-export * from "./ports";
-export * from "./props";
-export * from "./render-calico";
-export * from "./render-cilium";
-export * from "./render-kubernetes";
-export * from "./validate";
+export { TrivyNetworkPolicy, trivyNetworkPolicySpec, type TrivyNetworkPolicyOptions, type TrivyNetworkPolicyProps } from "./network-policy";
+export {
+  NETWORK_POLICY_FLAVORS,
+  type ClusterDnsOptions,
+  type NetworkPolicyFlavor,
+  type NodeLocalDnsOptions,
+  type PrometheusScrapeOptions,
+  type TrivyNetworkPolicySpec,
+} from "./props";
+export {
+  describeNetworkFlow,
+  describeRegistryDestinations,
+  trivyNetworkFlows,
+  type CidrRange,
+  type FlowEndpoint,
+  type FlowPort,
+  type FlowProtocol,
+  type NetworkFlow,
+} from "./flows";
+export type { TrivyComponent } from "./components";
+export { PRIVATE_IPV4_RANGES } from "./ports";
+export { validateTrivyNetworkPolicyProps } from "./validate";

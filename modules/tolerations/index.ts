@@ -1,2 +1,9 @@
-export * from "./taint";
-export * from "./tolerations";
+export type { Taint, TaintEffect, Toleration } from "./taint";
+export {
+  TAINT_EFFECTS,
+  tolerationChartValues,
+  tolerationsForTaints,
+  validateTaints,
+  type TolerationChartValues,
+  type TolerationChartValuesOptions,
+} from "./tolerations";

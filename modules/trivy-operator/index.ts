@@ -1,9 +1,20 @@
-export * from "./options";
-export * from "./defaults";
-export * from "./chart-value-paths";
-export * from "./validation";
-export * from "./values";
-export * from "./trivy-operator";
-export * from "./db-credentials";
-export * from "./image-glob";
-export * from "./operator-ref";
+export { TrivyOperator, validateTrivyOperatorProps, type PodSecurityLevel, type TrivyOperatorProps } from "./trivy-operator";
+export type { ITrivyOperator, TrivyOperatorAttributes } from "./operator-ref";
+export type { ChartSource, ResourceQuantities, ResourceRequirements, TrivyOperatorOptions } from "./options";
+export type { DbRepositoryCredentials } from "./db-credentials";
+export {
+  buildTrivyOperatorValues,
+  checksBundleReference,
+  resolveTrivyOperatorOptions,
+  serverRollTriggers,
+  serverStartUpConfigHash,
+  startUpConfigHash,
+  type ChartValues,
+  type ChecksBundleReference,
+  type ResolvedTrivyOperatorOptions,
+  type ServerCredentialIdentity,
+} from "./values";
+export { trivyOperatorWarnings, validateTrivyOperatorOptions } from "./validation";
+export { checkChartValuePaths, SUPPORTED_CHART_VERSIONS } from "./chart-value-paths";
+export { filepathMatch } from "./image-glob";
+export { SERVER_CONFIG_HASH_ANNOTATION, SEVERITIES, WORKLOAD_KINDS } from "./defaults";

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { DashboardBindingError, parseDashboardJson, prepareDashboard, unboundPlaceholders } from "../../../modules/grafana-dashboard";
+import { DashboardBindingError, parseDashboardJson, prepareDashboard, unboundPlaceholders } from "../../../modules/grafana-dashboard/prepare-dashboard";
 
 const fixture = (): unknown =>
   parseDashboardJson(fs.readFileSync(path.resolve(__dirname, "../../fixtures/dashboards/trivy-operator-export.json"), "utf8"));

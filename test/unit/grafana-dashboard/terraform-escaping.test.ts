@@ -3,7 +3,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { GrafanaDashboard, parseDashboardJson, prepareDashboard, unboundPlaceholders } from "../../../modules/grafana-dashboard";
+import { GrafanaDashboard } from "../../../modules/grafana-dashboard/grafana-dashboard";
+import { parseDashboardJson, prepareDashboard, unboundPlaceholders } from "../../../modules/grafana-dashboard/prepare-dashboard";
 import { synthesize, type SynthesizedStack } from "../../helpers/synth";
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { durationSeconds, formatDuration, TRIVY_ALERT_NAMES, trivyAlertRules, type TrivyAlertName, type TrivyAlertRule } from "../../../modules/monitoring";
+import { durationSeconds, formatDuration, TRIVY_ALERT_NAMES, trivyAlertRules, type TrivyAlertName, type TrivyAlertRule } from "../../../modules/monitoring/alert-rules";
 import { promqlFacts } from "./promql";
 
 const byName = (rules: TrivyAlertRule[], name: TrivyAlertName): TrivyAlertRule => {

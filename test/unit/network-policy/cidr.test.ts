@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cidrContains, mustParseCidr, parseCidr } from "../../../modules/network-policy";
+import { cidrContains, mustParseCidr, parseCidr } from "../../../modules/network-policy/cidr";
 
 describe("parseCidr |", () => {
   it("can accept IPv4 and IPv6 blocks", () => {

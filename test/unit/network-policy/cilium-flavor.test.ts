@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { KubernetesManifest } from "../../../modules/manifest-bundle";
-import type { CiliumEgressRule, CiliumIngressRule } from "../../../modules/network-policy";
+import type { CiliumEgressRule, CiliumIngressRule } from "../../../modules/network-policy/render-cilium";
 import { onlyResourceOfType } from "../../helpers/synth";
 import { OPERATOR_LABELS, SCAN_JOB_LABELS, SERVER_LABELS, bundledManifests, synthPolicy } from "./helpers";
 

@@ -5,8 +5,8 @@ import {
   trivyNetworkFlows,
   type FlowEndpoint,
   type NetworkFlow,
-  type TrivyComponent,
-} from "../../../modules/network-policy";
+} from "../../../modules/network-policy/flows";
+import type { TrivyComponent } from "../../../modules/network-policy/components";
 import { baseProps } from "./helpers";
 
 const isComponent = (endpoint: FlowEndpoint, component: TrivyComponent) =>
