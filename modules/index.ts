@@ -88,6 +88,7 @@ export {
   GrafanaDashboard,
   parseDashboardJson,
   prepareDashboard,
+  grafanaDashboardProblems,
   validateGrafanaDashboardProps,
   type DashboardDelivery,
   type DatasourceTarget,
@@ -95,6 +96,7 @@ export {
   type GrafanaDashboardProps,
   type PrepareDashboardOptions,
 } from "./grafana-dashboard";
+export { ValidationError, type ValidationProblem } from "./common/validation-error";
 export { ManifestBundle, type KubernetesManifest, type ManifestBundleProps } from "./manifest-bundle";
 export { TRIVY_OPERATOR_DASHBOARD, type CatalogDashboard } from "../dashboards/catalog";
 // The Grafana provider binding the dashboard and alert constructs are typed against (grafana/grafana 4.45.1).

@@ -89,7 +89,7 @@ export function dashboardProps(cluster: ClusterConfig): GrafanaDashboardProps | 
     datasourceName: dashboard.datasourceName,
     folderTitle: dashboard.folderTitle,
     sourceFile: dashboard.sourceFile,
-    namespace: dashboard.delivery === "sidecar" ? (dashboard.sidecarNamespace ?? "monitoring") : undefined,
+    namespace: dashboard.sidecarNamespace,
     // One output per cluster: two helm-values clusters in one stack would otherwise share a name.
     helmValuesOutputName: dashboard.delivery === "helm-values" ? `grafana_dashboard_helm_values_${terraformNameSuffix(cluster.name)}` : undefined,
   };

@@ -63,7 +63,7 @@ export function describeMonitoring(trivyCluster: TrivyCluster): string[] {
     const datasource = board.datasourceUid !== undefined ? `datasource uid ${board.datasourceUid}` : `datasource name "${board.datasourceName}"`;
     const where = {
       "grafana-api": `grafana_dashboard at ${monitoring.grafanaUrl}`,
-      sidecar: `sidecar ConfigMap in ${board.namespace}`,
+      sidecar: `sidecar ConfigMap in ${dashboard.namespace}`,
       "helm-values": `helm-values output ${board.helmValuesOutputName}`,
     }[board.delivery];
     const source = board.delivery === "helm-values" ? "" : board.sourceFile !== undefined ? `, from ${board.sourceFile}` : ", downloaded at plan time";

@@ -1,9 +1,8 @@
-import * as fs from "node:fs";
 import { Lazy } from "cdktf";
 import { isDnsLabel } from "../modules/common/kubernetes-names";
 import { isPlainObject } from "../modules/common/plain-object";
-import { parseDashboardJson, prepareDashboard } from "../modules/grafana-dashboard/prepare-dashboard";
-import { validateGrafanaDashboardProps } from "../modules/grafana-dashboard/grafana-dashboard";
+import { describeProblem } from "../modules/common/validation-error";
+import { grafanaDashboardProblems } from "../modules/grafana-dashboard/grafana-dashboard";
 import { durationSeconds, validateTrivyAlertRulesOptions } from "../modules/monitoring/alert-rules";
 import { parseCidr } from "../modules/network-policy/cidr";
 import { trivyNetworkPolicySpec } from "../modules/network-policy/network-policy";
@@ -15,7 +14,6 @@ import { resolvedTrivyOperatorValues, resolveTrivyOperatorOptions } from "../mod
 import {
   BACKEND_TYPES,
   CONTACT_POINT_TYPES,
-  DASHBOARD_DELIVERIES,
   ENVIRONMENT_NAMES,
   NETWORK_POLICY_FLAVORS,
   type NetworkPolicyFlavor,
@@ -223,51 +221,17 @@ void ALERT_RULE_OPTIONS_COMPLETE;
 
 const SECRET_HINT = "; secrets (Grafana token, Slack/webhook URLs and tokens) come from TF_VAR_ variables, never from the config (docs/monitoring-config.md)";
 
+/** Dashboard props whose config key has another name (stacks/monitoring.ts dashboardProps). */
+const DASHBOARD_CONFIG_KEYS: Readonly<Record<string, string>> = { namespace: "sidecarNamespace" };
+
+/** The config knows its keys; every rule on their values belongs to the GrafanaDashboard module. */
 function validateDashboard(cluster: ClusterConfig, dashboard: unknown): void {
   const field = "monitoring.dashboard";
   requireObject(dashboard, field, "delivery and datasourceUid or datasourceName");
   requireKnownKeys(dashboard, field, ["delivery", "datasourceUid", "datasourceName", "folderTitle", "sourceFile", "sidecarNamespace"]);
-  const delivery = dashboard.delivery;
-  if (!DASHBOARD_DELIVERIES.includes(delivery as (typeof DASHBOARD_DELIVERIES)[number])) {
-    throw new Error(`${field}.delivery must be one of ${DASHBOARD_DELIVERIES.join(", ")}, got ${show(delivery)}`);
-  }
-  if ((dashboard.datasourceUid === undefined) === (dashboard.datasourceName === undefined)) {
-    throw new Error(
-      `${field}.datasourceUid or ${field}.datasourceName must be set, not both and not neither, got ${show({ datasourceUid: dashboard.datasourceUid, datasourceName: dashboard.datasourceName })}`,
-    );
-  }
-  if (dashboard.datasourceUid !== undefined && (typeof dashboard.datasourceUid !== "string" || !GRAFANA_UID.test(dashboard.datasourceUid))) {
-    throw new Error(`${field}.datasourceUid must be a Grafana uid (1-40 letters, digits, '-' or '_'), got ${show(dashboard.datasourceUid)}`);
-  }
-  if (dashboard.datasourceName !== undefined) requireNonEmptyString(dashboard.datasourceName, `${field}.datasourceName`, "Prometheus");
-  if (dashboard.folderTitle !== undefined) requireNonEmptyString(dashboard.folderTitle, `${field}.folderTitle`, "Security");
-  if (dashboard.sidecarNamespace !== undefined) {
-    if (delivery !== "sidecar") throw new Error(`${field}.sidecarNamespace only applies to delivery "sidecar", got ${show(dashboard.sidecarNamespace)} with ${show(delivery)}`);
-    if (!isDnsLabel(dashboard.sidecarNamespace)) throw new Error(`${field}.sidecarNamespace must be a namespace name (DNS-1123 label), got ${show(dashboard.sidecarNamespace)}`);
-  }
-  if (dashboard.sourceFile !== undefined) {
-    if (delivery === "helm-values") {
-      throw new Error(`${field}.sourceFile only applies to delivery "grafana-api" or "sidecar" (with helm-values Grafana downloads the dashboard itself), got ${show(dashboard.sourceFile)}`);
-    }
-    requireNonEmptyString(dashboard.sourceFile, `${field}.sourceFile`, "dashboards/vendor/trivy-operator-17813-r2.json");
-    validateSourceFile(dashboard.sourceFile as string, dashboard.datasourceUid !== undefined ? { uid: dashboard.datasourceUid } : { name: dashboard.datasourceName as string });
-  }
-  // Backstop: whatever else the module would refuse at construction, refuse now.
-  withModulePrefix("grafana dashboard ", `${field}.`, () => validateGrafanaDashboardProps(dashboardProps(cluster)!));
-}
-
-/** Read and bind now: a bad file found while the stack is half-built would leave a half-synthesized app. */
-function validateSourceFile(sourceFile: string, datasource: { uid: string } | { name: string }): void {
-  let text: string;
-  try {
-    text = fs.readFileSync(sourceFile, "utf8");
-  } catch (error) {
-    throw new Error(`monitoring.dashboard.sourceFile must be a readable exported dashboard JSON file, got ${show(sourceFile)} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
-  }
-  try {
-    prepareDashboard(parseDashboardJson(text, sourceFile), { datasource });
-  } catch (error) {
-    throw new Error(`monitoring.dashboard.sourceFile must be an exported dashboard whose datasource inputs can be bound, got ${show(sourceFile)}: ${(error as Error).message}`, { cause: error });
+  const problems = grafanaDashboardProblems(dashboardProps(cluster)!);
+  if (problems.length > 0) {
+    throw new Error(problems.map((problem) => describeProblem({ ...problem, path: DASHBOARD_CONFIG_KEYS[problem.path] ?? problem.path }, `${field}.`)).join("\n"));
   }
 }
 

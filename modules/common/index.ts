@@ -11,3 +11,4 @@ export {
   isLabelKey,
   labelKeyProblem,
 } from "./kubernetes-names";
+export { ValidationError, describeProblem, type ValidationProblem } from "./validation-error";

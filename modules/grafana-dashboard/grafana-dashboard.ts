@@ -2,12 +2,14 @@ import * as fs from "node:fs";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { DataHttp } from "@cdktf/provider-http/lib/data-http";
 import { Fn, TerraformLocal, TerraformOutput, Token, type TerraformProvider } from "cdktf";
-import { Construct } from "constructs";
+import { Construct, type IConstruct } from "constructs";
 import { Dashboard } from "../../.gen/providers/grafana/dashboard";
 import { Folder } from "../../.gen/providers/grafana/folder";
 import type { GrafanaProvider } from "../../.gen/providers/grafana/provider";
 import { catalogDashboard, TRIVY_OPERATOR_DASHBOARD } from "../../dashboards/catalog";
-import { DNS_LABEL, terraformLiteral } from "../common";
+import { DNS_LABEL } from "../common/kubernetes-names";
+import { terraformLiteral } from "../common/terraform-literal";
+import { ValidationError, type ValidationProblem } from "../common/validation-error";
 import { grafanaChartDashboardValues, type GrafanaChartDashboardValues } from "./helm-values";
 import { DashboardBindingError, fixTrivyQueries, parseDashboardJson, prepareDashboard } from "./prepare-dashboard";
 import { bindDashboardExpression, conditionString, fullyBoundCondition } from "./terraform-binding";
@@ -167,20 +169,22 @@ export class GrafanaDashboard extends Construct {
   public readonly folder?: Folder;
   public readonly dashboard?: Dashboard;
   public readonly configMap?: ConfigMapV1;
+  /** Namespace of the ConfigMap (`sidecar` only). */
+  public readonly namespace?: string;
   /** The chart values (`helm-values` only), also available as the stack output. */
   public readonly helmValues?: GrafanaChartDashboardValues;
   public readonly helmValuesOutput?: TerraformOutput;
 
   constructor(scope: Construct, id: string, props: GrafanaDashboardProps) {
     super(scope, id);
-    validateGrafanaDashboardProps(props);
+    validateGrafanaDashboardProps(props, this);
 
     this.delivery = props.delivery;
     // The catalog pins revision and inputs; other dashboards must state them.
     this.gnetId = props.gnetId ?? TRIVY_OPERATOR_DASHBOARD.gnetId;
     const catalogEntry = catalogDashboard(this.gnetId);
     this.revision = props.revision ?? catalogEntry!.revision;
-    const datasourceInputs = props.datasourceInputs ?? catalogEntry?.datasourceInputs ?? ["DS_PROMETHEUS"];
+    const datasourceInputs = datasourceInputsOf(props);
     const datasource = (props.datasourceUid ?? props.datasourceName)!;
     const name = props.name ?? (this.gnetId === TRIVY_OPERATOR_DASHBOARD.gnetId ? "trivy-operator-dashboard" : `grafana-dashboard-${this.gnetId}`);
 
@@ -207,8 +211,10 @@ export class GrafanaDashboard extends Construct {
     let checkFullyBound: string | undefined;
     if (props.sourceFile !== undefined) {
       // Bound now, in TypeScript: the same code as `npm run dashboard`, and errors surface at synth.
-      const prepared = prepareLocalDashboard(props.sourceFile, datasource, props.datasourceUid !== undefined, datasourceInputs);
-      this.dashboardJson = terraformLiteral(JSON.stringify(prepared));
+      const local = readLocalDashboard(props.sourceFile, datasource, props.datasourceUid !== undefined, datasourceInputs);
+      // Validation read the same file a moment ago; it can only fail here if the file changed since.
+      if (!local.ok) throw new ValidationError("grafana dashboard", [{ path: "sourceFile", value: props.sourceFile, expected: local.problem }], this);
+      this.dashboardJson = terraformLiteral(JSON.stringify(local.dashboard));
     } else {
       const baseUrl = (props.downloadBaseUrl ?? "https://grafana.com").replace(/\/+$/, "");
       this.download = new DataHttp(this, "download", {
@@ -250,13 +256,14 @@ export class GrafanaDashboard extends Construct {
       return;
     }
 
+    this.namespace = props.namespace ?? "monitoring";
     const annotations: Record<string, string> = {};
     if (props.folderTitle !== undefined) annotations[props.sidecarFolderAnnotation ?? "grafana_folder"] = props.folderTitle;
     this.configMap = new ConfigMapV1(this, "config-map", {
       provider: props.kubernetesProvider,
       metadata: {
         name,
-        namespace: props.namespace ?? "monitoring",
+        namespace: this.namespace,
         labels: {
           [props.sidecarLabel ?? "grafana_dashboard"]: props.sidecarLabelValue ?? "1",
           "app.kubernetes.io/managed-by": "trivy-operator-cdktf",
@@ -269,12 +276,15 @@ export class GrafanaDashboard extends Construct {
   }
 }
 
-function prepareLocalDashboard(sourceFile: string, datasource: string, byUid: boolean, datasourceInputs: readonly string[]): Record<string, unknown> {
+/** An exported dashboard read from disk and bound, or why it cannot be. */
+type LocalDashboard = { readonly ok: true; readonly dashboard: Record<string, unknown> } | { readonly ok: false; readonly problem: string };
+
+function readLocalDashboard(sourceFile: string, datasource: string, byUid: boolean, datasourceInputs: readonly string[]): LocalDashboard {
   let text: string;
   try {
     text = fs.readFileSync(sourceFile, "utf8");
   } catch (error) {
-    throw new Error(`grafana dashboard sourceFile "${sourceFile}" cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+    return { ok: false, problem: `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); use a readable exported dashboard JSON file` };
   }
   try {
     const bound = prepareDashboard(parseDashboardJson(text, sourceFile), {
@@ -282,21 +292,36 @@ function prepareLocalDashboard(sourceFile: string, datasource: string, byUid: bo
       datasourceInputs,
     });
     // We deliver this JSON ourselves: queries that cannot match what the operator emits are fixed or hidden.
-    return fixTrivyQueries(bound).dashboard;
+    return { ok: true, dashboard: fixTrivyQueries(bound).dashboard };
   } catch (error) {
-    if (error instanceof DashboardBindingError) throw new Error(`grafana dashboard sourceFile "${sourceFile}": ${error.message}`, { cause: error });
+    if (error instanceof DashboardBindingError) return { ok: false, problem: `use an exported dashboard whose datasource inputs can be bound: ${error.message}` };
     throw error;
   }
+}
+
+/** The datasource inputs bound: given, else the catalog's, else Grafana's usual `DS_PROMETHEUS`. */
+function datasourceInputsOf(props: GrafanaDashboardProps): readonly string[] {
+  return props.datasourceInputs ?? catalogDashboard(props.gnetId ?? TRIVY_OPERATOR_DASHBOARD.gnetId)?.datasourceInputs ?? ["DS_PROMETHEUS"];
 }
 
 function literal(value: string | undefined): value is string {
   return value !== undefined && !Token.isUnresolved(value);
 }
 
-/** Throws on props that cannot produce a working dashboard; tokens are not checked. */
-export function validateGrafanaDashboardProps(props: GrafanaDashboardProps): void {
-  const fail = (field: string, value: unknown, allowed: string): never => {
-    throw new Error(`grafana dashboard ${field} ${JSON.stringify(value)} is invalid: ${allowed}`);
+/** Throws one ValidationError listing every problem of the props (see grafanaDashboardProblems). */
+export function validateGrafanaDashboardProps(props: GrafanaDashboardProps, scope?: IConstruct): void {
+  const problems = grafanaDashboardProblems(props);
+  if (problems.length > 0) throw new ValidationError("grafana dashboard", problems, scope);
+}
+
+/**
+ * Every reason the props cannot produce a working dashboard, as data (empty when valid). Tokens are
+ * not checked; a `sourceFile` is read and bound, so a bad file fails here rather than mid-synth.
+ */
+export function grafanaDashboardProblems(props: GrafanaDashboardProps): ValidationProblem[] {
+  const problems: ValidationProblem[] = [];
+  const fail = (path: string, value: unknown, expected: string): void => {
+    problems.push({ path, value, expected });
   };
   if (!DELIVERIES.includes(props.delivery)) fail("delivery", props.delivery, `use one of ${DELIVERIES.join(", ")}`);
   if ((props.datasourceUid === undefined) === (props.datasourceName === undefined)) {
@@ -335,7 +360,7 @@ export function validateGrafanaDashboardProps(props: GrafanaDashboardProps): voi
     ["name", ["sidecar", "helm-values"]],
   ];
   for (const [field, deliveries] of onlyFor) {
-    if (props[field] !== undefined && !deliveries.includes(props.delivery)) {
+    if (props[field] !== undefined && DELIVERIES.includes(props.delivery) && !deliveries.includes(props.delivery)) {
       fail(field, field.endsWith("Provider") ? "<provider>" : props[field], `only applies to delivery ${deliveries.join(" or ")}, not ${props.delivery}`);
     }
   }
@@ -357,4 +382,9 @@ export function validateGrafanaDashboardProps(props: GrafanaDashboardProps): voi
     fail("helmValuesOutputName", props.helmValuesOutputName, "use a Terraform output name (letters, digits, '_', '-', not starting with a digit)");
   }
   if (props.helmProviderName !== undefined && !DNS_LABEL.test(props.helmProviderName)) fail("helmProviderName", props.helmProviderName, "use a lowercase DNS label");
+  if (props.sourceFile !== undefined && props.delivery !== "helm-values" && problems.length === 0) {
+    const local = readLocalDashboard(props.sourceFile, (props.datasourceUid ?? props.datasourceName)!, props.datasourceUid !== undefined, datasourceInputsOf(props));
+    if (!local.ok) fail("sourceFile", props.sourceFile, local.problem);
+  }
+  return problems;
 }

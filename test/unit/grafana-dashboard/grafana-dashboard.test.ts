@@ -2,6 +2,7 @@ import * as path from "node:path";
 import { TerraformVariable } from "cdktf";
 import { describe, expect, it } from "vitest";
 import { GrafanaDashboard, type GrafanaDashboardProps } from "../../../modules/grafana-dashboard";
+import { ValidationError } from "../../../modules/common/validation-error";
 import { onlyResourceOfType, resourcesOfType, synthesize } from "../../helpers/synth";
 
 const FIXTURE = path.resolve(__dirname, "../../fixtures/dashboards/trivy-operator-export.json");
@@ -130,10 +131,36 @@ describe("GrafanaDashboard |", () => {
     ["a zero revision", { ...base, revision: 0 }, /revision 0 is invalid: use a positive integer/],
     ["a sidecar option with grafana-api", { ...base, namespace: "monitoring" }, /namespace "monitoring" is invalid: only applies to delivery sidecar, not grafana-api/],
     ["a local file with helm-values", { ...base, delivery: "helm-values", sourceFile: FIXTURE }, /sourceFile .* only applies to delivery grafana-api or sidecar, not helm-values/],
-    ["an unreadable local file", { ...base, sourceFile: "/nonexistent/dashboard.json" }, /sourceFile "\/nonexistent\/dashboard.json" cannot be read: ENOENT/],
+    ["an unreadable local file", { ...base, sourceFile: "/nonexistent/dashboard.json" }, /sourceFile "\/nonexistent\/dashboard.json" is invalid: cannot be read \(ENOENT\); use a readable exported dashboard JSON file/],
     ["a folder uid without title for the sidecar", { delivery: "sidecar", datasourceUid: "p", folderUid: "sec" }, /folderUid "sec" is invalid: needs folderTitle with delivery sidecar/],
     ["empty datasource inputs", { ...base, datasourceInputs: [] }, /datasourceInputs \[\] is invalid/],
   ])("fails when given %s", (_case, props, message) => {
     expect(() => synthesize((stack) => new GrafanaDashboard(stack, "d", props))).toThrow(message);
+  });
+
+  it("fails with every problem at once, each with its path, value and the construct's path", () => {
+    // GIVEN props with three independent mistakes
+    const props: GrafanaDashboardProps = { delivery: "grafana-api", datasourceUid: "not a uid", revision: 0, namespace: "monitoring" };
+    // WHEN the construct is built
+    let error: unknown;
+    try {
+      synthesize((stack) => new GrafanaDashboard(stack, "dashboard", props));
+    } catch (caught) {
+      error = caught;
+    }
+    // THEN one ValidationError lists all three as data and names the construct
+    expect(error).toBeInstanceOf(ValidationError);
+    const validation = error as ValidationError;
+    expect(validation.constructPath).toBe("test/dashboard");
+    expect(validation.problems.map((problem) => [problem.path, problem.value])).toEqual([
+      ["datasourceUid", "not a uid"],
+      ["revision", 0],
+      ["namespace", "monitoring"],
+    ]);
+    expect(validation.message.split("\n")).toEqual([
+      `test/dashboard: grafana dashboard datasourceUid "not a uid" is invalid: use 1-40 letters, digits, '-' or '_'`,
+      "test/dashboard: grafana dashboard revision 0 is invalid: use a positive integer",
+      `test/dashboard: grafana dashboard namespace "monitoring" is invalid: only applies to delivery sidecar, not grafana-api`,
+    ]);
   });
 });

@@ -231,15 +231,15 @@ describe("monitoring validation", () => {
     ["a ServiceMonitor without networkPolicy.prometheus", withMonitoring({}, { networkPolicy: { flavor: "calico" } }), 'monitoring.serviceMonitor needs networkPolicy.prometheus (namespace and podLabels of the Prometheus pods) so the "calico" default-deny policies let Prometheus scrape port 8080, got networkPolicy.prometheus undefined'],
     ["both ServiceMonitors", withMonitoring({}, { operator: { serviceMonitor: true } }), "operator.serviceMonitor must stay false with monitoring.serviceMonitor"],
     ["PrometheusRule and Grafana alerts together", withMonitoring({ grafanaUrl: "https://g.example.com", grafanaAlerts: { datasourceUid: "p", contactPoint: { type: "email", emailAddresses: ["a@b.c"] } } }), "monitoring.prometheusRule must be false with monitoring.grafanaAlerts (both deliver the Trivy alerts, every alert would fire twice), got undefined"],
-    ["an unknown delivery", withMonitoring({ dashboard: { delivery: "configmap", datasourceUid: "p" } }), 'monitoring.dashboard.delivery must be one of grafana-api, sidecar, helm-values, got "configmap"'],
-    ["both datasource fields", withMonitoring({ dashboard: { delivery: "sidecar", datasourceUid: "p", datasourceName: "Prometheus" } }), 'monitoring.dashboard.datasourceUid or monitoring.dashboard.datasourceName must be set, not both and not neither, got {"datasourceUid":"p","datasourceName":"Prometheus"}'],
-    ["a bad datasource uid", withMonitoring({ dashboard: { delivery: "sidecar", datasourceUid: "has space" } }), 'monitoring.dashboard.datasourceUid must be a Grafana uid (1-40 letters, digits, \'-\' or \'_\'), got "has space"'],
+    ["an unknown delivery", withMonitoring({ dashboard: { delivery: "configmap", datasourceUid: "p" } }), 'monitoring.dashboard.delivery "configmap" is invalid: use one of grafana-api, sidecar, helm-values'],
+    ["both datasource fields", withMonitoring({ dashboard: { delivery: "sidecar", datasourceUid: "p", datasourceName: "Prometheus" } }), 'monitoring.dashboard.datasourceUid/datasourceName {"datasourceUid":"p","datasourceName":"Prometheus"} is invalid: set exactly one of them'],
+    ["a bad datasource uid", withMonitoring({ dashboard: { delivery: "sidecar", datasourceUid: "has space" } }), 'monitoring.dashboard.datasourceUid "has space" is invalid: use 1-40 letters, digits, \'-\' or \'_\''],
     ["grafana-api without a URL", withMonitoring({ dashboard: { delivery: "grafana-api", datasourceUid: "p" } }), 'monitoring.grafanaUrl must be an http(s) URL such as "https://grafana.example.com" with dashboard delivery "grafana-api" or grafanaAlerts, got undefined'],
     ["a Grafana URL nobody uses", withMonitoring({ grafanaUrl: "https://g.example.com", dashboard: { delivery: "sidecar", datasourceUid: "p" } }), 'monitoring.grafanaUrl only applies with dashboard delivery "grafana-api" or grafanaAlerts, got "https://g.example.com"'],
     ["credentials in the Grafana URL", withMonitoring({ ...grafana, grafanaUrl: "https://admin:pw@g.example.com", dashboard: { delivery: "grafana-api", datasourceUid: "p" } }), "monitoring.grafanaUrl must not contain credentials"],
-    ["a sidecar namespace with helm-values", withMonitoring({ dashboard: { delivery: "helm-values", datasourceUid: "p", sidecarNamespace: "monitoring" } }), 'monitoring.dashboard.sidecarNamespace only applies to delivery "sidecar", got "monitoring" with "helm-values"'],
-    ["a source file with helm-values", withMonitoring({ dashboard: { delivery: "helm-values", datasourceUid: "p", sourceFile: "x.json" } }), 'monitoring.dashboard.sourceFile only applies to delivery "grafana-api" or "sidecar"'],
-    ["a missing source file", withMonitoring({ dashboard: { delivery: "sidecar", datasourceUid: "p", sourceFile: "/nonexistent/trivy.json" } }), 'monitoring.dashboard.sourceFile must be a readable exported dashboard JSON file, got "/nonexistent/trivy.json" (ENOENT)'],
+    ["a sidecar namespace with helm-values", withMonitoring({ dashboard: { delivery: "helm-values", datasourceUid: "p", sidecarNamespace: "monitoring" } }), 'monitoring.dashboard.sidecarNamespace "monitoring" is invalid: only applies to delivery sidecar, not helm-values'],
+    ["a source file with helm-values", withMonitoring({ dashboard: { delivery: "helm-values", datasourceUid: "p", sourceFile: "x.json" } }), 'monitoring.dashboard.sourceFile "x.json" is invalid: only applies to delivery grafana-api or sidecar, not helm-values'],
+    ["a missing source file", withMonitoring({ dashboard: { delivery: "sidecar", datasourceUid: "p", sourceFile: "/nonexistent/trivy.json" } }), 'monitoring.dashboard.sourceFile "/nonexistent/trivy.json" is invalid: cannot be read (ENOENT); use a readable exported dashboard JSON file'],
     ["an unknown contact point type", withMonitoring({ ...grafana, grafanaAlerts: { datasourceUid: "p", contactPoint: { type: "pagerduty" } } }), 'monitoring.grafanaAlerts.contactPoint.type must be one of slack, webhook, email, got "pagerduty"'],
     ["email without addresses", withMonitoring({ ...grafana, grafanaAlerts: { datasourceUid: "p", contactPoint: { type: "email" } } }), 'monitoring.grafanaAlerts.contactPoint.emailAddresses must be a non-empty list of email addresses for type "email", got undefined'],
     ["a bad email address", withMonitoring({ ...grafana, grafanaAlerts: { datasourceUid: "p", contactPoint: { type: "email", emailAddresses: ["security"] } } }), 'monitoring.grafanaAlerts.contactPoint.emailAddresses[0] must be an email address such as "security@example.com", got "security"'],
@@ -253,6 +253,19 @@ describe("monitoring validation", () => {
     ["a misspelt monitoring option", withMonitoring({ serviceMonitors: true }), "monitoring.serviceMonitors is not an option; allowed: serviceMonitor"],
   ])("fails when given %s", (_name, config, message) => {
     expect(() => validateEnvironmentConfig("prod", config)).toThrow(`${context}${message}`);
+  });
+
+  it("can report every dashboard problem at once, under the config's own key names", () => {
+    // GIVEN a dashboard with a bad uid, an empty folder title and a sidecar namespace on helm-values
+    const config = withMonitoring({ dashboard: { delivery: "helm-values", datasourceUid: "has space", folderTitle: " ", sidecarNamespace: "grafana" } });
+    // THEN one error names all three, each with its config path and value
+    expect(() => validateEnvironmentConfig("prod", config)).toThrow(
+      [
+        `${context}monitoring.dashboard.datasourceUid "has space" is invalid: use 1-40 letters, digits, '-' or '_'`,
+        'monitoring.dashboard.folderTitle " " is invalid: use a non-empty title, or leave it unset for the General folder',
+        'monitoring.dashboard.sidecarNamespace "grafana" is invalid: only applies to delivery sidecar, not helm-values',
+      ].join("\n"),
+    );
   });
 
   it("fails when two clusters deliver to one Grafana", () => {
