@@ -1,9 +1,10 @@
 import * as path from "node:path";
 import { Release } from "@cdktf/provider-helm/lib/release";
 import { AssetType, TerraformAsset, type ITerraformDependable, type TerraformProvider } from "cdktf";
-import { Construct } from "constructs";
+import { Construct, type IConstruct } from "constructs";
 import { DNS_LABEL } from "../common/kubernetes-names";
 import { terraformLiteral } from "../common/terraform-literal";
+import { ValidationError, type ValidationProblem } from "../common/validation-error";
 
 /** A complete Kubernetes object as it would appear in a manifest file. */
 export interface KubernetesManifest {
@@ -53,7 +54,7 @@ export class ManifestBundle extends Construct {
 
   constructor(scope: Construct, id: string, props: ManifestBundleProps) {
     super(scope, id);
-    validateManifestBundle(props);
+    validateManifestBundle(props, this);
     if (props.manifests.length === 0) return;
 
     const chart = new TerraformAsset(this, "chart", { path: RAW_MANIFESTS_CHART, type: AssetType.DIRECTORY });
@@ -73,23 +74,33 @@ export class ManifestBundle extends Construct {
   }
 }
 
-export function validateManifestBundle(props: ManifestBundleProps): void {
+/** Throws one ValidationError listing every problem of the props (see manifestBundleProblems). */
+export function validateManifestBundle(props: ManifestBundleProps, scope?: IConstruct): void {
+  const problems = manifestBundleProblems(props);
+  if (problems.length > 0) throw new ValidationError(`manifest bundle "${props.releaseName}"`, problems, scope);
+}
+
+/** Every reason Helm would refuse the release, as data (empty when valid). */
+export function manifestBundleProblems(props: ManifestBundleProps): ValidationProblem[] {
+  const problems: ValidationProblem[] = [];
   if (props.releaseName.length > 53 || !DNS_LABEL.test(props.releaseName)) {
-    throw new Error(
-      `manifest bundle releaseName "${props.releaseName}" is invalid: use at most 53 lowercase letters, digits and '-', starting and ending with a letter or digit`,
-    );
+    problems.push({ path: "releaseName", value: props.releaseName, expected: "use at most 53 lowercase letters, digits and '-', starting and ending with a letter or digit" });
   }
   const seen = new Set<string>();
   for (const [index, manifest] of props.manifests.entries()) {
     if (!manifest.apiVersion || !manifest.kind || !manifest.metadata?.name) {
-      throw new Error(
-        `manifest bundle "${props.releaseName}": manifests[${index}] needs apiVersion, kind and metadata.name (got ${JSON.stringify({ apiVersion: manifest.apiVersion, kind: manifest.kind, name: manifest.metadata?.name })})`,
-      );
+      problems.push({
+        path: `manifests[${index}]`,
+        value: { apiVersion: manifest.apiVersion, kind: manifest.kind, name: manifest.metadata?.name },
+        expected: "give apiVersion, kind and metadata.name",
+      });
+      continue;
     }
     const key = `${manifest.apiVersion}/${manifest.kind}/${manifest.metadata.namespace ?? props.namespace}/${manifest.metadata.name}`;
     if (seen.has(key)) {
-      throw new Error(`manifest bundle "${props.releaseName}": ${manifest.kind} "${manifest.metadata.name}" appears twice; Helm would reject the release`);
+      problems.push({ path: `manifests[${index}]`, value: `${manifest.kind} "${manifest.metadata.name}"`, expected: "appears twice; Helm would reject the release, so deliver each object once" });
     }
     seen.add(key);
   }
+  return problems;
 }

@@ -1,5 +1,6 @@
 import type { ITerraformDependable, TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
+import { ValidationError, type ValidationProblem } from "../common/validation-error";
 import { ManifestBundle } from "../manifest-bundle/manifest-bundle";
 import type { ITrivyOperator } from "../trivy-operator/operator-ref";
 import { durationSeconds, trivyAlertRules, type TrivyAlertRule, type TrivyAlertRulesOptions } from "./alert-rules";
@@ -86,12 +87,14 @@ export class TrivyOperatorMonitoring extends Construct {
     const operatorReleaseName = operator.releaseName;
     const scrapeInterval = props.scrapeInterval ?? "60s";
     const labels = props.prometheusSelectorLabels ?? {};
+    const problems: ValidationProblem[] = [];
     if (durationSeconds(scrapeInterval) === undefined) {
-      throw new Error(`trivy operator monitoring scrapeInterval "${scrapeInterval}" is invalid: use a Prometheus duration such as 60s or 2m`);
+      problems.push({ path: "scrapeInterval", value: scrapeInterval, expected: "use a Prometheus duration such as 60s or 2m" });
     }
     if (props.serviceMonitor === false && props.prometheusRule === false) {
-      throw new Error("trivy operator monitoring serviceMonitor and prometheusRule are both false: nothing to deliver; remove the construct instead");
+      problems.push({ path: "serviceMonitor/prometheusRule", value: false, expected: "both false: nothing to deliver; remove the construct instead" });
     }
+    if (problems.length > 0) throw new ValidationError("trivy operator monitoring", problems, this);
 
     this.serviceMonitor = props.serviceMonitor !== false;
     this.prometheusRule = props.prometheusRule !== false;

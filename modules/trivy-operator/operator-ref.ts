@@ -1,6 +1,7 @@
 import { Token, type ITerraformDependable, type TerraformProvider } from "cdktf";
 import { Construct, type IConstruct } from "constructs";
 import { DNS_LABEL } from "../common/kubernetes-names";
+import { ValidationError, type ValidationProblem } from "../common/validation-error";
 import { GrafanaDashboard, type GrafanaDashboardProps } from "../grafana-dashboard/grafana-dashboard";
 import { TrivyOperatorMonitoring, type TrivyOperatorMonitoringOptions } from "../monitoring/trivy-operator-monitoring";
 import { TrivyNetworkPolicy, type TrivyNetworkPolicyOptions } from "../network-policy/network-policy";
@@ -184,7 +185,7 @@ export class ImportedTrivyOperator extends TrivyOperatorBase {
 
   constructor(scope: Construct, id: string, attributes: TrivyOperatorAttributes) {
     super(scope, id);
-    validateTrivyOperatorAttributes(attributes);
+    validateTrivyOperatorAttributes(attributes, this);
     this.namespace = attributes.namespace ?? DEFAULT_NAMESPACE;
     this.releaseName = attributes.releaseName ?? DEFAULT_RELEASE_NAME;
     this.builtInTrivyServer = attributes.builtInTrivyServer ?? false;
@@ -200,21 +201,21 @@ export class ImportedTrivyOperator extends TrivyOperatorBase {
   }
 }
 
-function validateTrivyOperatorAttributes(attributes: TrivyOperatorAttributes): void {
-  const problems: string[] = [];
-  const label = (field: string, value: string | undefined, maxLength: number): void => {
+function validateTrivyOperatorAttributes(attributes: TrivyOperatorAttributes, scope: IConstruct): void {
+  const problems: ValidationProblem[] = [];
+  const label = (path: string, value: string | undefined, maxLength: number): void => {
     if (value === undefined || Token.isUnresolved(value)) return;
     if (value.length > maxLength || !DNS_LABEL.test(value)) {
-      problems.push(`${field} ${JSON.stringify(value)} is not a DNS-1123 label: use at most ${maxLength} lowercase letters, digits and '-', starting and ending with a letter or digit`);
+      problems.push({ path, value, expected: `use a DNS-1123 label: at most ${maxLength} lowercase letters, digits and '-', starting and ending with a letter or digit` });
     }
   };
   label("namespace", attributes.namespace, 63);
   label("releaseName", attributes.releaseName, 53);
   if (attributes.scannerReportTTL !== undefined && !isGoDuration(attributes.scannerReportTTL)) {
-    problems.push(`scannerReportTTL ${JSON.stringify(attributes.scannerReportTTL)} is not a duration: use the operator's value, such as "24h"`);
+    problems.push({ path: "scannerReportTTL", value: attributes.scannerReportTTL, expected: `use the operator's operator.scannerReportTTL, a duration such as "24h"` });
   }
   if (attributes.dbRegistryHosts !== undefined && attributes.dbRegistryHosts.length === 0) {
-    problems.push("dbRegistryHosts is empty: list the registry hosts of the vulnerability and Java DBs, or leave it unset for mirror.gcr.io");
+    problems.push({ path: "dbRegistryHosts", value: [], expected: "list the registry hosts of the vulnerability and Java DBs, or leave it unset for mirror.gcr.io" });
   }
   if (attributes.checksBundleHosts !== undefined && attributes.checksBundleHosts.length === 0) {
     problems.push("checksBundleHosts is empty: list the registry host of the checks bundle, or leave it unset for the chart's");
@@ -223,8 +224,8 @@ function validateTrivyOperatorAttributes(attributes: TrivyOperatorAttributes): v
     try {
       validateTolerations(attributes.tolerations);
     } catch (error) {
-      problems.push((error as Error).message);
+      problems.push({ path: "tolerations", value: attributes.tolerations, expected: (error as Error).message });
     }
   }
-  if (problems.length > 0) throw new Error(`invalid TrivyOperator attributes:\n${problems.map((problem) => `- ${problem}`).join("\n")}`);
+  if (problems.length > 0) throw new ValidationError("trivy operator attributes", problems, scope);
 }

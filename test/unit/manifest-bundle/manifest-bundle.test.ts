@@ -48,6 +48,6 @@ describe("ManifestBundle |", () => {
       synthesize((stack) => {
         new ManifestBundle(stack, "bundle", { releaseName: "x", namespace: "trivy-system", manifests: [rule, rule] });
       }),
-    ).toThrow(/PrometheusRule "trivy-alerts" appears twice/);
+    ).toThrow(/manifests\[1\] "PrometheusRule \\"trivy-alerts\\"" is invalid: appears twice/);
   });
 });

@@ -75,7 +75,13 @@ describe("companions of TrivyOperator |", () => {
   it("fails on attributes that cannot name an operator, listing every problem", () => {
     expect(() =>
       synthesize((stack) => TrivyOperator.fromAttributes(stack, "trivy", { namespace: "Security", releaseName: "trivy_operator", scannerReportTTL: "a day" })),
-    ).toThrow(/namespace "Security" is not a DNS-1123 label[\s\S]*releaseName "trivy_operator" is not a DNS-1123 label[\s\S]*scannerReportTTL "a day" is not a duration/);
+    ).toThrow(
+      [
+        'test/trivy: trivy operator attributes namespace "Security" is invalid: use a DNS-1123 label: at most 63 lowercase letters, digits and \'-\', starting and ending with a letter or digit',
+        'test/trivy: trivy operator attributes releaseName "trivy_operator" is invalid: use a DNS-1123 label: at most 53 lowercase letters, digits and \'-\', starting and ending with a letter or digit',
+        'test/trivy: trivy operator attributes scannerReportTTL "a day" is invalid: use the operator\'s operator.scannerReportTTL, a duration such as "24h"',
+      ].join("\n"),
+    );
   });
 
   it("fails when a dashboard delivery that creates no Kubernetes object is given a kubernetes provider", () => {
