@@ -1,12 +1,25 @@
 import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
-import type { TerraformVariable } from "cdktf";
-import { Construct } from "constructs";
+import { TerraformDataSource, TerraformResource, type TerraformVariable } from "cdktf";
+import { Construct, type IConstruct } from "constructs";
 import { TrivyOperator, type TrivyNetworkPolicy } from "../modules";
 import type { ClusterConfig } from "./config";
 import { wireMonitoring, type ClusterMonitoring } from "./monitoring";
 import { wireNetworkPolicy } from "./network-policy";
 import { dbPasswordSecret, declareSensitiveVariable } from "./secrets";
+
+/**
+ * The helm_/kubernetes_ resources below `scope` that name no provider. In a stack of several
+ * clusters Terraform would give them the unaliased default provider, i.e. whatever cluster the
+ * deploying machine's kubeconfig points at, so they are an error rather than a guess.
+ */
+export function resourcesWithoutProvider(scope: IConstruct): string[] {
+  return scope.node
+    .findAll()
+    .filter((node): node is TerraformResource | TerraformDataSource => node instanceof TerraformResource || node instanceof TerraformDataSource)
+    .filter((resource) => resource.provider === undefined && /^(helm|kubernetes)_/.test(resource.terraformResourceType))
+    .map((resource) => `${resource.terraformResourceType} at ${resource.node.path} names no provider: pass the cluster's helmProvider/kubernetesProvider, or create it with cluster.operator.add*()`);
+}
 
 /**
  * Everything Trivy needs in one cluster: aliased providers for its kubeconfig context, the operator,
@@ -51,5 +64,7 @@ export class TrivyCluster extends Construct {
     // Either ServiceMonitor (ours, or the chart's) makes Prometheus scrape port 8080.
     const scraped = this.operator.serviceMonitor || this.monitoring.operatorMonitoring?.serviceMonitor === true;
     this.networkPolicy = wireNetworkPolicy(this, config, this.operator, scraped);
+    // Extensions add constructs later; checked at synth, when the tree is complete.
+    this.node.addValidation({ validate: () => resourcesWithoutProvider(this) });
   }
 }

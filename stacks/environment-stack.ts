@@ -7,7 +7,7 @@ import type { EnvironmentConfig, EnvironmentName } from "./config";
 import { needsDashboardDownload } from "./monitoring";
 import { validateEnvironmentConfig } from "./validate";
 
-/** Adds more modules (monitoring, dashboards) to each cluster; resources below `cluster` get its providers. */
+/** Adds more modules to each cluster; their helm_/kubernetes_ resources must name the cluster's providers (synth fails otherwise). */
 export type ClusterExtension = (cluster: TrivyCluster) => void;
 
 export interface TrivyEnvironmentStackProps {
