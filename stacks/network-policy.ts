@@ -20,7 +20,12 @@ export function networkPolicyOptions(cluster: ClusterConfig, scraped: boolean): 
  * before the policies took their operator), after the operator release. `scraped` as in
  * networkPolicyOptions. Returns undefined for flavor `none`.
  */
-export function wireNetworkPolicy(scope: Construct, cluster: ClusterConfig, operator: ITrivyOperator, scraped: boolean): TrivyNetworkPolicy | undefined {
+export function wireNetworkPolicy(
+  scope: Construct,
+  cluster: ClusterConfig,
+  operator: ITrivyOperator,
+  scraped: boolean,
+): TrivyNetworkPolicy | undefined {
   if (cluster.networkPolicy?.flavor === "none") return undefined;
   return new TrivyNetworkPolicy(scope, "network-policy", { ...networkPolicyOptions(cluster, scraped), operator });
 }

@@ -1,4 +1,10 @@
-export { GrafanaDashboard, grafanaDashboardProblems, validateGrafanaDashboardProps, type DashboardDelivery, type GrafanaDashboardProps } from "./grafana-dashboard";
+export {
+  GrafanaDashboard,
+  grafanaDashboardProblems,
+  validateGrafanaDashboardProps,
+  type DashboardDelivery,
+  type GrafanaDashboardProps,
+} from "./grafana-dashboard";
 export type { GrafanaChartDashboardValues } from "./helm-values";
 export {
   DashboardBindingError,

@@ -7,7 +7,14 @@ import { TrivyOperatorMonitoring, type TrivyOperatorMonitoringOptions } from "..
 import { TrivyNetworkPolicy, type TrivyNetworkPolicyOptions } from "../network-policy/network-policy";
 import type { Toleration } from "../tolerations/taint";
 import { validateTolerations } from "../tolerations/tolerations";
-import { DEFAULT_CHART_VERSION, DEFAULT_DB_REGISTRY, DEFAULT_JAVA_DB_REGISTRY, DEFAULT_NAMESPACE, DEFAULT_RELEASE_NAME, DEFAULT_SCANNER_REPORT_TTL } from "./defaults";
+import {
+  DEFAULT_CHART_VERSION,
+  DEFAULT_DB_REGISTRY,
+  DEFAULT_JAVA_DB_REGISTRY,
+  DEFAULT_NAMESPACE,
+  DEFAULT_RELEASE_NAME,
+  DEFAULT_SCANNER_REPORT_TTL,
+} from "./defaults";
 import { isGoDuration } from "./validation";
 import { checksBundleReference, type ResolvedTrivyOperatorOptions } from "./values";
 
@@ -55,7 +62,17 @@ export interface ITrivyOperator extends IConstruct {
 }
 
 /** The facts about an operator that companions derive from, without its constructs and providers. */
-export type TrivyOperatorFacts = Pick<ITrivyOperator, "namespace" | "releaseName" | "builtInTrivyServer" | "nodeCollector" | "serviceMonitor" | "dbRegistryHosts" | "checksBundleHosts" | "scannerReportTTL">;
+export type TrivyOperatorFacts = Pick<
+  ITrivyOperator,
+  | "namespace"
+  | "releaseName"
+  | "builtInTrivyServer"
+  | "nodeCollector"
+  | "serviceMonitor"
+  | "dbRegistryHosts"
+  | "checksBundleHosts"
+  | "scannerReportTTL"
+>;
 
 /** Pure: what an operator with these resolved options tells its companions; `TrivyOperator` exposes exactly this. */
 export function trivyOperatorFacts(options: ResolvedTrivyOperatorOptions): TrivyOperatorFacts {
@@ -163,7 +180,8 @@ export abstract class TrivyOperatorBase extends Construct implements ITrivyOpera
 
   public addDashboard(id: string, props: GrafanaDashboardProps): GrafanaDashboard {
     // Only the sidecar delivery creates a Kubernetes object; the other deliveries refuse the prop.
-    const kubernetesProvider = props.delivery === "sidecar" ? (props.kubernetesProvider ?? this.kubernetesProvider) : props.kubernetesProvider;
+    const kubernetesProvider =
+      props.delivery === "sidecar" ? (props.kubernetesProvider ?? this.kubernetesProvider) : props.kubernetesProvider;
     return new GrafanaDashboard(this, id, { ...props, kubernetesProvider });
   }
 }
@@ -206,16 +224,28 @@ function validateTrivyOperatorAttributes(attributes: TrivyOperatorAttributes, sc
   const label = (path: string, value: string | undefined, maxLength: number): void => {
     if (value === undefined || Token.isUnresolved(value)) return;
     if (value.length > maxLength || !DNS_LABEL.test(value)) {
-      problems.push({ path, value, expected: `use a DNS-1123 label: at most ${maxLength} lowercase letters, digits and '-', starting and ending with a letter or digit` });
+      problems.push({
+        path,
+        value,
+        expected: `use a DNS-1123 label: at most ${maxLength} lowercase letters, digits and '-', starting and ending with a letter or digit`,
+      });
     }
   };
   label("namespace", attributes.namespace, 63);
   label("releaseName", attributes.releaseName, 53);
   if (attributes.scannerReportTTL !== undefined && !isGoDuration(attributes.scannerReportTTL)) {
-    problems.push({ path: "scannerReportTTL", value: attributes.scannerReportTTL, expected: `use the operator's operator.scannerReportTTL, a duration such as "24h"` });
+    problems.push({
+      path: "scannerReportTTL",
+      value: attributes.scannerReportTTL,
+      expected: `use the operator's operator.scannerReportTTL, a duration such as "24h"`,
+    });
   }
   if (attributes.dbRegistryHosts !== undefined && attributes.dbRegistryHosts.length === 0) {
-    problems.push({ path: "dbRegistryHosts", value: [], expected: "list the registry hosts of the vulnerability and Java DBs, or leave it unset for mirror.gcr.io" });
+    problems.push({
+      path: "dbRegistryHosts",
+      value: [],
+      expected: "list the registry hosts of the vulnerability and Java DBs, or leave it unset for mirror.gcr.io",
+    });
   }
   if (attributes.checksBundleHosts !== undefined && attributes.checksBundleHosts.length === 0) {
     problems.push("checksBundleHosts is empty: list the registry host of the checks bundle, or leave it unset for the chart's");

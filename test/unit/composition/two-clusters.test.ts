@@ -50,8 +50,18 @@ describe("two clusters in one stack, from the public module API", () => {
     // AND both clusters got all of it: namespace, operator, 5 native policies (with the Trivy
     // server and node collector) or one Calico bundle, the monitoring bundle and the dashboard
     const count = (entry: string) => routed.filter((item) => item === entry).length;
-    expect([count("eu helm_release"), count("eu kubernetes_namespace_v1"), count("eu kubernetes_network_policy_v1"), count("eu kubernetes_config_map_v1")]).toEqual([2, 1, 5, 1]);
-    expect([count("us helm_release"), count("us kubernetes_namespace_v1"), count("us kubernetes_network_policy_v1"), count("us kubernetes_config_map_v1")]).toEqual([3, 1, 0, 1]);
+    expect([
+      count("eu helm_release"),
+      count("eu kubernetes_namespace_v1"),
+      count("eu kubernetes_network_policy_v1"),
+      count("eu kubernetes_config_map_v1"),
+    ]).toEqual([2, 1, 5, 1]);
+    expect([
+      count("us helm_release"),
+      count("us kubernetes_namespace_v1"),
+      count("us kubernetes_network_policy_v1"),
+      count("us kubernetes_config_map_v1"),
+    ]).toEqual([3, 1, 0, 1]);
     // AND no unaliased default provider exists that a forgotten resource could fall back to
     for (const family of ["helm", "kubernetes"]) {
       expect(synth.provider[family]?.map((provider) => provider.alias).sort()).toEqual(["eu", "us"]);

@@ -1,7 +1,7 @@
 import type { Construct } from "constructs";
 import { expect } from "vitest";
 import type { KubernetesManifest } from "../../../modules/manifest-bundle/manifest-bundle";
-import { TrivyNetworkPolicy } from "../../../modules/network-policy/network-policy";
+import type { TrivyNetworkPolicy } from "../../../modules/network-policy/network-policy";
 import type { TrivyNetworkPolicySpec } from "../../../modules/network-policy/props";
 import { TrivyOperator } from "../../../modules/trivy-operator/trivy-operator";
 import { onlyResourceOfType, resourcesOfType, synthesize, type SynthesizedStack } from "../../helpers/synth";

@@ -18,7 +18,8 @@ import { describe, expect, it } from "vitest";
  */
 
 const REPO = path.resolve(__dirname, "../../..");
-const npm = (cwd: string, args: readonly string[]): string => execFileSync("npm", [...args], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+const npm = (cwd: string, args: readonly string[]): string =>
+  execFileSync("npm", [...args], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 
 interface LockEntry {
   readonly version?: string;
@@ -96,7 +97,9 @@ describe("the npm package", () => {
       files: Array<{ path: string }>;
     }>;
     const shipped = packed!.files.map((file) => file.path);
-    expect(shipped).toEqual(expect.arrayContaining(["dist/modules/index.d.ts", "dist/cli/main.js", "dist/charts/raw-manifests/Chart.yaml"]));
+    expect(shipped).toEqual(
+      expect.arrayContaining(["dist/modules/index.d.ts", "dist/cli/main.js", "dist/charts/raw-manifests/Chart.yaml"]),
+    );
     // Sources, tests and the example organisation's stacks stay out of the package.
     expect(shipped.filter((file) => /^(modules|stacks|test|cli)\/|\.test\.|^dist\/stacks\//.test(file))).toEqual([]);
 
@@ -113,8 +116,13 @@ describe("the npm package", () => {
     const app = path.join(work, "app");
     fs.mkdirSync(app);
     fs.renameSync(path.join(work, packed!.filename), path.join(app, packed!.filename));
-    fs.writeFileSync(path.join(app, "package.json"), JSON.stringify({ name: "fresh-cdktf-app", version: "1.0.0", private: true, dependencies: appDependencies }));
-    const productionEntries = Object.entries(repoLock.packages).filter(([key, entry]) => key.startsWith("node_modules/") && entry.dev !== true);
+    fs.writeFileSync(
+      path.join(app, "package.json"),
+      JSON.stringify({ name: "fresh-cdktf-app", version: "1.0.0", private: true, dependencies: appDependencies }),
+    );
+    const productionEntries = Object.entries(repoLock.packages).filter(
+      ([key, entry]) => key.startsWith("node_modules/") && entry.dev !== true,
+    );
     fs.writeFileSync(
       path.join(app, "package-lock.json"),
       JSON.stringify({
@@ -141,7 +149,10 @@ describe("the npm package", () => {
     fs.writeFileSync(path.join(app, "main.ts"), USER_APP);
     fs.writeFileSync(
       path.join(app, "tsconfig.json"),
-      JSON.stringify({ compilerOptions: { target: "ES2022", module: "Node16", moduleResolution: "Node16", strict: true, skipLibCheck: true, types: [] }, files: ["main.ts"] }),
+      JSON.stringify({
+        compilerOptions: { target: "ES2022", module: "Node16", moduleResolution: "Node16", strict: true, skipLibCheck: true, types: [] },
+        files: ["main.ts"],
+      }),
     );
 
     // WHEN it is installed offline, compiled against the shipped declarations and run
@@ -179,9 +190,12 @@ describe("the npm package", () => {
     const bundle = Object.values(synth.resource.helm_release!).find((release) => release.name === "trivy-operator-netpol")!;
     expect(fs.existsSync(path.join(stackDir, bundle.chart!, "Chart.yaml"))).toBe(true);
     // AND private helpers cannot be deep-imported, while the CLI bin is installed
-    expect(() => execFileSync(process.execPath, ["-e", 'require("trivy-operator-cdktf/dist/modules/network-policy/cidr")'], { cwd: app, stdio: "pipe" })).toThrow(
-      /ERR_PACKAGE_PATH_NOT_EXPORTED/,
-    );
+    expect(() =>
+      execFileSync(process.execPath, ["-e", 'require("trivy-operator-cdktf/dist/modules/network-policy/cidr")'], {
+        cwd: app,
+        stdio: "pipe",
+      }),
+    ).toThrow(/ERR_PACKAGE_PATH_NOT_EXPORTED/);
     expect(fs.existsSync(path.join(app, "node_modules/.bin/trivy-operator-cdktf"))).toBe(true);
   }, 180_000);
 });

@@ -6,21 +6,31 @@ import { resourcesOfType, synthesize } from "../../helpers/synth";
 
 /** Names of the kubernetes-flavor NetworkPolicies in a synthesized stack. */
 function policyNames(parsed: ReturnType<typeof synthesize>["parsed"]): string[] {
-  return resourcesOfType(parsed, "kubernetes_network_policy_v1").map((policy) => (policy.metadata as { name: string }).name).sort();
+  return resourcesOfType(parsed, "kubernetes_network_policy_v1")
+    .map((policy) => (policy.metadata as { name: string }).name)
+    .sort();
 }
 
 describe("companions of TrivyOperator |", () => {
   it("can derive the policy's components from the operator, so the Trivy server port cannot be forgotten", () => {
     // GIVEN an operator with the built-in Trivy server and without the node collector
     const { parsed } = synthesize((stack) => {
-      const operator = new TrivyOperator(stack, "trivy", { releaseName: "trivy", namespace: "security", builtInTrivyServer: true, infraAssessment: false });
+      const operator = new TrivyOperator(stack, "trivy", {
+        releaseName: "trivy",
+        namespace: "security",
+        builtInTrivyServer: true,
+        infraAssessment: false,
+      });
       // WHEN a policy is added with no operator facts repeated
       operator.addNetworkPolicy("policy");
     });
 
     // THEN the server gets its own policy, the node collector none, all in the operator's namespace
     expect(policyNames(parsed)).toEqual(["trivy-allow-operator", "trivy-allow-scan-job", "trivy-allow-trivy-server", "trivy-default-deny"]);
-    const policies = resourcesOfType(parsed, "kubernetes_network_policy_v1") as Array<{ metadata: { namespace: string }; depends_on: string[] }>;
+    const policies = resourcesOfType(parsed, "kubernetes_network_policy_v1") as Array<{
+      metadata: { namespace: string };
+      depends_on: string[];
+    }>;
     for (const policy of policies) {
       expect(policy.metadata.namespace).toBe("security");
       // AND every policy waits for the operator release
@@ -34,7 +44,9 @@ describe("companions of TrivyOperator |", () => {
       operator.addNetworkPolicy("policy", { flavor: "cilium", registryHosts: ["*.docker.io"] });
     });
     const bundle = resourcesOfType(parsed, "helm_release").find((release) => release.name === "trivy-operator-netpol")!;
-    const manifests = JSON.parse((bundle.values as string[])[0]!.replaceAll("$${", "${")) as { manifests: Array<{ metadata: { name: string }; spec: { egress?: Array<{ toFQDNs?: unknown[] }> } }> };
+    const manifests = JSON.parse((bundle.values as string[])[0]!.replaceAll("$${", "${")) as {
+      manifests: Array<{ metadata: { name: string }; spec: { egress?: Array<{ toFQDNs?: unknown[] }> } }>;
+    };
     const scanJob = manifests.manifests.find((manifest) => manifest.metadata.name === "trivy-operator-allow-scan-job")!;
     expect(scanJob.spec.egress?.find((rule) => rule.toFQDNs)?.toFQDNs).toEqual([
       { matchPattern: "*.docker.io" },
@@ -50,7 +62,11 @@ describe("companions of TrivyOperator |", () => {
     synthesize((stack) => {
       const operator = new TrivyOperator(stack, "trivy", { namespace: "security", scannerReportTTL: "48h" });
       monitoringRules = operator.addMonitoring("monitoring").rules;
-      grafanaRules = new TrivyGrafanaAlerts(stack, "alerts", { operator, datasourceUid: "prometheus", email: { addresses: ["security@example.com"] } }).rules;
+      grafanaRules = new TrivyGrafanaAlerts(stack, "alerts", {
+        operator,
+        datasourceUid: "prometheus",
+        email: { addresses: ["security@example.com"] },
+      }).rules;
     });
     // THEN both rule sets look back 49h and watch namespace "security"
     for (const rules of [monitoringRules, grafanaRules]) {
@@ -68,17 +84,22 @@ describe("companions of TrivyOperator |", () => {
     // THEN no operator resources exist, and the companions name the given release and namespace
     expect(resourcesOfType(parsed, "kubernetes_namespace_v1")).toHaveLength(0);
     const releases = resourcesOfType(parsed, "helm_release");
-    expect(releases.map((release) => `${String(release.name)} in ${String(release.namespace)}`).sort()).toEqual(["trivy-monitoring in security", "trivy-netpol in security"]);
+    expect(releases.map((release) => `${String(release.name)} in ${String(release.namespace)}`).sort()).toEqual([
+      "trivy-monitoring in security",
+      "trivy-netpol in security",
+    ]);
     for (const release of releases) expect(release.depends_on).toBeUndefined();
   });
 
   it("fails on attributes that cannot name an operator, listing every problem", () => {
     expect(() =>
-      synthesize((stack) => TrivyOperator.fromAttributes(stack, "trivy", { namespace: "Security", releaseName: "trivy_operator", scannerReportTTL: "a day" })),
+      synthesize((stack) =>
+        TrivyOperator.fromAttributes(stack, "trivy", { namespace: "Security", releaseName: "trivy_operator", scannerReportTTL: "a day" }),
+      ),
     ).toThrow(
       [
-        'test/trivy: trivy operator attributes namespace "Security" is invalid: use a DNS-1123 label: at most 63 lowercase letters, digits and \'-\', starting and ending with a letter or digit',
-        'test/trivy: trivy operator attributes releaseName "trivy_operator" is invalid: use a DNS-1123 label: at most 53 lowercase letters, digits and \'-\', starting and ending with a letter or digit',
+        "test/trivy: trivy operator attributes namespace \"Security\" is invalid: use a DNS-1123 label: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit",
+        "test/trivy: trivy operator attributes releaseName \"trivy_operator\" is invalid: use a DNS-1123 label: at most 53 lowercase letters, digits and '-', starting and ending with a letter or digit",
         'test/trivy: trivy operator attributes scannerReportTTL "a day" is invalid: use the operator\'s operator.scannerReportTTL, a duration such as "24h"',
       ].join("\n"),
     );
@@ -87,7 +108,11 @@ describe("companions of TrivyOperator |", () => {
   it("fails when a dashboard delivery that creates no Kubernetes object is given a kubernetes provider", () => {
     expect(() =>
       synthesize((stack) => {
-        TrivyOperator.fromAttributes(stack, "trivy").addDashboard("dashboard", { delivery: "helm-values", datasourceName: "Prometheus", kubernetesProvider: stack as never });
+        TrivyOperator.fromAttributes(stack, "trivy").addDashboard("dashboard", {
+          delivery: "helm-values",
+          datasourceName: "Prometheus",
+          kubernetesProvider: stack as never,
+        });
       }),
     ).toThrow(/kubernetesProvider "<provider>" is invalid: only applies to delivery sidecar, not helm-values/);
   });
