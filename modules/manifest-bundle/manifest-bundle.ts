@@ -1,3 +1,4 @@
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { Release } from "@cdktf/provider-helm/lib/release";
 import { AssetType, TerraformAsset, type ITerraformDependable, type TerraformProvider } from "cdktf";
@@ -38,7 +39,18 @@ export interface ManifestBundleProps {
   readonly helmProvider?: TerraformProvider;
 }
 
-const RAW_MANIFESTS_CHART = path.resolve(__dirname, "../../charts/raw-manifests");
+/**
+ * The bundled chart lives in `charts/raw-manifests` at the package root: the repository when run
+ * from source (modules/manifest-bundle), the installed package when run from dist/ (the root is
+ * the nearest directory with a package.json, since dist/ has none).
+ */
+function packageRoot(start: string): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, "package.json"))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${start}: the raw-manifests chart cannot be located`);
+  }
+}
+const RAW_MANIFESTS_CHART = path.join(packageRoot(__dirname), "charts/raw-manifests");
 
 /**
  * Delivers custom resources through a Helm release of the bundled `raw-manifests` chart.

@@ -1,7 +1,8 @@
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 
 /**
@@ -18,8 +19,10 @@ import { describe, expect, it } from "vitest";
  */
 
 const REPO = path.resolve(__dirname, "../../..");
-const npm = (cwd: string, args: readonly string[]): string =>
-  execFileSync("npm", [...args], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+// Asynchronous on purpose: a synchronous child blocks the worker for seconds and vitest's RPC times out.
+const run = promisify(execFile);
+const npm = async (cwd: string, args: readonly string[]): Promise<string> =>
+  (await run("npm", [...args], { cwd, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 })).stdout;
 
 interface LockEntry {
   readonly version?: string;
@@ -49,14 +52,14 @@ function newestMtime(dir: string): number {
 }
 
 /** `dist/` as `npm run build` (run by `npm ci` through `prepare`) leaves it; rebuilt when a source is newer. */
-function ensureFreshBuild(): void {
+async function ensureFreshBuild(): Promise<void> {
   const built = fs.existsSync(path.join(REPO, "dist/modules/index.js")) ? fs.statSync(path.join(REPO, "dist/modules/index.js")).mtimeMs : 0;
   const sources = Math.max(
-    ...["modules", "dashboards", ".gen", "cli", "charts"].map((dir) => newestMtime(path.join(REPO, dir))),
+    ...["modules", "dashboards", ".gen", "cli"].map((dir) => newestMtime(path.join(REPO, dir))),
     fs.statSync(path.join(REPO, "package.json")).mtimeMs,
     fs.statSync(path.join(REPO, "tsconfig.build.json")).mtimeMs,
   );
-  if (built < sources) npm(REPO, ["run", "build", "--silent"]);
+  if (built < sources) await npm(REPO, ["run", "build", "--silent"]);
 }
 
 const USER_APP = `import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
@@ -87,19 +90,17 @@ app.synth();
 `;
 
 describe("the npm package", () => {
-  it("can be installed from its tarball into a fresh CDKTF app and synthesize two clusters from the public API", () => {
+  it("can be installed from its tarball into a fresh CDKTF app and synthesize two clusters from the public API", async () => {
     // GIVEN the packed package and a fresh app outside the repository that depends on it
-    ensureFreshBuild();
+    await ensureFreshBuild();
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "fresh-cdktf-app-"));
-    const [packed] = JSON.parse(npm(REPO, ["pack", "--ignore-scripts", "--json", "--pack-destination", work])) as Array<{
+    const [packed] = JSON.parse(await npm(REPO, ["pack", "--ignore-scripts", "--json", "--pack-destination", work])) as Array<{
       filename: string;
       integrity: string;
       files: Array<{ path: string }>;
     }>;
     const shipped = packed!.files.map((file) => file.path);
-    expect(shipped).toEqual(
-      expect.arrayContaining(["dist/modules/index.d.ts", "dist/cli/main.js", "dist/charts/raw-manifests/Chart.yaml"]),
-    );
+    expect(shipped).toEqual(expect.arrayContaining(["dist/modules/index.d.ts", "dist/cli/main.js", "charts/raw-manifests/Chart.yaml"]));
     // Sources, tests and the example organisation's stacks stay out of the package.
     expect(shipped.filter((file) => /^(modules|stacks|test|cli)\/|\.test\.|^dist\/stacks\//.test(file))).toEqual([]);
 
@@ -156,9 +157,9 @@ describe("the npm package", () => {
     );
 
     // WHEN it is installed offline, compiled against the shipped declarations and run
-    npm(app, ["ci", "--offline", "--no-audit", "--no-fund", "--ignore-scripts"]);
-    execFileSync(process.execPath, [path.join(REPO, "node_modules/typescript/bin/tsc"), "-p", app], { cwd: app, stdio: "pipe" });
-    execFileSync(process.execPath, ["main.js"], { cwd: app, stdio: "pipe" });
+    await npm(app, ["ci", "--offline", "--no-audit", "--no-fund", "--ignore-scripts"]);
+    await run(process.execPath, [path.join(REPO, "node_modules/typescript/bin/tsc"), "-p", app], { cwd: app });
+    await run(process.execPath, ["main.js"], { cwd: app });
 
     // THEN the stack holds both clusters, each resource on its own cluster's aliased providers
     const stackDir = path.join(app, "cdktf.out/stacks/security");
@@ -190,12 +191,9 @@ describe("the npm package", () => {
     const bundle = Object.values(synth.resource.helm_release!).find((release) => release.name === "trivy-operator-netpol")!;
     expect(fs.existsSync(path.join(stackDir, bundle.chart!, "Chart.yaml"))).toBe(true);
     // AND private helpers cannot be deep-imported, while the CLI bin is installed
-    expect(() =>
-      execFileSync(process.execPath, ["-e", 'require("trivy-operator-cdktf/dist/modules/network-policy/cidr")'], {
-        cwd: app,
-        stdio: "pipe",
-      }),
-    ).toThrow(/ERR_PACKAGE_PATH_NOT_EXPORTED/);
+    await expect(
+      run(process.execPath, ["-e", 'require("trivy-operator-cdktf/dist/modules/network-policy/cidr")'], { cwd: app }),
+    ).rejects.toThrow(/ERR_PACKAGE_PATH_NOT_EXPORTED/);
     expect(fs.existsSync(path.join(app, "node_modules/.bin/trivy-operator-cdktf"))).toBe(true);
   }, 180_000);
 });
