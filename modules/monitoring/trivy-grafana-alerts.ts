@@ -105,7 +105,7 @@ export interface TrivyGrafanaAlertsProps {
   readonly grafanaProvider?: GrafanaProvider;
   /**
    * The operator the alerts watch: its namespace and `scannerReportTTL` replace those of
-   * `alertRules`, so the rules cannot look at another namespace or a too-short lookback.
+   * `alertRules`, so the rules cannot watch another namespace or a scan-job window that disagrees with the TTL.
    * @default - `alertRules.operatorNamespace` and `alertRules.scannerReportTTL` (or their defaults)
    */
   readonly operator?: ITrivyOperator;

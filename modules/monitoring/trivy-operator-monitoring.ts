@@ -23,7 +23,7 @@ export interface TrivyOperatorMonitoringOptions {
   readonly prometheusRule?: boolean;
   /**
    * Alert thresholds, `for` durations, and which alerts to leave out. The namespace and the
-   * findings lookback follow the operator (its namespace and `scannerReportTTL`).
+   * scan-job failure window follow the operator (its namespace and `scannerReportTTL`).
    * @default - see TrivyAlertRulesOptions
    */
   readonly alertRules?: OperatorAlertRulesOptions;
@@ -100,7 +100,7 @@ export class TrivyOperatorMonitoring extends Construct {
     this.prometheusRule = props.prometheusRule !== false;
     this.scrapeInterval = scrapeInterval;
 
-    // The alerts watch the namespace and job the ServiceMonitor produces, with a lookback longer than the report TTL.
+    // The alerts watch the namespace and job the ServiceMonitor produces, and count scan-job failures over the report TTL.
     this.rules = this.prometheusRule
       ? trivyAlertRules({ ...props.alertRules, operatorNamespace: namespace, scannerReportTTL: operator.scannerReportTTL })
       : [];

@@ -1,7 +1,9 @@
 import { TerraformVariable } from "cdktf";
 import { describe, expect, it } from "vitest";
 import type { KubernetesManifest } from "../../../modules/manifest-bundle";
-import { missingSeriesEvalsToResolve, TrivyGrafanaAlerts, TrivyOperatorMonitoring, type TrivyAlertRulesOptions, type TrivyGrafanaAlertsProps } from "../../../modules/monitoring";
+import { TrivyGrafanaAlerts, TrivyOperatorMonitoring, type TrivyAlertRulesOptions, type TrivyGrafanaAlertsProps } from "../../../modules/monitoring";
+import { missingSeriesEvalsToResolve } from "../../../modules/monitoring/trivy-grafana-alerts";
+import { TrivyOperator } from "../../../modules/trivy-operator";
 import { onlyResourceOfType, resourcesOfType, synthesize } from "../../helpers/synth";
 import { promqlFacts } from "./promql";
 
@@ -95,7 +97,9 @@ describe("TrivyGrafanaAlerts |", () => {
       additionalLabels: { team: "security" },
     };
     const { parsed } = synthesize((stack) => {
-      new TrivyOperatorMonitoring(stack, "monitoring", { namespace: "security", alertRules });
+      // The PrometheusRule takes namespace and report TTL from its operator, the Grafana rules from alertRules.
+      const operator = TrivyOperator.fromAttributes(stack, "operator", { namespace: "security", scannerReportTTL: "12h" });
+      new TrivyOperatorMonitoring(stack, "monitoring", { operator, alertRules });
       new TrivyGrafanaAlerts(stack, "alerts", { datasourceUid: "prometheus", email: { addresses: ["security@example.com"] }, alertRules, intervalSeconds: 60 });
     });
     const release = resourcesOfType(parsed, "helm_release")[0]!;

@@ -55,7 +55,7 @@ describe("companions of TrivyOperator |", () => {
     ]);
   });
 
-  it("can alert on the operator's namespace with a lookback longer than its report TTL", () => {
+  it("can alert on the operator's namespace, counting scan-job failures over its report TTL", () => {
     // GIVEN an operator that rescans every 48h
     let monitoringRules: readonly { alert: string; expr: string }[] = [];
     let grafanaRules: readonly { alert: string; expr: string }[] = [];
@@ -68,9 +68,11 @@ describe("companions of TrivyOperator |", () => {
         email: { addresses: ["security@example.com"] },
       }).rules;
     });
-    // THEN both rule sets look back 49h and watch namespace "security"
+    // THEN both rule sets count scan-job re-creations over 48h in namespace "security"
     for (const rules of [monitoringRules, grafanaRules]) {
-      expect(rules.find((rule) => rule.alert === "TrivyCriticalVulnerabilities")!.expr).toContain("[49h]");
+      const scanJobs = rules.find((rule) => rule.alert === "TrivyScanJobsFailing")!.expr;
+      expect(scanJobs).toContain("[48h]");
+      expect(scanJobs).toContain('namespace="security"');
       expect(rules.find((rule) => rule.alert === "TrivyOperatorAbsent")!.expr).toContain('namespace="security"');
     }
   });
