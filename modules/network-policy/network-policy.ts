@@ -17,7 +17,7 @@ type OperatorDerivedField = "namespace" | "releaseName" | "builtInTrivyServer" |
 /** What `operator.addNetworkPolicy(id, options)` takes: the choices the operator cannot make. */
 export interface TrivyNetworkPolicyOptions extends Omit<TrivyNetworkPolicySpec, OperatorDerivedField> {
   /**
-   * Kubernetes provider of the `kubernetes` flavor's NetworkPolicies.
+   * Kubernetes provider of the `kubernetes` flavor's NetworkPolicies and API-server endpoints lookup.
    * @default - the operator's kubernetes provider
    */
   readonly kubernetesProvider?: TerraformProvider;
@@ -98,6 +98,7 @@ export class TrivyNetworkPolicy extends Construct {
     this.flavor = resolved.flavor;
     this.flows = trivyNetworkFlows(this.spec);
     const dependsOn = operator.release ? [operator.release] : undefined;
+    const kubernetesProvider = props.kubernetesProvider ?? operator.kubernetesProvider;
 
     if (resolved.flavor === "kubernetes") {
       this.manifests = [];
@@ -105,13 +106,14 @@ export class TrivyNetworkPolicy extends Construct {
       // the Trivy server. The Endpoints API is deprecated in favour of EndpointSlices (1.33) but still
       // served, and the kubernetes provider has no EndpointSlice data source.
       this.apiServerEndpoints = new DataKubernetesEndpointsV1(this, "api-server-endpoints", {
+        provider: kubernetesProvider,
         metadata: { name: "kubernetes", namespace: "default" },
       });
       const endpointIps = `flatten([for subset in ${this.apiServerEndpoints.fqn}.subset : [for address in subset.address : address.ip]])`;
       this.kubernetesPolicies = renderKubernetesPolicies(resolved, this.flows, endpointIps).map(
         (definition) =>
           new NetworkPolicyV1(this, definition.id, {
-            provider: props.kubernetesProvider ?? operator.kubernetesProvider,
+            provider: kubernetesProvider,
             metadata: definition.metadata,
             spec: definition.spec,
             dependsOn,

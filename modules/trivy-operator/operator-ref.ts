@@ -248,7 +248,11 @@ function validateTrivyOperatorAttributes(attributes: TrivyOperatorAttributes, sc
     });
   }
   if (attributes.checksBundleHosts !== undefined && attributes.checksBundleHosts.length === 0) {
-    problems.push("checksBundleHosts is empty: list the registry host of the checks bundle, or leave it unset for the chart's");
+    problems.push({
+      path: "checksBundleHosts",
+      value: [],
+      expected: "list the registry host of the checks bundle, or leave it unset for the chart's",
+    });
   }
   if (attributes.tolerations !== undefined) {
     try {

@@ -34,11 +34,15 @@ describe("two clusters in one stack, from the public module API", () => {
     new Cluster(stack, "us", "calico");
 
     // WHEN it is synthesized
-    const synth = JSON.parse(Testing.synth(stack)) as { resource: Resources; provider: Record<string, Array<{ alias?: string }>> };
+    const synth = JSON.parse(Testing.synth(stack)) as {
+      resource: Resources;
+      data: Resources;
+      provider: Record<string, Array<{ alias?: string }>>;
+    };
 
-    // THEN every resource names the provider aliased to the cluster its address belongs to
+    // THEN every resource and data source names the provider aliased to the cluster its address belongs to
     const routed: string[] = [];
-    for (const [type, resources] of Object.entries(synth.resource)) {
+    for (const [type, resources] of [...Object.entries(synth.resource), ...Object.entries(synth.data)]) {
       const family = type.startsWith("helm_") ? "helm" : type.startsWith("kubernetes_") ? "kubernetes" : undefined;
       expect(family, `${type} is neither a helm_ nor a kubernetes_ resource`).toBeDefined();
       for (const [logicalId, resource] of Object.entries(resources)) {
@@ -55,7 +59,8 @@ describe("two clusters in one stack, from the public module API", () => {
       count("eu kubernetes_namespace_v1"),
       count("eu kubernetes_network_policy_v1"),
       count("eu kubernetes_config_map_v1"),
-    ]).toEqual([2, 1, 5, 1]);
+      count("eu kubernetes_endpoints_v1"),
+    ]).toEqual([2, 1, 5, 1, 1]);
     expect([
       count("us helm_release"),
       count("us kubernetes_namespace_v1"),
