@@ -51,15 +51,44 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** `dist/` as `npm run build` (run by `npm ci` through `prepare`) leaves it; rebuilt when a source is newer. */
+/**
+ * `dist/` as `npm run build` (run by `npm ci` through `prepare`) leaves it, rebuilt when a source is
+ * newer. Under the same lock as the CLI tests' build (test/unit/cli/built-cli.ts), so two workers
+ * never write dist/ at once or pack a half-written one.
+ */
 async function ensureFreshBuild(): Promise<void> {
-  const built = fs.existsSync(path.join(REPO, "dist/modules/index.js")) ? fs.statSync(path.join(REPO, "dist/modules/index.js")).mtimeMs : 0;
-  const sources = Math.max(
-    ...["modules", "dashboards", ".gen", "cli"].map((dir) => newestMtime(path.join(REPO, dir))),
-    fs.statSync(path.join(REPO, "package.json")).mtimeMs,
-    fs.statSync(path.join(REPO, "tsconfig.build.json")).mtimeMs,
-  );
-  if (built < sources) await npm(REPO, ["run", "build", "--silent"]);
+  const isFresh = (): boolean => {
+    const built = fs.existsSync(path.join(REPO, "dist/modules/index.js"))
+      ? fs.statSync(path.join(REPO, "dist/modules/index.js")).mtimeMs
+      : 0;
+    const sources = Math.max(
+      ...["modules", "dashboards", ".gen", "cli"].map((dir) => newestMtime(path.join(REPO, dir))),
+      fs.statSync(path.join(REPO, "package.json")).mtimeMs,
+      fs.statSync(path.join(REPO, "tsconfig.build.json")).mtimeMs,
+    );
+    return built >= sources;
+  };
+  if (isFresh()) return;
+  const lock = path.join(REPO, "dist", ".build-lock");
+  fs.mkdirSync(path.dirname(lock), { recursive: true });
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`${lock} held for 5 minutes: remove it if no build is running`);
+      await new Promise((wait) => setTimeout(wait, 200));
+    }
+  }
+  try {
+    if (!isFresh())
+      await run(process.execPath, [path.join(REPO, "node_modules/typescript/bin/tsc"), "-p", path.join(REPO, "tsconfig.build.json")], {
+        cwd: REPO,
+      });
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 const USER_APP = `import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
