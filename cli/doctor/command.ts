@@ -2,12 +2,12 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ExitCode, UserError, type CliIo } from "../io";
 import { ContextError, firstLine, resolveContext } from "../common/kube";
-import { asArray, asRecord } from "../common/json-access";
+import { asArray, asRecord, asString, getPath } from "../common/json-access";
 import { positiveInteger, readJsonFile } from "../common/options";
-import { signalsFromLog, signalsFromObjects, type DoctorEvidence, type ObjectEvidence, type Signal } from "./evidence";
+import { readLog, signalsFromObjects, type DoctorEvidence, type ObjectEvidence, type Signal } from "./evidence";
 import { clientNodeDoctorApi, collectLiveEvidence, type DoctorApi } from "./live";
 import { renderDoctorJson, renderDoctorText, type DoctorReport } from "./render";
-import { diagnose } from "./rules";
+import { diagnose, failedScanJobs } from "./rules";
 
 export const DOCTOR_USAGE = `usage: trivy-operator-cdktf doctor [--context NAME | --from FILE] [options]
 
@@ -18,19 +18,21 @@ Input (live by default):
   --context NAME         live, from this kube context (default: the kubeconfig's current context)
   --kubeconfig PATH      kubeconfig to use (default: $KUBECONFIG, ~/.kube/config)
   --from FILE            captured: kubectl get pods,jobs,events,deployments -n trivy-system -o json > FILE
-  --logs FILE            captured operator log (kubectl logs -n trivy-system deploy/trivy-operator > FILE);
-                         repeatable; with --from or alone, not with --context (live runs read the logs)
+  --logs FILE            captured operator log (kubectl logs -n trivy-system deploy/trivy-operator > FILE;
+                         captured with timestamps or pod prefixes is fine); repeatable; with --from or
+                         alone, not with --context (live runs read the logs)
 
 Options:
-  -n, --namespace NS     operator namespace (default trivy-system)
+  -n, --namespace NS     operator namespace (default trivy-system; with --from, the namespace of the captured objects)
   -f, --format F         text (default) | json
   --scan-jobs-limit N    operator.scanJobsConcurrentLimit, when it cannot be read from the Deployment (default 2, the module default)
   --tail N               live: operator log lines to read per operator pod (default 5000)
   --page-size N          live: objects per API list call (default 500)
   -h, --help             show this help
 
-Exit codes: 0 no problem found; 1 problems found; 2 usage error or no input readable;
-3 no problem found, but some input could not be read (printed as "warning:" lines on stderr).`;
+Exit codes: 0 no problem found; 1 problems found; 2 usage error, or nothing inspected (no input
+readable, an empty namespace or capture, files that are not pods/jobs/events/deployments or an
+operator log); 3 no problem found, but some input could not be read (printed as "warning:" lines on stderr).`;
 
 /** Test seam: how a context becomes the API doctor reads from. */
 export type DoctorApiFactory = (context: string | undefined, kubeconfig: string | undefined) => Promise<{ api: DoctorApi; context: string }>;
@@ -40,18 +42,23 @@ const defaultApiFactory: DoctorApiFactory = async (context, kubeconfig) => {
   return { api: clientNodeDoctorApi(resolved), context: resolved.context };
 };
 
-/** The objects of a captured `kubectl get … -o json`: a List's items, a bare array, or one object. */
-function readCapturedObjects(path: string): readonly unknown[] {
-  const document = readJsonFile(path, "--from", "the output of kubectl get pods,jobs,events,deployments -n <namespace> -o json");
-  const items = asRecord(document)?.["items"];
-  if (Array.isArray(items)) return asArray(items);
-  return Array.isArray(document) ? asArray(document) : [document];
+export interface DoctorOptions {
+  readonly input: { readonly mode: "captured"; readonly from: string | undefined; readonly logs: readonly string[] } | { readonly mode: "live"; readonly context: string | undefined; readonly kubeconfig: string | undefined };
+  /** Undefined when not given: captured input then takes the namespace of its objects. */
+  readonly namespace: string | undefined;
+  readonly format: "text" | "json";
+  readonly scanJobsLimit: number | undefined;
+  readonly tail: number;
+  readonly pageSize: number;
 }
 
-export async function runDoctorCommand(argv: string[], io: CliIo, apiFactory: DoctorApiFactory = defaultApiFactory): Promise<number> {
-  let parsed;
+const DEFAULT_NAMESPACE = "trivy-system";
+
+/** argv → options, or "help"; every mistake is a UserError naming the option. */
+export function parseDoctorOptions(argv: string[]): DoctorOptions | "help" {
+  let values;
   try {
-    parsed = parseArgs({
+    ({ values } = parseArgs({
       args: argv,
       strict: true,
       allowPositionals: false,
@@ -67,83 +74,180 @@ export async function runDoctorCommand(argv: string[], io: CliIo, apiFactory: Do
         "page-size": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
-    });
+    }));
   } catch (error) {
     throw new UserError(`${firstLine(error)}; see trivy-operator-cdktf doctor --help`);
   }
-  const { values } = parsed;
-  if (values.help) {
-    io.stdout.write(`${DOCTOR_USAGE}\n`);
-    return ExitCode.OK;
-  }
+  if (values.help) return "help";
   const format = values.format ?? "text";
   if (format !== "text" && format !== "json") throw new UserError(`--format: "${format}" is not one of text, json`);
   if (values.from !== undefined && values.context !== undefined) throw new UserError("give either --from (captured files) or --context (live), not both");
   // Live runs read the operator logs themselves; silently ignoring a given log file would hide evidence.
   if (values.logs !== undefined && values.context !== undefined) throw new UserError("--logs goes with captured input (--from, or alone), not with --context: a live run reads the operator pod logs itself");
-  const namespace = values.namespace ?? "trivy-system";
-  const scanJobsLimit = values["scan-jobs-limit"] === undefined ? undefined : positiveInteger(values["scan-jobs-limit"], 0, "--scan-jobs-limit");
-  const tail = positiveInteger(values.tail, 5000, "--tail");
-  const pageSize = positiveInteger(values["page-size"], 500, "--page-size");
+  if (values.namespace !== undefined && values.namespace.trim() === "") throw new UserError("--namespace must not be empty");
+  const captured = values.from !== undefined || values.logs !== undefined;
+  return {
+    input: captured ? { mode: "captured", from: values.from, logs: values.logs ?? [] } : { mode: "live", context: values.context, kubeconfig: values.kubeconfig },
+    namespace: values.namespace,
+    format,
+    scanJobsLimit: values["scan-jobs-limit"] === undefined ? undefined : positiveInteger(values["scan-jobs-limit"], 0, "--scan-jobs-limit"),
+    tail: positiveInteger(values.tail, 5000, "--tail"),
+    pageSize: positiveInteger(values["page-size"], 500, "--page-size"),
+  };
+}
 
+/** What was read, before any rule runs. */
+export interface CollectedEvidence {
+  readonly evidence: DoctorEvidence;
+  readonly source: string;
+  readonly warnings: readonly string[];
+  readonly notes: readonly string[];
+}
+
+const DOCTOR_KINDS = new Set(["Pod", "Job", "Event", "Deployment"]);
+const CAPTURE_HINT = "kubectl get pods,jobs,events,deployments -n <namespace> -o json";
+
+/** Reads the captured files or the live namespace. Nothing inspected at all is a UserError (exit 2), never "no known problem". */
+export async function collectDoctorEvidence(options: DoctorOptions, apiFactory: DoctorApiFactory = defaultApiFactory): Promise<CollectedEvidence> {
+  return options.input.mode === "captured" ? collectCaptured(options, options.input) : await collectLive(options, options.input, apiFactory);
+}
+
+function collectCaptured(options: DoctorOptions, input: { readonly from: string | undefined; readonly logs: readonly string[] }): CollectedEvidence {
   const warnings: string[] = [];
   const notes: string[] = [];
-  let objectEvidence: ObjectEvidence = signalsFromObjects([]);
+  const unusable: string[] = [];
+  let objects: ObjectEvidence = signalsFromObjects([]);
+  let namespace = options.namespace;
+  if (input.from !== undefined) {
+    const read = readCapturedObjects(input.from);
+    objects = signalsFromObjects(read);
+    const kinds = countKinds(read);
+    const known = [...kinds].filter(([kind]) => DOCTOR_KINDS.has(kind)).reduce((sum, [, count]) => sum + count, 0);
+    if (read.length === 0) {
+      unusable.push(`--from ${input.from}: an empty list (kubectl found no pods, jobs, events or deployments: wrong namespace? the module installs into ${DEFAULT_NAMESPACE})`);
+    } else if (known === 0) {
+      const found = [...kinds].map(([kind, count]) => `${count} ${kind}`).join(", ");
+      unusable.push(`--from ${input.from}: no Pod, Job, Event or Deployment in it (found ${found}); doctor reads the output of ${CAPTURE_HINT}, not report objects`);
+    } else if (known < read.length) {
+      notes.push(`--from ${input.from}: ${read.length - known} object(s) of other kinds ignored`);
+    }
+    const namespaces = new Set(read.map((object) => asString(getPath(object, "metadata", "namespace"))).filter((value): value is string => value !== undefined));
+    if (namespace === undefined && namespaces.size === 1) namespace = [...namespaces][0];
+    else if (namespace !== undefined && namespaces.size > 0 && !namespaces.has(namespace)) {
+      warnings.push(`--from ${input.from}: its objects are in namespace ${[...namespaces].join(", ")}, not ${namespace} (--namespace)`);
+    }
+  } else {
+    notes.push("no --from file: only the log rules ran (Pods, Jobs, Events and Deployments were not inspected)");
+  }
   const logSignals: Signal[] = [];
   let logLines = 0;
-  let source: string;
-
-  const addLog = (name: string, text: string): void => {
-    logLines += text.split(/\r?\n/).filter((line) => line.trim() !== "").length;
-    logSignals.push(...signalsFromLog(text, name));
-  };
-
-  if (values.from !== undefined || (values.logs !== undefined && values.context === undefined)) {
-    source = [values.from, ...(values.logs ?? [])].filter(Boolean).join(" + ");
-    if (values.from !== undefined) objectEvidence = signalsFromObjects(readCapturedObjects(values.from));
-    else notes.push("no --from file: only the log rules ran");
-    for (const logFile of values.logs ?? []) {
-      try {
-        addLog(logFile, readFileSync(logFile, "utf8"));
-      } catch (error) {
-        warnings.push(`--logs ${logFile}: cannot read (${firstLine(error)}); log rules skipped for it`);
-      }
-    }
-    if (!values.logs) notes.push("no --logs file: rules that need the operator log (OOMKilled scan containers, TOOMANYREQUESTS, API server, Windows images) only saw Pods, Jobs and Events");
-  } else {
-    let connection;
+  let logEntries = 0;
+  for (const logFile of input.logs) {
+    let text: string;
     try {
-      connection = await apiFactory(values.context, values.kubeconfig);
+      text = readFileSync(logFile, "utf8");
     } catch (error) {
-      if (error instanceof ContextError) throw new UserError(error.message);
-      throw error;
+      warnings.push(`--logs ${logFile}: cannot read (${firstLine(error)}); log rules skipped for it`);
+      continue;
     }
-    source = `context ${connection.context}`;
-    const live = await collectLiveEvidence(connection.api, { namespace, tailLines: tail, pageSize });
-    objectEvidence = live.objects;
-    for (const log of live.logs) addLog(log.name, log.text);
-    warnings.push(...live.problems.map((problem) => `context ${connection.context}: ${problem}`));
-    const objectsRead = Object.values(live.objects.counts).reduce((sum, count) => sum + count, 0);
-    if (objectsRead === 0 && live.logs.length === 0 && live.problems.length > 0) {
-      for (const warning of warnings) io.stderr.write(`warning: ${warning}\n`);
-      io.stderr.write("doctor: nothing could be read; no diagnosis\n");
-      return ExitCode.USAGE;
-    }
+    const log = readLog(text, logFile);
+    logLines += log.lines;
+    logEntries += log.entries;
+    logSignals.push(...log.signals);
+    if (log.lines === 0) unusable.push(`--logs ${logFile}: empty`);
+    else if (log.entries === 0 && log.signals.length === 0) unusable.push(`--logs ${logFile}: ${log.lines} line(s), none of them an operator log entry (zap JSON or console) or an error line`);
   }
-
-  const fromObjects = objectEvidence;
-  const evidence: DoctorEvidence = {
-    namespace,
-    signals: [...fromObjects.signals, ...logSignals],
-    completedScanJobsWithTtl: fromObjects.completedScanJobsWithTtl,
-    scanJobsConcurrentLimit: fromObjects.scanJobsConcurrentLimit ?? scanJobsLimit,
-    operatorDeploymentFound: fromObjects.operatorDeploymentFound,
-    counts: { ...fromObjects.counts, logLines },
+  if (input.logs.length === 0) notes.push("no --logs file: rules that need the operator log (failed scan containers, TOOMANYREQUESTS, registry timeouts, API server, Windows images) only saw Pods, Jobs and Events");
+  const inspectedSomething = (input.from !== undefined && !unusable.some((line) => line.startsWith("--from"))) || logEntries > 0 || logSignals.length > 0;
+  if (!inspectedSomething) {
+    throw new UserError(`nothing inspected: ${[...unusable, ...warnings].join("; ") || "no input"}`);
+  }
+  warnings.push(...unusable);
+  return {
+    evidence: evidenceOf(namespace ?? DEFAULT_NAMESPACE, objects, logSignals, { logLines, logEntries }, options.scanJobsLimit),
+    source: [input.from, ...input.logs].filter(Boolean).join(" + "),
+    warnings,
+    notes,
   };
-  const problems = diagnose(evidence);
-  const report: DoctorReport = { namespace, source, problems, inspected: evidence.counts, warnings, notes };
-  io.stdout.write(format === "json" ? renderDoctorJson(report) : renderDoctorText(report));
-  for (const warning of warnings) io.stderr.write(`warning: ${warning}\n`);
+}
+
+async function collectLive(options: DoctorOptions, input: { readonly context: string | undefined; readonly kubeconfig: string | undefined }, apiFactory: DoctorApiFactory): Promise<CollectedEvidence> {
+  const namespace = options.namespace ?? DEFAULT_NAMESPACE;
+  let connection;
+  try {
+    connection = await apiFactory(input.context, input.kubeconfig);
+  } catch (error) {
+    if (error instanceof ContextError) throw new UserError(error.message);
+    throw error;
+  }
+  const live = await collectLiveEvidence(connection.api, { namespace, tailLines: options.tail, pageSize: options.pageSize });
+  const warnings = live.problems.map((problem) => `context ${connection.context}: ${problem}`);
+  const notes: string[] = [];
+  const logSignals: Signal[] = [];
+  let logLines = 0;
+  let logEntries = 0;
+  for (const entry of live.logs) {
+    const log = readLog(entry.text, entry.name);
+    logLines += log.lines;
+    logEntries += log.entries;
+    logSignals.push(...log.signals);
+  }
+  const objectsRead = Object.values(live.objects.counts).reduce((sum, count) => sum + count, 0);
+  if (objectsRead === 0 && logLines === 0) {
+    const why = live.problems.length > 0 ? live.problems.join("; ") : `namespace "${namespace}" has no Pods, Jobs, Events or Deployments: wrong namespace? (-n; the module installs into ${DEFAULT_NAMESPACE})`;
+    throw new UserError(`nothing inspected in context ${connection.context}: ${why}`);
+  }
+  if (live.objects.operatorPods.length === 0) notes.push(`no operator pod in namespace ${namespace}: the log rules did not run`);
+  return { evidence: evidenceOf(namespace, live.objects, logSignals, { logLines, logEntries }, options.scanJobsLimit), source: `context ${connection.context}`, warnings, notes };
+}
+
+function evidenceOf(namespace: string, objects: ObjectEvidence, logSignals: readonly Signal[], log: { readonly logLines: number; readonly logEntries: number }, scanJobsLimit: number | undefined): DoctorEvidence {
+  return {
+    namespace,
+    signals: [...objects.signals, ...logSignals],
+    completedScanJobsWithTtl: objects.completedScanJobsWithTtl,
+    scanJobsConcurrentLimit: objects.scanJobsConcurrentLimit ?? scanJobsLimit,
+    operatorDeploymentFound: objects.operatorDeploymentFound,
+    counts: { ...objects.counts, ...log },
+  };
+}
+
+/** The objects of a captured `kubectl get … -o json`: a List's items, a bare array, or one object. */
+function readCapturedObjects(path: string): readonly unknown[] {
+  const document = readJsonFile(path, "--from", `the output of ${CAPTURE_HINT}`);
+  const items = asRecord(document)?.["items"];
+  if (Array.isArray(items)) return asArray(items);
+  return Array.isArray(document) ? asArray(document) : [document];
+}
+
+function countKinds(objects: readonly unknown[]): Map<string, number> {
+  const kinds = new Map<string, number>();
+  for (const object of objects) {
+    const kind = asString(asRecord(object)?.["kind"]) ?? "(no kind)";
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+  }
+  return kinds;
+}
+
+export async function runDoctorCommand(argv: string[], io: CliIo, apiFactory: DoctorApiFactory = defaultApiFactory): Promise<number> {
+  const options = parseDoctorOptions(argv);
+  if (options === "help") {
+    io.stdout.write(`${DOCTOR_USAGE}\n`);
+    return ExitCode.OK;
+  }
+  const collected = await collectDoctorEvidence(options, apiFactory);
+  const problems = diagnose(collected.evidence);
+  const report: DoctorReport = {
+    namespace: collected.evidence.namespace,
+    source: collected.source,
+    problems,
+    failedScanJobs: failedScanJobs(collected.evidence, problems),
+    inspected: collected.evidence.counts,
+    warnings: collected.warnings,
+    notes: collected.notes,
+  };
+  io.stdout.write(options.format === "json" ? renderDoctorJson(report) : renderDoctorText(report));
+  for (const warning of collected.warnings) io.stderr.write(`warning: ${warning}\n`);
   if (problems.length > 0) return ExitCode.FINDINGS;
-  return warnings.length > 0 ? ExitCode.PARTIAL : ExitCode.OK;
+  return collected.warnings.length > 0 ? ExitCode.PARTIAL : ExitCode.OK;
 }

@@ -94,7 +94,8 @@ afterEach(() => {
 
 async function doctor(args: string[]): Promise<{ code: number; report: DoctorJson | undefined; stdout: string; stderr: string }> {
   const captured = captureIo();
-  const code = await runDoctorCommand([...args, "--kubeconfig", kubeconfig], captured.io);
+  // Through the CLI entry point, which turns a UserError into its one stderr line and exit code.
+  const code = await main(["doctor", ...args, "--kubeconfig", kubeconfig], captured.io);
   const stdout = captured.stdout();
   const stderr = captured.stderr();
   expect(stderr).not.toMatch(/^ {4}at /m); // no stack trace, whatever happened
@@ -120,7 +121,7 @@ describe("doctor --context against a fake API server (real client-node)", () => 
 
     expect(live.code).toBe(ExitCode.FINDINGS);
     expect(live.code).toBe(filesCode);
-    expect(findings(live.report).map((problem) => problem.ruleId)).toHaveLength(12);
+    expect(findings(live.report).map((problem) => problem.ruleId)).toHaveLength(14);
     expect(findings(live.report)).toEqual(findings(files));
     expect(live.report?.inspected).toEqual(files.inspected);
     expect(live.report?.source).toBe("context field");
@@ -140,7 +141,7 @@ describe("doctor --context against a fake API server (real client-node)", () => 
     const { code, stdout, stderr } = await doctor([]);
     expect(code).toBe(ExitCode.OK);
     expect(stdout).toMatch(/^trivy-operator doctor — namespace trivy-system \(context healthy\)\ninspected 1 pod\(s\), 1 job\(s\), 1 event\(s\), 1 deployment\(s\), 2 operator log line\(s\)/);
-    expect(stdout).toMatch(/No known problem found\./);
+    expect(stdout).toMatch(/^No known problem found in what was inspected\.$/m);
     expect(stderr).toBe("");
   });
 
@@ -164,7 +165,7 @@ describe("doctor --context against a fake API server (real client-node)", () => 
     const { code, stdout, stderr } = await doctor(["--context", "expired"]);
     expect(code).toBe(ExitCode.USAGE);
     expect(stdout).toBe("");
-    expect(stderr).toBe("warning: context expired: cannot read from the API server (HTTP 401); nothing inspected\ndoctor: nothing could be read; no diagnosis\n");
+    expect(stderr).toBe("trivy-operator-cdktf doctor: nothing inspected in context expired: cannot read from the API server (HTTP 401); nothing inspected\n");
     expect(api.requestsFrom("expired")).toHaveLength(1);
   });
 
