@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
-import { DashboardBindingError, parseDashboardJson, prepareDashboard } from "../../modules/grafana-dashboard/prepare-dashboard";
+import { DashboardBindingError, dashboardInputNames, parseDashboardJson, prepareDashboard } from "../../modules/grafana-dashboard/prepare-dashboard";
 import { ExitCode, UserError, type CliIo } from "../io";
 
 const HELP = `usage: trivy-operator-cdktf dashboard --file <exported.json> (--datasource-uid <uid> | --datasource-name <name>) [options]
@@ -17,10 +17,14 @@ options:
                              {"dashboard": …, "folderUid": <uid>, "overwrite": true}, ready for
                              POST /api/dashboards/db
   --input NAME=VALUE         value of another input: a non-Prometheus datasource uid
-                             (DS_LOKI=loki) or a constant (VAR_CLUSTER=prod); repeatable
+                             (DS_LOKI=loki) or a constant (VAR_CLUSTER=prod); repeatable. NAME is
+                             everything before the first "=", spaces included
+                             (--input "DS_JSON_API KUBE BENCH=kube-bench"); it must be an input of
+                             the dashboard
   -h, --help                 show this help
 
-exit codes: 0 printed; 2 bad usage, invalid JSON, not a dashboard, or a placeholder that cannot be bound
+exit codes: 0 printed; 2 bad usage, invalid JSON, not a dashboard, an --input the dashboard does not
+have, or a placeholder that cannot be bound
 
 example:
   npx trivy-operator-cdktf dashboard --file trivy.json --datasource-uid prometheus > trivy-bound.json
@@ -38,7 +42,9 @@ export async function runDashboardCommand(argv: string[], io: CliIo): Promise<nu
     }
     const text = options.file === "-" ? await readStream(io.stdin) : readFile(options.file);
     const sourceName = options.file === "-" ? "stdin" : options.file;
-    const dashboard = prepareDashboard(parseDashboardJson(text, sourceName), {
+    const parsed = parseDashboardJson(text, sourceName);
+    refuseUnknownInputs(options.inputs, dashboardInputNames(parsed));
+    const dashboard = prepareDashboard(parsed, {
       datasource: options.datasourceUid !== undefined ? { uid: options.datasourceUid } : { name: options.datasourceName! },
       inputs: options.inputs,
     });
@@ -93,13 +99,25 @@ function parseOptions(argv: string[]): DashboardOptions | "help" {
     if (uid !== undefined && !GRAFANA_UID.test(uid)) throw new UserError(`${flag} "${uid}" is not a Grafana uid: use 1-40 letters, digits, '-' or '_'`);
   }
   if (datasourceName !== undefined && datasourceName.trim() === "") throw new UserError("--datasource-name must not be empty");
-  const inputs: Record<string, string> = {};
+  // No prototype: an input named "__proto__" or "constructor" is just a name.
+  const inputs: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const assignment of values.input ?? []) {
-    const match = /^([A-Za-z0-9_.-]+)=(.*)$/.exec(assignment);
-    if (match === null) throw new UserError(`--input "${assignment}" must look like NAME=VALUE, e.g. DS_LOKI=loki`);
+    // Exported input names may contain spaces (`DS_JSON_API KUBE BENCH`), never "=" or "}".
+    const match = /^([^=}]+)=(.*)$/s.exec(assignment);
+    if (match === null || match[1]!.trim() === "") throw new UserError(`--input "${assignment}" must look like NAME=VALUE, e.g. DS_LOKI=loki`);
+    if (Object.hasOwn(inputs, match[1]!)) throw new UserError(`--input ${match[1]} is given twice`);
     inputs[match[1]!] = match[2]!;
   }
   return { file: values.file, datasourceUid, datasourceName, folderUid: values["folder-uid"], inputs };
+}
+
+/** An --input that binds nothing is a typo (or the wrong dashboard): say so instead of printing a dashboard that ignores it. */
+function refuseUnknownInputs(inputs: Readonly<Record<string, string>>, known: readonly string[]): void {
+  for (const name of Object.keys(inputs)) {
+    if (known.includes(name)) continue;
+    const list = known.length > 0 ? known.map((entry) => `"${entry}"`).join(", ") : "none";
+    throw new UserError(`--input "${name}": the dashboard has no input of that name (its inputs: ${list})`);
+  }
 }
 
 function readFile(file: string): string {

@@ -60,7 +60,12 @@ export const EXPORT_ONLY_KEYS: readonly string[] = ["__inputs", "__requires", "_
 const BUILT_IN_DATASOURCE_UIDS = new Set(["grafana", "-- Grafana --", "-- Mixed --", "-- Dashboard --", "__expr__"]);
 const BUILT_IN_DATASOURCE_TYPES = new Set(["datasource", "grafana", "__expr__"]);
 /** `${name}`, `${name:format}`. */
-const PLACEHOLDER = /\$\{([A-Za-z0-9_.-]+)(?::[^}]*)?\}/g;
+/**
+ * `${DS_PROMETHEUS}`, `${VAR_CLUSTER:text}`. Names may hold spaces and any other character but `}` and
+ * `:`: Grafana's exporter names a datasource input `"DS_" + name.replace(" ", "_").toUpperCase()`,
+ * which replaces only the first space (`${DS_JSON_API KUBE BENCH}` for "JSON API kube bench").
+ */
+const PLACEHOLDER = /\$\{([^{}:]+?)(?::[^}]*)?\}/g;
 /** Placeholders Grafana's exporter creates for inputs (`DS_*` datasources, `VAR_*` constants). */
 const EXPORT_PLACEHOLDER_NAME = /^(DS|VAR)_/;
 /** `$var`, `${var}`, `[[var]]`: a reference to a dashboard variable, resolved by Grafana at view time. */
@@ -208,7 +213,7 @@ function bindDatasourceReference(reference: unknown, path: string, context: Bind
 
 /** `${DS_PROMETHEUS}` alone: an input placeholder (bound, or one the exporter created). */
 function isWholePlaceholder(text: string, context: BindContext): boolean {
-  const match = /^\$\{([A-Za-z0-9_.-]+)\}$/.exec(text);
+  const match = /^\$\{([^{}:]+)\}$/.exec(text);
   return match !== null && (context.bindings.has(match[1]!) || EXPORT_PLACEHOLDER_NAME.test(match[1]!));
 }
 
@@ -303,4 +308,15 @@ function fixTarget(target: unknown, where: string, changes: string[]): unknown {
   }
   if (expr !== original) changes.push(`${where} query ${refId}: ${original} -> ${expr} (the operator emits Title-case severities)`);
   return expr === original ? target : { ...target, expr };
+}
+
+/** The input names a dashboard declares (`__inputs`) or references as `${DS_…}`/`${VAR_…}`: what `--input NAME=…` may bind. */
+export function dashboardInputNames(input: unknown): string[] {
+  const dashboard = asDashboard(input);
+  const names = new Set(declaredInputs(dashboard).map((entry) => entry.name));
+  for (const placeholder of unboundPlaceholders(dashboard)) {
+    const name = /^\$\{([^{}:]+)/.exec(placeholder)?.[1];
+    if (name !== undefined) names.add(name);
+  }
+  return [...names].sort();
 }
