@@ -197,6 +197,7 @@ const KUBECTL_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+
  * (real line: aquasecurity/trivy-operator#2220).
  */
 const CONSOLE_ENTRY = /^\S+\t(DEBUG|INFO|WARN|ERROR|DPANIC|PANIC|FATAL)\t(.*)$/;
+const ANSI_COLOUR = /\u001b\[[0-9;]*m/g;
 /** A frame of a Go stack trace (`github.com/…/controller.(*ScanJobController).completedContainers`) or its `\t/path/file.go:353` line. */
 const STACK_FRAME = /^\s+\/\S+\.go:\d+$|^[\w.-]+(?:\/[\w.-]+)+\.[\w.()*[\]]+$/;
 
@@ -231,14 +232,15 @@ export function parseLogLine(raw: string): LogLine {
       return { pod, podContainer, text: trimmed, entry: { level: (asString(record["level"]) ?? "").toLowerCase(), logger: asString(record["logger"]), msg: asString(record["msg"]) ?? "", fields: record } };
     }
   }
-  const console = CONSOLE_ENTRY.exec(text);
-  if (console) {
-    const parts = (console[2] ?? "").split("\t");
+  // Trivy before 0.50 colours its level (`\u001b[31mFATAL\u001b[0m`) even in a pod's log.
+  const consoleEntry = CONSOLE_ENTRY.exec(text.replace(ANSI_COLOUR, ""));
+  if (consoleEntry) {
+    const parts = (consoleEntry[2] ?? "").split("\t");
     const tail = parts.length > 1 ? tryJson(parts.at(-1) ?? "") : undefined;
     const words = tail ? parts.slice(0, -1) : parts;
     // With key-values (a JSON tail) controller-runtime writes `logger<TAB>msg`; Trivy writes `msg<TAB>detail`.
     const [logger, msg] = tail && words.length > 1 ? [words[0], words.slice(1).join(": ")] : [undefined, words.join(": ")];
-    return { pod, podContainer, text: trimmed, entry: { level: (console[1] ?? "").toLowerCase(), logger, msg: msg ?? "", fields: tail ?? {} } };
+    return { pod, podContainer, text: trimmed, entry: { level: (consoleEntry[1] ?? "").toLowerCase(), logger, msg: msg ?? "", fields: tail ?? {} } };
   }
   return { pod, podContainer, text: trimmed };
 }

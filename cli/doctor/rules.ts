@@ -250,7 +250,8 @@ export const RULES: readonly Rule[] = [
     title: "Scan jobs time out connecting to a registry (image or DB pull)",
     cause:
       "The connection to the registry was never answered (`dial tcp <address>:<port>: i/o timeout`): a network policy or firewall drops it. The module's `kubernetes` flavor allows scan jobs public addresses on 443 only; private addresses (in-cluster registries, private endpoints of ECR/ACR/Artifact Registry, an internal DB mirror) must be listed.",
-    test: (signal) => isPull(signal) && dialTimeouts(signal.message).length > 0,
+    // A ClientServer scan job's call to the Trivy server (`/twirp/…`, port 4954) is not a registry pull.
+    test: (signal) => isPull(signal) && dialTimeouts(signal.message).length > 0 && !/\/twirp\/|:4954\b/.test(signal.message),
     highlight: /dial tcp [^\s]+: i\/o timeout/,
     fixes: (occurrences) => {
       const { privateCidrs, publicAddresses } = addressesOf(occurrences);

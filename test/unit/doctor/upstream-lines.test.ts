@@ -130,6 +130,11 @@ const LINES = {
     source: "/work/shared/seed/trivy-in-kubernetes.md (multiple OS components)",
     text: String.raw`{"level":"error","ts":"2024-04-08T10:04:45Z","logger":"reconciler.scan job","msg":"Scan job container","job":"trivy-system/scan-vulnerabilityreport-6cccfb67dd","container":"k8s-cluster","status.reason":"Error","status.message":"2024-04-08T10:04:37.564Z\t\u001b[31mFATAL\u001b[0m\tsbom scan error: scan error: scan failed: failed analysis: SBOM decode error: failed to decode: failed to decode components: multiple OS components are not supported\n"}`,
   },
+  /** The same failure as the scan pod printed it (the status.message above, decoded): Trivy's coloured console line. */
+  sbomMultipleOsScanPod: {
+    source: "/work/shared/seed/trivy-in-kubernetes.md (multiple OS components: status.message decoded)",
+    text: "2024-04-08T10:04:37.564Z\t\u001b[31mFATAL\u001b[0m\tsbom scan error: scan error: scan failed: failed analysis: SBOM decode error: failed to decode: failed to decode components: multiple OS components are not supported",
+  },
 } satisfies Record<string, UpstreamLine>;
 
 type LineName = keyof typeof LINES;
@@ -175,6 +180,7 @@ const EXPECTED: Record<LineName, readonly string[]> = {
   privateRegistryDenied: ["private-registry-unauthorized"],
   oomKilled: ["scan-job-oom-killed"],
   sbomMultipleOs: ["sbom-multiple-os-components"],
+  sbomMultipleOsScanPod: ["sbom-multiple-os-components"],
 };
 
 describe("doctor rules on real upstream log lines", () => {
@@ -219,6 +225,13 @@ describe("doctor rules on real upstream log lines", () => {
     expect(publicFixes[1]?.moduleSetting).toBe("networkPolicy.registryCidrs (TrivyNetworkPolicy registryCidrs) must include 3.67.33.93:443 if you narrowed it");
   });
 
+  it("does not take a ClientServer scan job's timeout to the Trivy server for a registry pull", () => {
+    // Derived from the #2095 line: the remote error replaced by a call to the built-in server's Service (port 4954, /twirp/ API).
+    const toServer = LINES.imageRegistryTimeoutPublic.text.replace(String.raw`* remote error: Get \"https://cr.l5d.io/v2/\": dial tcp 3.67.33.93:443: i/o timeout`, String.raw`* remote error: Post \"http://trivy-service.trivy-system:4954/twirp/trivy.cache.v1.Cache/MissingBlobs\": dial tcp 10.96.41.7:4954: i/o timeout`);
+    expect(toServer).toContain("/twirp/");
+    expect(ruleIds(diagnoseLog(toServer))).toEqual(["scan-job-failed-unrecognised"]);
+  });
+
   it("reads the operator's console (logDevMode) entries and skips the Go stack trace after them", () => {
     const console = [
       LINES.checksBundleDeniedConsole.text,
@@ -228,6 +241,12 @@ describe("doctor rules on real upstream log lines", () => {
     const log = readLog(console, "dev.log");
     expect(log).toMatchObject({ lines: 3, entries: 1 });
     expect(log.signals).toEqual([expect.objectContaining({ component: "operator", logger: "policyLoader.Get misconfig bundle policies", location: "dev.log line 1" })]);
+  });
+
+  it("reads Trivy's coloured console line as an entry, with the colour codes gone", () => {
+    const log = readLog(LINES.sbomMultipleOsScanPod.text, "scan.log");
+    expect(log).toMatchObject({ lines: 1, entries: 1 });
+    expect(log.signals[0]?.message).toBe("sbom scan error: scan error: scan failed: failed analysis: SBOM decode error: failed to decode: failed to decode components: multiple OS components are not supported");
   });
 
   it("joins Trivy's indented error lines to the FATAL line they belong to", () => {
