@@ -40,8 +40,14 @@ export interface Rule {
 }
 
 function excerpt(text: string, pattern?: RegExp): string {
-  // eslint-disable-next-line no-control-regex -- ANSI colour codes in operator logs start with ESC
-  const oneLine = text.replace(/\u001b\[[0-9;]*m/g, "").replace(/\s+/g, " ").trim();
+  // Log text is untrusted: escape sequences (colour, and any other CSI such as "clear screen") and control characters never reach the terminal.
+  const oneLine = text
+    // eslint-disable-next-line no-control-regex -- matching ESC-introduced sequences is the point
+    .replace(/\u001b\[[0-?]*[ -/]*[@-~]/g, "")
+    .replace(/\s+/g, " ")
+    // eslint-disable-next-line no-control-regex -- removing control characters is the point
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, "")
+    .trim();
   if (pattern) {
     const found = pattern.exec(oneLine);
     if (found && oneLine.length > 200) {

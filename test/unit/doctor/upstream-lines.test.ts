@@ -318,3 +318,12 @@ describe("doctor rules on real Kubernetes event and condition messages", () => {
     ]);
   });
 });
+
+describe("doctor output on hostile log text", () => {
+  it("prints no escape sequence or control character from a log line", () => {
+    const hostile = String.raw`{"level":"error","msg":"Scan job container","job":"trivy-system/scan-vulnerabilityreport-1a2b3c4d5e","container":"x","status.reason":"Error","status.message":"\u001b[2J\u001b[Hboom\u0007 TOOMANYREQUESTS GET https://index.docker.io/v2/library/nginx/manifests/1.27: TOOMANYREQUESTS"}`;
+    const [problem] = diagnose(evidenceOf(readLog(hostile, "x.log").signals));
+    expect(problem?.ruleId).toBe("image-pull-rate-limited");
+    expect(problem?.occurrences[0]?.excerpt).toBe("Error: Scan job container: boom TOOMANYREQUESTS GET https://index.docker.io/v2/library/nginx/manifests/1.27: TOOMANYREQUESTS");
+  });
+});
