@@ -24,15 +24,18 @@ export function inspectedLine(inspected: InspectedCounts): string {
   return `inspected ${inspected.pods} pod(s), ${inspected.jobs} job(s), ${inspected.events} event(s), ${inspected.deployments} deployment(s), ${inspected.logLines} operator log line(s) (${inspected.logEntries} log entries)`;
 }
 
+/** Names from captured files are untrusted too: no control character or escape sequence reaches the terminal. */
+const clean = (text: string): string => text.replace(/\u001b\[[0-?]*[ -/]*[@-~]/g, "").replace(/[\u0000-\u001f\u007f-\u009f]/g, "");
+
 export function renderDoctorText(report: DoctorReport): string {
   const out: string[] = [];
-  out.push(`trivy-operator doctor — namespace ${report.namespace} (${report.source})`);
+  out.push(`trivy-operator doctor — namespace ${clean(report.namespace)} (${clean(report.source)})`);
   out.push(inspectedLine(report.inspected));
   out.push(`failed scans: ${DELETED_JOBS_NOTE}`);
   if (report.failedScanJobs.length > 0) {
     out.push(`${report.failedScanJobs.length} scan Job(s) seen failing:`);
     for (const failed of report.failedScanJobs.slice(0, 10)) {
-      out.push(`  - ${failed.job}: ${failed.evidence.join(", ")} → ${failed.diagnosedBy.length > 0 ? failed.diagnosedBy.join(", ") : "not recognised"}`);
+      out.push(`  - ${clean(failed.job)}: ${clean(failed.evidence.join(", "))} → ${failed.diagnosedBy.length > 0 ? failed.diagnosedBy.join(", ") : "not recognised"}`);
     }
     if (report.failedScanJobs.length > 10) out.push(`  … ${report.failedScanJobs.length - 10} more (--format json for all)`);
   }
@@ -42,16 +45,16 @@ export function renderDoctorText(report: DoctorReport): string {
     out.push(`${index + 1}. ${problem.title}  [${problem.ruleId}]`);
     out.push(`   cause: ${problem.cause}`);
     out.push(`   seen ${problem.occurrences.length} time(s):`);
-    for (const occurrence of problem.occurrences.slice(0, 5)) out.push(`     - ${occurrence.subject} (${occurrence.location}): ${occurrence.excerpt}`);
+    for (const occurrence of problem.occurrences.slice(0, 5)) out.push(`     - ${clean(occurrence.subject)} (${clean(occurrence.location)}): ${occurrence.excerpt}`);
     if (problem.occurrences.length > 5) out.push(`     … ${problem.occurrences.length - 5} more (--format json for all)`);
     for (const fix of problem.fixes) {
-      out.push(`   fix: ${fix.moduleSetting}`);
-      out.push(`        chart value: ${fix.chartValue}`);
+      out.push(`   fix: ${clean(fix.moduleSetting)}`);
+      out.push(`        chart value: ${clean(fix.chartValue)}`);
       out.push(`        ${fix.advice}`);
     }
     out.push("");
   });
-  for (const warning of report.warnings) out.push(`warning: ${warning}`);
+  for (const warning of report.warnings) out.push(`warning: ${clean(warning)}`);
   for (const note of report.notes) out.push(`note: ${note}`);
   return `${out.join("\n").trimEnd()}\n`;
 }

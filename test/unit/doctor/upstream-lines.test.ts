@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { readLog, signalsFromObjects, type DoctorEvidence } from "../../../cli/doctor/evidence";
+import { renderDoctorText } from "../../../cli/doctor/render";
 import { diagnose, failedScanJobs, RULES, type Problem } from "../../../cli/doctor/rules";
 
 /*
@@ -325,5 +326,16 @@ describe("doctor output on hostile log text", () => {
     const [problem] = diagnose(evidenceOf(readLog(hostile, "x.log").signals));
     expect(problem?.ruleId).toBe("image-pull-rate-limited");
     expect(problem?.occurrences[0]?.excerpt).toBe("Error: Scan job container: boom TOOMANYREQUESTS GET https://index.docker.io/v2/library/nginx/manifests/1.27: TOOMANYREQUESTS");
+  });
+});
+
+describe("doctor text output on a hostile capture", () => {
+  it("prints names and fixes taken from the input without control characters", () => {
+    const hostile = String.raw`{"level":"error","msg":"Scan job container","job":"trivy-system/scan-vulnerabilityreport-1a2b3c4d5e\u001b[2J","container":"x\u0007","status.reason":"Error","status.message":"GET https://evil\u001b[31m.example/v2/a/manifests/1: TOOMANYREQUESTS"}`;
+    const evidence = evidenceOf(readLog(hostile, "x.log").signals);
+    const problems = diagnose(evidence);
+    const text = renderDoctorText({ namespace: "trivy-system", source: "x.log", problems, failedScanJobs: failedScanJobs(evidence, problems), inspected: evidence.counts, warnings: [], notes: [] });
+    expect(problems.map((problem) => problem.ruleId)).toEqual(["image-pull-rate-limited"]);
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
   });
 });
