@@ -236,6 +236,9 @@ export const RULES: readonly Rule[] = [
       ];
     },
   }),
+  // loader.go logs it with `log.V(1).Error(err, "failed to load policies")`, which is still emitted at the
+  // default level: go-logr/logr logr.go `Logger.Error` calls the sink without checking V ("always be
+  // emitted, regardless of verbosity level"); real default-level lines: aquasecurity/trivy-operator#2202, #2309.
   signalRule({
     id: "checks-bundle-download-failed",
     title: "The operator cannot download the checks bundle (trivy-checks)",
