@@ -1,4 +1,5 @@
 import { asArray, asNumber, asRecord, asString, getPath, type JsonRecord } from "../common/json-access";
+import { withoutColour } from "./messages";
 
 /** Which Trivy component an object or log line belongs to; rules care (a taint on a scan job and on the node collector have different fixes). */
 export type Component = "scan-job" | "node-collector" | "operator" | "trivy-server" | "other";
@@ -197,7 +198,6 @@ const KUBECTL_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+
  * (real line: aquasecurity/trivy-operator#2220).
  */
 const CONSOLE_ENTRY = /^\S+\t(DEBUG|INFO|WARN|ERROR|DPANIC|PANIC|FATAL)\t(.*)$/;
-const ANSI_COLOUR = /\u001b\[[0-9;]*m/g;
 /** A frame of a Go stack trace (`github.com/…/controller.(*ScanJobController).completedContainers`) or its `\t/path/file.go:353` line. */
 const STACK_FRAME = /^\s+\/\S+\.go:\d+$|^[\w.-]+(?:\/[\w.-]+)+\.[\w.()*[\]]+$/;
 
@@ -232,8 +232,7 @@ export function parseLogLine(raw: string): LogLine {
       return { pod, podContainer, text: trimmed, entry: { level: (asString(record["level"]) ?? "").toLowerCase(), logger: asString(record["logger"]), msg: asString(record["msg"]) ?? "", fields: record } };
     }
   }
-  // Trivy before 0.50 colours its level (`\u001b[31mFATAL\u001b[0m`) even in a pod's log.
-  const consoleEntry = CONSOLE_ENTRY.exec(text.replace(ANSI_COLOUR, ""));
+  const consoleEntry = CONSOLE_ENTRY.exec(withoutColour(text));
   if (consoleEntry) {
     const parts = (consoleEntry[2] ?? "").split("\t");
     const tail = parts.length > 1 ? tryJson(parts.at(-1) ?? "") : undefined;

@@ -56,3 +56,19 @@ export function isPrivateAddress(address: string): boolean {
   }
   return /^f[cd][0-9a-f]{2}:/i.test(address);
 }
+
+/* eslint-disable no-control-regex -- finding escape sequences and control characters is the point */
+const COLOUR_CODE = /\u001b\[[0-9;]*m/g;
+const ESCAPE_SEQUENCE = /\u001b\[[0-?]*[ -/]*[@-~]/g;
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/g;
+/* eslint-enable no-control-regex */
+
+/** Without colour codes: Trivy before 0.50 colours its level (`\u001b[31mFATAL\u001b[0m`) even in a pod's log. */
+export function withoutColour(text: string): string {
+  return text.replace(COLOUR_CODE, "");
+}
+
+/** Log and capture text is untrusted: no escape sequence (colour, "clear screen", …) or control character reaches the terminal. */
+export function printable(text: string): string {
+  return text.replace(ESCAPE_SEQUENCE, "").replace(CONTROL_CHARACTER, "");
+}

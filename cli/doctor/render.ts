@@ -1,4 +1,5 @@
 import type { InspectedCounts } from "./evidence";
+import { printable } from "./messages";
 import type { FailedScanJob, Problem } from "./rules";
 
 export interface DoctorReport {
@@ -24,8 +25,8 @@ export function inspectedLine(inspected: InspectedCounts): string {
   return `inspected ${inspected.pods} pod(s), ${inspected.jobs} job(s), ${inspected.events} event(s), ${inspected.deployments} deployment(s), ${inspected.logLines} operator log line(s) (${inspected.logEntries} log entries)`;
 }
 
-/** Names from captured files are untrusted too: no control character or escape sequence reaches the terminal. */
-const clean = (text: string): string => text.replace(/\u001b\[[0-?]*[ -/]*[@-~]/g, "").replace(/[\u0000-\u001f\u007f-\u009f]/g, "");
+/** Names from captured files are untrusted too. */
+const clean = printable;
 
 export function renderDoctorText(report: DoctorReport): string {
   const out: string[] = [];

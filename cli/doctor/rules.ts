@@ -1,5 +1,5 @@
 import type { DoctorEvidence, Signal } from "./evidence";
-import { artifactOf, dialTimeouts, isPrivateAddress, registryHostOf } from "./messages";
+import { artifactOf, dialTimeouts, isPrivateAddress, printable, registryHostOf } from "./messages";
 
 /** The fix, always as a setting of our module (`TrivyOperator` / `TrivyNetworkPolicy` props) and the chart value it sets. */
 export interface Fix {
@@ -40,14 +40,8 @@ export interface Rule {
 }
 
 function excerpt(text: string, pattern?: RegExp): string {
-  // Log text is untrusted: escape sequences (colour, and any other CSI such as "clear screen") and control characters never reach the terminal.
-  const oneLine = text
-    // eslint-disable-next-line no-control-regex -- matching ESC-introduced sequences is the point
-    .replace(/\u001b\[[0-?]*[ -/]*[@-~]/g, "")
-    .replace(/\s+/g, " ")
-    // eslint-disable-next-line no-control-regex -- removing control characters is the point
-    .replace(/[\u0000-\u001f\u007f-\u009f]/g, "")
-    .trim();
+  // Whitespace (newlines, tabs) first becomes one space; then nothing unprintable is left.
+  const oneLine = printable(text.replace(/\s+/g, " ")).trim();
   if (pattern) {
     const found = pattern.exec(oneLine);
     if (found && oneLine.length > 200) {

@@ -52,7 +52,7 @@ describe("doctor on captured files", () => {
     expect(fixOf("scan-job-untolerated-taint")[0]).toMatchObject({ chartValue: "trivyOperator.scanJobTolerations", moduleSetting: 'taints: [{ key: "dedicated", value: "infra" }]' });
     // MANIFEST_UNKNOWN says the tag is missing, not that the image is Windows: excluding comes second, only for a Windows-named image, after a check.
     expect(fixOf("image-manifest-unknown").map((fix) => fix.chartValue)).toEqual(['trivy.registry.mirror."mcr.microsoft.com"', "trivyOperator.excludeImages"]);
-    expect(fixOf("image-manifest-unknown")[1]?.moduleSetting).toMatch(/^excludeImages: \["mcr\.microsoft\.com\/oss\/calico\/windows-upgrade:\*"\]  — only after `crane manifest` shows no linux platform$/);
+    expect(fixOf("image-manifest-unknown")[1]?.moduleSetting).toMatch(/^excludeImages: \["mcr\.microsoft\.com\/oss\/calico\/windows-upgrade:\*"\] {2}— only after `crane manifest` shows no linux platform$/);
     expect(fixOf("db-download-rate-limited").map((fix) => fix.chartValue)).toEqual(["trivy.dbRegistry, trivy.dbRepository", "operator.builtInTrivyServer"]);
     expect(fixOf("trivy-timeout").map((fix) => fix.chartValue)).toEqual(["trivy.timeout", "operator.scanJobTimeout"]);
     expect(fixOf("scan-deadline-exceeded").map((fix) => fix.chartValue)).toEqual(["operator.scanJobTimeout", "operator.builtInTrivyServer"]);

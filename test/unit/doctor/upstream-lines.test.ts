@@ -216,7 +216,7 @@ describe("doctor rules on real upstream log lines", () => {
     }
     expect(diagnoseLog(LINES.manifestUnknownPrivateRegistry.text)[0]?.fixes[0]?.moduleSetting).toBe('extraValues: { trivy: { registry: { mirror: { "10.121.0.9:5000": "<the mirror your nodes pull from>" } } } }');
     const windows = diagnoseLog(LINES.manifestUnknownWindowsNamed.text)[0]?.fixes ?? [];
-    expect(windows[1]?.moduleSetting).toMatch(/^excludeImages: \["mcr\.microsoft\.com\/oss\/calico\/windows-upgrade:\*"\]  — only after `crane manifest`/);
+    expect(windows[1]?.moduleSetting).toMatch(/^excludeImages: \["mcr\.microsoft\.com\/oss\/calico\/windows-upgrade:\*"\] {2}— only after `crane manifest`/);
   });
 
   it("names networkPolicy.privateRegistryCidrs with the blocked private address for a registry i/o timeout, and says a public one is not our policy's doing", () => {
@@ -336,6 +336,7 @@ describe("doctor text output on a hostile capture", () => {
     const problems = diagnose(evidence);
     const text = renderDoctorText({ namespace: "trivy-system", source: "x.log", problems, failedScanJobs: failedScanJobs(evidence, problems), inspected: evidence.counts, warnings: [], notes: [] });
     expect(problems.map((problem) => problem.ruleId)).toEqual(["image-pull-rate-limited"]);
+    // eslint-disable-next-line no-control-regex -- asserting their absence
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
   });
 });
