@@ -181,6 +181,17 @@ export const RULES: readonly Rule[] = [
     fixes: (occurrences) => [taintFix(occurrences, "nodeCollector.tolerations")],
   }),
   signalRule({
+    id: "scan-job-insufficient-resources",
+    title: "Scan jobs are Pending: Insufficient memory or cpu",
+    cause: "No node has the scan job's requests (`trivy.resources.requests`) free; every pending scan holds one of the scanJobsConcurrentLimit slots until the Job deadline.",
+    test: (signal) => signal.component === "scan-job" && /Insufficient (?:memory|cpu)/.test(signal.message),
+    highlight: /Insufficient (?:memory|cpu)/,
+    fixes: () => [
+      { moduleSetting: 'operator.scanJobResources.requests (TrivyOperator scanJobResources: { requests: { cpu: "100m", memory: "<what your nodes have free>" } })', chartValue: "trivy.resources.requests", advice: "The request decides where a scan fits; keep limits.memory high enough against OOMKill." },
+      { moduleSetting: "scanJobsConcurrentLimit: <lower>", chartValue: "operator.scanJobsConcurrentLimit", advice: "Fewer scans at once need less free memory on the nodes." },
+    ],
+  }),
+  signalRule({
     id: "node-collector-insufficient-memory",
     title: "Node collector is Pending: Insufficient memory",
     cause:
@@ -453,9 +464,24 @@ export interface FailedScanJob {
 export function failedScanJobs(evidence: DoctorEvidence, problems: readonly Problem[]): FailedScanJob[] {
   return failedScanEvidence(evidence).map((failed) => ({
     job: failed.job,
-    evidence: [...new Set(failed.signals.map((signal) => signal.location))],
+    evidence: evidenceSummary(failed.signals),
     diagnosedBy: problems.filter((problem) => problem.occurrences.some((entry) => entry.job === failed.job)).map((problem) => problem.ruleId),
   }));
+}
+
+/** `Event BackoffLimitExceeded (×3)`, `containerStatuses: terminated`, `operator.log lines 5, 93`: log lines of one log on one entry. */
+function evidenceSummary(signals: readonly Signal[]): string[] {
+  const entries = new Map<string, number[]>();
+  for (const signal of signals) {
+    const line = signal.origin === "log" ? /^(.*) line (\d+)$/.exec(signal.location) : null;
+    const key = line ? `${line[1]} line` : signal.location;
+    entries.set(key, [...(entries.get(key) ?? []), ...(line ? [Number(line[2])] : [])]);
+  }
+  return [...entries].map(([key, lines]) => {
+    if (lines.length === 0) return key;
+    const unique = [...new Set(lines)];
+    return `${key}${unique.length > 1 ? "s" : ""} ${unique.join(", ")}`;
+  });
 }
 
 /** Pure: runs every rule in order; occurrences of the same subject and text are reported once. */

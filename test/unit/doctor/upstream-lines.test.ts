@@ -199,7 +199,7 @@ describe("doctor rules on real upstream log lines", () => {
 
   it("every message rule is exercised by a real line above", () => {
     const fired = new Set(Object.values(EXPECTED).flat());
-    const objectRules = ["operator-oom-or-crash-loop", "scan-job-untolerated-taint", "node-collector-untolerated-taint", "node-collector-insufficient-memory", "scan-deadline-exceeded", "completed-jobs-block-concurrency", "operator-deployment-missing"];
+    const objectRules = ["operator-oom-or-crash-loop", "scan-job-untolerated-taint", "scan-job-insufficient-resources", "node-collector-untolerated-taint", "node-collector-insufficient-memory", "scan-deadline-exceeded", "completed-jobs-block-concurrency", "operator-deployment-missing"];
     expect(RULES.map((rule) => rule.id).filter((id) => !fired.has(id) && !objectRules.includes(id))).toEqual([]);
   });
 
@@ -271,11 +271,13 @@ describe("doctor rules on real Kubernetes event and condition messages", () => {
   // https://github.com/aws/karpenter-provider-aws/issues/4450 (the scheduler's message; the pod is a node collector named as in aquasecurity/trivy-operator#1610)
   const INSUFFICIENT_MEMORY = "0/4 nodes are available: 4 Insufficient memory. preemption: 0/4 nodes are available: 4 No preemption victims found for incoming pod.";
 
-  it("names operator.scanJobResources.requests.memory for a Pending node collector (Insufficient memory), and not for a scan job", () => {
+  it("names operator.scanJobResources.requests.memory for a Pending node collector (Insufficient memory); a scan job gets its own rule", () => {
     const collector = diagnoseObjects([event({ kind: "Pod", name: "node-collector-756ffb6f47-9xk2q" }, "FailedScheduling", INSUFFICIENT_MEMORY)]).problems;
     expect(ruleIds(collector)).toEqual(["node-collector-insufficient-memory"]);
     expect(collector[0]?.fixes[0]).toMatchObject({ chartValue: "trivy.resources.requests.memory", moduleSetting: expect.stringMatching(/^operator\.scanJobResources\.requests\.memory /) });
-    expect(ruleIds(diagnoseObjects([event({ kind: "Pod", name: "scan-vulnerabilityreport-7d9c5f4b8d-x7k2p" }, "FailedScheduling", INSUFFICIENT_MEMORY)]).problems)).toEqual([]);
+    const scan = diagnoseObjects([event({ kind: "Pod", name: "scan-vulnerabilityreport-7d9c5f4b8d-x7k2p" }, "FailedScheduling", INSUFFICIENT_MEMORY)]).problems;
+    expect(ruleIds(scan)).toEqual(["scan-job-insufficient-resources"]);
+    expect(scan[0]?.fixes.map((fix) => fix.chartValue)).toEqual(["trivy.resources.requests", "operator.scanJobsConcurrentLimit"]);
   });
 
   it("recognises the node collector by its pod label too (app: node-collector), from a PodScheduled=False condition", () => {
@@ -317,6 +319,15 @@ describe("doctor rules on real Kubernetes event and condition messages", () => {
       { job: "scan-vulnerabilityreport-5b786b579f", evidence: ["Event BackoffLimitExceeded", "operator.log line 1"], diagnosedBy: ["image-pull-rate-limited"] },
       { job: "scan-vulnerabilityreport-0a1b2c3d4e", evidence: ["Event BackoffLimitExceeded"], diagnosedBy: ["scan-job-failed-unrecognised"] },
     ]);
+  });
+});
+
+describe("failed scan Jobs in the output", () => {
+  it("lists each failed Job once, its log lines together, with the rules that explained it", () => {
+    // The same scan Job failing again (the operator re-creates it under the same name for the same workload).
+    const log = [LINES.oomKilled.text, LINES.oomKilled.text.replace("2024-04-08T10:08:16Z", "2024-04-08T10:38:16Z")].join("\n");
+    const evidence = evidenceOf(readLog(log, "operator.log").signals);
+    expect(failedScanJobs(evidence, diagnose(evidence))).toEqual([{ job: "scan-vulnerabilityreport-5c498d8bc6", evidence: ["operator.log lines 1, 2"], diagnosedBy: ["scan-job-oom-killed"] }]);
   });
 });
 
