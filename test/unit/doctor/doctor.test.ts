@@ -183,6 +183,22 @@ describe("doctor never says \"no known problem\" about nothing", () => {
     await expect(run).rejects.toMatchObject({ exitCode: ExitCode.USAGE, message: 'nothing inspected in context prod: namespace "trivy" has no Pods, Jobs, Events or Deployments: wrong namespace? (-n; the module installs into trivy-system)' });
   });
 
+  it("diagnoses a capture made with kubectl logs --timestamps --prefix as the bare one", async () => {
+    const bare = readFileSync(fixture("operator.log"), "utf8");
+    const decorated = write(
+      "decorated.log",
+      bare
+        .split("\n")
+        .map((line, index) => (line ? `[pod/trivy-operator-7d9f8c6b5-x2k4p/trivy-operator] 2024-10-03T08:${String(index).padStart(2, "0")}:00.123456789Z ${line}` : line))
+        .join("\n"),
+    );
+    const summary = (report: DoctorJson) => report.problems.map((problem) => [problem.ruleId, problem.occurrences.length]);
+    const plain = await doctorJson(["--from", fixture("pods-jobs-events.json"), "--logs", fixture("operator.log")]);
+    const withDecorations = await doctorJson(["--from", fixture("pods-jobs-events.json"), "--logs", decorated]);
+    expect(summary(withDecorations.report)).toEqual(summary(plain.report));
+    expect(withDecorations.code).toBe(plain.code);
+  });
+
   it("says in its output what it inspected, and what survives a deleted failed scan Job", async () => {
     const captured = captureIo();
     await runDoctorCommand(["--from", fixture("pods-jobs-events.json"), "--logs", fixture("operator.log")], captured.io);
