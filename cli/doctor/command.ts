@@ -1,49 +1,58 @@
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { ExitCode, UserError, type CliIo } from "../io";
 import { ContextError, firstLine, resolveContext } from "../common/kube";
 import { asArray, asRecord, asString, getPath } from "../common/json-access";
-import { positiveInteger, readJsonFile } from "../common/options";
+import { KUBE_TIMEOUT_OPTIONS, kubeTimeoutsFrom, type KubeTimeouts } from "../common/kube-timeouts";
+import { choice, optionsUsage, parseCommandLine, positiveInteger, readJsonFile, type OptionTable } from "../common/options";
 import { readLog, signalsFromObjects, type DoctorEvidence, type ObjectEvidence, type Signal } from "./evidence";
 import { clientNodeDoctorApi, collectLiveEvidence, type DoctorApi } from "./live";
 import { renderDoctorJson, renderDoctorText, type DoctorReport } from "./render";
 import { diagnose, failedScanJobs } from "./rules";
+
+/** Every option of `doctor`, once: parseArgs reads it and the usage text is generated from it. */
+export const DOCTOR_OPTIONS = {
+  context: { type: "string", value: "NAME", section: "Input (live by default)", help: "live, from this kube context (default: the kubeconfig's current context)" },
+  kubeconfig: { type: "string", value: "PATH", section: "Input (live by default)", help: "kubeconfig to use (default: $KUBECONFIG, ~/.kube/config)" },
+  ...KUBE_TIMEOUT_OPTIONS,
+  from: { type: "string", value: "FILE", section: "Input (live by default)", help: "captured: kubectl get pods,jobs,events,deployments -n trivy-system -o json > FILE" },
+  logs: {
+    type: "string",
+    multiple: true,
+    value: "FILE",
+    section: "Input (live by default)",
+    help: "captured operator log (kubectl logs -n trivy-system deploy/trivy-operator > FILE;\ncaptured with timestamps or pod prefixes is fine); repeatable; with --from or\nalone, not with --context (live runs read the logs)",
+  },
+  namespace: { type: "string", short: "n", value: "NS", section: "Options", help: "operator namespace (default trivy-system; with --from, the namespace of the captured objects)" },
+  format: { type: "string", short: "f", value: "F", section: "Options", help: "text (default) | json" },
+  "scan-jobs-limit": { type: "string", value: "N", section: "Options", help: "operator.scanJobsConcurrentLimit, when it cannot be read from the Deployment (default 2, the module default)" },
+  tail: { type: "string", value: "N", section: "Options", help: "live: operator log lines to read per operator pod (default 5000)" },
+  "page-size": { type: "string", value: "N", section: "Options", help: "live: objects per API list call (default 500)" },
+  help: { type: "boolean", short: "h", section: "Options", help: "show this help" },
+} as const satisfies OptionTable;
 
 export const DOCTOR_USAGE = `usage: trivy-operator-cdktf doctor [--context NAME | --from FILE] [options]
 
 Diagnoses failed scans: reads the operator namespace (Deployment, scan Jobs and Pods, Events,
 operator logs) and prints each known problem with its cause and the setting of our module that fixes it.
 
-Input (live by default):
-  --context NAME         live, from this kube context (default: the kubeconfig's current context)
-  --kubeconfig PATH      kubeconfig to use (default: $KUBECONFIG, ~/.kube/config)
-  --from FILE            captured: kubectl get pods,jobs,events,deployments -n trivy-system -o json > FILE
-  --logs FILE            captured operator log (kubectl logs -n trivy-system deploy/trivy-operator > FILE;
-                         captured with timestamps or pod prefixes is fine); repeatable; with --from or
-                         alone, not with --context (live runs read the logs)
-
-Options:
-  -n, --namespace NS     operator namespace (default trivy-system; with --from, the namespace of the captured objects)
-  -f, --format F         text (default) | json
-  --scan-jobs-limit N    operator.scanJobsConcurrentLimit, when it cannot be read from the Deployment (default 2, the module default)
-  --tail N               live: operator log lines to read per operator pod (default 5000)
-  --page-size N          live: objects per API list call (default 500)
-  -h, --help             show this help
+${optionsUsage(DOCTOR_OPTIONS)}
 
 Exit codes: 0 no problem found; 1 problems found; 2 usage error, or nothing inspected (no input
 readable, an empty namespace or capture, files that are not pods/jobs/events/deployments or an
 operator log); 3 no problem found, but some input could not be read (printed as "warning:" lines on stderr).`;
 
 /** Test seam: how a context becomes the API doctor reads from. */
-export type DoctorApiFactory = (context: string | undefined, kubeconfig: string | undefined) => Promise<{ api: DoctorApi; context: string }>;
+export type DoctorApiFactory = (context: string | undefined, kubeconfig: string | undefined, timeouts: KubeTimeouts) => Promise<{ api: DoctorApi; context: string }>;
 
-const defaultApiFactory: DoctorApiFactory = async (context, kubeconfig) => {
+const defaultApiFactory: DoctorApiFactory = async (context, kubeconfig, timeouts) => {
   const resolved = await resolveContext(context, kubeconfig);
-  return { api: clientNodeDoctorApi(resolved), context: resolved.context };
+  return { api: clientNodeDoctorApi(resolved, timeouts), context: resolved.context };
 };
 
 export interface DoctorOptions {
-  readonly input: { readonly mode: "captured"; readonly from: string | undefined; readonly logs: readonly string[] } | { readonly mode: "live"; readonly context: string | undefined; readonly kubeconfig: string | undefined };
+  readonly input:
+    | { readonly mode: "captured"; readonly from: string | undefined; readonly logs: readonly string[] }
+    | { readonly mode: "live"; readonly context: string | undefined; readonly kubeconfig: string | undefined; readonly timeouts: KubeTimeouts };
   /** Undefined when not given: captured input then takes the namespace of its objects. */
   readonly namespace: string | undefined;
   readonly format: "text" | "json";
@@ -56,38 +65,16 @@ const DEFAULT_NAMESPACE = "trivy-system";
 
 /** argv → options, or "help"; every mistake is a UserError naming the option. */
 export function parseDoctorOptions(argv: string[]): DoctorOptions | "help" {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        context: { type: "string" },
-        kubeconfig: { type: "string" },
-        from: { type: "string" },
-        logs: { type: "string", multiple: true },
-        namespace: { type: "string", short: "n" },
-        format: { type: "string", short: "f" },
-        "scan-jobs-limit": { type: "string" },
-        tail: { type: "string" },
-        "page-size": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (error) {
-    throw new UserError(`${firstLine(error)}; see trivy-operator-cdktf doctor --help`);
-  }
+  const { values } = parseCommandLine("doctor", DOCTOR_OPTIONS, argv, false);
   if (values.help) return "help";
-  const format = values.format ?? "text";
-  if (format !== "text" && format !== "json") throw new UserError(`--format: "${format}" is not one of text, json`);
+  const format = choice(values.format, ["text", "json"] as const, "text", "--format");
   if (values.from !== undefined && values.context !== undefined) throw new UserError("give either --from (captured files) or --context (live), not both");
   // Live runs read the operator logs themselves; silently ignoring a given log file would hide evidence.
   if (values.logs !== undefined && values.context !== undefined) throw new UserError("--logs goes with captured input (--from, or alone), not with --context: a live run reads the operator pod logs itself");
-  if (values.namespace !== undefined && values.namespace.trim() === "") throw new UserError("--namespace must not be empty");
   const captured = values.from !== undefined || values.logs !== undefined;
+  const timeouts = kubeTimeoutsFrom(values);
   return {
-    input: captured ? { mode: "captured", from: values.from, logs: values.logs ?? [] } : { mode: "live", context: values.context, kubeconfig: values.kubeconfig },
+    input: captured ? { mode: "captured", from: values.from, logs: values.logs ?? [] } : { mode: "live", context: values.context, kubeconfig: values.kubeconfig, timeouts },
     namespace: values.namespace,
     format,
     scanJobsLimit: values["scan-jobs-limit"] === undefined ? undefined : positiveInteger(values["scan-jobs-limit"], 0, "--scan-jobs-limit"),
@@ -171,11 +158,11 @@ function collectCaptured(options: DoctorOptions, input: { readonly from: string 
   };
 }
 
-async function collectLive(options: DoctorOptions, input: { readonly context: string | undefined; readonly kubeconfig: string | undefined }, apiFactory: DoctorApiFactory): Promise<CollectedEvidence> {
+async function collectLive(options: DoctorOptions, input: { readonly context: string | undefined; readonly kubeconfig: string | undefined; readonly timeouts: KubeTimeouts }, apiFactory: DoctorApiFactory): Promise<CollectedEvidence> {
   const namespace = options.namespace ?? DEFAULT_NAMESPACE;
   let connection;
   try {
-    connection = await apiFactory(input.context, input.kubeconfig);
+    connection = await apiFactory(input.context, input.kubeconfig, input.timeouts);
   } catch (error) {
     if (error instanceof ContextError) throw new UserError(error.message);
     throw error;

@@ -1,5 +1,6 @@
-import { describeKubeError, type ResolvedContext } from "../common/kube";
-import { asArray, asRecord } from "../common/json-access";
+import { describeKubeError, NotKubernetesApiError, type ResolvedContext } from "../common/kube";
+import { kubeRequestOptions, type KubeTimeouts } from "../common/kube-timeouts";
+import { asArray, asRecord, asString, getPath } from "../common/json-access";
 import { PagedListError, readPagedList, type ListPage } from "../common/paging";
 import { ObjectEvidenceCollector, type ObjectEvidence } from "./evidence";
 
@@ -51,7 +52,7 @@ export async function collectLiveEvidence(api: DoctorApi, options: LiveReadOptio
     } catch (error) {
       if (!(error instanceof PagedListError)) throw error;
       const described = describeKubeError(error.apiError);
-      if (described.kind === "unreachable" || described.kind === "unauthorized") {
+      if (described.kind === "unreachable" || described.kind === "unauthorized" || described.kind === "not-api") {
         // Kinds listed before the failure are still diagnosed, so say what was left out rather than "nothing".
         const left = [...KINDS.slice(index).map((name) => `${name}s`), "the operator logs"];
         const read = objectsRead > 0 ? `stopped after ${objectsRead} object(s): ${left.slice(0, -1).join(", ")} and ${left.at(-1)} were not inspected` : "nothing inspected";
@@ -73,32 +74,38 @@ export async function collectLiveEvidence(api: DoctorApi, options: LiveReadOptio
   return { objects, logs, problems };
 }
 
-/** The real API over @kubernetes/client-node 1.4.0. */
-export function clientNodeDoctorApi(resolved: ResolvedContext): DoctorApi {
+/**
+ * The real API over @kubernetes/client-node 1.4.0, with connect and read timeouts on every call
+ * (cli/common/kube-timeouts.ts). An answer that is not a list (a proxy's HTML login page answering
+ * 200) is an error, never an empty namespace.
+ */
+export function clientNodeDoctorApi(resolved: ResolvedContext, timeouts: KubeTimeouts): DoctorApi {
   const core = resolved.kubeConfig.makeApiClient(resolved.client.CoreV1Api);
   const apps = resolved.kubeConfig.makeApiClient(resolved.client.AppsV1Api);
   const batch = resolved.kubeConfig.makeApiClient(resolved.client.BatchV1Api);
+  const options = kubeRequestOptions(resolved.client, timeouts);
   // Typed clients return class instances (dates as Date); doctor reads plain JSON shapes, so round-trip them.
-  const plainPage = (list: { readonly items: readonly object[]; readonly metadata?: { readonly _continue?: string } }): ListPage => ({
-    items: asArray(JSON.parse(JSON.stringify(list.items))),
-    continueToken: list.metadata?._continue || undefined,
-  });
+  const plainPage = (list: unknown): ListPage => {
+    const items = asRecord(list)?.["items"];
+    if (!Array.isArray(items)) throw new NotKubernetesApiError(resolved.server, list);
+    return { items: asArray(JSON.parse(JSON.stringify(items))), continueToken: asString(getPath(list, "metadata", "_continue")) || undefined };
+  };
   return {
     async list({ kind, namespace, limit, continueToken }) {
       const request = { namespace, limit, _continue: continueToken };
       switch (kind) {
         case "Pod":
-          return plainPage(await core.listNamespacedPod(request));
+          return plainPage(await core.listNamespacedPod(request, options));
         case "Event":
-          return plainPage(await core.listNamespacedEvent(request));
+          return plainPage(await core.listNamespacedEvent(request, options));
         case "Job":
-          return plainPage(await batch.listNamespacedJob(request));
+          return plainPage(await batch.listNamespacedJob(request, options));
         case "Deployment":
-          return plainPage(await apps.listNamespacedDeployment(request));
+          return plainPage(await apps.listNamespacedDeployment(request, options));
       }
     },
     async podLog(pod, namespace, tailLines) {
-      return String(await core.readNamespacedPodLog({ name: pod, namespace, tailLines }));
+      return String(await core.readNamespacedPodLog({ name: pod, namespace, tailLines }, options));
     },
   };
 }

@@ -100,7 +100,7 @@ describe("--help of each command", () => {
   it("lists every option the command accepts, and the docs name the same ones", async () => {
     expect(optionsIn(REPORT_USAGE).sort()).toEqual(Object.keys(REPORT_OPTIONS).sort());
     expect(optionsIn(REPORT_USAGE).sort()).toEqual(["baseline", "cluster", "connect-timeout", "context", "fail-on", "format", "help", "kubeconfig", "namespace", "now", "output", "page-size", "read-timeout", "stale-after", "top"]);
-    expect(optionsIn(DOCTOR_USAGE).sort()).toEqual(["context", "format", "from", "help", "kubeconfig", "logs", "namespace", "page-size", "scan-jobs-limit", "tail"]);
+    expect(optionsIn(DOCTOR_USAGE).sort()).toEqual(["connect-timeout", "context", "format", "from", "help", "kubeconfig", "logs", "namespace", "page-size", "read-timeout", "scan-jobs-limit", "tail"]);
     // Each command's section of the docs names the same options.
     const section = (from: string, to: string): string => DOCS.slice(DOCS.indexOf(from), DOCS.indexOf(to));
     for (const option of optionsIn(REPORT_USAGE)) expect(section("\n## report", "\n## doctor"), `docs/reports.md report section mentions --${option}`).toContain(`--${option}`);

@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type AddressInfo, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -224,5 +225,29 @@ describe("doctor --context against a fake API server (real client-node)", () => 
     expect(captured.stdout()).toBe("");
     expect(captured.stderr()).toBe(`trivy-operator-cdktf doctor: context "nope" is not in the kubeconfig (known: ${[...Object.keys(SCENARIOS), "expired"].join(", ")})\n`);
     expect(api.requests.length).toBe(before);
+  });
+});
+
+describe("doctor --context against an API server that accepts and never answers", () => {
+  it("fails after --read-timeout with one line (exit 2) instead of hanging", async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket); // accepted, never answered
+    });
+    await new Promise<void>((resolveListen) => silent.listen(0, "127.0.0.1", resolveListen));
+    const { port } = silent.address() as AddressInfo;
+    const dir = mkdtempSync(join(tmpdir(), "doctor-hang-"));
+    try {
+      const config = writeKubeconfig(join(dir, "kubeconfig"), [{ name: "hang", token: "t", server: `http://127.0.0.1:${port}` }]);
+      const captured = captureIo();
+      const code = await main(["doctor", "--kubeconfig", config, "--context", "hang", "--read-timeout", "300ms"], captured.io);
+      expect(code).toBe(ExitCode.USAGE);
+      expect(captured.stdout()).toBe("");
+      expect(captured.stderr()).toMatch(/^trivy-operator-cdktf doctor: nothing inspected in context hang: cannot read from the API server \(request to http:\/\/127\.0\.0\.1:\d+\/apis\/apps\/v1\/namespaces\/trivy-system\/deployments\?limit=500 failed, reason: no answer for 300ms \(--read-timeout\)\); nothing inspected\n$/);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolveClose) => silent.close(resolveClose));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
