@@ -1,7 +1,28 @@
 import * as fs from "node:fs";
-import { parseArgs } from "node:util";
 import { DashboardBindingError, dashboardInputNames, parseDashboardJson, prepareDashboard } from "../../modules/grafana-dashboard/prepare-dashboard";
 import { ExitCode, UserError, type CliIo } from "../io";
+import { optionsUsage, parseCommandLine, type OptionTable } from "../common/options";
+
+/** Every option of `dashboard`, once: parseArgs reads it and the usage text is generated from it. */
+export const DASHBOARD_OPTIONS = {
+  file: { type: "string", value: "PATH", section: "options", help: 'exported dashboard JSON; "-" reads stdin' },
+  "datasource-uid": { type: "string", value: "UID", section: "options", help: "uid of the Prometheus datasource (preferred)" },
+  "datasource-name": { type: "string", value: "NAME", section: "options", help: "name of the Prometheus datasource, instead of the uid" },
+  "folder-uid": {
+    type: "string",
+    value: "UID",
+    section: "options",
+    help: 'print the Grafana HTTP API payload instead of the bare dashboard:\n{"dashboard": …, "folderUid": <uid>, "overwrite": true}, ready for\nPOST /api/dashboards/db',
+  },
+  input: {
+    type: "string",
+    multiple: true,
+    value: "NAME=VALUE",
+    section: "options",
+    help: 'value of another input: a non-Prometheus datasource uid (DS_LOKI=loki)\nor a constant (VAR_CLUSTER=prod); repeatable. NAME is everything before the\nfirst "=", spaces included (--input "DS_JSON_API KUBE BENCH=kube-bench");\nit must be an input of the dashboard',
+  },
+  help: { type: "boolean", short: "h", section: "options", help: "show this help" },
+} as const satisfies OptionTable;
 
 const HELP = `usage: trivy-operator-cdktf dashboard --file <exported.json> (--datasource-uid <uid> | --datasource-name <name>) [options]
 
@@ -9,19 +30,7 @@ Binds an exported Grafana dashboard ("Export for sharing externally", or a grafa
 to your Prometheus datasource, offline, and prints the import-ready JSON on stdout:
 every \${DS_…} input and Prometheus datasource reference bound, __inputs/__requires removed.
 
-options:
-  --file <path>              exported dashboard JSON; "-" reads stdin
-  --datasource-uid <uid>     uid of the Prometheus datasource (preferred)
-  --datasource-name <name>   name of the Prometheus datasource, instead of the uid
-  --folder-uid <uid>         print the Grafana HTTP API payload instead of the bare dashboard:
-                             {"dashboard": …, "folderUid": <uid>, "overwrite": true}, ready for
-                             POST /api/dashboards/db
-  --input NAME=VALUE         value of another input: a non-Prometheus datasource uid
-                             (DS_LOKI=loki) or a constant (VAR_CLUSTER=prod); repeatable. NAME is
-                             everything before the first "=", spaces included
-                             (--input "DS_JSON_API KUBE BENCH=kube-bench"); it must be an input of
-                             the dashboard
-  -h, --help                 show this help
+${optionsUsage(DASHBOARD_OPTIONS)}
 
 exit codes: 0 printed; 2 bad usage, invalid JSON, not a dashboard, an --input the dashboard does not
 have, or a placeholder that cannot be bound
@@ -70,24 +79,7 @@ interface DashboardOptions {
 }
 
 function parseOptions(argv: string[]): DashboardOptions | "help" {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        file: { type: "string" },
-        "datasource-uid": { type: "string" },
-        "datasource-name": { type: "string" },
-        "folder-uid": { type: "string" },
-        input: { type: "string", multiple: true },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UserError(`${(error as Error).message}; see --help`);
-  }
+  const { values } = parseCommandLine("dashboard", DASHBOARD_OPTIONS, argv, false);
   if (values.help) return "help";
   if (values.file === undefined) throw new UserError("--file <exported.json> is required; see --help");
   const datasourceUid = values["datasource-uid"];
