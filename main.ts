@@ -1,29 +1,46 @@
 import { App } from "cdktf";
-import { buildStacks, ConfigurationError, defineEnvironments, parseEnvironmentSelection, summarizeEnvironment } from "./stacks";
+import { buildStacks, ConfigurationError, defineEnvironments, parseEnvironmentSelection, planStacks, stateLocation, summarizeStacks } from "./stacks";
 
-function synthesize(): void {
+/**
+ * `tsx main.ts` synthesizes (what `cdktf synth` runs); `--summary` also prints what each environment
+ * installs (`npm start`); `--list-stacks` prints the stack names without synthesizing, one a line,
+ * or with `--json` as `[{ name, environment, layout, cluster?, state }]` for the deploy workflow.
+ * `TRIVY_ENVIRONMENTS=dev,prod` limits all of them to those environments.
+ */
+function run(argv: readonly string[]): void {
   // The only place that reads the process environment; everything below takes plain values.
   const environments = defineEnvironments({
     ciKubeconfigPath: process.env.TRIVY_CI_KUBECONFIG,
     ciKubeContext: process.env.TRIVY_CI_KUBE_CONTEXT,
   });
-  const only = parseEnvironmentSelection(process.env.TRIVY_ENVIRONMENTS);
+  const only = parseEnvironmentSelection(process.env.TRIVY_ENVIRONMENTS, environments);
+
+  if (argv.includes("--list-stacks")) {
+    const planned = planStacks(environments, only);
+    if (argv.includes("--json")) {
+      const list = planned.map((stack) => ({
+        name: stack.name,
+        environment: stack.environment,
+        layout: stack.layout,
+        ...(stack.cluster === undefined ? {} : { cluster: stack.cluster }),
+        state: stateLocation(stack.backend, stack.name),
+      }));
+      console.log(JSON.stringify(list, null, 2));
+    } else {
+      for (const stack of planned) console.log(stack.name);
+    }
+    return;
+  }
 
   const app = new App();
   const stacks = buildStacks(app, environments, { only });
   app.synth();
 
-  if (process.argv.includes("--summary")) {
-    for (const stack of stacks) {
-      console.log(summarizeEnvironment(stack, environments[stack.environment]));
-      console.log("");
-    }
-    console.log(`synthesized ${stacks.length} stack(s) into ${app.outdir}`);
-  }
+  if (argv.includes("--summary")) console.log(summarizeStacks(stacks, environments, app.outdir));
 }
 
 try {
-  synthesize();
+  run(process.argv.slice(2));
 } catch (error) {
   // A config the user must fix gets its message alone; anything else is a bug and keeps its trace.
   if (!(error instanceof ConfigurationError)) throw error;

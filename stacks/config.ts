@@ -3,9 +3,21 @@ import type { TrivyNetworkPolicyProps } from "../modules/network-policy/network-
 import type { Taint } from "../modules/tolerations/taint";
 import type { TrivyOperatorOptions } from "../modules/trivy-operator/options";
 
-/** Environments this repository deploys; each becomes one Terraform stack `trivy-<env>`. */
-export const ENVIRONMENT_NAMES = ["dev", "prod", "ci"] as const;
-export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
+/**
+ * Name of an environment (`dev`, `staging`, `prod-eu`, …): a lowercase DNS label that starts with a
+ * letter, part of every stack name (`trivy-<env>`, `trivy-<env>-<cluster>`). Any number of them.
+ */
+export type EnvironmentName = string;
+
+/**
+ * How an environment's clusters map to Terraform stacks (and states).
+ * - `per-environment`: one stack `trivy-<env>` holding every cluster, one state.
+ * - `per-cluster`: one stack `trivy-<env>-<cluster>` per cluster, each with its own state, so an
+ *   unreachable cluster fails only its own plan and `cdktf deploy 'trivy-<env>-*' --parallelism N`
+ *   deploys clusters side by side (docs/fleet.md).
+ */
+export const STACK_LAYOUTS = ["per-environment", "per-cluster"] as const;
+export type StackLayout = (typeof STACK_LAYOUTS)[number];
 
 export { NETWORK_POLICY_FLAVORS, type NetworkPolicyFlavor } from "../modules/network-policy/props";
 
@@ -279,8 +291,19 @@ export type BackendConfig = LocalBackendConfig | S3BackendConfig | GcsBackendCon
 export interface EnvironmentConfig {
   /** At least one cluster. */
   readonly clusters: readonly ClusterConfig[];
-  /** @default { type: "local" } */
+  /**
+   * Where the state lives. With `stackLayout: "per-cluster"` each cluster's state key is derived from
+   * it (docs/fleet.md "State keys").
+   * @default { type: "local" }
+   */
   readonly backend?: BackendConfig;
+  /**
+   * One stack for the environment, or one per cluster. Switching an existing environment moves
+   * state, it must not reinstall anything: follow docs/fleet.md "Moving between layouts".
+   * @default "per-environment"
+   */
+  readonly stackLayout?: StackLayout;
 }
 
+/** Every environment by name; each becomes one stack, or one per cluster. */
 export type EnvironmentsConfig = Readonly<Record<EnvironmentName, EnvironmentConfig>>;

@@ -7,6 +7,7 @@ import {
   type Toleration,
 } from "../modules";
 import type { TrivyCluster } from "./cluster";
+import { describeBackend, stackBackend } from "./backend";
 import type { BackendConfig, ClusterConfig, EnvironmentConfig } from "./config";
 import type { TrivyEnvironmentStack } from "./environment-stack";
 import { alertsShareDashboardFolder, dashboardProps, monitoringSecrets } from "./monitoring";
@@ -15,23 +16,6 @@ import { dbPasswordSecret } from "./secrets";
 function describeToleration(toleration: Toleration): string {
   const match = toleration.operator === "Equal" ? `${toleration.key}=${toleration.value}` : `${toleration.key} (any value)`;
   return `${match}:${toleration.effect ?? "any effect"}`;
-}
-
-function describeBackend(backend: BackendConfig | undefined): string {
-  switch (backend?.type ?? "local") {
-    case "s3": {
-      const s3 = backend as Extract<BackendConfig, { type: "s3" }>;
-      return `s3://${s3.bucket}/${s3.key} (lock: ${s3.dynamodbTable ? `dynamodb ${s3.dynamodbTable}` : "s3 lock file"})`;
-    }
-    case "gcs":
-      return `gcs://${(backend as Extract<BackendConfig, { type: "gcs" }>).bucket}`;
-    case "azurerm":
-      return `azurerm ${(backend as Extract<BackendConfig, { type: "azurerm" }>).storageAccountName}`;
-    case "remote":
-      return `remote ${(backend as Extract<BackendConfig, { type: "remote" }>).organization}/${(backend as Extract<BackendConfig, { type: "remote" }>).workspace}`;
-    case "local":
-      return "local state file";
-  }
 }
 
 /** The connections the cluster's network policies allow, in words, as the policy construct implements them. */
@@ -160,11 +144,11 @@ export function summarizeCluster(trivyCluster: TrivyCluster): string[] {
 }
 
 /** A short human summary of one stack, for `npm start`: its state, then each cluster (summarizeCluster). */
-export function summarizeStack(name: string, backend: BackendConfig | undefined, clusters: readonly TrivyCluster[]): string {
+export function summarizeStack(name: string, backend: BackendConfig, clusters: readonly TrivyCluster[]): string {
   return [`${name}  (state: ${describeBackend(backend)})`, ...clusters.flatMap(summarizeCluster)].join("\n");
 }
 
-/** The summary of an environment stack (`trivy-<env>`). */
+/** The summary of a stack of either layout (`trivy-<env>`, `trivy-<env>-<cluster>`), with its own state. */
 export function summarizeEnvironment(stack: TrivyEnvironmentStack, config: EnvironmentConfig): string {
-  return summarizeStack(stack.node.id, config.backend, stack.clusters);
+  return summarizeStack(stack.node.id, stackBackend(config.backend, stack.node.id, stack.cluster), stack.clusters);
 }

@@ -14,13 +14,13 @@ import { resolvedTrivyOperatorValues, resolveTrivyOperatorOptions } from "../mod
 import {
   BACKEND_TYPES,
   CONTACT_POINT_TYPES,
-  ENVIRONMENT_NAMES,
+  STACK_LAYOUTS,
   NETWORK_POLICY_FLAVORS,
   type NetworkPolicyFlavor,
   type BackendConfig,
   type ClusterConfig,
   type EnvironmentConfig,
-  type EnvironmentName,
+  type StackLayout,
   type MonitoringAlertRulesConfig,
   type OperatorConfig,
 } from "./config";
@@ -352,12 +352,22 @@ function withPrefix(prefix: string, check: () => void): void {
 }
 
 /**
+ * Environment names become stack names, state keys and GitHub environment names: a DNS label keeps
+ * them valid everywhere, and the leading letter keeps `trivy-<env>` from reading like a number.
+ */
+export function isEnvironmentName(name: unknown): name is string {
+  return isDnsLabel(name) && /^[a-z]/.test(name);
+}
+
+/**
  * Checks one environment and throws on the first problem, naming the environment, the cluster,
  * the field, the bad value and what is allowed.
  */
 export function validateEnvironmentConfig(environment: string, config: unknown): asserts config is EnvironmentConfig {
-  if (!ENVIRONMENT_NAMES.includes(environment as EnvironmentName)) {
-    throw new Error(`environment must be one of ${ENVIRONMENT_NAMES.join(", ")}, got ${show(environment)}`);
+  if (!isEnvironmentName(environment)) {
+    throw new Error(
+      `environment name must be a lowercase DNS label starting with a letter (at most 63 lowercase letters, digits and '-'), such as "staging" or "prod-eu", got ${show(environment)}`,
+    );
   }
   withContext(`environment "${environment}"`, () => {
     if (!isPlainObject(config)) throw new Error(`config must be an object with clusters, got ${show(config)}`);
@@ -365,6 +375,9 @@ export function validateEnvironmentConfig(environment: string, config: unknown):
       throw new Error(`clusters must be a non-empty list of clusters, got ${show(config.clusters)}`);
     }
     validateBackend(config.backend);
+    if (config.stackLayout !== undefined && !STACK_LAYOUTS.includes(config.stackLayout as StackLayout)) {
+      throw new Error(`stackLayout must be one of ${STACK_LAYOUTS.join(", ")}, got ${show(config.stackLayout)}`);
+    }
   });
   const clusters = (config as { clusters: unknown[] }).clusters;
   clusters.forEach((cluster, index) => validateCluster(cluster, index, environment));

@@ -16,7 +16,7 @@ describe("configuration errors", () => {
   });
 
   it("fails with a ConfigurationError for an unknown environment in the selection", () => {
-    expect(() => parseEnvironmentSelection("dev,cii")).toThrow(ConfigurationError);
+    expect(() => parseEnvironmentSelection("dev,cii", defineEnvironments())).toThrow(ConfigurationError);
   });
 
   it("prints a bad selection as one line without a stack trace and exits 1 (main.ts)", () => {
@@ -30,7 +30,27 @@ describe("configuration errors", () => {
 
     // THEN
     expect(result.status).toBe(1);
-    expect(result.stderr.trim()).toBe('invalid configuration: TRIVY_ENVIRONMENTS entries must be one of dev, prod, ci, got "cii"');
+    expect(result.stderr.trim()).toBe('invalid configuration: TRIVY_ENVIRONMENTS entries must be environments the app defines (dev, prod, ci), got "cii"');
     expect(result.stdout).toBe("");
+  });
+});
+
+describe("main.ts --list-stacks", () => {
+  it("can list the selected stacks with environment, layout and state as JSON, without synthesizing", () => {
+    // WHEN the deploy workflow asks the app for its stacks
+    const result = spawnSync(process.execPath, [require.resolve("tsx/cli"), "main.ts", "--list-stacks", "--json"], {
+      cwd: ROOT,
+      env: { ...process.env, TRIVY_ENVIRONMENTS: "prod,dev", CHECKPOINT_DISABLE: "1", CDKTF_OUTDIR: "/nonexistent/must-not-be-written" },
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+
+    // THEN it prints the stacks in selection order and exits 0
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual([
+      { name: "trivy-prod", environment: "prod", layout: "per-environment", state: "s3://example-org-terraform-state/trivy-operator/prod.tfstate" },
+      { name: "trivy-dev", environment: "dev", layout: "per-environment", state: "local:trivy-dev/terraform.trivy-dev.tfstate" },
+    ]);
   });
 });

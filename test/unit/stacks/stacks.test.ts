@@ -98,9 +98,9 @@ describe("buildStacks", () => {
     expect(app.node.children).toHaveLength(0);
   });
 
-  it("fails when TRIVY_ENVIRONMENTS names an unknown environment", () => {
-    expect(() => parseEnvironmentSelection("dev,staging")).toThrow('TRIVY_ENVIRONMENTS entries must be one of dev, prod, ci, got "staging"');
-    expect(parseEnvironmentSelection(" dev , ci ")).toEqual(["dev", "ci"]);
+  it("fails when TRIVY_ENVIRONMENTS names an environment the app does not define", () => {
+    expect(() => parseEnvironmentSelection("dev,staging", environments)).toThrow('TRIVY_ENVIRONMENTS entries must be environments the app defines (dev, prod, ci), got "staging"');
+    expect(parseEnvironmentSelection(" dev , ci ", environments)).toEqual(["dev", "ci"]);
   });
 });
 
@@ -123,8 +123,9 @@ describe("validateEnvironmentConfig", () => {
     expect(() => validateEnvironmentConfig("prod", config)).toThrow(message);
   });
 
-  it("fails when the environment is not one of the known ones", () => {
-    expect(() => validateEnvironmentConfig("staging", { clusters: [cluster] })).toThrow('environment must be one of dev, prod, ci, got "staging"');
+  it.each(["Staging", "1prod", "prod_eu", "prod-", ""])("fails when the environment name %j is not a DNS label starting with a letter", (name) => {
+    expect(() => validateEnvironmentConfig(name, { clusters: [cluster] })).toThrow(`environment name must be a lowercase DNS label starting with a letter`);
+    expect(() => validateEnvironmentConfig(name, { clusters: [cluster] })).toThrow(`got ${JSON.stringify(name)}`);
   });
 });
 
