@@ -1,11 +1,12 @@
 import { App } from "cdktf";
-import { buildStacks, ConfigurationError, defineEnvironments, parseEnvironmentSelection, planStacks, stateLocation, summarizeStacks } from "./stacks";
+import { buildStacks, ConfigurationError, defineEnvironments, parseEnvironmentSelection, planStacks, stateLocation, summarizeStacks, withoutTokenStackTraces } from "./stacks";
 
 /**
  * `tsx main.ts` synthesizes (what `cdktf synth` runs); `--summary` also prints what each environment
  * installs (`npm start`); `--list-stacks` prints the stack names without synthesizing, one a line,
  * or with `--json` as `[{ name, environment, layout, cluster?, state }]` for the deploy workflow.
- * `TRIVY_ENVIRONMENTS=dev,prod` limits all of them to those environments.
+ * `TRIVY_ENVIRONMENTS=dev,prod` limits all of them to those environments; `TRIVY_SYNTH_STACK_TRACES=1`
+ * keeps cdktf's token creation traces (slower; for debugging a token error).
  */
 function run(argv: readonly string[]): void {
   // The only place that reads the process environment; everything below takes plain values.
@@ -33,8 +34,13 @@ function run(argv: readonly string[]): void {
   }
 
   const app = new App();
-  const stacks = buildStacks(app, environments, { only });
-  app.synth();
+  const build = () => {
+    const built = buildStacks(app, environments, { only });
+    app.synth();
+    return built;
+  };
+  // TRIVY_SYNTH_STACK_TRACES=1 keeps cdktf's token creation traces, for debugging a token error.
+  const stacks = process.env.TRIVY_SYNTH_STACK_TRACES === "1" ? build() : withoutTokenStackTraces(build);
 
   if (argv.includes("--summary")) console.log(summarizeStacks(stacks, environments, app.outdir));
 }

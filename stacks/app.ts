@@ -124,3 +124,22 @@ export function buildStacks(app: Construct, environments: EnvironmentsConfig, op
 export function summarizeStacks(stacks: readonly TrivyEnvironmentStack[], environments: EnvironmentsConfig, outdir: string): string {
   return [...stacks.map((stack) => `${summarizeEnvironment(stack, environments[stack.environment]!)}\n`), `synthesized ${stacks.length} stack(s) into ${outdir}`].join("\n");
 }
+
+/**
+ * Runs `work` (building and synthesizing stacks) without formatting stack traces. cdktf records the
+ * creation stack of every token, list and reference it makes (cdktf/lib/tokens/private/stack-trace.js
+ * `captureStackTrace`, called from `Intrinsic`, `Lazy` and `ComplexResolvable`, with
+ * `Error.stackTraceLimit` raised to MAX_SAFE_INTEGER) and formats it at once, through the source maps
+ * tsx enables; that was about 40% of synthesizing a 200-cluster fleet (bench/fleet.ts). The traces
+ * only decorate cdktf's token-misuse errors. An error thrown inside keeps its full trace: V8 formats
+ * `error.stack` on first access, after the formatter is back.
+ */
+export function withoutTokenStackTraces<T>(work: () => T): T {
+  const original = Error.prepareStackTrace;
+  Error.prepareStackTrace = () => "";
+  try {
+    return work();
+  } finally {
+    Error.prepareStackTrace = original;
+  }
+}

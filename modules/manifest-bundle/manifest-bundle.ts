@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Release } from "@cdktf/provider-helm/lib/release";
-import { AssetType, TerraformAsset, type ITerraformDependable, type TerraformProvider } from "cdktf";
+import { AssetType, TerraformAsset, TerraformStack, type ITerraformDependable, type TerraformProvider } from "cdktf";
 import { Construct, type IConstruct } from "constructs";
 import { DNS_LABEL } from "../common/kubernetes-names";
 import { terraformLiteral } from "../common/terraform-literal";
@@ -51,6 +51,19 @@ function packageRoot(start: string): string {
   }
 }
 const RAW_MANIFESTS_CHART = path.join(packageRoot(__dirname), "charts/raw-manifests");
+const RAW_MANIFESTS_ASSET_ID = "raw-manifests-chart";
+
+/**
+ * The chart is the same for every bundle, so a stack holds one copy of it: an asset per bundle
+ * hashed and copied the directory again for each of them, which dominated the synth of a
+ * 200-cluster stack (bench/fleet.ts).
+ */
+function rawManifestsChart(scope: IConstruct): TerraformAsset {
+  const stack = TerraformStack.of(scope);
+  const existing = stack.node.tryFindChild(RAW_MANIFESTS_ASSET_ID);
+  if (existing instanceof TerraformAsset) return existing;
+  return new TerraformAsset(stack, RAW_MANIFESTS_ASSET_ID, { path: RAW_MANIFESTS_CHART, type: AssetType.DIRECTORY });
+}
 
 /**
  * Delivers custom resources through a Helm release of the bundled `raw-manifests` chart.
@@ -69,7 +82,7 @@ export class ManifestBundle extends Construct {
     validateManifestBundle(props, this);
     if (props.manifests.length === 0) return;
 
-    const chart = new TerraformAsset(this, "chart", { path: RAW_MANIFESTS_CHART, type: AssetType.DIRECTORY });
+    const chart = rawManifestsChart(this);
     this.release = new Release(this, "release", {
       provider: props.helmProvider,
       name: props.releaseName,

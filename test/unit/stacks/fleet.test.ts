@@ -1,4 +1,7 @@
-import { Testing } from "cdktf";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { App, Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
 import { buildStacks, planStacks, summarizeStacks } from "../../../stacks/app";
 import { clusterStateKey } from "../../../stacks/backend";
@@ -194,6 +197,25 @@ describe("per-cluster stack layout", () => {
         }
       }
     });
+  });
+
+  it("can ship one copy of the manifest chart per stack, whatever the number of bundles", () => {
+    // GIVEN the three prod clusters in one stack: five manifest bundles (network policies, monitoring)
+    const outdir = mkdtempSync(path.join(tmpdir(), "fleet-assets-"));
+    try {
+      const app = new App({ outdir, stackTraces: false });
+      buildStacks(app, { prod: environmentWith("per-environment") });
+      app.synth();
+
+      // THEN every bundle release points at the one asset directory the stack holds
+      const synth = JSON.parse(readFileSync(path.join(outdir, "stacks/trivy-prod/cdk.tf.json"), "utf8")) as SynthesizedStack;
+      const bundleCharts = Object.values(synth.resource?.helm_release ?? {}).map((release) => String(release.chart)).filter((chart) => chart.startsWith("assets/"));
+      expect(bundleCharts.length).toBeGreaterThanOrEqual(4);
+      expect(new Set(bundleCharts).size).toBe(1);
+      expect(readdirSync(path.join(outdir, "stacks/trivy-prod/assets"))).toEqual(["raw-manifests-chart"]);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
   });
 
   it("can summarize a per-cluster environment stack by stack, each with its own state", () => {

@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { Testing } from "cdktf";
+import { Lazy, Testing, Tokenization } from "cdktf";
 import { describe, expect, it } from "vitest";
-import { buildStacks, ConfigurationError, parseEnvironmentSelection } from "../../../stacks/app";
+import { buildStacks, ConfigurationError, parseEnvironmentSelection, withoutTokenStackTraces } from "../../../stacks/app";
 import { defineEnvironments } from "../../../stacks/environments";
 
 const ROOT = path.resolve(__dirname, "../../..");
@@ -52,5 +52,29 @@ describe("main.ts --list-stacks", () => {
       { name: "trivy-prod", environment: "prod", layout: "per-environment", state: "s3://example-org-terraform-state/trivy-operator/prod.tfstate" },
       { name: "trivy-dev", environment: "dev", layout: "per-environment", state: "local:trivy-dev/terraform.trivy-dev.tfstate" },
     ]);
+  });
+});
+
+describe("withoutTokenStackTraces", () => {
+  it("can skip cdktf's token creation traces inside, and keeps them outside", () => {
+    const inside = withoutTokenStackTraces(() => Lazy.stringValue({ produce: () => "x" }));
+    const outside = Lazy.stringValue({ produce: () => "x" });
+    const creationStack = (token: string) => Tokenization.reverseString(token).tokens[0]!.creationStack;
+    expect(creationStack(inside)).toEqual([]);
+    expect(creationStack(outside).length).toBeGreaterThan(0);
+  });
+
+  it("keeps the full trace of an error thrown inside, and restores the formatter", () => {
+    const before = Error.prepareStackTrace;
+    let caught: Error | undefined;
+    try {
+      withoutTokenStackTraces(function failingBuild(): never {
+        throw new Error("boom");
+      });
+    } catch (error) {
+      caught = error as Error;
+    }
+    expect(Error.prepareStackTrace).toBe(before);
+    expect(caught?.stack).toMatch(/^Error: boom\n\s+at failingBuild /);
   });
 });

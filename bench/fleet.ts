@@ -1,0 +1,156 @@
+/**
+ * What a fleet costs to synthesize: N = 10, 50 and 200 clusters in one environment, in both stack
+ * layouts (one stack, or one stack per cluster), next to `npm start` on the shipped environments.
+ *
+ * Every measurement is a fresh child process (module caches and the JIT would otherwise flatter
+ * later runs), interleaved over several rounds so drift in machine load hits every series alike;
+ * medians are compared. A child reports its own peak RSS (`process.resourceUsage().maxRSS`).
+ *
+ * Per-cluster cost = (time(N) − time(load)) / N, where `load` is a child that loads the same modules
+ * and builds nothing: the fixed cost of Node, tsx and cdktf would otherwise hide any growth.
+ *
+ * Goals (docs/fleet.md): per-cluster cost at N = 200 at most 1.2× that at N = 10, and 200 clusters in
+ * at most 3× the time of `npm start`.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+
+const SIZES = [10, 50, 200] as const;
+const LAYOUTS = ["per-environment", "per-cluster"] as const;
+const ROUNDS = Number(process.argv.find((arg) => arg.startsWith("--rounds="))?.slice("--rounds=".length) ?? 3);
+const PER_CLUSTER_GOAL = 1.2;
+const NPM_START_GOAL = 3;
+const repoRoot = path.resolve(__dirname, "..");
+const tsxCli = require.resolve("tsx/cli");
+
+type Layout = (typeof LAYOUTS)[number];
+
+/** The child: builds N clusters shaped like the shipped prod clusters in one environment, then synthesizes. */
+function child(size: number, layout: Layout | "load", outdir: string): void {
+  // Loaded here so the parent stays light; the `load` child loads exactly what the others load.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { App } = require("cdktf") as typeof import("cdktf");
+  const stacks = require("../stacks") as typeof import("../stacks");
+  if (layout !== "load") {
+    const shapes = stacks.defineEnvironments().prod!.clusters;
+    const clusters = Array.from({ length: size }, (_, index) => {
+      const shape = shapes[index % shapes.length]!;
+      const name = `c-${index}`;
+      // One Grafana per grafana-api cluster: validation refuses two clusters writing one Grafana's objects.
+      const monitoring = shape.monitoring?.grafanaUrl === undefined ? shape.monitoring : { ...shape.monitoring, grafanaUrl: `https://grafana-${name}.example.com` };
+      return { ...shape, name, kubeContext: name, monitoring };
+    });
+    const app = new App({ outdir });
+    // As main.ts does it.
+    stacks.withoutTokenStackTraces(() => {
+      stacks.buildStacks(app, {
+        fleet: { clusters, stackLayout: layout, backend: { type: "s3", bucket: "example-org-terraform-state", key: "trivy/fleet.tfstate", region: "eu-west-1", useLockfile: true } },
+      });
+      app.synth();
+    });
+  }
+  const usage = process.resourceUsage();
+  process.stdout.write(JSON.stringify({ maxRssKb: usage.maxRSS, cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000 }));
+}
+
+interface Sample {
+  /** Wall time seen by the parent, process start to exit. */
+  readonly ms: number;
+  /** CPU time (user + system) the child reports; steadier than wall time on a shared machine. */
+  readonly cpuMs: number;
+  readonly rssMb: number;
+}
+
+function run(args: readonly string[], outdir: string): Sample {
+  rmSync(outdir, { recursive: true, force: true });
+  const started = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, [tsxCli, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1" },
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0) throw new Error(`benchmark child ${args.join(" ")} failed (exit ${result.status}):\n${result.stderr}`);
+  return { ms, ...usageOf(result.stdout) };
+}
+
+/** The child's own report is the last JSON object on stdout (`npm start` prints its summary first). */
+function usageOf(stdout: string): { cpuMs: number; rssMb: number } {
+  const match = /\{"maxRssKb":(\d+),"cpuMs":([\d.]+)\}\s*$/.exec(stdout);
+  if (!match) throw new Error(`benchmark child printed no usage report:\n${stdout.slice(-500)}`);
+  return { rssMb: Number(match[1]) / 1024, cpuMs: Number(match[2]) };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+function parent(): void {
+  const outdir = path.join(mkdtempSync(path.join(tmpdir(), "trivy-bench-fleet-")), "out");
+  const self = path.relative(repoRoot, __filename);
+  const series = new Map<string, Sample[]>();
+  const jobs: Array<[string, string[]]> = [
+    ["load", [self, "--child", "0", "load"]],
+    // `npm start` is `tsx main.ts --summary`; the report to stdout is part of what it costs. Its peak
+    // RSS comes from the same resource report, appended by a preloaded hook.
+    ["npm start", ["--import", path.join(repoRoot, "bench/report-usage.mjs"), "main.ts", "--summary"]],
+    ...LAYOUTS.flatMap((layout) => SIZES.map((size): [string, string[]] => [`${layout} ${size}`, [self, "--child", String(size), layout]])),
+  ];
+  try {
+    // One untimed round warms the OS file cache and tsx's transform cache.
+    for (const [, args] of jobs) run(args, outdir);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [name, args] of jobs) series.set(name, [...(series.get(name) ?? []), run(args, outdir)]);
+    }
+  } finally {
+    rmSync(path.dirname(outdir), { recursive: true, force: true });
+  }
+
+  const stat = (name: string): Sample => {
+    const samples = series.get(name)!;
+    return {
+      ms: median(samples.map((sample) => sample.ms)),
+      cpuMs: median(samples.map((sample) => sample.cpuMs)),
+      rssMb: median(samples.map((sample) => sample.rssMb)),
+    };
+  };
+  const line = (label: string, s: Sample) =>
+    `${label.padEnd(22)}${s.ms.toFixed(0).padStart(7)} ms wall ${s.cpuMs.toFixed(0).padStart(7)} ms CPU ${s.rssMb.toFixed(0).padStart(5)} MB peak RSS`;
+  const load = stat("load");
+  const npmStart = stat("npm start");
+  console.log(`medians of ${ROUNDS} rounds, each a fresh child process`);
+  console.log(line("load modules only", load));
+  console.log(line("npm start (shipped)", npmStart));
+  let missed = false;
+  const verdict = (ratio: number, goal: number) => `${ratio.toFixed(2)}× (goal <= ${goal})${ratio <= goal ? "" : "  MISSED"}`;
+  for (const layout of LAYOUTS) {
+    console.log(`\n${layout}: N clusters in one environment`);
+    console.log("     N     wall ms    CPU ms   RSS MB | per cluster above load: wall ms   CPU ms   RSS MB (ratios to N=10)");
+    const perCluster = (s: Sample, size: number): Sample => ({ ms: (s.ms - load.ms) / size, cpuMs: (s.cpuMs - load.cpuMs) / size, rssMb: (s.rssMb - load.rssMb) / size });
+    const first = perCluster(stat(`${layout} ${SIZES[0]}`), SIZES[0]);
+    for (const size of SIZES) {
+      const s = stat(`${layout} ${size}`);
+      const each = perCluster(s, size);
+      console.log(
+        `  ${String(size).padStart(4)}  ${s.ms.toFixed(0).padStart(9)} ${s.cpuMs.toFixed(0).padStart(9)} ${s.rssMb.toFixed(0).padStart(8)} | ` +
+          `${each.ms.toFixed(1).padStart(10)} (${(each.ms / first.ms).toFixed(2)}×) ${each.cpuMs.toFixed(1).padStart(7)} (${(each.cpuMs / first.cpuMs).toFixed(2)}×) ${each.rssMb.toFixed(2).padStart(6)} (${(each.rssMb / first.rssMb).toFixed(2)}×)`,
+      );
+    }
+    const largest = SIZES[SIZES.length - 1]!;
+    const last = stat(`${layout} ${largest}`);
+    const eachLast = perCluster(last, largest);
+    const ratios = [eachLast.ms / first.ms, eachLast.cpuMs / first.cpuMs, last.ms / npmStart.ms, last.cpuMs / npmStart.cpuMs];
+    missed ||= ratios[0]! > PER_CLUSTER_GOAL || ratios[1]! > PER_CLUSTER_GOAL || ratios[2]! > NPM_START_GOAL || ratios[3]! > NPM_START_GOAL;
+    console.log(`  per-cluster cost at ${largest} vs ${SIZES[0]}: wall ${verdict(ratios[0]!, PER_CLUSTER_GOAL)}, CPU ${verdict(ratios[1]!, PER_CLUSTER_GOAL)}`);
+    console.log(`  ${largest} clusters vs npm start:       wall ${verdict(ratios[2]!, NPM_START_GOAL)}, CPU ${verdict(ratios[3]!, NPM_START_GOAL)}`);
+  }
+  if (missed) process.exitCode = 1;
+}
+
+if (process.argv[2] === "--child") child(Number(process.argv[3]), process.argv[4] as Layout | "load", process.env.CDKTF_OUTDIR!);
+else parent();
