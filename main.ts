@@ -1,5 +1,14 @@
 import { App } from "cdktf";
-import { buildStacks, ConfigurationError, defineEnvironments, parseEnvironmentSelection, planStacks, stateLocation, summarizeStacks, withoutTokenStackTraces } from "./stacks";
+import {
+  buildStacks,
+  ConfigurationError,
+  defineEnvironments,
+  parseEnvironmentSelection,
+  planStacks,
+  stateLocation,
+  summarizeStacks,
+  withoutTokenStackTraces,
+} from "./stacks";
 
 /**
  * `tsx main.ts` synthesizes (what `cdktf synth` runs); `--summary` also prints what each environment

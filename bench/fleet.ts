@@ -16,6 +16,8 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import type * as Cdktf from "cdktf";
+import type * as Stacks from "../stacks";
 
 const SIZES = [10, 50, 200] as const;
 const LAYOUTS = ["per-environment", "per-cluster"] as const;
@@ -30,23 +32,37 @@ type Layout = (typeof LAYOUTS)[number];
 /** The child: builds N clusters shaped like the shipped prod clusters in one environment, then synthesizes. */
 function child(size: number, layout: Layout | "load", outdir: string): void {
   // Loaded here so the parent stays light; the `load` child loads exactly what the others load.
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const { App } = require("cdktf") as typeof import("cdktf");
-  const stacks = require("../stacks") as typeof import("../stacks");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded in the child only
+  const { App } = require("cdktf") as typeof Cdktf;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded in the child only
+  const stacks = require("../stacks") as typeof Stacks;
   if (layout !== "load") {
-    const shapes = stacks.defineEnvironments().prod!.clusters;
+    const shapes = stacks.defineEnvironments().prod.clusters;
     const clusters = Array.from({ length: size }, (_, index) => {
       const shape = shapes[index % shapes.length]!;
       const name = `c-${index}`;
       // One Grafana per grafana-api cluster: validation refuses two clusters writing one Grafana's objects.
-      const monitoring = shape.monitoring?.grafanaUrl === undefined ? shape.monitoring : { ...shape.monitoring, grafanaUrl: `https://grafana-${name}.example.com` };
+      const monitoring =
+        shape.monitoring?.grafanaUrl === undefined
+          ? shape.monitoring
+          : { ...shape.monitoring, grafanaUrl: `https://grafana-${name}.example.com` };
       return { ...shape, name, kubeContext: name, monitoring };
     });
     const app = new App({ outdir });
     // As main.ts does it.
     stacks.withoutTokenStackTraces(() => {
       stacks.buildStacks(app, {
-        fleet: { clusters, stackLayout: layout, backend: { type: "s3", bucket: "example-org-terraform-state", key: "trivy/fleet.tfstate", region: "eu-west-1", useLockfile: true } },
+        fleet: {
+          clusters,
+          stackLayout: layout,
+          backend: {
+            type: "s3",
+            bucket: "example-org-terraform-state",
+            key: "trivy/fleet.tfstate",
+            region: "eu-west-1",
+            useLockfile: true,
+          },
+        },
       });
       app.synth();
     });
@@ -131,7 +147,11 @@ function parent(): void {
   for (const layout of LAYOUTS) {
     console.log(`\n${layout}: N clusters in one environment`);
     console.log("     N     wall ms    CPU ms   RSS MB | per cluster above load: wall ms   CPU ms   RSS MB (ratios to N=10)");
-    const perCluster = (s: Sample, size: number): Sample => ({ ms: (s.ms - load.ms) / size, cpuMs: (s.cpuMs - load.cpuMs) / size, rssMb: (s.rssMb - load.rssMb) / size });
+    const perCluster = (s: Sample, size: number): Sample => ({
+      ms: (s.ms - load.ms) / size,
+      cpuMs: (s.cpuMs - load.cpuMs) / size,
+      rssMb: (s.rssMb - load.rssMb) / size,
+    });
     const first = perCluster(stat(`${layout} ${SIZES[0]}`), SIZES[0]);
     for (const size of SIZES) {
       const s = stat(`${layout} ${size}`);
@@ -146,8 +166,12 @@ function parent(): void {
     const eachLast = perCluster(last, largest);
     const ratios = [eachLast.ms / first.ms, eachLast.cpuMs / first.cpuMs, last.ms / npmStart.ms, last.cpuMs / npmStart.cpuMs];
     missed ||= ratios[0]! > PER_CLUSTER_GOAL || ratios[1]! > PER_CLUSTER_GOAL || ratios[2]! > NPM_START_GOAL || ratios[3]! > NPM_START_GOAL;
-    console.log(`  per-cluster cost at ${largest} vs ${SIZES[0]}: wall ${verdict(ratios[0]!, PER_CLUSTER_GOAL)}, CPU ${verdict(ratios[1]!, PER_CLUSTER_GOAL)}`);
-    console.log(`  ${largest} clusters vs npm start:       wall ${verdict(ratios[2]!, NPM_START_GOAL)}, CPU ${verdict(ratios[3]!, NPM_START_GOAL)}`);
+    console.log(
+      `  per-cluster cost at ${largest} vs ${SIZES[0]}: wall ${verdict(ratios[0]!, PER_CLUSTER_GOAL)}, CPU ${verdict(ratios[1]!, PER_CLUSTER_GOAL)}`,
+    );
+    console.log(
+      `  ${largest} clusters vs npm start:       wall ${verdict(ratios[2]!, NPM_START_GOAL)}, CPU ${verdict(ratios[3]!, NPM_START_GOAL)}`,
+    );
   }
   if (missed) process.exitCode = 1;
 }

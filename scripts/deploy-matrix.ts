@@ -50,14 +50,19 @@ interface CdktfManifest {
 /** Synthesized Terraform JSON by stack name, from a `cdktf.out` directory's manifest. */
 export function readSynthesizedStacks(outdir: string): Map<string, string> {
   const manifest = JSON.parse(readFileSync(path.join(outdir, "manifest.json"), "utf8")) as CdktfManifest;
-  return new Map(Object.entries(manifest.stacks).map(([name, stack]) => [name, readFileSync(path.join(outdir, stack.synthesizedStackPath), "utf8")]));
+  return new Map(
+    Object.entries(manifest.stacks).map(([name, stack]) => [name, readFileSync(path.join(outdir, stack.synthesizedStackPath), "utf8")]),
+  );
 }
 
 /**
  * Stacks whose Terraform JSON is new or different in `head`, in head's order, and stacks that only
  * `base` has. Without a base every head stack counts as changed.
  */
-export function changedStacks(head: ReadonlyMap<string, string>, base?: ReadonlyMap<string, string>): { changed: string[]; removed: string[] } {
+export function changedStacks(
+  head: ReadonlyMap<string, string>,
+  base?: ReadonlyMap<string, string>,
+): { changed: string[]; removed: string[] } {
   if (base === undefined) return { changed: [...head.keys()], removed: [] };
   return {
     changed: [...head].filter(([name, json]) => base.get(name) !== json).map(([name]) => name),
@@ -74,7 +79,9 @@ export function deployMatrix(listed: readonly ListedStack[], changed: readonly s
   const known = new Set(listed.map((stack) => stack.name));
   const unlisted = changed.filter((name) => !known.has(name));
   if (unlisted.length > 0) {
-    throw new MatrixError(`synthesized stacks must be listed by main.ts --list-stacks, got ${unlisted.join(", ")}; list and synthesize with the same TRIVY_ENVIRONMENTS`);
+    throw new MatrixError(
+      `synthesized stacks must be listed by main.ts --list-stacks, got ${unlisted.join(", ")}; list and synthesize with the same TRIVY_ENVIRONMENTS`,
+    );
   }
   const selected = listed.filter((stack) => changed.includes(stack.name));
   const local = selected.filter((stack) => stack.state.startsWith("local:"));
@@ -95,7 +102,10 @@ export function deployMatrix(listed: readonly ListedStack[], changed: readonly s
 function main(argv: readonly string[]): number {
   let values: { stacks?: string; head?: string; base?: string };
   try {
-    ({ values } = parseArgs({ args: [...argv], options: { stacks: { type: "string" }, head: { type: "string" }, base: { type: "string" } } }));
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { stacks: { type: "string" }, head: { type: "string" }, base: { type: "string" } },
+    }));
   } catch (error) {
     console.error(`deploy-matrix: ${(error as Error).message}`);
     return 2;
@@ -117,7 +127,9 @@ function main(argv: readonly string[]): number {
   }
   const { changed, removed } = changedStacks(head, base);
   for (const name of removed) {
-    console.error(`::warning title=Stack ${name} removed::${name} is no longer synthesized, but its state still holds resources; destroy it or move its state first (docs/fleet.md)`);
+    console.error(
+      `::warning title=Stack ${name} removed::${name} is no longer synthesized, but its state still holds resources; destroy it or move its state first (docs/fleet.md)`,
+    );
   }
   try {
     console.log(JSON.stringify(deployMatrix(listed, changed)));

@@ -135,6 +135,7 @@ export function summarizeStacks(stacks: readonly TrivyEnvironmentStack[], enviro
  * `error.stack` on first access, after the formatter is back.
  */
 export function withoutTokenStackTraces<T>(work: () => T): T {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- only put back, never called here
   const original = Error.prepareStackTrace;
   Error.prepareStackTrace = () => "";
   try {

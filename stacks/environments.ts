@@ -19,10 +19,12 @@ export interface EnvironmentInputs {
 const KUBE_PROMETHEUS_STACK_SCRAPER = { namespace: "monitoring", podLabels: { "app.kubernetes.io/name": "prometheus" } } as const;
 
 /**
- * The organisation's environments. Edit this file to add a cluster: append an entry to an
- * environment's `clusters` with a new, stable `name` (see docs/operator.md "Adding a cluster").
+ * The organisation's environments: add, rename or drop entries freely (docs/fleet.md). Edit this
+ * file to add a cluster: append an entry to an environment's `clusters` with a new, stable `name`
+ * (see docs/operator.md "Adding a cluster"). The return type is inferred (`satisfies`), so callers
+ * see exactly the environments written here.
  */
-export function defineEnvironments(inputs: EnvironmentInputs = {}): EnvironmentsConfig {
+export function defineEnvironments(inputs: EnvironmentInputs = {}) {
   return {
     dev: {
       backend: { type: "local" },
@@ -135,5 +137,5 @@ export function defineEnvironments(inputs: EnvironmentInputs = {}): Environments
         },
       ],
     },
-  };
+  } satisfies EnvironmentsConfig;
 }

@@ -25,10 +25,16 @@ function synthesize(environments: EnvironmentsConfig): string {
 
 /** What `main.ts --list-stacks --json` prints for `environments`. */
 function listed(environments: EnvironmentsConfig): ListedStack[] {
-  return planStacks(environments).map((stack) => ({ name: stack.name, environment: stack.environment, layout: stack.layout, cluster: stack.cluster, state: stateLocation(stack.backend, stack.name) }));
+  return planStacks(environments).map((stack) => ({
+    name: stack.name,
+    environment: stack.environment,
+    layout: stack.layout,
+    cluster: stack.cluster,
+    state: stateLocation(stack.backend, stack.name),
+  }));
 }
 
-const prodPerCluster: EnvironmentConfig = { ...shipped.prod!, stackLayout: "per-cluster" };
+const prodPerCluster: EnvironmentConfig = { ...shipped.prod, stackLayout: "per-cluster" };
 
 describe("changed stacks (from two real synths)", () => {
   const base = readSynthesizedStacks(synthesize({ prod: prodPerCluster }));
@@ -41,7 +47,9 @@ describe("changed stacks (from two real synths)", () => {
 
   it("can find only the stack of the cluster whose config changed", () => {
     // GIVEN us-1 scans two images at a time more
-    const clusters = prodPerCluster.clusters.map((cluster) => (cluster.name === "us-1" ? { ...cluster, operator: { ...cluster.operator, scanJobsConcurrentLimit: 4 } } : cluster));
+    const clusters = prodPerCluster.clusters.map((cluster) =>
+      cluster.name === "us-1" ? { ...cluster, operator: { ...cluster.operator, scanJobsConcurrentLimit: 4 } } : cluster,
+    );
     const head = readSynthesizedStacks(synthesize({ prod: { ...prodPerCluster, clusters } }));
 
     // THEN only trivy-prod-us-1 is planned
@@ -49,7 +57,7 @@ describe("changed stacks (from two real synths)", () => {
   });
 
   it("can report the environment stack as removed when the environment moves to per-cluster stacks", () => {
-    const perEnvironment = readSynthesizedStacks(synthesize({ prod: shipped.prod! }));
+    const perEnvironment = readSynthesizedStacks(synthesize({ prod: shipped.prod }));
     expect(changedStacks(base, perEnvironment)).toEqual({ changed: ["trivy-prod-eu-1", "trivy-prod-us-1"], removed: ["trivy-prod"] });
   });
 
@@ -60,7 +68,10 @@ describe("changed stacks (from two real synths)", () => {
 
 describe("deployMatrix", () => {
   it("can make one job per changed stack with its environment, in the app's order", () => {
-    const environments: EnvironmentsConfig = { staging: { ...shipped.prod!, backend: { type: "gcs", bucket: "state", prefix: "staging" } }, prod: prodPerCluster };
+    const environments: EnvironmentsConfig = {
+      staging: { ...shipped.prod, backend: { type: "gcs", bucket: "state", prefix: "staging" } },
+      prod: prodPerCluster,
+    };
     expect(deployMatrix(listed(environments), ["trivy-prod-us-1", "trivy-staging"])).toEqual({
       include: [
         { stack: "trivy-staging", environment: "staging" },
@@ -78,13 +89,29 @@ describe("deployMatrix", () => {
 
   it("fails when more stacks changed than one GitHub matrix can run", () => {
     // GIVEN a 257-cluster environment split per cluster
-    const clusters = Array.from({ length: GITHUB_MATRIX_LIMIT + 1 }, (_, index) => ({ name: `c-${index}`, kubeconfigPath: "~/.kube/config", kubeContext: `c-${index}` }));
-    const fleet = listed({ fleet: { clusters, stackLayout: "per-cluster", backend: shipped.prod!.backend } });
-    expect(() => deployMatrix(fleet, fleet.map((stack) => stack.name))).toThrow("a GitHub Actions matrix runs at most 256 jobs, got 257 changed stacks");
-    expect(deployMatrix(fleet, fleet.slice(0, GITHUB_MATRIX_LIMIT).map((stack) => stack.name)).include).toHaveLength(GITHUB_MATRIX_LIMIT);
+    const clusters = Array.from({ length: GITHUB_MATRIX_LIMIT + 1 }, (_, index) => ({
+      name: `c-${index}`,
+      kubeconfigPath: "~/.kube/config",
+      kubeContext: `c-${index}`,
+    }));
+    const fleet = listed({ fleet: { clusters, stackLayout: "per-cluster", backend: shipped.prod.backend } });
+    expect(() =>
+      deployMatrix(
+        fleet,
+        fleet.map((stack) => stack.name),
+      ),
+    ).toThrow("a GitHub Actions matrix runs at most 256 jobs, got 257 changed stacks");
+    expect(
+      deployMatrix(
+        fleet,
+        fleet.slice(0, GITHUB_MATRIX_LIMIT).map((stack) => stack.name),
+      ).include,
+    ).toHaveLength(GITHUB_MATRIX_LIMIT);
   });
 
   it("fails when the synth holds a stack the list does not, naming it", () => {
-    expect(() => deployMatrix(listed({ prod: shipped.prod! }), ["trivy-ci"])).toThrow("synthesized stacks must be listed by main.ts --list-stacks, got trivy-ci");
+    expect(() => deployMatrix(listed({ prod: shipped.prod }), ["trivy-ci"])).toThrow(
+      "synthesized stacks must be listed by main.ts --list-stacks, got trivy-ci",
+    );
   });
 });

@@ -43,7 +43,12 @@ function runStep(script: string, planExit: number): { status: number | null; std
     env: { PATH: `${dir}:${process.env.PATH}`, RUNNER_TEMP: dir, GITHUB_STEP_SUMMARY: summary },
     encoding: "utf8",
   });
-  return { status: result.status, stdout: result.stdout, calls: readFileSync(calls, "utf8").trim().split("\n").filter(Boolean), summary: readFileSync(summary, "utf8") };
+  return {
+    status: result.status,
+    stdout: result.stdout,
+    calls: readFileSync(calls, "utf8").trim().split("\n").filter(Boolean),
+    summary: readFileSync(summary, "utf8"),
+  };
 }
 
 describe("deploy.yml", () => {
@@ -58,26 +63,41 @@ describe("deploy.yml", () => {
     expect(workflow.jobs.drift?.environment).toBe("${{ matrix.environment }}-plan");
   });
 
-  it.each(["plan", "apply", "drift"])("%s: can hand Terraform the TF_VAR_ and backend secrets of the environment, and nothing else", (job) => {
-    // GIVEN the environment's secrets as GitHub passes them (names upper-cased)
-    const step = workflow.jobs[job]!.steps.find((candidate) => candidate.name?.startsWith("Credentials"));
-    const dir = mkdtempSync(path.join(workdir, "credentials-"));
-    const githubEnv = path.join(dir, "github-env");
-    const secrets = { github_token: "not-for-terraform", KUBECONFIG: "apiVersion: v1", TF_VAR_GRAFANA_AUTH_US_1: "glsa_token\nsecond line", AWS_ACCESS_KEY_ID: "AKIAEXAMPLE", SLACK_BOT: "unrelated" };
+  it.each(["plan", "apply", "drift"])(
+    "%s: can hand Terraform the TF_VAR_ and backend secrets of the environment, and nothing else",
+    (job) => {
+      // GIVEN the environment's secrets as GitHub passes them (names upper-cased)
+      const step = workflow.jobs[job]!.steps.find((candidate) => candidate.name?.startsWith("Credentials"));
+      const dir = mkdtempSync(path.join(workdir, "credentials-"));
+      const githubEnv = path.join(dir, "github-env");
+      const secrets = {
+        github_token: "not-for-terraform",
+        KUBECONFIG: "apiVersion: v1",
+        TF_VAR_GRAFANA_AUTH_US_1: "glsa_token\nsecond line",
+        AWS_ACCESS_KEY_ID: "AKIAEXAMPLE",
+        SLACK_BOT: "unrelated",
+      };
 
-    // WHEN the step runs
-    const result = spawnSync("bash", ["-e", "-c", step!.run!], {
-      env: { PATH: process.env.PATH, HOME: dir, GITHUB_ENV: githubEnv, KUBECONFIG_CONTENT: "apiVersion: v1\nkind: Config", SECRETS: JSON.stringify(secrets) },
-      encoding: "utf8",
-    });
+      // WHEN the step runs
+      const result = spawnSync("bash", ["-e", "-c", step!.run!], {
+        env: {
+          PATH: process.env.PATH,
+          HOME: dir,
+          GITHUB_ENV: githubEnv,
+          KUBECONFIG_CONTENT: "apiVersion: v1\nkind: Config",
+          SECRETS: JSON.stringify(secrets),
+        },
+        encoding: "utf8",
+      });
 
-    // THEN the variable has Terraform's lower-case name, multi-line values survive, the rest stays out
-    expect(result.stderr).toBe("");
-    expect(readFileSync(githubEnv, "utf8")).toBe(
-      "TF_VAR_grafana_auth_us_1<<SECRET_EOF\nglsa_token\nsecond line\nSECRET_EOF\nAWS_ACCESS_KEY_ID<<SECRET_EOF\nAKIAEXAMPLE\nSECRET_EOF\n",
-    );
-    expect(readFileSync(path.join(dir, ".kube/config"), "utf8")).toBe("apiVersion: v1\nkind: Config\n");
-  });
+      // THEN the variable has Terraform's lower-case name, multi-line values survive, the rest stays out
+      expect(result.stderr).toBe("");
+      expect(readFileSync(githubEnv, "utf8")).toBe(
+        "TF_VAR_grafana_auth_us_1<<SECRET_EOF\nglsa_token\nsecond line\nSECRET_EOF\nAWS_ACCESS_KEY_ID<<SECRET_EOF\nAKIAEXAMPLE\nSECRET_EOF\n",
+      );
+      expect(readFileSync(path.join(dir, ".kube/config"), "utf8")).toBe("apiVersion: v1\nkind: Config\n");
+    },
+  );
 
   describe("drift check", () => {
     const script = stepScript("drift", "terraform plan -detailed-exitcode");

@@ -24,9 +24,9 @@ const mirrorCluster: ClusterConfig = {
   operator: { dbRegistry: "registry.example.com", dbRepository: "mirrors/trivy-db", dbRepositoryCredentials: { username: "trivy-puller" } },
   monitoring: { serviceMonitor: false, prometheusRule: false, dashboard: { delivery: "helm-values", datasourceName: "Prometheus" } },
 };
-const prodClusters: readonly ClusterConfig[] = [...shipped.prod!.clusters, mirrorCluster];
+const prodClusters: readonly ClusterConfig[] = [...shipped.prod.clusters, mirrorCluster];
 
-function environmentWith(layout: EnvironmentConfig["stackLayout"], backend: BackendConfig = shipped.prod!.backend!): EnvironmentConfig {
+function environmentWith(layout: EnvironmentConfig["stackLayout"], backend: BackendConfig = shipped.prod.backend): EnvironmentConfig {
   return { clusters: prodClusters, backend, stackLayout: layout };
 }
 
@@ -71,13 +71,17 @@ describe("environments as data", () => {
   });
 
   it("fails when an environment name would not make a valid stack name, naming it", () => {
-    const environments: EnvironmentsConfig = { ...shipped, Prod_EU: shipped.prod! };
-    expect(() => planStacks(environments)).toThrow('environment name must be a lowercase DNS label starting with a letter (at most 63 lowercase letters, digits and \'-\'), such as "staging" or "prod-eu", got "Prod_EU"');
+    const environments: EnvironmentsConfig = { ...shipped, Prod_EU: shipped.prod };
+    expect(() => planStacks(environments)).toThrow(
+      'environment name must be a lowercase DNS label starting with a letter (at most 63 lowercase letters, digits and \'-\'), such as "staging" or "prod-eu", got "Prod_EU"',
+    );
   });
 
   it("fails when an environment's stackLayout is unknown", () => {
-    const environments = { prod: { ...shipped.prod!, stackLayout: "per-region" } } as unknown as EnvironmentsConfig;
-    expect(() => planStacks(environments)).toThrow('environment "prod": stackLayout must be one of per-environment, per-cluster, got "per-region"');
+    const environments = { prod: { ...shipped.prod, stackLayout: "per-region" } } as unknown as EnvironmentsConfig;
+    expect(() => planStacks(environments)).toThrow(
+      'environment "prod": stackLayout must be one of per-environment, per-cluster, got "per-region"',
+    );
   });
 
   it("fails when two environments would produce one stack name", () => {
@@ -86,12 +90,14 @@ describe("environments as data", () => {
       prod: { clusters: [{ name: "eu-1", kubeconfigPath: "~/.kube/config" }], stackLayout: "per-cluster" },
       "prod-eu-1": { clusters: [{ name: "main", kubeconfigPath: "~/.kube/config" }] },
     };
-    expect(() => planStacks(environments)).toThrow('environment "prod-eu-1": stack name must be unique in the app, got "trivy-prod-eu-1" also from environment "prod", cluster "eu-1"');
+    expect(() => planStacks(environments)).toThrow(
+      'environment "prod-eu-1": stack name must be unique in the app, got "trivy-prod-eu-1" also from environment "prod", cluster "eu-1"',
+    );
   });
 
   it("fails when two environments share one state", () => {
     // GIVEN staging copied from prod, backend and all
-    const environments: EnvironmentsConfig = { prod: shipped.prod!, staging: shipped.prod! };
+    const environments: EnvironmentsConfig = { prod: shipped.prod, staging: shipped.prod };
     expect(() => planStacks(environments)).toThrow(
       'environment "staging": backend must give stack trivy-staging a state of its own, got "s3://example-org-terraform-state/trivy-operator/prod.tfstate" also used by stack trivy-prod',
     );
@@ -127,7 +133,12 @@ describe("per-cluster stack layout", () => {
       { azurerm: { resource_group_name: "rg", storage_account_name: "acct", container_name: "tfstate", key: "trivy-prod" } },
       { azurerm: { resource_group_name: "rg", storage_account_name: "acct", container_name: "tfstate", key: "trivy-prod/eu-1" } },
     ],
-    ["gcs prefix", { type: "gcs", bucket: "state", prefix: "trivy/prod/" }, { gcs: { bucket: "state", prefix: "trivy/prod/" } }, { gcs: { bucket: "state", prefix: "trivy/prod/eu-1" } }],
+    [
+      "gcs prefix",
+      { type: "gcs", bucket: "state", prefix: "trivy/prod/" },
+      { gcs: { bucket: "state", prefix: "trivy/prod/" } },
+      { gcs: { bucket: "state", prefix: "trivy/prod/eu-1" } },
+    ],
     ["gcs bucket root", { type: "gcs", bucket: "state" }, { gcs: { bucket: "state" } }, { gcs: { bucket: "state", prefix: "eu-1" } }],
     [
       "remote workspace",
@@ -135,8 +146,18 @@ describe("per-cluster stack layout", () => {
       { remote: { hostname: "app.terraform.io", organization: "org", workspaces: { name: "trivy-prod" } } },
       { remote: { hostname: "app.terraform.io", organization: "org", workspaces: { name: "trivy-prod-eu-1" } } },
     ],
-    ["local default path", { type: "local" }, { local: { path: "terraform.trivy-prod.tfstate" } }, { local: { path: "terraform.trivy-prod-eu-1.tfstate" } }],
-    ["local path", { type: "local", path: "/srv/state/prod.tfstate" }, { local: { path: "/srv/state/prod.tfstate" } }, { local: { path: "/srv/state/prod/eu-1.tfstate" } }],
+    [
+      "local default path",
+      { type: "local" },
+      { local: { path: "terraform.trivy-prod.tfstate" } },
+      { local: { path: "terraform.trivy-prod-eu-1.tfstate" } },
+    ],
+    [
+      "local path",
+      { type: "local", path: "/srv/state/prod.tfstate" },
+      { local: { path: "/srv/state/prod.tfstate" } },
+      { local: { path: "/srv/state/prod/eu-1.tfstate" } },
+    ],
   ])("can give each cluster its own state: %s", (_name, backend, environmentBackend, clusterBackend) => {
     // WHEN the same environment is synthesized in both layouts
     const perEnvironment = synthesize({ prod: environmentWith("per-environment", backend) });
@@ -163,8 +184,14 @@ describe("per-cluster stack layout", () => {
         const cluster = name.replace(/^trivy-prod-/, "");
         // Construct ids start with the cluster name, and cluster names have no '_': this prefix is
         // what docs/fleet.md's state move selects addresses by.
-        expect(addresses(stack.resource).every((address) => address.split(".")[1]!.startsWith(`${cluster}_`)), name).toBe(true);
-        expect(addresses(stack.data).every((address) => address.split(".")[1]!.startsWith(`${cluster}_`)), name).toBe(true);
+        expect(
+          addresses(stack.resource).every((address) => address.split(".")[1]!.startsWith(`${cluster}_`)),
+          name,
+        ).toBe(true);
+        expect(
+          addresses(stack.data).every((address) => address.split(".")[1]!.startsWith(`${cluster}_`)),
+          name,
+        ).toBe(true);
         expect(addresses(stack.resource).length, name).toBeGreaterThan(0);
       }
       const stacks = [...clusterStacks.values()];
@@ -209,7 +236,9 @@ describe("per-cluster stack layout", () => {
 
       // THEN every bundle release points at the one asset directory the stack holds
       const synth = JSON.parse(readFileSync(path.join(outdir, "stacks/trivy-prod/cdk.tf.json"), "utf8")) as SynthesizedStack;
-      const bundleCharts = Object.values(synth.resource?.helm_release ?? {}).map((release) => String(release.chart)).filter((chart) => chart.startsWith("assets/"));
+      const bundleCharts = Object.values(synth.resource?.helm_release ?? {})
+        .map((release) => String(release.chart))
+        .filter((chart) => chart.startsWith("assets/"));
       expect(bundleCharts.length).toBeGreaterThanOrEqual(4);
       expect(new Set(bundleCharts).size).toBe(1);
       expect(readdirSync(path.join(outdir, "stacks/trivy-prod/assets"))).toEqual(["raw-manifests-chart"]);

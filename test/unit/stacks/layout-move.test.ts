@@ -18,7 +18,9 @@ import { synthesizeStack, type SynthesizedStack } from "../../helpers/synth";
 const terraformVersion = spawnSync("terraform", ["version"], { encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
 const terraformMissing = terraformVersion.error !== undefined || terraformVersion.status !== 0;
 if (terraformMissing) {
-  console.warn(`skipping layout move tests: no usable \`terraform\` on PATH (${terraformVersion.error?.message ?? terraformVersion.stderr})`);
+  console.warn(
+    `skipping layout move tests: no usable \`terraform\` on PATH (${terraformVersion.error?.message ?? terraformVersion.stderr})`,
+  );
 }
 
 const shipped = defineEnvironments();
@@ -29,7 +31,11 @@ const mirrorCluster: ClusterConfig = {
   networkPolicy: { flavor: "none" },
   operator: { dbRepositoryCredentials: { username: "trivy-puller" } },
 };
-const prod = (stackLayout: EnvironmentConfig["stackLayout"]): EnvironmentConfig => ({ ...shipped.prod!, clusters: [...shipped.prod!.clusters, mirrorCluster], stackLayout });
+const prod = (stackLayout: EnvironmentConfig["stackLayout"]): EnvironmentConfig => ({
+  ...shipped.prod,
+  clusters: [...shipped.prod.clusters, mirrorCluster],
+  stackLayout,
+});
 
 function synthesize(config: EnvironmentConfig): Map<string, SynthesizedStack> {
   return new Map(buildStacks(Testing.app(), { prod: config }).map((stack) => [stack.node.id, synthesizeStack(stack).parsed]));
@@ -37,7 +43,8 @@ function synthesize(config: EnvironmentConfig): Map<string, SynthesizedStack> {
 
 /** `terraform state list` of a stack's state: every resource and data source address. */
 function addresses(stack: SynthesizedStack): string[] {
-  const of = (blocks: SynthesizedStack["resource"], prefix: string) => Object.entries(blocks ?? {}).flatMap(([type, byId]) => Object.keys(byId).map((id) => `${prefix}${type}.${id}`));
+  const of = (blocks: SynthesizedStack["resource"], prefix: string) =>
+    Object.entries(blocks ?? {}).flatMap(([type, byId]) => Object.keys(byId).map((id) => `${prefix}${type}.${id}`));
   return [...of(stack.resource, ""), ...of(stack.data, "data.")].sort();
 }
 
@@ -50,10 +57,23 @@ function stateOf(stack: SynthesizedStack): string {
   ].flatMap(([mode, type, byId]) =>
     Object.entries(byId).map(([name, body]) => {
       const alias = typeof body.provider === "string" ? `.${body.provider.split(".")[1]}` : "";
-      return { mode, type, name, provider: `provider["registry.terraform.io/${source(type)}"]${alias}`, instances: [{ schema_version: 0, attributes: { id: name } }] };
+      return {
+        mode,
+        type,
+        name,
+        provider: `provider["registry.terraform.io/${source(type)}"]${alias}`,
+        instances: [{ schema_version: 0, attributes: { id: name } }],
+      };
     }),
   );
-  return JSON.stringify({ version: 4, terraform_version: "1.11.4", serial: 1, lineage: "3f1c2a4e-0000-4000-8000-000000000001", outputs: {}, resources });
+  return JSON.stringify({
+    version: 4,
+    terraform_version: "1.11.4",
+    serial: 1,
+    lineage: "3f1c2a4e-0000-4000-8000-000000000001",
+    outputs: {},
+    resources,
+  });
 }
 
 const workdir = mkdtempSync(path.join(tmpdir(), "layout-move-"));
@@ -81,7 +101,9 @@ describe.skipIf(terraformMissing)("moving prod between layouts with state files 
   it.each(["eu-1", "us-1", "ap-1"])("can split the environment state so %s's state holds exactly its stack's addresses", (cluster) => {
     // WHEN the documented filter runs on a copy of the environment state
     copyFileSync(path.join(workdir, "trivy-prod.tfstate"), path.join(workdir, `${cluster}.tfstate`));
-    bash(`terraform state list -state="${cluster}.tfstate" | grep -Ev "^(data\\.)?[a-z0-9_]+\\.${cluster}_" | xargs -r terraform state rm -state="${cluster}.tfstate" > /dev/null`);
+    bash(
+      `terraform state list -state="${cluster}.tfstate" | grep -Ev "^(data\\.)?[a-z0-9_]+\\.${cluster}_" | xargs -r terraform state rm -state="${cluster}.tfstate" > /dev/null`,
+    );
 
     // THEN what is left is what the per-cluster stack declares, nothing more, nothing less
     const expected = addresses(clusterStacks.get(`trivy-prod-${cluster}`)!);
@@ -93,7 +115,9 @@ describe.skipIf(terraformMissing)("moving prod between layouts with state files 
     // GIVEN one state per cluster, split as above
     for (const cluster of ["eu-1", "us-1", "ap-1"]) {
       copyFileSync(path.join(workdir, "trivy-prod.tfstate"), path.join(workdir, `back-${cluster}.tfstate`));
-      bash(`terraform state list -state="back-${cluster}.tfstate" | grep -Ev "^(data\\.)?[a-z0-9_]+\\.${cluster}_" | xargs -r terraform state rm -state="back-${cluster}.tfstate" > /dev/null`);
+      bash(
+        `terraform state list -state="back-${cluster}.tfstate" | grep -Ev "^(data\\.)?[a-z0-9_]+\\.${cluster}_" | xargs -r terraform state rm -state="back-${cluster}.tfstate" > /dev/null`,
+      );
     }
 
     // WHEN every address moves into one file, as docs/fleet.md does it

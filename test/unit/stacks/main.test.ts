@@ -65,6 +65,7 @@ describe("withoutTokenStackTraces", () => {
   });
 
   it("keeps the full trace of an error thrown inside, and restores the formatter", () => {
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- compared, never called
     const before = Error.prepareStackTrace;
     let caught: Error | undefined;
     try {
@@ -74,6 +75,7 @@ describe("withoutTokenStackTraces", () => {
     } catch (error) {
       caught = error as Error;
     }
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- compared, never called
     expect(Error.prepareStackTrace).toBe(before);
     expect(caught?.stack).toMatch(/^Error: boom\n\s+at failingBuild /);
   });

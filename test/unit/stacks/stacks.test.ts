@@ -239,7 +239,7 @@ describe("private DB mirror credentials", () => {
     networkPolicy: { flavor: "none" as const },
     operator: { dbRegistry: "registry.example.com", dbRepository: "mirrors/trivy-db", dbRepositoryCredentials: { username: "trivy-puller" } },
   };
-  const withMirror: EnvironmentsConfig = { ...environments, prod: { clusters: [mirrorCluster] } };
+  const withMirror = { ...environments, prod: { clusters: [mirrorCluster] } } satisfies EnvironmentsConfig;
 
   it("can read the password from a sensitive stack variable through set_sensitive", () => {
     // GIVEN a cluster that pulls the DB from its own mirror with a user name
