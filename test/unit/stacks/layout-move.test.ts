@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -79,18 +79,21 @@ function stateOf(stack: SynthesizedStack): string {
 const workdir = mkdtempSync(path.join(tmpdir(), "layout-move-"));
 afterAll(() => rmSync(workdir, { recursive: true, force: true }));
 
-function bash(script: string): string {
-  const result = spawnSync("bash", ["-eo", "pipefail", "-c", script], {
-    cwd: workdir,
-    env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_CLI_CONFIG_FILE: "/dev/null" },
-    encoding: "utf8",
+/** Runs `script` without blocking the test worker (dozens of terraform calls take a while on a busy machine). */
+function bash(script: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      "bash",
+      ["-eo", "pipefail", "-c", script],
+      { cwd: workdir, env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_CLI_CONFIG_FILE: "/dev/null" }, encoding: "utf8" },
+      (error, stdout, stderr) =>
+        error ? reject(new Error(`bash failed (${String(error.code)}):\n${script}\n${stderr}`)) : resolve(stdout),
+    );
   });
-  if (result.status !== 0) throw new Error(`bash failed (${result.status}):\n${script}\n${result.stderr}`);
-  return result.stdout;
 }
 
-function stateList(file: string): string[] {
-  return bash(`terraform state list -state=${file}`).trim().split("\n").filter(Boolean).sort();
+async function stateList(file: string): Promise<string[]> {
+  return (await bash(`terraform state list -state=${file}`)).trim().split("\n").filter(Boolean).sort();
 }
 
 describe.skipIf(terraformMissing)("moving prod between layouts with state files (real terraform)", () => {
@@ -98,36 +101,39 @@ describe.skipIf(terraformMissing)("moving prod between layouts with state files 
   const clusterStacks = synthesize(prod("per-cluster"));
   writeFileSync(path.join(workdir, "trivy-prod.tfstate"), stateOf(environmentStack));
 
-  it.each(["eu-1", "us-1", "ap-1"])("can split the environment state so %s's state holds exactly its stack's addresses", (cluster) => {
-    // WHEN the documented filter runs on a copy of the environment state
-    copyFileSync(path.join(workdir, "trivy-prod.tfstate"), path.join(workdir, `${cluster}.tfstate`));
-    bash(
-      `terraform state list -state="${cluster}.tfstate" | grep -Ev "^(data\\.)?[a-z0-9_]+\\.${cluster}_" | xargs -r terraform state rm -state="${cluster}.tfstate" > /dev/null`,
-    );
+  it.each(["eu-1", "us-1", "ap-1"])(
+    "can split the environment state so %s's state holds exactly its stack's addresses",
+    async (cluster) => {
+      // WHEN the documented filter runs on a copy of the environment state
+      copyFileSync(path.join(workdir, "trivy-prod.tfstate"), path.join(workdir, `${cluster}.tfstate`));
+      await bash(
+        `terraform state list -state="${cluster}.tfstate" | grep -Ev "^(data\\.)?[a-z0-9_]+\\.${cluster}_" | xargs -r terraform state rm -state="${cluster}.tfstate" > /dev/null`,
+      );
 
-    // THEN what is left is what the per-cluster stack declares, nothing more, nothing less
-    const expected = addresses(clusterStacks.get(`trivy-prod-${cluster}`)!);
-    expect(expected.length).toBeGreaterThan(0);
-    expect(stateList(`${cluster}.tfstate`)).toEqual(expected);
-  });
+      // THEN what is left is what the per-cluster stack declares, nothing more, nothing less
+      const expected = addresses(clusterStacks.get(`trivy-prod-${cluster}`)!);
+      expect(expected.length).toBeGreaterThan(0);
+      expect(await stateList(`${cluster}.tfstate`)).toEqual(expected);
+    },
+  );
 
-  it("can merge the cluster states back into one environment state with state mv", () => {
+  it("can merge the cluster states back into one environment state with state mv", async () => {
     // GIVEN one state per cluster, split as above
     for (const cluster of ["eu-1", "us-1", "ap-1"]) {
       copyFileSync(path.join(workdir, "trivy-prod.tfstate"), path.join(workdir, `back-${cluster}.tfstate`));
-      bash(
+      await bash(
         `terraform state list -state="back-${cluster}.tfstate" | grep -Ev "^(data\\.)?[a-z0-9_]+\\.${cluster}_" | xargs -r terraform state rm -state="back-${cluster}.tfstate" > /dev/null`,
       );
     }
 
     // WHEN every address moves into one file, as docs/fleet.md does it
-    bash(
+    await bash(
       `for cluster in eu-1 us-1 ap-1; do terraform state list -state="back-$cluster.tfstate" | while read -r address; do ` +
         `terraform state mv -state="back-$cluster.tfstate" -state-out=merged.tfstate "$address" "$address" > /dev/null; done; done`,
     );
 
     // THEN the merged state holds the environment stack's addresses, and the cluster states are empty
-    expect(stateList("merged.tfstate")).toEqual(addresses(environmentStack));
-    expect(stateList("back-eu-1.tfstate")).toEqual([]);
+    expect(await stateList("merged.tfstate")).toEqual(addresses(environmentStack));
+    expect(await stateList("back-eu-1.tfstate")).toEqual([]);
   }, 120_000);
 });
