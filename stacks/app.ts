@@ -47,10 +47,15 @@ export interface PlannedStack {
 export function parseEnvironmentSelection(selection: string | undefined, environments: EnvironmentsConfig): EnvironmentName[] | undefined {
   if (selection === undefined || selection.trim() === "") return undefined;
   const known = Object.keys(environments);
-  const names = selection.split(",").map((name) => name.trim()).filter((name) => name !== "");
+  const names = selection
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => name !== "");
   for (const name of names) {
     if (!known.includes(name)) {
-      throw new ConfigurationError(`TRIVY_ENVIRONMENTS entries must be environments the app defines (${known.join(", ")}), got ${JSON.stringify(name)}`);
+      throw new ConfigurationError(
+        `TRIVY_ENVIRONMENTS entries must be environments the app defines (${known.join(", ")}), got ${JSON.stringify(name)}`,
+      );
     }
   }
   return [...new Set(names)];
@@ -66,7 +71,9 @@ export function planStacks(environments: EnvironmentsConfig, only?: readonly Env
   const selected = only ?? Object.keys(environments);
   const unknown = selected.filter((name) => !Object.hasOwn(environments, name));
   if (unknown.length > 0) {
-    throw new ConfigurationError(`selected environments must be defined (${Object.keys(environments).join(", ")}), got ${JSON.stringify(unknown[0])}`);
+    throw new ConfigurationError(
+      `selected environments must be defined (${Object.keys(environments).join(", ")}), got ${JSON.stringify(unknown[0])}`,
+    );
   }
   try {
     validateEnvironments(Object.fromEntries(selected.map((name) => [name, environments[name]])));
@@ -82,16 +89,26 @@ export function planStacks(environments: EnvironmentsConfig, only?: readonly Env
     }
     return clusters.map((cluster) => {
       const name = stackName(environment, cluster);
-      return { name, environment, layout: "per-cluster", cluster, clusters: [cluster], backend: stackBackend(config.backend, name, cluster) };
+      return {
+        name,
+        environment,
+        layout: "per-cluster",
+        cluster,
+        clusters: [cluster],
+        backend: stackBackend(config.backend, name, cluster),
+      };
     });
   });
   const byName = new Map<string, PlannedStack>();
   const byState = new Map<string, PlannedStack>();
-  const owner = (stack: PlannedStack): string => `environment "${stack.environment}"${stack.cluster === undefined ? "" : `, cluster "${stack.cluster}"`}`;
+  const owner = (stack: PlannedStack): string =>
+    `environment "${stack.environment}"${stack.cluster === undefined ? "" : `, cluster "${stack.cluster}"`}`;
   for (const stack of planned) {
     const sameName = byName.get(stack.name);
     if (sameName !== undefined) {
-      throw new ConfigurationError(`${owner(stack)}: stack name must be unique in the app, got ${JSON.stringify(stack.name)} also from ${owner(sameName)}; rename the environment or the cluster`);
+      throw new ConfigurationError(
+        `${owner(stack)}: stack name must be unique in the app, got ${JSON.stringify(stack.name)} also from ${owner(sameName)}; rename the environment or the cluster`,
+      );
     }
     byName.set(stack.name, stack);
     const location = stateLocation(stack.backend, stack.name);
@@ -113,7 +130,13 @@ export function planStacks(environments: EnvironmentsConfig, only?: readonly Env
  */
 export function buildStacks(app: Construct, environments: EnvironmentsConfig, options: BuildStacksOptions = {}): TrivyEnvironmentStack[] {
   return planStacks(environments, options.only).map(
-    (stack) => new TrivyEnvironmentStack(app, { environment: stack.environment, config: environments[stack.environment]!, cluster: stack.cluster, extensions: options.extensions }),
+    (stack) =>
+      new TrivyEnvironmentStack(app, {
+        environment: stack.environment,
+        config: environments[stack.environment]!,
+        cluster: stack.cluster,
+        extensions: options.extensions,
+      }),
   );
 }
 
@@ -122,7 +145,10 @@ export function buildStacks(app: Construct, environments: EnvironmentsConfig, op
  * environment shows one block per cluster stack), then the stack count.
  */
 export function summarizeStacks(stacks: readonly TrivyEnvironmentStack[], environments: EnvironmentsConfig, outdir: string): string {
-  return [...stacks.map((stack) => `${summarizeEnvironment(stack, environments[stack.environment]!)}\n`), `synthesized ${stacks.length} stack(s) into ${outdir}`].join("\n");
+  return [
+    ...stacks.map((stack) => `${summarizeEnvironment(stack, environments[stack.environment]!)}\n`),
+    `synthesized ${stacks.length} stack(s) into ${outdir}`,
+  ].join("\n");
 }
 
 /**

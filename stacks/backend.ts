@@ -31,12 +31,22 @@ export function stackBackend(environmentBackend: BackendConfig | undefined, stac
   const backend = environmentBackend ?? { type: "local" };
   switch (backend.type) {
     case "local":
-      return { ...backend, path: backend.path === undefined ? `terraform.${stackName}${STATE_SUFFIX}` : cluster ? clusterStateKey(backend.path, cluster) : backend.path };
+      return {
+        ...backend,
+        path:
+          backend.path === undefined
+            ? `terraform.${stackName}${STATE_SUFFIX}`
+            : cluster
+              ? clusterStateKey(backend.path, cluster)
+              : backend.path,
+      };
     case "s3":
     case "azurerm":
       return cluster ? { ...backend, key: clusterStateKey(backend.key, cluster) } : backend;
     case "gcs":
-      return cluster ? { ...backend, prefix: backend.prefix === undefined ? cluster : `${backend.prefix.replace(/\/+$/, "")}/${cluster}` } : backend;
+      return cluster
+        ? { ...backend, prefix: backend.prefix === undefined ? cluster : `${backend.prefix.replace(/\/+$/, "")}/${cluster}` }
+        : backend;
     case "remote":
       return cluster ? { ...backend, workspace: `${backend.workspace}-${cluster}` } : backend;
   }
@@ -50,7 +60,9 @@ export function stackBackend(environmentBackend: BackendConfig | undefined, stac
 export function stateLocation(backend: BackendConfig, stackName: string): string {
   switch (backend.type) {
     case "local":
-      return backend.path !== undefined && backend.path.startsWith("/") ? `local:${backend.path}` : `local:${stackName}/${backend.path ?? ""}`;
+      return backend.path !== undefined && backend.path.startsWith("/")
+        ? `local:${backend.path}`
+        : `local:${stackName}/${backend.path ?? ""}`;
     case "s3":
       return `s3://${backend.bucket}/${backend.key}`;
     case "gcs":

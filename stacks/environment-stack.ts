@@ -44,7 +44,8 @@ export class TrivyEnvironmentStack extends TerraformStack {
   public readonly clusters: readonly TrivyCluster[];
 
   constructor(scope: Construct, props: TrivyEnvironmentStackProps) {
-    const clusters = props.cluster === undefined ? props.config.clusters : props.config.clusters.filter((cluster) => cluster.name === props.cluster);
+    const clusters =
+      props.cluster === undefined ? props.config.clusters : props.config.clusters.filter((cluster) => cluster.name === props.cluster);
     if (clusters.length === 0) {
       const known = props.config.clusters.map((cluster) => cluster.name).join(", ");
       throw new Error(`environment "${props.environment}": cluster must be one of ${known}, got ${JSON.stringify(props.cluster)}`);

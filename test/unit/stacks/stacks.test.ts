@@ -259,7 +259,10 @@ describe("private DB mirror credentials", () => {
   });
 
   it("can say in the summary what rolls the built-in Trivy server, and what does not", () => {
-    const serverMirror: EnvironmentsConfig = { ...environments, prod: { clusters: [{ ...mirrorCluster, operator: { ...mirrorCluster.operator, builtInTrivyServer: true } }] } };
+    const serverMirror = {
+      ...environments,
+      prod: { clusters: [{ ...mirrorCluster, operator: { ...mirrorCluster.operator, builtInTrivyServer: true } }] },
+    } satisfies EnvironmentsConfig;
     const summary = summaryOf("prod", serverMirror);
     expect(summary).toContain("trivy server rolls on a change of TRIVY_DB_REPOSITORY, TRIVY_JAVA_DB_REPOSITORY, TRIVY_INSECURE");
     expect(summary).toContain("the variable trivy_db_password_eu_1 (not its value: after changing only TF_VAR_trivy_db_password_eu_1, restart trivy-server)");
