@@ -15,7 +15,7 @@ const environments = defineEnvironments({ ciKubeconfigPath: "/tmp/kind.kubeconfi
 /** The `npm start` summary of one environment, read from the stack built for it. */
 function summaryOf(environment: EnvironmentName, config: EnvironmentsConfig = environments): string {
   const [stack] = buildStacks(Testing.app(), config, { only: [environment] });
-  return summarizeEnvironment(stack!, config[environment]);
+  return summarizeEnvironment(stack!, config[environment]!);
 }
 const FIXTURE_DASHBOARD = path.resolve(__dirname, "../../fixtures/dashboards/trivy-operator-export.json");
 
