@@ -4,7 +4,7 @@ import { join } from "node:path";
 
 /**
  * globalSetup of the `unit` project: every temp directory the tier creates (cdktf's
- * `Testing.app()` makes one per app, the property test alone several hundred) goes below one
+ * `Testing.app()` makes one per app, the synth property test one per generated config) goes below one
  * per-run directory that is deleted afterwards. Workers inherit TMPDIR, and `os.tmpdir()`
  * reads it on every call.
  */

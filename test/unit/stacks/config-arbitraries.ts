@@ -1,19 +1,39 @@
 import * as path from "node:path";
-import { Testing } from "cdktf";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
-import { buildStacks } from "../../../stacks/app";
-import type { ClusterConfig, ContactPointConfig, DashboardConfig, EnvironmentConfig, EnvironmentName, EnvironmentsConfig, MonitoringConfig } from "../../../stacks/config";
-import { monitoringSecrets, monitoringServiceMonitor, needsGrafanaProvider, operatorMonitoringOptions } from "../../../stacks/monitoring";
-import { defineEnvironments } from "../../../stacks/environments";
-import { dbPasswordSecret } from "../../../stacks/secrets";
-import { validateEnvironmentConfig } from "../../../stacks/validate";
+import type { ClusterConfig, ContactPointConfig, DashboardConfig, EnvironmentConfig, EnvironmentName, MonitoringConfig } from "../../../stacks/config";
 
-// GIVEN a valid environment config and, optionally, one mutation that breaks exactly one field,
-// THEN validation fails naming environment, field and bad value exactly when the config is broken.
+// Generators shared by the two property tests of the environment config:
+// config-validation.property.test.ts (broken configs, validation only) and
+// config-synth.property.test.ts (valid configs, full synth). Nothing here calls the code under test:
+// a valid config is made consistent by the rules docs/monitoring-config.md states.
 
-const environmentName = fc.constantFrom<EnvironmentName>("dev", "prod", "ci");
+/**
+ * Runs of each property. `FC_NUM_RUNS` (a positive integer) overrides the per-file default, for the
+ * scheduled full-size run: `FC_NUM_RUNS=1000 npx vitest run --project unit test/unit/stacks/config-`.
+ */
+export function numRuns(defaultRuns: number): number {
+  const fromEnv = process.env.FC_NUM_RUNS;
+  if (fromEnv === undefined || fromEnv === "") return defaultRuns;
+  const runs = Number(fromEnv);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`FC_NUM_RUNS must be a positive integer, got ${JSON.stringify(fromEnv)}`);
+  return runs;
+}
+
+/**
+ * Lets the worker answer Vitest's RPC between runs: a long synchronous property starves it and
+ * fails the run with `Timeout calling "onTaskUpdate"` although every test passed.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+export const environmentName = fc.constantFrom<EnvironmentName>("dev", "prod", "ci");
 const dnsLabel = fc.stringMatching(/^[a-z][a-z0-9-]{0,10}[a-z0-9]$/);
+
+// Optional fields are left out a third to a half of the time, so that a few dozen configs
+// already exercise each default (an absent key is otherwise rare in fast-check's records).
+const optional = <T>(arbitrary: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(arbitrary, { nil: undefined, freq: 2 });
+const optionalBoolean = fc.constantFrom(undefined, true, false);
 
 const FIXTURE_DASHBOARD = path.resolve(__dirname, "../../fixtures/dashboards/trivy-operator-export.json");
 
@@ -43,8 +63,8 @@ const validContactPoint = fc.oneof(
 
 const validMonitoring: fc.Arbitrary<MonitoringConfig> = fc.record(
   {
-    serviceMonitor: fc.boolean(),
-    prometheusRule: fc.boolean(),
+    serviceMonitor: optionalBoolean,
+    prometheusRule: optionalBoolean,
     prometheusSelectorLabels: fc.constantFrom<Readonly<Record<string, string>>>({ release: "kube-prometheus-stack" }, {}),
     scrapeInterval: fc.constantFrom("30s", "2m"),
     alertRules: fc.record(
@@ -57,23 +77,33 @@ const validMonitoring: fc.Arbitrary<MonitoringConfig> = fc.record(
       },
       { requiredKeys: [] },
     ),
-    dashboard: validDashboard,
-    grafanaAlerts: fc.record({ datasourceUid: fc.constant("prometheus"), folderTitle: fc.option(fc.constantFrom("Security", "Trivy alerts"), { nil: undefined }), contactPoint: validContactPoint }),
+    dashboard: optional(validDashboard),
+    grafanaAlerts: optional(fc.record({ datasourceUid: fc.constant("prometheus"), folderTitle: fc.option(fc.constantFrom("Security", "Trivy alerts"), { nil: undefined }), contactPoint: validContactPoint })),
   },
   { requiredKeys: [] },
 );
 
-/** Fills in what a valid monitoring section depends on: the metrics ingress, the Grafana URL, no doubled alerts. */
+/** True when the cluster's monitoring talks to a Grafana API: a `grafana-api` dashboard or Grafana alerts (docs/monitoring-config.md). */
+export function usesGrafanaApi(monitoring: MonitoringConfig | undefined): boolean {
+  return monitoring?.dashboard?.delivery === "grafana-api" || monitoring?.grafanaAlerts !== undefined;
+}
+
+/**
+ * Fills in what a valid monitoring section depends on (docs/monitoring-config.md, "Rules checked
+ * before anything is built"): a Grafana URL when a Grafana API is used, no PrometheusRule beside
+ * Grafana alerts (they would fire twice), and the Prometheus pods let in when our ServiceMonitor
+ * (on unless `serviceMonitor: false`) is there to be scraped.
+ */
 function consistentMonitoring(cluster: ClusterConfig): ClusterConfig {
   const monitoring = cluster.monitoring;
   if (monitoring === undefined) return cluster;
   const fixed: MonitoringConfig = {
     ...monitoring,
     prometheusRule: monitoring.grafanaAlerts !== undefined ? false : monitoring.prometheusRule,
-    grafanaUrl: needsGrafanaProvider(cluster) ? `https://grafana-${cluster.name}.example.com` : undefined,
+    grafanaUrl: usesGrafanaApi(monitoring) ? `https://grafana-${cluster.name}.example.com` : undefined,
   };
   const withFixed = { ...cluster, monitoring: fixed };
-  if (!monitoringServiceMonitor(withFixed)) return withFixed;
+  if (fixed.serviceMonitor === false) return withFixed;
   return { ...withFixed, networkPolicy: { ...cluster.networkPolicy, prometheus: { namespace: "monitoring", podLabels: { "app.kubernetes.io/name": "prometheus" } } } };
 }
 
@@ -95,28 +125,28 @@ const validCluster = (name: string): fc.Arbitrary<ClusterConfig> =>
     ),
     networkPolicy: fc.record(
       {
-        flavor: fc.constantFrom("kubernetes" as const, "calico" as const, "cilium" as const, "none" as const),
+        flavor: optional(fc.constantFrom("kubernetes" as const, "calico" as const, "cilium" as const, "none" as const)),
         registryCidrs: fc.constantFrom(["0.0.0.0/0"], ["203.0.113.0/24", "198.51.100.0/24"]),
       },
       { requiredKeys: [] },
     ),
     operator: fc.record(
       {
-        scanJobsConcurrentLimit: fc.integer({ min: 1, max: 100 }),
-        ignoreUnfixed: fc.boolean(),
-        builtInTrivyServer: fc.boolean(),
-        infraAssessment: fc.boolean(),
+        scanJobsConcurrentLimit: optional(fc.integer({ min: 1, max: 100 })),
+        ignoreUnfixed: optionalBoolean,
+        builtInTrivyServer: optionalBoolean,
+        infraAssessment: optionalBoolean,
         excludeImages: fc.constantFrom(["mcr.microsoft.com/windows/*"], []),
-        scanJobResources: fc.constantFrom({ limits: { memory: "1500M" } }, { requests: { cpu: "200m" }, limits: { cpu: "2", memory: "3Gi" } }),
-        trivyTimeout: fc.constantFrom("5m", "10m0s"),
-        dbRepositoryCredentials: fc.constantFrom({ username: "trivy-puller" }, { username: "robot$trivy" }),
+        scanJobResources: optional(fc.constantFrom({ limits: { memory: "2Gi" } }, { requests: { cpu: "200m" }, limits: { cpu: "2", memory: "3Gi" } })),
+        trivyTimeout: optional(fc.constantFrom("5m", "8m")),
+        dbRepositoryCredentials: optional(fc.constantFrom({ username: "trivy-puller" }, { username: "robot$trivy" })),
       },
       { requiredKeys: [] },
     ),
     monitoring: fc.option(validMonitoring, { nil: undefined, freq: 2 }),
   }).map(consistentMonitoring);
 
-const validEnvironment: fc.Arbitrary<EnvironmentConfig> = fc
+export const validEnvironment: fc.Arbitrary<EnvironmentConfig> = fc
   .uniqueArray(dnsLabel, { minLength: 1, maxLength: 3 })
   .chain((names) => fc.tuple(...names.map(validCluster)))
   .chain((clusters) =>
@@ -131,7 +161,7 @@ const validEnvironment: fc.Arbitrary<EnvironmentConfig> = fc
     }),
   );
 
-interface Mutation {
+export interface Mutation {
   /** Field name the error must mention. */
   readonly field: string;
   /** The bad value, as the error must show it. */
@@ -144,7 +174,7 @@ const withCluster = (config: EnvironmentConfig, change: (cluster: ClusterConfig)
   clusters: [change(config.clusters[0]!), ...config.clusters.slice(1)],
 });
 
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.constantFrom("calcio", "Kubernetes", "istio").map((flavor) => ({
     field: "networkPolicy.flavor",
     shown: JSON.stringify(flavor),
@@ -243,57 +273,3 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     apply: (c: EnvironmentConfig) => withCluster(c, (cl) => ({ ...cl, kubeconfigPath: path })),
   })),
 );
-
-/** Builds the one stack of `config` and checks what every valid config must produce. */
-function expectSynthesizes(environment: EnvironmentName, config: EnvironmentConfig, defaults: EnvironmentsConfig): void {
-  const app = Testing.app();
-  const environments: EnvironmentsConfig = { ...defaults, [environment]: config };
-  const [stack] = buildStacks(app, environments, { only: [environment] });
-  const synth = JSON.parse(Testing.synth(stack!)) as {
-    resource: Record<string, Record<string, { name?: string }>>;
-    provider: Record<string, unknown[]>;
-    variable?: Record<string, { sensitive?: boolean }>;
-  };
-  expect(Object.keys(synth.resource.helm_release ?? {}).filter((id) => /trivy-operator_release_/.test(id))).toHaveLength(config.clusters.length);
-  // Monitoring: one bundle per cluster that wants one, one Grafana provider per Grafana-using
-  // cluster, and exactly the declared secrets (DB password and monitoring), all sensitive.
-  const bundles = Object.values(synth.resource.helm_release ?? {}).filter((release) => release.name === "trivy-operator-monitoring");
-  expect(bundles).toHaveLength(config.clusters.filter((cluster) => operatorMonitoringOptions(cluster) !== undefined).length);
-  expect(synth.provider.grafana ?? []).toHaveLength(config.clusters.filter(needsGrafanaProvider).length);
-  const secrets = config.clusters.flatMap((cluster) => [dbPasswordSecret(cluster), ...monitoringSecrets(cluster)].flatMap((secret) => (secret ? [secret.variable] : [])));
-  expect(Object.keys(synth.variable ?? {}).sort()).toEqual(secrets.sort());
-  expect(Object.values(synth.variable ?? {}).every((variable) => variable.sensitive === true)).toBe(true);
-}
-
-describe("environment config (property-based)", () => {
-  // 1,000 generated configs, about a third of them valid: every broken one must fail validation
-  // with a message naming environment, field and value; every valid one must validate and synthesize.
-  it("can tell every valid config from every broken one, and synthesizes every valid one", () => {
-    const defaults = defineEnvironments();
-    let synthesized = 0;
-    fc.assert(
-      fc.property(environmentName, validEnvironment, fc.option(mutation, { freq: 2 }), (environment, config, broken) => {
-        if (broken === null) {
-          expect(() => validateEnvironmentConfig(environment, config)).not.toThrow();
-          expectSynthesizes(environment, config, defaults);
-          synthesized++;
-          return;
-        }
-        const badConfig = broken.apply(config);
-        let message = "";
-        try {
-          validateEnvironmentConfig(environment, badConfig);
-        } catch (error) {
-          message = (error as Error).message;
-        }
-        expect(message).toContain(`environment "${environment}"`);
-        expect(message).toContain(broken.field);
-        expect(message).toContain(broken.shown);
-      }),
-      { numRuns: 1_000 },
-    );
-    // Guards the generator: a mutation rate drifting to 100% would leave the synth half untested.
-    expect(synthesized).toBeGreaterThan(200);
-    // Some 330 full synths take ~12 s here; the margin is for slower CI machines.
-  }, 120_000);
-});
