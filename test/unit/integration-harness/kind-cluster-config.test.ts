@@ -13,15 +13,13 @@ import {
 } from "../../integration/harness/kind-cluster-config";
 
 describe("kind cluster config", () => {
-  it("has one control plane and one worker, both on the pinned node image", () => {
+  it("has one control plane and one worker, both on one node image pinned by digest", () => {
     const config = kindClusterConfig("trivy-e2e-test");
 
     expect(config.nodes.map((node) => node.role)).toEqual(["control-plane", "worker"]);
     expect(config.nodes.every((node) => node.image === KIND_NODE_IMAGE)).toBe(true);
-  });
-
-  it("pins the node image by tag and sha256 digest", () => {
-    expect(KIND_NODE_IMAGE).toMatch(/^kindest\/node:v1\.34\.0@sha256:[0-9a-f]{64}$/);
+    // A tag alone can be re-pushed; the digest makes every run boot the same Kubernetes.
+    expect(KIND_NODE_IMAGE).toMatch(/@sha256:[0-9a-f]{64}$/);
   });
 
   it("taints and labels the worker exactly like CI_CLUSTER, which the ci stack tolerates", () => {
