@@ -8,7 +8,7 @@ import type { Taint } from "../modules/tolerations/taint";
 export const CI_CLUSTER = {
   /** Name of the cluster inside the `ci` environment (not the kind cluster name, which is unique per run). */
   name: "kind",
-  /** The taint of the dedicated worker pool, like the field report's "untolerated taint". */
+  /** The taint of the dedicated worker pool, like the "untolerated taint" of docs/field-report.md §5. */
   workerTaint: { key: "dedicated", value: "security-scans", effect: "NoSchedule" } satisfies Taint,
   /** Node label of the tainted worker, used to pin the vulnerable workload onto it. */
   workerLabel: { key: "pool", value: "dedicated" },

@@ -61,7 +61,7 @@ export function defineEnvironments(inputs: EnvironmentInputs = {}) {
           name: "eu-1",
           kubeconfigPath: "~/.kube/config",
           kubeContext: "prod-eu-1",
-          // The dedicated pool of the field report: the node collector stayed Pending without tolerations.
+          // The dedicated pool of docs/field-report.md §5: the node collector stayed Pending without tolerations.
           taints: [{ key: "dedicated", value: "security-scans", effect: "NoSchedule" }],
           networkPolicy: { flavor: "calico", prometheus: KUBE_PROMETHEUS_STACK_SCRAPER },
           operator: {

@@ -123,7 +123,7 @@ export function activeComponents(props: TrivyNetworkPolicySpec): TrivyComponent[
 }
 
 /**
- * Every connection Trivy Operator needs, and nothing else (mission anchors §5). Pure data: the
+ * Every connection Trivy Operator needs, and nothing else (docs/network-policy.md). Pure data: the
  * renderers turn it into Kubernetes, Calico or Cilium objects, and the stack summary prints it.
  * Everything not listed is closed by the namespace's default deny.
  */

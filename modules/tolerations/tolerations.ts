@@ -97,7 +97,8 @@ export interface TolerationChartValuesOptions {
  * Maps the cluster's taints to the chart values of every component. The chart keeps them
  * separate: top-level `tolerations` only reach the operator (and Trivy server), scan jobs read
  * `trivyOperator.scanJobTolerations`, and since chart 0.22.0 the node collector reads only
- * `nodeCollector.tolerations` — the field report set the first and still saw Pending pods.
+ * `nodeCollector.tolerations` — the field report (docs/field-report.md §5) set the first and
+ * still saw Pending pods.
  */
 export function tolerationChartValues(taints: readonly Taint[], options: TolerationChartValuesOptions = {}): TolerationChartValues {
   const tolerations = tolerationsForTaints(taints);

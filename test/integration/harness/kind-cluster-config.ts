@@ -79,7 +79,7 @@ export interface KindClusterConfig {
 
 /**
  * One control plane and one worker that carries `CI_CLUSTER.workerTaint` and `CI_CLUSTER.workerLabel`:
- * the dedicated node pool of the field report, which the `ci` stack tolerates. The taint goes in
+ * the dedicated node pool of docs/field-report.md §5, which the `ci` stack tolerates. The taint goes in
  * through kubeadm's JoinConfiguration because kind reads KubeletConfiguration only from the first
  * node (kind docs "Kubeadm Config Patches"); `nodeRegistration.taints` has the same shape in
  * kubeadm v1beta3 and v1beta4, so it survives kind's move to v1beta4.
