@@ -14,6 +14,7 @@ import { resolvedTrivyOperatorValues, resolveTrivyOperatorOptions } from "../mod
 import {
   BACKEND_TYPES,
   CONTACT_POINT_TYPES,
+  DEFAULT_NETWORK_POLICY_FLAVOR,
   STACK_LAYOUTS,
   NETWORK_POLICY_FLAVORS,
   type NetworkPolicyFlavor,
@@ -323,7 +324,7 @@ function validateMonitoring(cluster: ClusterConfig): void {
   if (serviceMonitor && cluster.operator?.serviceMonitor === true) {
     throw new Error(`operator.serviceMonitor must stay false with monitoring.serviceMonitor (two ServiceMonitors would scrape the operator twice, and the chart's breaks the operator release without the CRDs), got true`);
   }
-  const flavor = cluster.networkPolicy?.flavor ?? "kubernetes";
+  const flavor = cluster.networkPolicy?.flavor ?? DEFAULT_NETWORK_POLICY_FLAVOR;
   if (serviceMonitor && flavor !== "none" && cluster.networkPolicy?.prometheus === undefined) {
     // The pod labels of Prometheus differ per install; guessing them would open the port to the wrong pods or to none.
     throw new Error(

@@ -1,7 +1,7 @@
 import { cidrContains, mustParseCidr } from "./cidr";
 import type { TrivyComponent } from "./components";
 import { DEFAULT_API_SERVER_PORTS, DEFAULT_CHECKS_BUNDLE_REGISTRY, DEFAULT_NODE_LOCAL_DNS_ADDRESS, PRIVATE_IPV4_RANGES, TRIVY_PORTS } from "./ports";
-import type { NetworkPolicyFlavor, TrivyNetworkPolicySpec } from "./props";
+import { DEFAULT_NETWORK_POLICY_FLAVOR, type NetworkPolicyFlavor, type TrivyNetworkPolicySpec } from "./props";
 
 export type FlowProtocol = "TCP" | "UDP";
 
@@ -82,7 +82,7 @@ export interface ResolvedNetworkPolicyProps {
 export function resolveNetworkPolicyProps(props: TrivyNetworkPolicySpec): ResolvedNetworkPolicyProps {
   const nodeLocal = props.dns?.nodeLocalDns;
   return {
-    flavor: props.flavor ?? "kubernetes",
+    flavor: props.flavor ?? DEFAULT_NETWORK_POLICY_FLAVOR,
     namespace: props.namespace,
     releaseName: props.releaseName,
     builtInTrivyServer: props.builtInTrivyServer ?? false,

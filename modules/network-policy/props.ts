@@ -10,6 +10,9 @@ export type NetworkPolicyFlavor = "kubernetes" | "calico" | "cilium" | "none";
 /** Every flavor, for validation and for config schemas that enumerate them. */
 export const NETWORK_POLICY_FLAVORS: readonly NetworkPolicyFlavor[] = ["kubernetes", "calico", "cilium", "none"];
 
+/** The flavor when none is given: native NetworkPolicy objects, which every CNI that enforces policies reads. */
+export const DEFAULT_NETWORK_POLICY_FLAVOR: NetworkPolicyFlavor = "kubernetes";
+
 /** Node-local DNS cache (NodeLocal DNSCache), when the cluster runs one. */
 export interface NodeLocalDnsOptions {
   /**

@@ -1,7 +1,7 @@
 import { Token } from "cdktf";
 import { DNS_LABEL, LABEL_NAME, labelKeyProblem } from "../common/kubernetes-names";
 import { parseCidr, type ParsedCidr } from "./cidr";
-import { NETWORK_POLICY_FLAVORS, type TrivyNetworkPolicySpec } from "./props";
+import { DEFAULT_NETWORK_POLICY_FLAVOR, NETWORK_POLICY_FLAVORS, type TrivyNetworkPolicySpec } from "./props";
 
 /** Suffix of the Helm release that carries Calico/Cilium policies. */
 export const BUNDLE_SUFFIX = "-netpol";
@@ -22,7 +22,7 @@ export function validateTrivyNetworkPolicyProps(props: TrivyNetworkPolicySpec): 
 /** The problems `validateTrivyNetworkPolicyProps` would report, as data (empty when valid). */
 export function trivyNetworkPolicyProblems(props: TrivyNetworkPolicySpec): string[] {
   const problems: string[] = [];
-  const flavor = props.flavor ?? "kubernetes";
+  const flavor = props.flavor ?? DEFAULT_NETWORK_POLICY_FLAVOR;
   if (!NETWORK_POLICY_FLAVORS.includes(flavor)) {
     return [`flavor "${String(flavor)}" is not supported: use one of ${NETWORK_POLICY_FLAVORS.map((f) => `"${f}"`).join(", ")}`];
   }

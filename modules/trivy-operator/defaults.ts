@@ -5,6 +5,8 @@ import type { ChartSource, ResourceRequirements } from "./options";
 /** What `trivy.severity` and `targetWorkloads` accept in chart 0.34.0. */
 export const SEVERITIES = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
 export const WORKLOAD_KINDS = ["pod", "replicaset", "replicationcontroller", "statefulset", "daemonset", "cronjob", "job"] as const;
+/** Where the chart can come from: the Helm repository over HTTPS or the OCI registry. */
+export const CHART_SOURCES = ["https", "oci"] as const;
 
 export const DEFAULT_CHART_VERSION = "0.34.0";
 export const DEFAULT_CHART_SOURCE: ChartSource = "https";

@@ -1,4 +1,4 @@
-import type { SEVERITIES } from "./defaults";
+import type { CHART_SOURCES, SEVERITIES, WORKLOAD_KINDS } from "./defaults";
 import type { Taint } from "../tolerations/taint";
 
 /** CPU and memory quantities in Kubernetes notation (`500m`, `1500M`, `1Gi`). */
@@ -34,7 +34,7 @@ export interface ResourceRequirements {
 }
 
 /** Where the chart comes from. */
-export type ChartSource = "https" | "oci";
+export type ChartSource = (typeof CHART_SOURCES)[number];
 
 /**
  * What a platform engineer tunes on Trivy Operator. Names follow the chart's vocabulary
@@ -140,7 +140,7 @@ export interface TrivyOperatorOptions {
    * Workload kinds to scan (`targetWorkloads`), lower case.
    * @default ["pod", "replicaset", "replicationcontroller", "statefulset", "daemonset", "cronjob", "job"]
    */
-  readonly targetWorkloads?: readonly string[];
+  readonly targetWorkloads?: ReadonlyArray<(typeof WORKLOAD_KINDS)[number]>;
   /**
    * Image globs never scanned (`trivyOperator.excludeImages`), e.g. Windows images Trivy cannot scan.
    * Matched per container with Go's `filepath.Match` against the image as written in the pod spec:

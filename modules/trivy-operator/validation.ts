@@ -3,10 +3,9 @@ import { isPlainObject, valueAt } from "../common/plain-object";
 import { validateTaints } from "../tolerations/tolerations";
 import { chartValuePaths } from "./chart-value-paths";
 import { excludeImagesDepthWarnings, malformedGlobProblem } from "./image-glob";
-import { DEFAULT_CHART_VERSION, DEFAULT_SCAN_JOB_TIMEOUT, DEFAULT_TRIVY_TIMEOUT, MIN_SCAN_JOB_HEADROOM, SEVERITIES, WORKLOAD_KINDS } from "./defaults";
+import { CHART_SOURCES, DEFAULT_CHART_VERSION, DEFAULT_SCAN_JOB_TIMEOUT, DEFAULT_TRIVY_TIMEOUT, MIN_SCAN_JOB_HEADROOM, SEVERITIES, WORKLOAD_KINDS } from "./defaults";
 import type { ResourceRequirements, TrivyOperatorOptions } from "./options";
 
-export const CHART_SOURCES = ["https", "oci"] as const;
 export const MAX_SCAN_JOBS_CONCURRENT_LIMIT = 100;
 
 // Kubernetes resource.Quantity: a decimal number with an optional binary, decimal or exponent suffix.

@@ -36,7 +36,7 @@ describe("validateTrivyOperatorOptions", () => {
     ["an unknown chart source", { chartSource: "git" as "oci" }, 'chartSource must be one of https, oci, got "git"'],
     ["a severity typo", { severities: ["CRITICAL", "HIHG" as "HIGH"] }, 'severities[1] must be one of UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL, got "HIHG"'],
     ["no severities", { severities: [] }, "severities must name at least one entry"],
-    ["an upper-case workload kind", { targetWorkloads: ["Deployment"] }, 'targetWorkloads[0] must be one of pod, replicaset, replicationcontroller, statefulset, daemonset, cronjob, job, got "Deployment"'],
+    ["an upper-case workload kind", { targetWorkloads: ["Deployment" as "pod"] }, 'targetWorkloads[0] must be one of pod, replicaset, replicationcontroller, statefulset, daemonset, cronjob, job, got "Deployment"'],
     ["a comma inside a list entry", { excludeImages: ["a/*,b/*"] }, 'excludeImages[0] must be an image glob without spaces or commas'],
     ["a repeated namespace", { targetNamespaces: ["apps", "apps"] }, 'targetNamespaces must not repeat entries, got "apps" twice'],
     ["a registry with a scheme", { dbRegistry: "https://mirror.gcr.io" }, 'dbRegistry must be a registry host name with an optional port, such as "mirror.gcr.io", got "https://mirror.gcr.io"'],
