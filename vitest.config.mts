@@ -4,6 +4,8 @@ import { defineConfig } from "vitest/config";
 // terraform and kubectl and runs only through `npm run test:integration`.
 export default defineConfig({
   test: {
+    // The pool is shared by both projects; the integration project keeps isolating its files.
+    poolOptions: { forks: { isolate: false } },
     projects: [
       {
         test: {
@@ -16,7 +18,9 @@ export default defineConfig({
           // bindings and the stacks per file: collect time drops about fourfold. Safe because no
           // unit test mocks modules or leaves global state behind (kubeconfig.test.ts restores
           // the variables it sets); keep it that way, or give such a file its own project.
-          isolate: false,
+          // Vitest 3 reads this per project (module reset between files in one worker) and at
+          // the root below (whether each file gets a fresh worker): both must say false.
+          poolOptions: { forks: { isolate: false } },
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },
@@ -33,7 +37,7 @@ export default defineConfig({
           hookTimeout: 15 * 60_000,
           // One cluster and one Grafana container at a time: two files never run side by side.
           pool: "forks",
-          poolOptions: { forks: { singleFork: true } },
+          poolOptions: { forks: { singleFork: true, isolate: true } },
         },
       },
     ],
