@@ -68,9 +68,9 @@ export interface TrivyOperatorOptions {
    * Requests and limits of every scan-job container (`trivy.resources`) and, because the operator
    * reuses them, of every per-node node-collector Job (trivy-operator `node.go`
    * `GetResourceRequirements`). The chart's 500M limit OOMKills scans of large images; the field
-   * report (docs/field-report.md §3) needed 1500M. The request stays at a typical scan's footprint so that a collector, pinned
-   * to its node, still schedules on a busy node; the price is up to limit minus request of
-   * overcommit per running scan (2 at once by default), see docs/operator.md.
+   * report (docs/field-report.md §3) needed 1500M. The request stays at a typical scan's footprint
+   * so that a collector, pinned to its node, still schedules on a busy node; the price is up to
+   * limit minus request of overcommit per running scan (2 at once by default), see docs/operator.md.
    * @default { requests: { cpu: "100m", memory: "256M" }, limits: { cpu: "1", memory: "1500M" } }
    */
   readonly scanJobResources?: ResourceRequirements;
