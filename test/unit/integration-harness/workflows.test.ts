@@ -112,7 +112,7 @@ describe.each(["ci.yml", "integration.yml"])("%s", (file) => {
 describe("ci.yml", () => {
   const workflow = loadWorkflow("ci.yml");
 
-  it("typechecks, lints, then runs the unit tier on Node 22 and 24, with promtool installed and required", () => {
+  it("typechecks, lints, then runs the offline test tiers on Node 22 and 24, with promtool installed and required", () => {
     const unit = workflow.jobs["unit"];
     const runs = unit?.steps.map((step) => step.run ?? "") ?? [];
     const at = (command: string): number => runs.findIndex((run) => run === command);
@@ -126,8 +126,12 @@ describe("ci.yml", () => {
     expect(at("npm ci")).toBeGreaterThanOrEqual(0);
     expect(at("npm run check")).toBeGreaterThan(at("npm ci"));
     expect(at("npm run check")).toBeGreaterThan(promtool);
-    // `check` is the one command for all three, in this order (a type error fails before the tests run).
-    expect(check.split("&&").map((part) => part.trim())).toEqual(["npm run typecheck", "npm run lint", "npm test"]);
+    // `check` is the one command CI runs: the type check first (a type error fails before the
+    // tests run), then the linter, both test tiers that run offline, and nothing that needs Docker.
+    const parts = check.split("&&").map((part) => part.trim());
+    expect(parts[0]).toBe("npm run typecheck");
+    expect(parts).toEqual(expect.arrayContaining(["npm run lint", "npm test", "npm run test:system"]));
+    expect(parts).not.toContain("npm run test:integration");
   });
 
   it("validates every synthesized stack with a pinned terraform, without the stdout wrapper", () => {

@@ -391,7 +391,7 @@ describe.skipIf(!promtool.available)(`alert rules on the real Prometheus engine 
   });
 
   // The tests above must be able to fail: each mutation is a mistake they exist to catch.
-  it.each<[string, (rule: DeployedRule) => DeployedRule, string[]]>([
+  it.concurrent.each<[string, (rule: DeployedRule) => DeployedRule, string[]]>([
     [
       "upper-case severities",
       (rule) => ({ ...rule, expr: rule.expr.replaceAll('severity="Critical"', 'severity="CRITICAL"') }),
