@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -6,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { GrafanaDashboard } from "../../../modules/grafana-dashboard/grafana-dashboard";
 import { parseDashboardJson, prepareDashboard, unboundPlaceholders } from "../../../modules/grafana-dashboard/prepare-dashboard";
 import { synthesize, type SynthesizedStack } from "../../helpers/synth";
+import { runTerraform, terraformAvailability } from "../../helpers/terraform";
 
 /**
  * Proves the plan-time binding with the real terraform binary: the expression is taken from the
@@ -13,11 +13,9 @@ import { synthesize, type SynthesizedStack } from "../../helpers/synth";
  * and a providerless config (locals and outputs only) evaluates it. No provider is downloaded.
  */
 const FIXTURES = path.resolve(__dirname, "../../fixtures/dashboards");
-const terraformVersion = spawnSync("terraform", ["version"], { encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
-const terraformMissing = terraformVersion.error !== undefined || terraformVersion.status !== 0;
-if (terraformMissing) {
-  console.warn(`skipping terraform escaping tests: no usable \`terraform\` on PATH (${terraformVersion.error?.message ?? terraformVersion.stderr})`);
-}
+const terraform = terraformAvailability();
+const terraformMissing = !terraform.available;
+if (terraformMissing) console.warn(`skipping terraform escaping tests: ${terraform.reason}`);
 
 interface Extracted {
   /** Every local of the construct, the download swapped for the fixture file. */
@@ -49,16 +47,6 @@ function extract(synth: SynthesizedStack, constructId: string, fixtureFile: stri
   };
 }
 
-function runTerraform(dir: string, args: string[]): string {
-  const result = spawnSync("terraform", args, {
-    cwd: dir,
-    encoding: "utf8",
-    // An empty CLI config: no ~/.terraformrc surprises (plugin caches, mirrors), set or not.
-    env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_INPUT: "0", TF_CLI_CONFIG_FILE: path.join(dir, "empty.tfrc") },
-  });
-  if (result.status !== 0) throw new Error(`terraform ${args.join(" ")} failed:\n${result.stderr}${result.stdout}`);
-  return result.stdout;
-}
 
 /** Evaluates the extracted locals/conditions in a providerless config and returns the outputs. */
 function evaluate(dir: string, cases: Record<string, Extracted>): Record<string, { value: unknown }> {

@@ -1,9 +1,9 @@
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { SCAN_JOB_LABELS, nativePolicyFor, synthPolicy } from "./helpers";
+import { runTerraform, terraformAvailability } from "../../helpers/terraform";
 
 /**
  * The kubernetes flavor keeps scan jobs off the API server by cutting its real endpoint addresses,
@@ -16,21 +16,10 @@ import { SCAN_JOB_LABELS, nativePolicyFor, synthPolicy } from "./helpers";
  * `cidr` (kubernetes pkg/apis/networking/validation/validation.go `ValidateIPBlock`), so an
  * endpoint outside a range must be left out of that range's list, not just appended.
  */
-const terraformVersion = spawnSync("terraform", ["version"], { encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
-const terraformMissing = terraformVersion.error !== undefined || terraformVersion.status !== 0;
-if (terraformMissing) {
-  console.warn(`skipping the API server deny evaluation: no usable \`terraform\` on PATH (${terraformVersion.error?.message ?? terraformVersion.stderr})`);
-}
+const terraform = terraformAvailability();
+const terraformMissing = !terraform.available;
+if (terraformMissing) console.warn(`skipping the API server deny evaluation: ${terraform.reason}`);
 
-function runTerraform(dir: string, args: string[]): string {
-  const result = spawnSync("terraform", args, {
-    cwd: dir,
-    encoding: "utf8",
-    env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_INPUT: "0", TF_CLI_CONFIG_FILE: path.join(dir, "empty.tfrc") },
-  });
-  if (result.status !== 0) throw new Error(`terraform ${args.join(" ")} failed:\n${result.stderr}${result.stdout}`);
-  return result.stdout;
-}
 
 // What the kubernetes provider's data source holds for a cluster with a private, a kind-style and
 // a public API server endpoint, plus an IPv6 one (dual-stack).

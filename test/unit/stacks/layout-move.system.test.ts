@@ -1,4 +1,4 @@
-import { execFile, spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -8,6 +8,7 @@ import { buildStacks } from "../../../stacks/app";
 import type { ClusterConfig, EnvironmentConfig } from "../../../stacks/config";
 import { defineEnvironments } from "../../../stacks/environments";
 import { synthesizeStack, type SynthesizedStack } from "../../helpers/synth";
+import { terraformAvailability } from "../../helpers/terraform";
 
 /**
  * docs/fleet.md "Moving an environment between layouts", run with the real terraform binary on
@@ -15,13 +16,9 @@ import { synthesizeStack, type SynthesizedStack } from "../../helpers/synth";
  * `state list | grep | state rm` into one state per cluster, and merged back with `state mv
  * -state -state-out`. Only local state files are touched, so no provider or backend is needed.
  */
-const terraformVersion = spawnSync("terraform", ["version"], { encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
-const terraformMissing = terraformVersion.error !== undefined || terraformVersion.status !== 0;
-if (terraformMissing) {
-  console.warn(
-    `skipping layout move tests: no usable \`terraform\` on PATH (${terraformVersion.error?.message ?? terraformVersion.stderr})`,
-  );
-}
+const terraform = terraformAvailability();
+const terraformMissing = !terraform.available;
+if (terraformMissing) console.warn(`skipping layout move tests: ${terraform.reason}`);
 
 const shipped = defineEnvironments();
 const mirrorCluster: ClusterConfig = {
