@@ -1,7 +1,15 @@
-import type { TrivyAlertRulesOptions } from "../modules/monitoring/alert-rules";
-import type { TrivyNetworkPolicyProps } from "../modules/network-policy/network-policy";
-import type { Taint } from "../modules/tolerations/taint";
-import type { TrivyOperatorOptions } from "../modules/trivy-operator/options";
+import type {
+  EmailContactPoint,
+  GrafanaApiDashboardProps,
+  HelmValuesDashboardProps,
+  SidecarDashboardProps,
+  SlackBotContactPoint,
+  Taint,
+  TrivyAlertRulesOptions,
+  TrivyNetworkPolicyProps,
+  TrivyOperatorOptions,
+  WebhookContactPoint,
+} from "../modules";
 
 /**
  * Name of an environment (`dev`, `staging`, `prod-eu`, …): a lowercase DNS label that starts with a
@@ -49,76 +57,35 @@ export interface PrometheusScrapeConfig {
   readonly podLabels: Readonly<Record<string, string>>;
 }
 
-export const DASHBOARD_DELIVERIES = ["grafana-api", "sidecar", "helm-values"] as const;
-/** See modules/grafana-dashboard `DashboardDelivery`. */
-export type DashboardDeliveryMode = (typeof DASHBOARD_DELIVERIES)[number];
-
-export const CONTACT_POINT_TYPES = ["slack", "webhook", "email"] as const;
-export type ContactPointType = (typeof CONTACT_POINT_TYPES)[number];
-
-/** grafana.com dashboard 17813 (pinned in dashboards/catalog.ts), bound to one Prometheus datasource. */
-export interface DashboardConfig {
-  /**
-   * `sidecar` = ConfigMap for the kube-prometheus-stack Grafana sidecar; `grafana-api` =
-   * grafana_dashboard through the cluster's Grafana provider (needs `monitoring.grafanaUrl`);
-   * `helm-values` = only a stack output `grafana_dashboard_helm_values_<cluster>` for the Grafana chart.
-   */
-  readonly delivery: DashboardDeliveryMode;
-  /**
-   * uid of the Prometheus datasource; survives renames. Give this or `datasourceName`.
-   * @default - none; required unless datasourceName is set
-   */
-  readonly datasourceUid?: string;
-  /**
-   * Name of the Prometheus datasource (kube-prometheus-stack: `Prometheus`).
-   * @default - none; required unless datasourceUid is set
-   */
-  readonly datasourceName?: string;
-  /**
-   * Folder title (created for `grafana-api`, annotation for `sidecar`, provider folder for `helm-values`).
-   * @default - the General folder
-   */
-  readonly folderTitle?: string;
-  /**
-   * Exported dashboard JSON read at synth time instead of downloading it at plan time
-   * (air-gapped clusters); `grafana-api` and `sidecar` only.
-   * @default - downloaded from grafana.com at plan time
-   */
-  readonly sourceFile?: string;
-  /**
-   * Namespace of the ConfigMap (`sidecar` only); the Grafana sidecar must watch it.
-   * @default "monitoring"
-   */
-  readonly sidecarNamespace?: string;
-}
+/** What every delivery of the config takes; the docs and defaults are those of the GrafanaDashboard module. */
+type DashboardConfigKeys = "delivery" | "datasourceUid" | "datasourceName" | "folderTitle";
 
 /**
- * Where Grafana-managed alerts are sent. Secrets are never config fields: they come from
- * sensitive stack variables (`TF_VAR_…`, see docs/monitoring-config.md).
+ * grafana.com dashboard 17813 (pinned in dashboards/catalog.ts), bound to one Prometheus datasource,
+ * one shape per delivery (see modules/grafana-dashboard):
+ * - `grafana-api`: grafana_dashboard through the cluster's Grafana provider (needs `monitoring.grafanaUrl`);
+ *   `sourceFile` reads the dashboard at synth time instead of downloading it (air-gapped clusters);
+ * - `sidecar`: a ConfigMap in `namespace` (default "monitoring") for the kube-prometheus-stack Grafana sidecar;
+ * - `helm-values`: only a stack output `grafana_dashboard_helm_values_<cluster>` for the Grafana chart.
  */
-export interface ContactPointConfig {
-  /**
-   * `slack`: incoming webhook URL from `TF_VAR_slack_webhook_url_<cluster>`, or with `slackRecipient`
-   * a bot token from `TF_VAR_slack_token_<cluster>`. `webhook`: URL from `TF_VAR_alert_webhook_url_<cluster>`
-   * (webhook URLs often embed a credential). `email`: `emailAddresses`, no secret.
-   */
-  readonly type: ContactPointType;
-  /**
-   * Channel or user a Slack bot token posts to; switches Slack from incoming webhook to bot token.
-   * @default - incoming webhook (its channel)
-   */
-  readonly slackRecipient?: string;
-  /**
-   * Send `Authorization: Bearer <TF_VAR_alert_webhook_token_<cluster>>` with each webhook call.
-   * @default false
-   */
-  readonly webhookAuthorization?: boolean;
-  /**
-   * Recipients of `email` (Grafana's SMTP settings are used).
-   * @default - none; required for type email
-   */
-  readonly emailAddresses?: readonly string[];
-}
+export type DashboardConfig =
+  | Pick<GrafanaApiDashboardProps, DashboardConfigKeys | "sourceFile">
+  | Pick<SidecarDashboardProps, DashboardConfigKeys | "sourceFile" | "namespace">
+  | Pick<HelmValuesDashboardProps, DashboardConfigKeys>;
+
+/**
+ * Where Grafana-managed alerts are sent, one shape per type. Secrets are never config fields: they
+ * come from sensitive stack variables (`TF_VAR_…`, see docs/monitoring-config.md).
+ * - `slack`: incoming webhook URL from `TF_VAR_slack_webhook_url_<cluster>`, or with `recipient`
+ *   a bot token from `TF_VAR_slack_token_<cluster>`;
+ * - `webhook`: URL from `TF_VAR_alert_webhook_url_<cluster>` (webhook URLs often embed a credential);
+ *   `webhookAuthorization: true` sends `Authorization: Bearer <TF_VAR_alert_webhook_token_<cluster>>`;
+ * - `email`: `addresses` (Grafana's SMTP settings are used), no secret.
+ */
+export type ContactPointConfig =
+  | (Pick<SlackBotContactPoint, "type"> & Partial<Pick<SlackBotContactPoint, "recipient">>)
+  | { readonly type: WebhookContactPoint["type"]; readonly webhookAuthorization?: boolean }
+  | Pick<EmailContactPoint, "type" | "addresses">;
 
 /** The Trivy alerts as Grafana-managed rules instead of a PrometheusRule. */
 export interface GrafanaAlertsConfig {

@@ -75,7 +75,7 @@ export function defineEnvironments(inputs: EnvironmentInputs = {}) {
             // eu-1 alerts through kube-prometheus-stack's Alertmanager, and its Grafana sidecar loads the dashboard.
             prometheusSelectorLabels: { release: "kube-prometheus-stack" },
             alertRules: { additionalLabels: { team: "security" } },
-            dashboard: { delivery: "sidecar", datasourceName: "Prometheus", folderTitle: "Security", sidecarNamespace: "monitoring" },
+            dashboard: { delivery: "sidecar", datasourceName: "Prometheus", folderTitle: "Security", namespace: "monitoring" },
           },
         },
         {

@@ -7,10 +7,11 @@ import {
   TrivyOperatorMonitoring,
   type GrafanaDashboardProps,
   type ITrivyOperator,
+  type TrivyAlertsContactPoint,
   type TrivyGrafanaAlertsProps,
   type TrivyOperatorMonitoringOptions,
 } from "../modules";
-import type { ClusterConfig } from "./config";
+import type { ClusterConfig, ContactPointConfig } from "./config";
 import { clusterSecret, declareSensitiveVariable, terraformNameSuffix, type StackSecret } from "./secrets";
 
 /** Which credential a sensitive variable carries. */
@@ -48,7 +49,7 @@ export function monitoringSecrets(cluster: ClusterConfig): MonitoringSecret[] {
   const contact = cluster.monitoring?.grafanaAlerts?.contactPoint;
   if (contact?.type === "slack") {
     secrets.push(
-      contact.slackRecipient === undefined
+      contact.recipient === undefined
         ? secret("slackWebhookUrl", "slack_webhook_url", "Slack incoming-webhook URL for Trivy alerts")
         : secret("slackToken", "slack_token", "Slack bot token for Trivy alerts"),
     );
@@ -79,20 +80,12 @@ export function operatorMonitoringOptions(cluster: ClusterConfig): TrivyOperator
   };
 }
 
-/** Pure: props of the dashboard (without the Grafana provider), or undefined without one. */
+/** Pure: props of the dashboard (without the providers), or undefined without one. */
 export function dashboardProps(cluster: ClusterConfig): GrafanaDashboardProps | undefined {
   const dashboard = cluster.monitoring?.dashboard;
-  if (dashboard === undefined) return undefined;
-  return {
-    delivery: dashboard.delivery,
-    datasourceUid: dashboard.datasourceUid,
-    datasourceName: dashboard.datasourceName,
-    folderTitle: dashboard.folderTitle,
-    sourceFile: dashboard.sourceFile,
-    namespace: dashboard.sidecarNamespace,
-    // One output per cluster: two helm-values clusters in one stack would otherwise share a name.
-    helmValuesOutputName: dashboard.delivery === "helm-values" ? `grafana_dashboard_helm_values_${terraformNameSuffix(cluster.name)}` : undefined,
-  };
+  if (dashboard === undefined || dashboard.delivery !== "helm-values") return dashboard;
+  // One output per cluster: two helm-values clusters in one stack would otherwise share a name.
+  return { ...dashboard, helmValuesOutputName: `grafana_dashboard_helm_values_${terraformNameSuffix(cluster.name)}` };
 }
 
 /**
@@ -104,6 +97,20 @@ export function alertsShareDashboardFolder(cluster: ClusterConfig): boolean {
   const alerts = cluster.monitoring?.grafanaAlerts;
   if (alerts === undefined || dashboard?.delivery !== "grafana-api" || dashboard.folderTitle === undefined) return false;
   return alerts.folderTitle === undefined || alerts.folderTitle === dashboard.folderTitle;
+}
+
+/** The contact point of the alerts, its secrets read from the cluster's sensitive variables. */
+function contactPointProps(contact: ContactPointConfig, variables: Partial<Record<MonitoringSecretKind, TerraformVariable>>): TrivyAlertsContactPoint {
+  switch (contact.type) {
+    case "slack":
+      return contact.recipient === undefined
+        ? { type: "slack", url: variables.slackWebhookUrl!.stringValue }
+        : { type: "slack", token: variables.slackToken!.stringValue, recipient: contact.recipient };
+    case "webhook":
+      return { type: "webhook", url: variables.webhookUrl!.stringValue, authorizationCredentials: variables.webhookToken?.stringValue };
+    case "email":
+      return contact;
+  }
 }
 
 /** What wireMonitoring created for one cluster. */
@@ -141,13 +148,10 @@ export function wireMonitoring(scope: Construct, cluster: ClusterConfig, operato
   const operatorMonitoring = bundleOptions ? new TrivyOperatorMonitoring(scope, "monitoring", { ...bundleOptions, operator }) : undefined;
 
   const boardProps = dashboardProps(cluster);
-  const dashboard = boardProps
-    ? new GrafanaDashboard(scope, "dashboard", {
-        ...boardProps,
-        grafanaProvider: boardProps.delivery === "grafana-api" ? grafanaProvider : undefined,
-        kubernetesProvider: boardProps.delivery === "sidecar" ? operator.kubernetesProvider : undefined,
-      })
-    : undefined;
+  let dashboard: GrafanaDashboard | undefined;
+  if (boardProps?.delivery === "grafana-api") dashboard = new GrafanaDashboard(scope, "dashboard", { ...boardProps, grafanaProvider });
+  else if (boardProps?.delivery === "sidecar") dashboard = new GrafanaDashboard(scope, "dashboard", { ...boardProps, kubernetesProvider: operator.kubernetesProvider });
+  else if (boardProps !== undefined) dashboard = new GrafanaDashboard(scope, "dashboard", boardProps);
 
   const alerts = monitoring.grafanaAlerts;
   let grafanaAlerts: TrivyGrafanaAlerts | undefined;
@@ -160,14 +164,7 @@ export function wireMonitoring(scope: Construct, cluster: ClusterConfig, operato
       folderTitle: shareFolder ? undefined : alerts.folderTitle,
       alertRules: monitoring.alertRules,
       operator,
-      slack:
-        contact.type === "slack"
-          ? contact.slackRecipient === undefined
-            ? { url: variables.slackWebhookUrl!.stringValue }
-            : { token: variables.slackToken!.stringValue, recipient: contact.slackRecipient }
-          : undefined,
-      webhook: contact.type === "webhook" ? { url: variables.webhookUrl!.stringValue, authorizationCredentials: variables.webhookToken?.stringValue } : undefined,
-      email: contact.type === "email" ? { addresses: contact.emailAddresses ?? [] } : undefined,
+      contactPoint: contactPointProps(contact, variables),
       grafanaProvider,
     };
     grafanaAlerts = new TrivyGrafanaAlerts(scope, "grafana-alerts", props);

@@ -45,11 +45,12 @@ export function describeMonitoring(trivyCluster: TrivyCluster): string[] {
     lines.push("dashboard    none");
   } else {
     const datasource = board.datasourceUid !== undefined ? `datasource uid ${board.datasourceUid}` : `datasource name "${board.datasourceName}"`;
-    const where = {
-      "grafana-api": `grafana_dashboard at ${monitoring.grafanaUrl}`,
-      sidecar: `sidecar ConfigMap in ${dashboard.namespace}`,
-      "helm-values": `helm-values output ${board.helmValuesOutputName}`,
-    }[board.delivery];
+    const where =
+      board.delivery === "grafana-api"
+        ? `grafana_dashboard at ${monitoring.grafanaUrl}`
+        : board.delivery === "sidecar"
+          ? `sidecar ConfigMap in ${dashboard.namespace}`
+          : `helm-values output ${board.helmValuesOutputName}`;
     const source = board.delivery === "helm-values" ? "" : board.sourceFile !== undefined ? `, from ${board.sourceFile}` : ", downloaded at plan time";
     lines.push(
       `dashboard    grafana.com ${dashboard.gnetId} r${dashboard.revision} via ${where}, ${datasource}, folder ${board.folderTitle ?? "General"}${source}`,
@@ -62,11 +63,14 @@ export function describeMonitoring(trivyCluster: TrivyCluster): string[] {
     lines.push("alerts       no Grafana-managed rules");
   } else {
     const contact = alerts.contactPoint;
-    const target = {
-      slack: contact.slackRecipient === undefined ? "slack (incoming webhook)" : `slack bot to ${contact.slackRecipient}`,
-      webhook: `webhook${contact.webhookAuthorization ? " with bearer token" : ""}`,
-      email: `email to ${(contact.emailAddresses ?? []).join(", ")}`,
-    }[contact.type];
+    const target =
+      contact.type === "slack"
+        ? contact.recipient === undefined
+          ? "slack (incoming webhook)"
+          : `slack bot to ${contact.recipient}`
+        : contact.type === "webhook"
+          ? `webhook${contact.webhookAuthorization ? " with bearer token" : ""}`
+          : `email to ${contact.addresses.join(", ")}`;
     const folder = alertsShareDashboardFolder(cluster) ? `dashboard folder ${monitoring.dashboard?.folderTitle}` : `folder ${alerts.folderTitle ?? "Trivy Operator alerts"}`;
     lines.push(`alerts       Grafana-managed, ${grafanaAlerts.rules.length} rules at ${monitoring.grafanaUrl} (datasource uid ${alerts.datasourceUid}, ${folder}) -> ${target}`);
   }

@@ -1,8 +1,8 @@
 import { Lazy } from "cdktf";
 import { isDnsLabel } from "../modules/common/kubernetes-names";
 import { isPlainObject } from "../modules/common/plain-object";
-import { describeProblem } from "../modules/common/validation-error";
-import { grafanaDashboardProblems } from "../modules/grafana-dashboard/grafana-dashboard";
+import { describeProblem, type ValidationProblem } from "../modules/common/validation-error";
+import { DASHBOARD_DELIVERIES, grafanaDashboardProblems } from "../modules/grafana-dashboard/grafana-dashboard";
 import { durationSeconds, validateTrivyAlertRulesOptions } from "../modules/monitoring/alert-rules";
 import { parseCidr } from "../modules/network-policy/cidr";
 import { trivyNetworkPolicySpec } from "../modules/network-policy/network-policy";
@@ -13,13 +13,14 @@ import { trivyOperatorFacts } from "../modules/trivy-operator/operator-ref";
 import { resolvedTrivyOperatorValues, resolveTrivyOperatorOptions } from "../modules/trivy-operator/values";
 import {
   BACKEND_TYPES,
-  CONTACT_POINT_TYPES,
   DEFAULT_NETWORK_POLICY_FLAVOR,
   STACK_LAYOUTS,
   NETWORK_POLICY_FLAVORS,
   type NetworkPolicyFlavor,
   type BackendConfig,
   type ClusterConfig,
+  type ContactPointConfig,
+  type DashboardConfig,
   type EnvironmentConfig,
   type StackLayout,
   type MonitoringAlertRulesConfig,
@@ -222,18 +223,45 @@ void ALERT_RULE_OPTIONS_COMPLETE;
 
 const SECRET_HINT = "; secrets (Grafana token, Slack/webhook URLs and tokens) come from TF_VAR_ variables, never from the config (docs/monitoring-config.md)";
 
-/** Dashboard props whose config key has another name (stacks/monitoring.ts dashboardProps). */
-const DASHBOARD_CONFIG_KEYS: Readonly<Record<string, string>> = { namespace: "sidecarNamespace" };
+/** The config keys of each dashboard delivery; a key of another delivery is named as such rather than as unknown. */
+const DASHBOARD_CONFIG_KEYS = {
+  "grafana-api": ["delivery", "datasourceUid", "datasourceName", "folderTitle", "sourceFile"],
+  sidecar: ["delivery", "datasourceUid", "datasourceName", "folderTitle", "sourceFile", "namespace"],
+  "helm-values": ["delivery", "datasourceUid", "datasourceName", "folderTitle"],
+} as const satisfies { readonly [D in DashboardConfig["delivery"]]: readonly (keyof Extract<DashboardConfig, { delivery: D }>)[] };
+
+/** The config keys of each contact point type. */
+const CONTACT_POINT_CONFIG_KEYS = {
+  slack: ["type", "recipient"],
+  webhook: ["type", "webhookAuthorization"],
+  email: ["type", "addresses"],
+} as const satisfies { readonly [T in ContactPointConfig["type"]]: readonly (keyof Extract<ContactPointConfig, { type: T }>)[] };
+
+/**
+ * Keys that belong to another variant of an either/or section, as problems: `namespace` on a
+ * helm-values dashboard "only applies to delivery sidecar, not helm-values".
+ */
+function otherVariantKeys(value: Record<string, unknown>, discriminant: string, variants: Readonly<Record<string, readonly string[]>>, chosen: string): ValidationProblem[] {
+  const own: readonly string[] = variants[chosen] ?? [];
+  return Object.keys(value)
+    .filter((key) => !own.includes(key))
+    .map((key) => {
+      const owners = Object.entries(variants).filter(([, keys]) => keys.includes(key)).map(([variant]) => variant);
+      return { path: key, value: value[key], expected: `only applies to ${discriminant} ${owners.join(" or ")}, not ${chosen}` };
+    });
+}
 
 /** The config knows its keys; every rule on their values belongs to the GrafanaDashboard module. */
 function validateDashboard(cluster: ClusterConfig, dashboard: unknown): void {
   const field = "monitoring.dashboard";
   requireObject(dashboard, field, "delivery and datasourceUid or datasourceName");
-  requireKnownKeys(dashboard, field, ["delivery", "datasourceUid", "datasourceName", "folderTitle", "sourceFile", "sidecarNamespace"]);
-  const problems = grafanaDashboardProblems(dashboardProps(cluster)!);
-  if (problems.length > 0) {
-    throw new Error(problems.map((problem) => describeProblem({ ...problem, path: DASHBOARD_CONFIG_KEYS[problem.path] ?? problem.path }, `${field}.`)).join("\n"));
+  requireKnownKeys(dashboard, field, [...new Set(Object.values(DASHBOARD_CONFIG_KEYS).flat())]);
+  const delivery = dashboard.delivery;
+  if (!(DASHBOARD_DELIVERIES as readonly unknown[]).includes(delivery)) {
+    throw new Error(describeProblem({ path: "delivery", value: delivery, expected: `use one of ${DASHBOARD_DELIVERIES.join(", ")}` }, `${field}.`));
   }
+  const problems = [...grafanaDashboardProblems(dashboardProps(cluster)!), ...otherVariantKeys(dashboard, "delivery", DASHBOARD_CONFIG_KEYS, delivery as string)];
+  if (problems.length > 0) throw new Error(problems.map((problem) => describeProblem(problem, `${field}.`)).join("\n"));
 }
 
 function validateGrafanaAlerts(alerts: unknown): void {
@@ -245,26 +273,23 @@ function validateGrafanaAlerts(alerts: unknown): void {
   }
   if (alerts.folderTitle !== undefined) requireNonEmptyString(alerts.folderTitle, `${field}.folderTitle`, "Trivy Operator alerts");
   const contact = alerts.contactPoint;
-  requireObject(contact, `${field}.contactPoint`, `type ${CONTACT_POINT_TYPES.join(", ")}`);
-  requireKnownKeys(contact, `${field}.contactPoint`, ["type", "slackRecipient", "webhookAuthorization", "emailAddresses"], SECRET_HINT);
+  const types = Object.keys(CONTACT_POINT_CONFIG_KEYS);
+  requireObject(contact, `${field}.contactPoint`, `type ${types.join(", ")}`);
+  requireKnownKeys(contact, `${field}.contactPoint`, [...new Set(Object.values(CONTACT_POINT_CONFIG_KEYS).flat())], SECRET_HINT);
   const type = contact.type;
-  if (!CONTACT_POINT_TYPES.includes(type as (typeof CONTACT_POINT_TYPES)[number])) {
-    throw new Error(`${field}.contactPoint.type must be one of ${CONTACT_POINT_TYPES.join(", ")}, got ${show(type)}`);
+  if (typeof type !== "string" || !types.includes(type)) {
+    throw new Error(`${field}.contactPoint.type must be one of ${types.join(", ")}, got ${show(type)}`);
   }
-  const onlyFor: Array<[string, string]> = [["slackRecipient", "slack"], ["webhookAuthorization", "webhook"], ["emailAddresses", "email"]];
-  for (const [option, owner] of onlyFor) {
-    if (contact[option] !== undefined && type !== owner) {
-      throw new Error(`${field}.contactPoint.${option} only applies to type "${owner}", got ${show(contact[option])} with type ${show(type)}`);
-    }
-  }
-  if (contact.slackRecipient !== undefined) requireNonEmptyString(contact.slackRecipient, `${field}.contactPoint.slackRecipient`, "#security-alerts");
+  const misplaced = otherVariantKeys(contact, "type", CONTACT_POINT_CONFIG_KEYS, type);
+  if (misplaced.length > 0) throw new Error(misplaced.map((problem) => describeProblem(problem, `${field}.contactPoint.`)).join("\n"));
+  if (contact.recipient !== undefined) requireNonEmptyString(contact.recipient, `${field}.contactPoint.recipient`, "#security-alerts");
   requireOptionalBoolean(contact.webhookAuthorization, `${field}.contactPoint.webhookAuthorization`);
   if (type === "email") {
-    const addresses = contact.emailAddresses;
+    const addresses = contact.addresses;
     if (!Array.isArray(addresses) || addresses.length === 0) {
-      throw new Error(`${field}.contactPoint.emailAddresses must be a non-empty list of email addresses for type "email", got ${show(addresses)}`);
+      throw new Error(`${field}.contactPoint.addresses must be a non-empty list of email addresses for type "email", got ${show(addresses)}`);
     }
-    requireStringList(addresses, `${field}.contactPoint.emailAddresses`, (item) => typeof item === "string" && EMAIL.test(item), 'an email address such as "security@example.com"');
+    requireStringList(addresses, `${field}.contactPoint.addresses`, (item) => typeof item === "string" && EMAIL.test(item), 'an email address such as "security@example.com"');
   }
 }
 

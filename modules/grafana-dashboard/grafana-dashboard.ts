@@ -22,13 +22,17 @@ import { bindDashboardExpression, conditionString, fullyBoundCondition } from ".
  * - `helm-values`: no resources; a stack output with the Grafana chart's `dashboardProviders` +
  *   `dashboards` values, for users who manage their Grafana release elsewhere.
  */
-export type DashboardDelivery = "grafana-api" | "sidecar" | "helm-values";
+export type DashboardDelivery = GrafanaDashboardProps["delivery"];
 
-const DELIVERIES: readonly DashboardDelivery[] = ["grafana-api", "sidecar", "helm-values"];
+/** Every delivery, for callers that check untyped input (a stack config) before building props. */
+export const DASHBOARD_DELIVERIES = ["grafana-api", "sidecar", "helm-values"] as const satisfies readonly DashboardDelivery[];
+// Fails to compile when a delivery is added to the props but not to the list.
+const DELIVERIES_COMPLETE: Exclude<DashboardDelivery, (typeof DASHBOARD_DELIVERIES)[number]> extends never ? true : never = true;
+void DELIVERIES_COMPLETE;
+const DELIVERIES: readonly string[] = DASHBOARD_DELIVERIES;
 
-export interface GrafanaDashboardProps {
-  /** How the dashboard is delivered; see DashboardDelivery. */
-  readonly delivery: DashboardDelivery;
+/** What every delivery shares: which dashboard, which datasource, which folder. */
+export interface GrafanaDashboardCommonProps {
   /**
    * uid of the Prometheus datasource every datasource input is bound to. Give this or
    * `datasourceName`, not both; a uid survives datasource renames.
@@ -56,18 +60,6 @@ export interface GrafanaDashboardProps {
    * @default - the catalog's inputs, else ["DS_PROMETHEUS"]
    */
   readonly datasourceInputs?: readonly string[];
-  /**
-   * Exported dashboard JSON on disk, read at synth time instead of downloading it at plan time
-   * (air-gapped clusters). Not for `helm-values`, where Grafana itself downloads by gnetId.
-   * @default - downloaded from grafana.com at plan time
-   */
-  readonly sourceFile?: string;
-  /**
-   * Base URL of grafana.com or an internal mirror of its API
-   * (`<base>/api/dashboards/<gnetId>/revisions/<revision>/download`).
-   * @default "https://grafana.com"
-   */
-  readonly downloadBaseUrl?: string;
 
   /**
    * Folder title. `grafana-api` creates the folder; `sidecar` sets the folder annotation;
@@ -81,37 +73,62 @@ export interface GrafanaDashboardProps {
    * @default - Grafana generates one
    */
   readonly folderUid?: string;
+}
+
+/** The deliveries that put the dashboard JSON into Grafana themselves (`grafana-api`, `sidecar`). */
+export interface DeliveredDashboardProps extends GrafanaDashboardCommonProps {
   /**
-   * Replace a dashboard with the same uid or title (`grafana-api` only): a dashboard imported by
-   * hand earlier would otherwise make the first apply fail.
+   * Exported dashboard JSON on disk, read at synth time instead of downloading it at plan time
+   * (air-gapped clusters).
+   * @default - downloaded from grafana.com at plan time
+   */
+  readonly sourceFile?: string;
+  /**
+   * Base URL of grafana.com or an internal mirror of its API
+   * (`<base>/api/dashboards/<gnetId>/revisions/<revision>/download`).
+   * @default "https://grafana.com"
+   */
+  readonly downloadBaseUrl?: string;
+  /**
+   * HTTP provider of the plan-time download (without `sourceFile`).
+   * @default - the stack's default `http` provider
+   */
+  readonly httpProvider?: TerraformProvider;
+}
+
+/** `grafana_dashboard` (+ `grafana_folder`) through the Grafana provider. */
+export interface GrafanaApiDashboardProps extends DeliveredDashboardProps {
+  readonly delivery: "grafana-api";
+  /**
+   * Replace a dashboard with the same uid or title: a dashboard imported by hand earlier would
+   * otherwise make the first apply fail.
    * @default true
    */
   readonly overwrite?: boolean;
   /**
-   * Grafana provider to use (`grafana-api` only), when the stack talks to several Grafanas.
+   * Grafana provider to use, when the stack talks to several Grafanas.
    * @default - the stack's default grafana provider
    */
   readonly grafanaProvider?: GrafanaProvider;
+}
+
+/** A ConfigMap the kube-prometheus-stack Grafana sidecar picks up by label. */
+export interface SidecarDashboardProps extends DeliveredDashboardProps {
+  readonly delivery: "sidecar";
   /**
-   * Kubernetes provider of the ConfigMap (`sidecar` only), when the stack holds several clusters.
+   * Kubernetes provider of the ConfigMap, when the stack holds several clusters.
    * `operator.addDashboard()` passes the operator's.
    * @default - the stack's default `kubernetes` provider
    */
   readonly kubernetesProvider?: TerraformProvider;
   /**
-   * HTTP provider of the plan-time download (`grafana-api` and `sidecar` without `sourceFile`).
-   * @default - the stack's default `http` provider
-   */
-  readonly httpProvider?: TerraformProvider;
-
-  /**
-   * Namespace of the ConfigMap (`sidecar` only); the sidecar must watch it
+   * Namespace of the ConfigMap; the sidecar must watch it
    * (kube-prometheus-stack `grafana.sidecar.dashboards.searchNamespace`).
    * @default "monitoring"
    */
   readonly namespace?: string;
   /**
-   * ConfigMap name (`sidecar`), dashboard key (`helm-values`).
+   * ConfigMap name.
    * @default "trivy-operator-dashboard" for 17813, else "grafana-dashboard-<gnetId>"
    */
   readonly name?: string;
@@ -131,19 +148,40 @@ export interface GrafanaDashboardProps {
    * @default "grafana_folder"
    */
   readonly sidecarFolderAnnotation?: string;
+}
 
+/**
+ * No resources; a stack output with the Grafana chart's `dashboardProviders` + `dashboards`
+ * values, for users who manage their Grafana release elsewhere (Grafana itself downloads by gnetId).
+ */
+export interface HelmValuesDashboardProps extends GrafanaDashboardCommonProps {
+  readonly delivery: "helm-values";
   /**
-   * Name of the stack output holding the chart values (`helm-values` only).
+   * Dashboard key in the chart values.
+   * @default "trivy-operator-dashboard" for 17813, else "grafana-dashboard-<gnetId>"
+   */
+  readonly name?: string;
+  /**
+   * Name of the stack output holding the chart values.
    * @default "grafana_dashboard_helm_values"
    */
   readonly helmValuesOutputName?: string;
   /**
-   * Dashboard provider name in the chart values (`helm-values` only); also the directory
-   * under /var/lib/grafana/dashboards.
+   * Dashboard provider name in the chart values; also the directory under /var/lib/grafana/dashboards.
    * @default "trivy-operator"
    */
   readonly helmProviderName?: string;
 }
+
+/**
+ * How the dashboard reaches Grafana, one props type per delivery (options of another delivery do
+ * not compile):
+ * - `grafana-api`: `grafana_dashboard` (+ `grafana_folder`) through the Grafana provider, for any
+ *   Grafana the stack can reach (managed or in-cluster).
+ * - `sidecar`: a ConfigMap the kube-prometheus-stack Grafana sidecar picks up by label.
+ * - `helm-values`: no resources; a stack output with the Grafana chart's values.
+ */
+export type GrafanaDashboardProps = GrafanaApiDashboardProps | SidecarDashboardProps | HelmValuesDashboardProps;
 
 const GRAFANA_UID = /^[A-Za-z0-9_-]{1,40}$/;
 const INPUT_NAME = /^[A-Za-z0-9_.-]+$/;
@@ -182,84 +220,107 @@ export class GrafanaDashboard extends Construct {
     this.delivery = props.delivery;
     // The catalog pins revision and inputs; other dashboards must state them.
     this.gnetId = props.gnetId ?? TRIVY_OPERATOR_DASHBOARD.gnetId;
-    const catalogEntry = catalogDashboard(this.gnetId);
-    this.revision = props.revision ?? catalogEntry!.revision;
-    const datasourceInputs = datasourceInputsOf(props);
-    const datasource = (props.datasourceUid ?? props.datasourceName)!;
-    const name = props.name ?? (this.gnetId === TRIVY_OPERATOR_DASHBOARD.gnetId ? "trivy-operator-dashboard" : `grafana-dashboard-${this.gnetId}`);
-
-    if (props.delivery === "helm-values") {
-      this.helmValues = grafanaChartDashboardValues({
-        gnetId: this.gnetId,
-        revision: this.revision,
-        datasourceInputs,
-        datasource,
-        dashboardKey: name,
-        providerName: props.helmProviderName ?? "trivy-operator",
-        folderTitle: props.folderTitle ?? "",
-        folderUid: props.folderUid,
-      });
-      this.helmValuesOutput = new TerraformOutput(this, "helm-values", {
-        // JSON is valid YAML: `terraform output -raw <name> > values.json; helm upgrade … -f values.json`.
-        value: Fn.jsonencode(this.helmValues),
-        description: `Grafana chart values that provision grafana.com dashboard ${this.gnetId} revision ${this.revision}`,
-      });
-      this.helmValuesOutput.overrideLogicalId(props.helmValuesOutputName ?? "grafana_dashboard_helm_values");
-      return;
+    this.revision = props.revision ?? catalogDashboard(this.gnetId)!.revision;
+    switch (props.delivery) {
+      case "helm-values":
+        ({ values: this.helmValues, output: this.helmValuesOutput } = this.provideHelmValues(props));
+        return;
+      case "grafana-api": {
+        const bound = this.bindDashboard(props);
+        this.download = bound.download;
+        this.dashboardJson = bound.json;
+        if (props.folderTitle !== undefined) {
+          this.folder = new Folder(this, "folder", { title: props.folderTitle, uid: props.folderUid, provider: props.grafanaProvider });
+        }
+        this.dashboard = new Dashboard(this, "dashboard", {
+          configJson: bound.json,
+          folder: this.folder?.uid ?? props.folderUid,
+          overwrite: props.overwrite ?? true,
+          message: `trivy-operator-cdktf: grafana.com dashboard ${this.gnetId} revision ${this.revision}`,
+          provider: props.grafanaProvider,
+          lifecycle: bound.lifecycle,
+        });
+        return;
+      }
+      case "sidecar": {
+        const bound = this.bindDashboard(props);
+        this.download = bound.download;
+        this.dashboardJson = bound.json;
+        this.namespace = props.namespace ?? "monitoring";
+        this.configMap = this.sidecarConfigMap(props, bound.json, bound.lifecycle);
+        return;
+      }
     }
+  }
 
-    let checkFullyBound: string | undefined;
+  /** `helm-values`: the chart values, and the stack output that carries them. */
+  private provideHelmValues(props: HelmValuesDashboardProps): { values: GrafanaChartDashboardValues; output: TerraformOutput } {
+    const values = grafanaChartDashboardValues({
+      gnetId: this.gnetId,
+      revision: this.revision,
+      datasourceInputs: datasourceInputsOf(props),
+      datasource: datasourceOf(props),
+      dashboardKey: props.name ?? defaultName(this.gnetId),
+      providerName: props.helmProviderName ?? "trivy-operator",
+      folderTitle: props.folderTitle ?? "",
+      folderUid: props.folderUid,
+    });
+    const output = new TerraformOutput(this, "helm-values", {
+      // JSON is valid YAML: `terraform output -raw <name> > values.json; helm upgrade … -f values.json`.
+      value: Fn.jsonencode(values),
+      description: `Grafana chart values that provision grafana.com dashboard ${this.gnetId} revision ${this.revision}`,
+    });
+    output.overrideLogicalId(props.helmValuesOutputName ?? "grafana_dashboard_helm_values");
+    return { values, output };
+  }
+
+  /**
+   * The dashboard JSON bound to the datasource: read and bound now from `sourceFile`, else
+   * downloaded at plan time and bound in Terraform (with a precondition that nothing stays unbound).
+   */
+  private bindDashboard(props: GrafanaApiDashboardProps | SidecarDashboardProps): BoundDashboard {
+    const datasource = datasourceOf(props);
+    const datasourceInputs = datasourceInputsOf(props);
     if (props.sourceFile !== undefined) {
       // Bound now, in TypeScript: the same code as `npm run dashboard`, and errors surface at synth.
       const local = readLocalDashboard(props.sourceFile, datasource, props.datasourceUid !== undefined, datasourceInputs);
       // Validation read the same file a moment ago; it can only fail here if the file changed since.
       if (!local.ok) throw new ValidationError("grafana dashboard", [{ path: "sourceFile", value: props.sourceFile, expected: local.problem }], this);
-      this.dashboardJson = terraformLiteral(JSON.stringify(local.dashboard));
-    } else {
-      const baseUrl = (props.downloadBaseUrl ?? "https://grafana.com").replace(/\/+$/, "");
-      this.download = new DataHttp(this, "download", {
-        provider: props.httpProvider,
-        url: `${baseUrl}/api/dashboards/${this.gnetId}/revisions/${this.revision}/download`,
-        requestHeaders: { Accept: "application/json" },
-        retry: { attempts: 3, minDelayMs: 1000 },
-        lifecycle: {
-          postcondition: [
-            {
-              condition: "${self.status_code == 200}",
-              errorMessage: `grafana.com did not return dashboard ${this.gnetId} revision ${this.revision}; check the gnetId/revision, or use sourceFile on air-gapped clusters`,
-            },
-          ],
-        },
-      });
-      // The datasource travels through a local: a JSON string value is the one place where quotes
-      // and backslashes in a literal name need no HCL escaping (CDKTF escapes neither inside Fn.*).
-      const datasourceLocal = new TerraformLocal(this, "datasource", Token.isUnresolved(datasource) ? datasource : terraformLiteral(datasource));
-      const bound = new TerraformLocal(this, "bound-json", bindDashboardExpression(this.download.responseBody, datasourceLocal.asString, datasourceInputs));
-      this.dashboardJson = bound.asString;
-      checkFullyBound = conditionString(fullyBoundCondition(this.dashboardJson));
+      return { json: terraformLiteral(JSON.stringify(local.dashboard)) };
     }
+    const baseUrl = (props.downloadBaseUrl ?? "https://grafana.com").replace(/\/+$/, "");
+    const download = new DataHttp(this, "download", {
+      provider: props.httpProvider,
+      url: `${baseUrl}/api/dashboards/${this.gnetId}/revisions/${this.revision}/download`,
+      requestHeaders: { Accept: "application/json" },
+      retry: { attempts: 3, minDelayMs: 1000 },
+      lifecycle: {
+        postcondition: [
+          {
+            condition: "${self.status_code == 200}",
+            errorMessage: `grafana.com did not return dashboard ${this.gnetId} revision ${this.revision}; check the gnetId/revision, or use sourceFile on air-gapped clusters`,
+          },
+        ],
+      },
+    });
+    // The datasource travels through a local: a JSON string value is the one place where quotes
+    // and backslashes in a literal name need no HCL escaping (CDKTF escapes neither inside Fn.*).
+    const datasourceLocal = new TerraformLocal(this, "datasource", Token.isUnresolved(datasource) ? datasource : terraformLiteral(datasource));
+    const bound = new TerraformLocal(this, "bound-json", bindDashboardExpression(download.responseBody, datasourceLocal.asString, datasourceInputs));
     const unboundMessage = `dashboard ${this.gnetId} revision ${this.revision} has datasource inputs besides ${datasourceInputs.join(", ")}; set datasourceInputs`;
-    const lifecycle = checkFullyBound === undefined ? undefined : { precondition: [{ condition: checkFullyBound, errorMessage: unboundMessage }] };
+    return {
+      json: bound.asString,
+      download,
+      lifecycle: { precondition: [{ condition: conditionString(fullyBoundCondition(bound.asString)), errorMessage: unboundMessage }] },
+    };
+  }
 
-    if (props.delivery === "grafana-api") {
-      if (props.folderTitle !== undefined) {
-        this.folder = new Folder(this, "folder", { title: props.folderTitle, uid: props.folderUid, provider: props.grafanaProvider });
-      }
-      this.dashboard = new Dashboard(this, "dashboard", {
-        configJson: this.dashboardJson,
-        folder: this.folder?.uid ?? props.folderUid,
-        overwrite: props.overwrite ?? true,
-        message: `trivy-operator-cdktf: grafana.com dashboard ${this.gnetId} revision ${this.revision}`,
-        provider: props.grafanaProvider,
-        lifecycle,
-      });
-      return;
-    }
-
-    this.namespace = props.namespace ?? "monitoring";
+  /** `sidecar`: the labelled ConfigMap the Grafana sidecar loads. */
+  private sidecarConfigMap(props: SidecarDashboardProps, dashboardJson: string, lifecycle: BoundDashboard["lifecycle"]): ConfigMapV1 {
+    const name = props.name ?? defaultName(this.gnetId);
     const annotations: Record<string, string> = {};
     if (props.folderTitle !== undefined) annotations[props.sidecarFolderAnnotation ?? "grafana_folder"] = props.folderTitle;
-    this.configMap = new ConfigMapV1(this, "config-map", {
+    return new ConfigMapV1(this, "config-map", {
       provider: props.kubernetesProvider,
       metadata: {
         name,
@@ -270,10 +331,25 @@ export class GrafanaDashboard extends Construct {
         },
         annotations: Object.keys(annotations).length > 0 ? annotations : undefined,
       },
-      data: { [`${name}.json`]: this.dashboardJson },
+      data: { [`${name}.json`]: dashboardJson },
       lifecycle,
     });
   }
+}
+
+/** The bound JSON, the download it came from (none with `sourceFile`), and the check that binding was complete. */
+interface BoundDashboard {
+  readonly json: string;
+  readonly download?: DataHttp;
+  readonly lifecycle?: { readonly precondition: { readonly condition: string; readonly errorMessage: string }[] };
+}
+
+function defaultName(gnetId: number): string {
+  return gnetId === TRIVY_OPERATOR_DASHBOARD.gnetId ? "trivy-operator-dashboard" : `grafana-dashboard-${gnetId}`;
+}
+
+function datasourceOf(props: GrafanaDashboardCommonProps): string {
+  return (props.datasourceUid ?? props.datasourceName)!;
 }
 
 /** An exported dashboard read from disk and bound, or why it cannot be. */
@@ -300,7 +376,7 @@ function readLocalDashboard(sourceFile: string, datasource: string, byUid: boole
 }
 
 /** The datasource inputs bound: given, else the catalog's, else Grafana's usual `DS_PROMETHEUS`. */
-function datasourceInputsOf(props: GrafanaDashboardProps): readonly string[] {
+function datasourceInputsOf(props: GrafanaDashboardCommonProps): readonly string[] {
   return props.datasourceInputs ?? catalogDashboard(props.gnetId ?? TRIVY_OPERATOR_DASHBOARD.gnetId)?.datasourceInputs ?? ["DS_PROMETHEUS"];
 }
 
@@ -341,50 +417,48 @@ export function grafanaDashboardProblems(props: GrafanaDashboardProps): Validati
   }
   if (literal(props.folderUid) && !GRAFANA_UID.test(props.folderUid)) fail("folderUid", props.folderUid, "use 1-40 letters, digits, '-' or '_'");
   if (literal(props.folderTitle) && props.folderTitle.trim() === "") fail("folderTitle", props.folderTitle, "use a non-empty title, or leave it unset for the General folder");
-  if (props.downloadBaseUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(props.downloadBaseUrl)) fail("downloadBaseUrl", props.downloadBaseUrl, "use an http(s) URL such as https://grafana.com");
-
-  // Options of another delivery are mistakes, not no-ops: say so instead of ignoring them.
-  const onlyFor: Array<[keyof GrafanaDashboardProps, DashboardDelivery[]]> = [
-    ["overwrite", ["grafana-api"]],
-    ["grafanaProvider", ["grafana-api"]],
-    ["kubernetesProvider", ["sidecar"]],
-    ["httpProvider", ["grafana-api", "sidecar"]],
-    ["namespace", ["sidecar"]],
-    ["sidecarLabel", ["sidecar"]],
-    ["sidecarLabelValue", ["sidecar"]],
-    ["sidecarFolderAnnotation", ["sidecar"]],
-    ["helmValuesOutputName", ["helm-values"]],
-    ["helmProviderName", ["helm-values"]],
-    ["sourceFile", ["grafana-api", "sidecar"]],
-    ["downloadBaseUrl", ["grafana-api", "sidecar"]],
-    ["name", ["sidecar", "helm-values"]],
-  ];
-  for (const [field, deliveries] of onlyFor) {
-    if (props[field] !== undefined && DELIVERIES.includes(props.delivery) && !deliveries.includes(props.delivery)) {
-      fail(field, field.endsWith("Provider") ? "<provider>" : props[field], `only applies to delivery ${deliveries.join(" or ")}, not ${props.delivery}`);
-    }
+  switch (props.delivery) {
+    case "grafana-api":
+      deliveredProblems(props, fail);
+      break;
+    case "sidecar":
+      deliveredProblems(props, fail);
+      if (props.folderUid !== undefined && props.folderTitle === undefined) fail("folderUid", props.folderUid, "needs folderTitle with delivery sidecar");
+      if (props.namespace !== undefined && !DNS_LABEL.test(props.namespace)) fail("namespace", props.namespace, "use a lowercase DNS label");
+      nameProblems(props.name, fail);
+      for (const field of ["sidecarLabel", "sidecarFolderAnnotation"] as const) {
+        const key = props[field];
+        if (key !== undefined && !LABEL_KEY.test(key)) fail(field, key, "use a Kubernetes label/annotation key such as grafana_dashboard");
+      }
+      if (props.sidecarLabelValue !== undefined && !/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/.test(props.sidecarLabelValue)) {
+        fail("sidecarLabelValue", props.sidecarLabelValue, "use a Kubernetes label value (at most 63 letters, digits, '-', '_', '.')");
+      }
+      break;
+    case "helm-values":
+      if (props.folderUid !== undefined && props.folderTitle === undefined) fail("folderUid", props.folderUid, "needs folderTitle with delivery helm-values");
+      nameProblems(props.name, fail);
+      if (props.helmValuesOutputName !== undefined && !TERRAFORM_NAME.test(props.helmValuesOutputName)) {
+        fail("helmValuesOutputName", props.helmValuesOutputName, "use a Terraform output name (letters, digits, '_', '-', not starting with a digit)");
+      }
+      if (props.helmProviderName !== undefined && !DNS_LABEL.test(props.helmProviderName)) fail("helmProviderName", props.helmProviderName, "use a lowercase DNS label");
+      break;
   }
-  if (props.sourceFile !== undefined && props.downloadBaseUrl !== undefined) fail("downloadBaseUrl", props.downloadBaseUrl, "has no effect with sourceFile; set one of them");
-  if (props.sourceFile !== undefined && props.httpProvider !== undefined) fail("httpProvider", "<provider>", "has no effect with sourceFile, which is read at synth time; remove it");
-  if (props.folderUid !== undefined && props.folderTitle === undefined && props.delivery !== "grafana-api") {
-    fail("folderUid", props.folderUid, `needs folderTitle with delivery ${props.delivery}`);
-  }
-  if (props.namespace !== undefined && !DNS_LABEL.test(props.namespace)) fail("namespace", props.namespace, "use a lowercase DNS label");
-  if (props.name !== undefined && (props.name.length > 253 || !DNS_SUBDOMAIN.test(props.name))) fail("name", props.name, "use a lowercase DNS subdomain name");
-  for (const field of ["sidecarLabel", "sidecarFolderAnnotation"] as const) {
-    const key = props[field];
-    if (key !== undefined && !LABEL_KEY.test(key)) fail(field, key, "use a Kubernetes label/annotation key such as grafana_dashboard");
-  }
-  if (props.sidecarLabelValue !== undefined && !/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/.test(props.sidecarLabelValue)) {
-    fail("sidecarLabelValue", props.sidecarLabelValue, "use a Kubernetes label value (at most 63 letters, digits, '-', '_', '.')");
-  }
-  if (props.helmValuesOutputName !== undefined && !TERRAFORM_NAME.test(props.helmValuesOutputName)) {
-    fail("helmValuesOutputName", props.helmValuesOutputName, "use a Terraform output name (letters, digits, '_', '-', not starting with a digit)");
-  }
-  if (props.helmProviderName !== undefined && !DNS_LABEL.test(props.helmProviderName)) fail("helmProviderName", props.helmProviderName, "use a lowercase DNS label");
-  if (props.sourceFile !== undefined && props.delivery !== "helm-values" && problems.length === 0) {
-    const local = readLocalDashboard(props.sourceFile, (props.datasourceUid ?? props.datasourceName)!, props.datasourceUid !== undefined, datasourceInputsOf(props));
+  if (props.delivery !== "helm-values" && props.sourceFile !== undefined && problems.length === 0) {
+    const local = readLocalDashboard(props.sourceFile, datasourceOf(props), props.datasourceUid !== undefined, datasourceInputsOf(props));
     if (!local.ok) fail("sourceFile", props.sourceFile, local.problem);
   }
   return problems;
+}
+
+type Fail = (path: string, value: unknown, expected: string) => void;
+
+/** Rules of the deliveries that download or read the dashboard themselves. */
+function deliveredProblems(props: DeliveredDashboardProps, fail: Fail): void {
+  if (props.downloadBaseUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(props.downloadBaseUrl)) fail("downloadBaseUrl", props.downloadBaseUrl, "use an http(s) URL such as https://grafana.com");
+  if (props.sourceFile !== undefined && props.downloadBaseUrl !== undefined) fail("downloadBaseUrl", props.downloadBaseUrl, "has no effect with sourceFile; set one of them");
+  if (props.sourceFile !== undefined && props.httpProvider !== undefined) fail("httpProvider", "<provider>", "has no effect with sourceFile, which is read at synth time; remove it");
+}
+
+function nameProblems(name: string | undefined, fail: Fail): void {
+  if (name !== undefined && (name.length > 253 || !DNS_SUBDOMAIN.test(name))) fail("name", name, "use a lowercase DNS subdomain name");
 }

@@ -1,9 +1,15 @@
 export {
+  DASHBOARD_DELIVERIES,
   GrafanaDashboard,
   grafanaDashboardProblems,
   validateGrafanaDashboardProps,
   type DashboardDelivery,
+  type DeliveredDashboardProps,
+  type GrafanaApiDashboardProps,
+  type GrafanaDashboardCommonProps,
   type GrafanaDashboardProps,
+  type HelmValuesDashboardProps,
+  type SidecarDashboardProps,
 } from "./grafana-dashboard";
 export type { GrafanaChartDashboardValues } from "./helm-values";
 export {

@@ -15,8 +15,10 @@ export {
 } from "./trivy-operator-monitoring";
 export {
   TrivyGrafanaAlerts,
-  type EmailContactOptions,
-  type SlackContactOptions,
+  type EmailContactPoint,
+  type SlackBotContactPoint,
+  type SlackWebhookContactPoint,
+  type TrivyAlertsContactPoint,
   type TrivyGrafanaAlertsProps,
-  type WebhookContactOptions,
+  type WebhookContactPoint,
 } from "./trivy-grafana-alerts";

@@ -1,35 +1,37 @@
 import { Fn, TerraformLocal, Token } from "cdktf";
-import { Construct } from "constructs";
+import { Construct, type IConstruct } from "constructs";
 import { ContactPoint, type ContactPointEmail, type ContactPointSlack, type ContactPointWebhook } from "../../.gen/providers/grafana/contact-point";
 import { Folder } from "../../.gen/providers/grafana/folder";
 import { NotificationPolicy } from "../../.gen/providers/grafana/notification-policy";
 import type { GrafanaProvider } from "../../.gen/providers/grafana/provider";
 import { RuleGroup, type RuleGroupRule } from "../../.gen/providers/grafana/rule-group";
 import { terraformLiteral } from "../common";
+import { ValidationError, type ValidationProblem } from "../common/validation-error";
 import type { ITrivyOperator } from "../trivy-operator/operator-ref";
 import { durationSeconds, trivyAlertRules, type TrivyAlertRule, type TrivyAlertRulesOptions } from "./alert-rules";
 
-/** Slack integration; `url` (incoming webhook) or `token` (bot) must come from a sensitive variable. */
-export interface SlackContactOptions {
-  /**
-   * Incoming-webhook URL; its path is the credential.
-   * @default - none; set url or token
-   */
-  readonly url?: string;
-  /**
-   * Bot token (with `recipient`).
-   * @default - none; set url or token
-   */
-  readonly token?: string;
-  /**
-   * Channel or user to post to (bot token only).
-   * @default - the webhook's channel
-   */
-  readonly recipient?: string;
+/** Slack through an incoming webhook; its URL is the credential and must come from a sensitive variable. */
+export interface SlackWebhookContactPoint {
+  readonly type: "slack";
+  /** Incoming-webhook URL (its channel is the one the webhook was made for). */
+  readonly url: string;
+  readonly token?: never;
+  readonly recipient?: never;
 }
 
-/** Generic webhook integration. */
-export interface WebhookContactOptions {
+/** Slack through a bot token, which must come from a sensitive variable. */
+export interface SlackBotContactPoint {
+  readonly type: "slack";
+  /** Bot token. */
+  readonly token: string;
+  /** Channel or user to post to. */
+  readonly recipient: string;
+  readonly url?: never;
+}
+
+/** Generic webhook. */
+export interface WebhookContactPoint {
+  readonly type: "webhook";
   /** Endpoint URL. Put credentials in `authorizationCredentials`, not into the URL. */
   readonly url: string;
   /**
@@ -44,21 +46,25 @@ export interface WebhookContactOptions {
   readonly authorizationScheme?: string;
 }
 
-/** Email integration (Grafana's SMTP settings are used). */
-export interface EmailContactOptions {
+/** Email (Grafana's SMTP settings are used). */
+export interface EmailContactPoint {
+  readonly type: "email";
   readonly addresses: readonly string[];
 }
+
+/** Where the alerts go: one integration per contact point, chosen by `type`. */
+export type TrivyAlertsContactPoint = SlackWebhookContactPoint | SlackBotContactPoint | WebhookContactPoint | EmailContactPoint;
 
 export interface TrivyGrafanaAlertsProps {
   /** uid of the Prometheus datasource that scrapes the operator. */
   readonly datasourceUid: string;
   /**
-   * Title of a folder created for the rule group. Ignored when folderUid names an existing folder.
+   * Title of a folder created for the rule group. Give this or `folderUid`, not both.
    * @default "Trivy Operator alerts"
    */
   readonly folderTitle?: string;
   /**
-   * uid of an existing folder for the rule group (e.g. the dashboard's).
+   * uid of an existing folder for the rule group (e.g. the dashboard's); then no folder is created.
    * @default - a folder titled folderTitle is created
    */
   readonly folderUid?: string;
@@ -76,21 +82,8 @@ export interface TrivyGrafanaAlertsProps {
   readonly alertRules?: TrivyAlertRulesOptions;
   /** @default "trivy-security" */
   readonly contactPointName?: string;
-  /**
-   * Slack integration of the contact point.
-   * @default - none
-   */
-  readonly slack?: SlackContactOptions;
-  /**
-   * Webhook integration of the contact point.
-   * @default - none
-   */
-  readonly webhook?: WebhookContactOptions;
-  /**
-   * Email integration of the contact point.
-   * @default - none
-   */
-  readonly email?: EmailContactOptions;
+  /** The contact point the rules notify. */
+  readonly contactPoint: TrivyAlertsContactPoint;
   /**
    * Route through a `grafana_notification_policy` instead of per-rule notification settings.
    * That resource owns the organisation's WHOLE policy tree and replaces routes made elsewhere,
@@ -128,28 +121,15 @@ export class TrivyGrafanaAlerts extends Construct {
 
   constructor(scope: Construct, id: string, props: TrivyGrafanaAlertsProps) {
     super(scope, id);
-    validateTrivyGrafanaAlertsProps(props);
+    validateTrivyGrafanaAlertsProps(props, this);
     this.rules = trivyAlertRules(
       props.operator ? { ...props.alertRules, operatorNamespace: props.operator.namespace, scannerReportTTL: props.operator.scannerReportTTL } : props.alertRules,
     );
     const provider = props.grafanaProvider;
 
-    const webhook: ContactPointWebhook[] = props.webhook
-      ? [
-          {
-            url: props.webhook.url,
-            authorizationCredentials: props.webhook.authorizationCredentials,
-            authorizationScheme: props.webhook.authorizationCredentials !== undefined ? (props.webhook.authorizationScheme ?? "Bearer") : undefined,
-          },
-        ]
-      : [];
-    const slack: ContactPointSlack[] = props.slack ? [{ url: props.slack.url, token: props.slack.token, recipient: props.slack.recipient }] : [];
-    const email: ContactPointEmail[] = props.email ? [{ addresses: [...props.email.addresses] }] : [];
     this.contactPoint = new ContactPoint(this, "contact-point", {
       name: props.contactPointName ?? "trivy-security",
-      webhook: webhook.length > 0 ? webhook : undefined,
-      slack: slack.length > 0 ? slack : undefined,
-      email: email.length > 0 ? email : undefined,
+      ...contactPointIntegration(props.contactPoint),
       provider,
     });
 
@@ -223,6 +203,26 @@ export class TrivyGrafanaAlerts extends Construct {
   }
 }
 
+/** The one integration block of the contact point, by type. */
+function contactPointIntegration(contact: TrivyAlertsContactPoint): { slack?: ContactPointSlack[]; webhook?: ContactPointWebhook[]; email?: ContactPointEmail[] } {
+  switch (contact.type) {
+    case "slack":
+      return { slack: [contact.url !== undefined ? { url: contact.url } : { token: contact.token, recipient: contact.recipient }] };
+    case "webhook":
+      return {
+        webhook: [
+          {
+            url: contact.url,
+            authorizationCredentials: contact.authorizationCredentials,
+            authorizationScheme: contact.authorizationCredentials !== undefined ? (contact.authorizationScheme ?? "Bearer") : undefined,
+          },
+        ],
+      };
+    case "email":
+      return { email: [{ addresses: [...contact.addresses] }] };
+  }
+}
+
 /**
  * Grafana evaluations a missing series waits before it resolves, so that it resolves when
  * Prometheus' keep_firing_for would: 1 (at once) without a grace, else the evaluation that sees
@@ -243,35 +243,49 @@ function toGrafanaTemplate(text: string): string {
   return text.replaceAll("{{ $value }}", "{{ $values.A.Value }}");
 }
 
-/** Secret-bearing fields: a literal here would end up in code and in cdk.tf.json. */
-const SECRET_FIELDS = [
-  ["slack.url", (props: TrivyGrafanaAlertsProps) => props.slack?.url],
-  ["slack.token", (props: TrivyGrafanaAlertsProps) => props.slack?.token],
-  ["webhook.authorizationCredentials", (props: TrivyGrafanaAlertsProps) => props.webhook?.authorizationCredentials],
-] as const;
+/** Secret-bearing fields of each contact point type: a literal here would end up in code and in cdk.tf.json. */
+function contactPointSecrets(contact: TrivyAlertsContactPoint): [string, string | undefined][] {
+  switch (contact.type) {
+    case "slack":
+      return [["contactPoint.url", contact.url], ["contactPoint.token", contact.token]];
+    case "webhook":
+      return [["contactPoint.authorizationCredentials", contact.authorizationCredentials]];
+    case "email":
+      return [];
+  }
+}
 
-export function validateTrivyGrafanaAlertsProps(props: TrivyGrafanaAlertsProps): void {
-  const fail = (field: string, value: unknown, allowed: string): never => {
-    throw new Error(`trivy grafana alerts ${field} ${JSON.stringify(value)} is invalid: ${allowed}`);
+const CONTACT_POINT_TYPES: readonly string[] = ["slack", "webhook", "email"] satisfies readonly TrivyAlertsContactPoint["type"][];
+const GRAFANA_UID = /^[A-Za-z0-9_-]{1,40}$/;
+
+/**
+ * Every reason the props cannot produce working alerts, as data (empty when valid). Secrets are
+ * never echoed; tokens are not checked.
+ */
+export function trivyGrafanaAlertsProblems(props: TrivyGrafanaAlertsProps): ValidationProblem[] {
+  const problems: ValidationProblem[] = [];
+  const fail = (path: string, value: unknown, expected: string): void => {
+    problems.push({ path, value, expected });
   };
-  for (const [field, read] of SECRET_FIELDS) {
-    const value = read(props);
-    if (value !== undefined && !Token.isUnresolved(value)) {
-      // The value is deliberately not echoed: it is a secret.
-      throw new Error(
-        `trivy grafana alerts ${field} is a literal string: pass the value of a sensitive TerraformVariable (set through TF_VAR_…) so the secret never appears in code or cdk.tf.json`,
-      );
+  const contact = props.contactPoint as TrivyAlertsContactPoint | undefined;
+  if (contact === undefined || !CONTACT_POINT_TYPES.includes(contact.type)) {
+    fail("contactPoint.type", contact?.type, `use one of ${CONTACT_POINT_TYPES.join(", ")}`);
+  } else {
+    for (const [field, value] of contactPointSecrets(contact)) {
+      if (value !== undefined && !Token.isUnresolved(value)) {
+        // The value is deliberately not echoed: it is a secret.
+        fail(field, "<literal secret>", "a literal string; pass the value of a sensitive TerraformVariable (set through TF_VAR_…) so the secret never appears in code or cdk.tf.json");
+      }
+    }
+    if (contact.type === "slack" && contact.url === undefined && contact.token === undefined) fail("contactPoint", "{}", "set url (incoming webhook) or token with recipient");
+    if (contact.type === "slack" && contact.token !== undefined && contact.recipient === undefined) fail("contactPoint.recipient", undefined, "name the channel or user when using a bot token");
+    if (contact.type === "webhook" && !Token.isUnresolved(contact.url) && !/^https?:\/\/\S+$/.test(contact.url)) fail("contactPoint.url", contact.url, "use an http(s) URL");
+    if (contact.type === "email" && (contact.addresses.length === 0 || contact.addresses.some((address) => !Token.isUnresolved(address) && !/^[^\s@]+@[^\s@]+$/.test(address)))) {
+      fail("contactPoint.addresses", contact.addresses, "list at least one email address");
     }
   }
-  if (!props.slack && !props.webhook && !props.email) fail("contact point", {}, "set at least one of slack, webhook or email");
-  if (props.slack && props.slack.url === undefined && props.slack.token === undefined) fail("slack", "{}", "set url (incoming webhook) or token");
-  if (props.slack?.token !== undefined && props.slack.recipient === undefined) fail("slack.recipient", undefined, "name the channel or user when using a bot token");
-  if (props.webhook && !Token.isUnresolved(props.webhook.url) && !/^https?:\/\/\S+$/.test(props.webhook.url)) fail("webhook.url", props.webhook.url, "use an http(s) URL");
-  if (props.email && (props.email.addresses.length === 0 || props.email.addresses.some((address) => !Token.isUnresolved(address) && !/^[^\s@]+@[^\s@]+$/.test(address)))) {
-    fail("email.addresses", props.email.addresses, "list at least one email address");
-  }
-  if (!Token.isUnresolved(props.datasourceUid) && !/^[A-Za-z0-9_-]{1,40}$/.test(props.datasourceUid)) fail("datasourceUid", props.datasourceUid, "use 1-40 letters, digits, '-' or '_'");
-  if (props.folderUid !== undefined && !Token.isUnresolved(props.folderUid) && !/^[A-Za-z0-9_-]{1,40}$/.test(props.folderUid)) fail("folderUid", props.folderUid, "use 1-40 letters, digits, '-' or '_'");
+  if (!Token.isUnresolved(props.datasourceUid) && !GRAFANA_UID.test(props.datasourceUid)) fail("datasourceUid", props.datasourceUid, "use 1-40 letters, digits, '-' or '_'");
+  if (props.folderUid !== undefined && !Token.isUnresolved(props.folderUid) && !GRAFANA_UID.test(props.folderUid)) fail("folderUid", props.folderUid, "use 1-40 letters, digits, '-' or '_'");
   if (props.folderUid !== undefined && props.folderTitle !== undefined) fail("folderTitle", props.folderTitle, "set folderTitle (created) or folderUid (existing), not both");
   if (props.intervalSeconds !== undefined && (!Number.isInteger(props.intervalSeconds) || props.intervalSeconds < 10)) {
     fail("intervalSeconds", props.intervalSeconds, "use a whole number of seconds >= 10 (Grafana's minimum evaluation interval)");
@@ -279,4 +293,11 @@ export function validateTrivyGrafanaAlertsProps(props: TrivyGrafanaAlertsProps):
   for (const [field, value] of [["ruleGroupName", props.ruleGroupName], ["contactPointName", props.contactPointName]] as const) {
     if (value !== undefined && value.trim() === "") fail(field, value, "use a non-empty name");
   }
+  return problems;
+}
+
+/** Throws one ValidationError listing every problem of the props (see trivyGrafanaAlertsProblems). */
+export function validateTrivyGrafanaAlertsProps(props: TrivyGrafanaAlertsProps, scope?: IConstruct): void {
+  const problems = trivyGrafanaAlertsProblems(props);
+  if (problems.length > 0) throw new ValidationError("trivy grafana alerts", problems, scope);
 }

@@ -179,10 +179,9 @@ export abstract class TrivyOperatorBase extends Construct implements ITrivyOpera
   }
 
   public addDashboard(id: string, props: GrafanaDashboardProps): GrafanaDashboard {
-    // Only the sidecar delivery creates a Kubernetes object; the other deliveries refuse the prop.
-    const kubernetesProvider =
-      props.delivery === "sidecar" ? (props.kubernetesProvider ?? this.kubernetesProvider) : props.kubernetesProvider;
-    return new GrafanaDashboard(this, id, { ...props, kubernetesProvider });
+    // Only the sidecar delivery creates a Kubernetes object; the other deliveries have no such prop.
+    if (props.delivery !== "sidecar") return new GrafanaDashboard(this, id, props);
+    return new GrafanaDashboard(this, id, { ...props, kubernetesProvider: props.kubernetesProvider ?? this.kubernetesProvider });
   }
 }
 

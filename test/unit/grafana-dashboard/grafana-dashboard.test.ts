@@ -129,8 +129,7 @@ describe("GrafanaDashboard |", () => {
     ["an unknown delivery", { ...base, delivery: "configmap" as never }, /delivery "configmap" is invalid: use one of grafana-api, sidecar, helm-values/],
     ["an unpinned dashboard outside the catalog", { ...base, gnetId: 16337 }, /revision undefined is invalid: pin a revision for gnetId 16337/],
     ["a zero revision", { ...base, revision: 0 }, /revision 0 is invalid: use a positive integer/],
-    ["a sidecar option with grafana-api", { ...base, namespace: "monitoring" }, /namespace "monitoring" is invalid: only applies to delivery sidecar, not grafana-api/],
-    ["a local file with helm-values", { ...base, delivery: "helm-values", sourceFile: FIXTURE }, /sourceFile .* only applies to delivery grafana-api or sidecar, not helm-values/],
+    ["a download base URL that is not http(s)", { ...base, downloadBaseUrl: "ftp://mirror" }, /downloadBaseUrl "ftp:\/\/mirror" is invalid: use an http\(s\) URL/],
     ["an unreadable local file", { ...base, sourceFile: "/nonexistent/dashboard.json" }, /sourceFile "\/nonexistent\/dashboard.json" is invalid: cannot be read \(ENOENT\); use a readable exported dashboard JSON file/],
     ["a folder uid without title for the sidecar", { delivery: "sidecar", datasourceUid: "p", folderUid: "sec" }, /folderUid "sec" is invalid: needs folderTitle with delivery sidecar/],
     ["empty datasource inputs", { ...base, datasourceInputs: [] }, /datasourceInputs \[\] is invalid/],
@@ -140,7 +139,7 @@ describe("GrafanaDashboard |", () => {
 
   it("fails with every problem at once, each with its path, value and the construct's path", () => {
     // GIVEN props with three independent mistakes
-    const props: GrafanaDashboardProps = { delivery: "grafana-api", datasourceUid: "not a uid", revision: 0, namespace: "monitoring" };
+    const props: GrafanaDashboardProps = { delivery: "sidecar", datasourceUid: "not a uid", revision: 0, namespace: "Monitoring" };
     // WHEN the construct is built
     let error: unknown;
     try {
@@ -155,12 +154,35 @@ describe("GrafanaDashboard |", () => {
     expect(validation.problems.map((problem) => [problem.path, problem.value])).toEqual([
       ["datasourceUid", "not a uid"],
       ["revision", 0],
-      ["namespace", "monitoring"],
+      ["namespace", "Monitoring"],
     ]);
     expect(validation.message.split("\n")).toEqual([
       `test/dashboard: grafana dashboard datasourceUid "not a uid" is invalid: use 1-40 letters, digits, '-' or '_'`,
       "test/dashboard: grafana dashboard revision 0 is invalid: use a positive integer",
-      `test/dashboard: grafana dashboard namespace "monitoring" is invalid: only applies to delivery sidecar, not grafana-api`,
+      `test/dashboard: grafana dashboard namespace "Monitoring" is invalid: use a lowercase DNS label`,
     ]);
   });
 });
+
+// Options of another delivery do not compile (`npm run typecheck` checks these lines): the props
+// are one type per delivery, so there is no run-time "only applies to" rule left to test.
+export const refusedAtCompileTime: GrafanaDashboardProps[] = [
+  {
+    delivery: "grafana-api",
+    datasourceUid: "p",
+    // @ts-expect-error namespace is a sidecar option
+    namespace: "monitoring",
+  },
+  {
+    delivery: "helm-values",
+    datasourceUid: "p",
+    // @ts-expect-error Grafana downloads by gnetId itself; there is no file to read
+    sourceFile: "dashboard.json",
+  },
+  {
+    delivery: "sidecar",
+    datasourceUid: "p",
+    // @ts-expect-error overwrite is a grafana-api option
+    overwrite: false,
+  },
+];

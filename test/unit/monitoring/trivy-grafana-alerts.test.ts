@@ -27,7 +27,7 @@ describe("TrivyGrafanaAlerts |", () => {
     const { json, parsed } = synthesize((stack) => {
       const slackUrl = new TerraformVariable(stack, "slack_webhook_url", { type: "string", sensitive: true, description: "Slack incoming webhook" });
       // WHEN
-      new TrivyGrafanaAlerts(stack, "alerts", { datasourceUid: "prometheus", slack: { url: slackUrl.stringValue } });
+      new TrivyGrafanaAlerts(stack, "alerts", { datasourceUid: "prometheus", contactPoint: { type: "slack", url: slackUrl.stringValue } });
     });
 
     // THEN
@@ -54,7 +54,7 @@ describe("TrivyGrafanaAlerts |", () => {
 
   it("can send the same PromQL as the PrometheusRule through a query-model local", () => {
     const { parsed } = synthesize((stack) => {
-      new TrivyGrafanaAlerts(stack, "alerts", { datasourceUid: "prometheus", email: { addresses: ["security@example.com"] }, folderUid: "security" });
+      new TrivyGrafanaAlerts(stack, "alerts", { datasourceUid: "prometheus", contactPoint: { type: "email", addresses: ["security@example.com"] }, folderUid: "security" });
     });
     const models = Object.entries(parsed.locals ?? {}).find(([name]) => name.startsWith("alerts_query-models"))![1] as Record<string, { expr: string; datasource: { uid: string } }>;
     const vulns = models.TrivyCriticalVulnerabilities!;
@@ -72,7 +72,7 @@ describe("TrivyGrafanaAlerts |", () => {
       const token = new TerraformVariable(stack, "alert_webhook_token", { type: "string", sensitive: true });
       new TrivyGrafanaAlerts(stack, "alerts", {
         datasourceUid: "prometheus",
-        webhook: { url: "https://alerts.example.com/trivy", authorizationCredentials: token.stringValue },
+        contactPoint: { type: "webhook", url: "https://alerts.example.com/trivy", authorizationCredentials: token.stringValue },
         notificationPolicy: true,
       });
     });
@@ -100,7 +100,7 @@ describe("TrivyGrafanaAlerts |", () => {
       // The PrometheusRule takes namespace and report TTL from its operator, the Grafana rules from alertRules.
       const operator = TrivyOperator.fromAttributes(stack, "operator", { namespace: "security", scannerReportTTL: "12h" });
       new TrivyOperatorMonitoring(stack, "monitoring", { operator, alertRules });
-      new TrivyGrafanaAlerts(stack, "alerts", { datasourceUid: "prometheus", email: { addresses: ["security@example.com"] }, alertRules, intervalSeconds: 60 });
+      new TrivyGrafanaAlerts(stack, "alerts", { datasourceUid: "prometheus", contactPoint: { type: "email", addresses: ["security@example.com"] }, alertRules, intervalSeconds: 60 });
     });
     const release = resourcesOfType(parsed, "helm_release")[0]!;
     const manifests = (JSON.parse((release.values as string[])[0]!.replaceAll("$${", "${")) as { manifests: KubernetesManifest[] }).manifests;
@@ -141,21 +141,22 @@ describe("TrivyGrafanaAlerts |", () => {
   it("fails when given a literal secret, without echoing it", () => {
     let message = "";
     try {
-      synthesize((stack) => new TrivyGrafanaAlerts(stack, "alerts", { datasourceUid: "prometheus", slack: { url: SENTINEL_SECRET } }));
+      synthesize((stack) => new TrivyGrafanaAlerts(stack, "alerts", { datasourceUid: "prometheus", contactPoint: { type: "slack", url: SENTINEL_SECRET } }));
     } catch (error) {
       message = (error as Error).message;
     }
-    expect(message).toMatch(/slack\.url is a literal string: pass the value of a sensitive TerraformVariable/);
+    expect(message).toMatch(/contactPoint\.url "<literal secret>" is invalid: a literal string; pass the value of a sensitive TerraformVariable/);
     expect(message).not.toContain(SENTINEL_SECRET);
   });
 
-  const base: TrivyGrafanaAlertsProps = { datasourceUid: "prometheus", email: { addresses: ["a@example.com"] } };
+  const base: TrivyGrafanaAlertsProps = { datasourceUid: "prometheus", contactPoint: { type: "email", addresses: ["a@example.com"] } };
   it.each<[string, TrivyGrafanaAlertsProps, RegExp]>([
-    ["no contact integration", { datasourceUid: "prometheus" }, /set at least one of slack, webhook or email/],
+    ["no contact point", { datasourceUid: "prometheus" } as never, /contactPoint.type undefined is invalid: use one of slack, webhook, email/],
+    ["a Slack bot token without recipient", { ...base, contactPoint: { type: "slack", token: "${var.t}" } as never }, /contactPoint.recipient undefined is invalid: name the channel or user/],
     ["a bad datasource uid", { ...base, datasourceUid: "a b" }, /datasourceUid "a b" is invalid/],
     ["both folder title and uid", { ...base, folderTitle: "x", folderUid: "y" }, /folderTitle "x" is invalid: set folderTitle \(created\) or folderUid \(existing\), not both/],
     ["a too short interval", { ...base, intervalSeconds: 5 }, /intervalSeconds 5 is invalid/],
-    ["an empty address list", { ...base, email: { addresses: [] } }, /email.addresses \[\] is invalid/],
+    ["an empty address list", { ...base, contactPoint: { type: "email", addresses: [] } }, /contactPoint.addresses \[\] is invalid/],
     ["upper-case severities", { ...base, alertRules: { exposedSecretSeverities: ["CRITICAL" as never] } }, /did you mean "Critical"/],
   ])("fails when given %s", (_case, props, message) => {
     expect(() => synthesize((stack) => new TrivyGrafanaAlerts(stack, "alerts", props))).toThrow(message);

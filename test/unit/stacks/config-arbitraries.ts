@@ -45,7 +45,7 @@ const validDashboard: fc.Arbitrary<DashboardConfig> = fc.oneof(
     datasource,
     folderTitle: fc.option(fc.constant("Security"), { nil: undefined }),
     sourceFile: fc.option(fc.constant(FIXTURE_DASHBOARD), { nil: undefined }),
-    sidecarNamespace: fc.option(fc.constantFrom("monitoring", "grafana"), { nil: undefined }),
+    namespace: fc.option(fc.constantFrom("monitoring", "grafana"), { nil: undefined }),
   }),
   fc.record({
     delivery: fc.constant("grafana-api" as const),
@@ -56,9 +56,9 @@ const validDashboard: fc.Arbitrary<DashboardConfig> = fc.oneof(
 ).map(({ datasource: source, ...rest }) => ({ ...rest, ...source }));
 
 const validContactPoint = fc.oneof(
-  fc.record({ type: fc.constant("slack" as const), slackRecipient: fc.option(fc.constant("#security"), { nil: undefined }) }),
+  fc.record({ type: fc.constant("slack" as const), recipient: fc.option(fc.constant("#security"), { nil: undefined }) }),
   fc.record({ type: fc.constant("webhook" as const), webhookAuthorization: fc.option(fc.boolean(), { nil: undefined }) }),
-  fc.record({ type: fc.constant("email" as const), emailAddresses: fc.constantFrom(["security@example.com"], ["a@example.com", "b@example.com"]) }),
+  fc.record({ type: fc.constant("email" as const), addresses: fc.constantFrom(["security@example.com"], ["a@example.com", "b@example.com"]) }),
 ) as fc.Arbitrary<ContactPointConfig>;
 
 const validMonitoring: fc.Arbitrary<MonitoringConfig> = fc.record(
@@ -263,7 +263,7 @@ export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
         monitoring: {
           serviceMonitor: false,
           grafanaUrl: "https://grafana.example.com",
-          grafanaAlerts: { datasourceUid: "prometheus", contactPoint: { type: "email", emailAddresses: ["security@example.com"] } },
+          grafanaAlerts: { datasourceUid: "prometheus", contactPoint: { type: "email", addresses: ["security@example.com"] } },
         },
       })),
   }),

@@ -29,7 +29,7 @@ function expectedVariables(cluster: ClusterConfig): string[] {
   if (cluster.operator?.dbRepositoryCredentials !== undefined) names.push("trivy_db_password");
   if (usesGrafanaApi(cluster.monitoring)) names.push("grafana_auth");
   const contact = cluster.monitoring?.grafanaAlerts?.contactPoint;
-  if (contact?.type === "slack") names.push(contact.slackRecipient === undefined ? "slack_webhook_url" : "slack_token");
+  if (contact?.type === "slack") names.push(contact.recipient === undefined ? "slack_webhook_url" : "slack_token");
   if (contact?.type === "webhook") {
     names.push("alert_webhook_url");
     if (contact.webhookAuthorization === true) names.push("alert_webhook_token");

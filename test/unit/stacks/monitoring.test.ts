@@ -135,7 +135,7 @@ describe("monitoring secrets", () => {
         ...base,
         name: "eu-3",
         kubeContext: "eu-3",
-        monitoring: { prometheusRule: false, grafanaUrl: "https://grafana-eu-3.example.com", grafanaAlerts: { datasourceUid: "prom", contactPoint: { type: "slack", slackRecipient: "#security" } } },
+        monitoring: { prometheusRule: false, grafanaUrl: "https://grafana-eu-3.example.com", grafanaAlerts: { datasourceUid: "prom", contactPoint: { type: "slack", recipient: "#security" } } },
       },
     ]);
     // THEN each credential field is a variable reference, and nothing looks like a literal secret
@@ -176,7 +176,7 @@ describe("monitoring secrets", () => {
 describe("monitoring wiring", () => {
   it("can bind a local dashboard file without the http provider", () => {
     const { parsed } = synthProd([
-      { ...base, monitoring: { prometheusRule: false, dashboard: { delivery: "sidecar", datasourceUid: "prom", sourceFile: FIXTURE_DASHBOARD, sidecarNamespace: "grafana" } } },
+      { ...base, monitoring: { prometheusRule: false, dashboard: { delivery: "sidecar", datasourceUid: "prom", sourceFile: FIXTURE_DASHBOARD, namespace: "grafana" } } },
     ]);
     expect(parsed.provider?.http).toBeUndefined();
     // No download: the only data source left is the network policy's read of the API server endpoints.
@@ -193,7 +193,7 @@ describe("monitoring wiring", () => {
         monitoring: {
           prometheusRule: false,
           grafanaUrl: "https://grafana.example.com",
-          grafanaAlerts: { datasourceUid: "prom", folderTitle: "Trivy", contactPoint: { type: "email", emailAddresses: ["security@example.com"] } },
+          grafanaAlerts: { datasourceUid: "prom", folderTitle: "Trivy", contactPoint: { type: "email", addresses: ["security@example.com"] } },
         },
       },
     ]);
@@ -230,20 +230,20 @@ describe("monitoring validation", () => {
   it.each<[string, EnvironmentConfig, string]>([
     ["a ServiceMonitor without networkPolicy.prometheus", withMonitoring({}, { networkPolicy: { flavor: "calico" } }), 'monitoring.serviceMonitor needs networkPolicy.prometheus (namespace and podLabels of the Prometheus pods) so the "calico" default-deny policies let Prometheus scrape port 8080, got networkPolicy.prometheus undefined'],
     ["both ServiceMonitors", withMonitoring({}, { operator: { serviceMonitor: true } }), "operator.serviceMonitor must stay false with monitoring.serviceMonitor"],
-    ["PrometheusRule and Grafana alerts together", withMonitoring({ grafanaUrl: "https://g.example.com", grafanaAlerts: { datasourceUid: "p", contactPoint: { type: "email", emailAddresses: ["a@b.c"] } } }), "monitoring.prometheusRule must be false with monitoring.grafanaAlerts (both deliver the Trivy alerts, every alert would fire twice), got undefined"],
+    ["PrometheusRule and Grafana alerts together", withMonitoring({ grafanaUrl: "https://g.example.com", grafanaAlerts: { datasourceUid: "p", contactPoint: { type: "email", addresses: ["a@b.c"] } } }), "monitoring.prometheusRule must be false with monitoring.grafanaAlerts (both deliver the Trivy alerts, every alert would fire twice), got undefined"],
     ["an unknown delivery", withMonitoring({ dashboard: { delivery: "configmap", datasourceUid: "p" } }), 'monitoring.dashboard.delivery "configmap" is invalid: use one of grafana-api, sidecar, helm-values'],
     ["both datasource fields", withMonitoring({ dashboard: { delivery: "sidecar", datasourceUid: "p", datasourceName: "Prometheus" } }), 'monitoring.dashboard.datasourceUid/datasourceName {"datasourceUid":"p","datasourceName":"Prometheus"} is invalid: set exactly one of them'],
     ["a bad datasource uid", withMonitoring({ dashboard: { delivery: "sidecar", datasourceUid: "has space" } }), 'monitoring.dashboard.datasourceUid "has space" is invalid: use 1-40 letters, digits, \'-\' or \'_\''],
     ["grafana-api without a URL", withMonitoring({ dashboard: { delivery: "grafana-api", datasourceUid: "p" } }), 'monitoring.grafanaUrl must be an http(s) URL such as "https://grafana.example.com" with dashboard delivery "grafana-api" or grafanaAlerts, got undefined'],
     ["a Grafana URL nobody uses", withMonitoring({ grafanaUrl: "https://g.example.com", dashboard: { delivery: "sidecar", datasourceUid: "p" } }), 'monitoring.grafanaUrl only applies with dashboard delivery "grafana-api" or grafanaAlerts, got "https://g.example.com"'],
     ["credentials in the Grafana URL", withMonitoring({ ...grafana, grafanaUrl: "https://admin:pw@g.example.com", dashboard: { delivery: "grafana-api", datasourceUid: "p" } }), "monitoring.grafanaUrl must not contain credentials"],
-    ["a sidecar namespace with helm-values", withMonitoring({ dashboard: { delivery: "helm-values", datasourceUid: "p", sidecarNamespace: "monitoring" } }), 'monitoring.dashboard.sidecarNamespace "monitoring" is invalid: only applies to delivery sidecar, not helm-values'],
+    ["a sidecar namespace with helm-values", withMonitoring({ dashboard: { delivery: "helm-values", datasourceUid: "p", namespace: "monitoring" } }), 'monitoring.dashboard.namespace "monitoring" is invalid: only applies to delivery sidecar, not helm-values'],
     ["a source file with helm-values", withMonitoring({ dashboard: { delivery: "helm-values", datasourceUid: "p", sourceFile: "x.json" } }), 'monitoring.dashboard.sourceFile "x.json" is invalid: only applies to delivery grafana-api or sidecar, not helm-values'],
     ["a missing source file", withMonitoring({ dashboard: { delivery: "sidecar", datasourceUid: "p", sourceFile: "/nonexistent/trivy.json" } }), 'monitoring.dashboard.sourceFile "/nonexistent/trivy.json" is invalid: cannot be read (ENOENT); use a readable exported dashboard JSON file'],
     ["an unknown contact point type", withMonitoring({ ...grafana, grafanaAlerts: { datasourceUid: "p", contactPoint: { type: "pagerduty" } } }), 'monitoring.grafanaAlerts.contactPoint.type must be one of slack, webhook, email, got "pagerduty"'],
-    ["email without addresses", withMonitoring({ ...grafana, grafanaAlerts: { datasourceUid: "p", contactPoint: { type: "email" } } }), 'monitoring.grafanaAlerts.contactPoint.emailAddresses must be a non-empty list of email addresses for type "email", got undefined'],
-    ["a bad email address", withMonitoring({ ...grafana, grafanaAlerts: { datasourceUid: "p", contactPoint: { type: "email", emailAddresses: ["security"] } } }), 'monitoring.grafanaAlerts.contactPoint.emailAddresses[0] must be an email address such as "security@example.com", got "security"'],
-    ["a Slack recipient on a webhook", withMonitoring({ ...grafana, grafanaAlerts: { datasourceUid: "p", contactPoint: { type: "webhook", slackRecipient: "#sec" } } }), 'monitoring.grafanaAlerts.contactPoint.slackRecipient only applies to type "slack", got "#sec" with type "webhook"'],
+    ["email without addresses", withMonitoring({ ...grafana, grafanaAlerts: { datasourceUid: "p", contactPoint: { type: "email" } } }), 'monitoring.grafanaAlerts.contactPoint.addresses must be a non-empty list of email addresses for type "email", got undefined'],
+    ["a bad email address", withMonitoring({ ...grafana, grafanaAlerts: { datasourceUid: "p", contactPoint: { type: "email", addresses: ["security"] } } }), 'monitoring.grafanaAlerts.contactPoint.addresses[0] must be an email address such as "security@example.com", got "security"'],
+    ["a Slack recipient on a webhook", withMonitoring({ ...grafana, grafanaAlerts: { datasourceUid: "p", contactPoint: { type: "webhook", recipient: "#sec" } } }), 'monitoring.grafanaAlerts.contactPoint.recipient "#sec" is invalid: only applies to type slack, not webhook'],
     ["a negative threshold", withMonitoring({ alertRules: { criticalVulnerabilitiesThreshold: -1 } }), "monitoring.alertRules.criticalVulnerabilitiesThreshold -1 is invalid: use a whole number >= 0"],
     ["an upper-case severity", withMonitoring({ alertRules: { exposedSecretSeverities: ["CRITICAL"] } }), 'monitoring.alertRules.exposedSecretSeverities "CRITICAL" is invalid: the operator emits Title-case severities (Critical, High, Medium, Low); did you mean "Critical"?'],
     ["an alert namespace of its own", withMonitoring({ alertRules: { operatorNamespace: "x" } }), 'monitoring.alertRules.operatorNamespace must not be set; it comes from operator.namespace, got "x"'],
@@ -257,13 +257,13 @@ describe("monitoring validation", () => {
 
   it("can report every dashboard problem at once, under the config's own key names", () => {
     // GIVEN a dashboard with a bad uid, an empty folder title and a sidecar namespace on helm-values
-    const config = withMonitoring({ dashboard: { delivery: "helm-values", datasourceUid: "has space", folderTitle: " ", sidecarNamespace: "grafana" } });
+    const config = withMonitoring({ dashboard: { delivery: "helm-values", datasourceUid: "has space", folderTitle: " ", namespace: "grafana" } });
     // THEN one error names all three, each with its config path and value
     expect(() => validateEnvironmentConfig("prod", config)).toThrow(
       [
         `${context}monitoring.dashboard.datasourceUid "has space" is invalid: use 1-40 letters, digits, '-' or '_'`,
         'monitoring.dashboard.folderTitle " " is invalid: use a non-empty title, or leave it unset for the General folder',
-        'monitoring.dashboard.sidecarNamespace "grafana" is invalid: only applies to delivery sidecar, not helm-values',
+        'monitoring.dashboard.namespace "grafana" is invalid: only applies to delivery sidecar, not helm-values',
       ].join("\n"),
     );
   });

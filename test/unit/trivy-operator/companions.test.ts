@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { TrivyGrafanaAlerts } from "../../../modules/monitoring/trivy-grafana-alerts";
 import { TrivyNetworkPolicy } from "../../../modules/network-policy/network-policy";
 import { TrivyOperator } from "../../../modules/trivy-operator/trivy-operator";
@@ -65,7 +66,7 @@ describe("companions of TrivyOperator |", () => {
       grafanaRules = new TrivyGrafanaAlerts(stack, "alerts", {
         operator,
         datasourceUid: "prometheus",
-        email: { addresses: ["security@example.com"] },
+        contactPoint: { type: "email", addresses: ["security@example.com"] },
       }).rules;
     });
     // THEN both rule sets count scan-job re-creations over 48h in namespace "security"
@@ -107,15 +108,14 @@ describe("companions of TrivyOperator |", () => {
     );
   });
 
-  it("fails when a dashboard delivery that creates no Kubernetes object is given a kubernetes provider", () => {
-    expect(() =>
-      synthesize((stack) => {
-        TrivyOperator.fromAttributes(stack, "trivy").addDashboard("dashboard", {
-          delivery: "helm-values",
-          datasourceName: "Prometheus",
-          kubernetesProvider: stack as never,
-        });
-      }),
-    ).toThrow(/kubernetesProvider "<provider>" is invalid: only applies to delivery sidecar, not helm-values/);
+  it("can leave a dashboard delivery that creates no Kubernetes object without a kubernetes provider", () => {
+    // GIVEN an operator with a provider, and a helm-values dashboard (whose props have no kubernetesProvider)
+    const { parsed } = synthesize((stack) => {
+      const provider = new KubernetesProvider(stack, "k8s", { alias: "eu-1" });
+      TrivyOperator.fromAttributes(stack, "trivy", { kubernetesProvider: provider }).addDashboard("dashboard", { delivery: "helm-values", datasourceName: "Prometheus" });
+    });
+    // THEN nothing but the output is created
+    expect(Object.keys(parsed.resource ?? {})).toEqual([]);
+    expect(Object.keys(parsed.output ?? {})).toEqual(["grafana_dashboard_helm_values"]);
   });
 });
