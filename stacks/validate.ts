@@ -4,9 +4,8 @@ import { isPlainObject } from "../modules/common/plain-object";
 import { describeProblem, type ValidationProblem } from "../modules/common/validation-error";
 import { DASHBOARD_DELIVERIES, grafanaDashboardProblems } from "../modules/grafana-dashboard/grafana-dashboard";
 import { durationSeconds, validateTrivyAlertRulesOptions } from "../modules/monitoring/alert-rules";
-import { parseCidr } from "../modules/network-policy/cidr";
 import { trivyNetworkPolicySpec } from "../modules/network-policy/network-policy";
-import { validateTrivyNetworkPolicyProps } from "../modules/network-policy/validate";
+import { trivyNetworkPolicyProblems } from "../modules/network-policy/validate";
 import { validateTaints } from "../modules/tolerations/tolerations";
 import { validateTrivyOperatorProps, type TrivyOperatorProps } from "../modules/trivy-operator/trivy-operator";
 import { trivyOperatorFacts } from "../modules/trivy-operator/operator-ref";
@@ -15,8 +14,7 @@ import {
   BACKEND_TYPES,
   DEFAULT_NETWORK_POLICY_FLAVOR,
   STACK_LAYOUTS,
-  NETWORK_POLICY_FLAVORS,
-  type NetworkPolicyFlavor,
+  type NetworkPolicyConfig,
   type BackendConfig,
   type ClusterConfig,
   type ContactPointConfig,
@@ -26,10 +24,8 @@ import {
   type MonitoringAlertRulesConfig,
   type OperatorConfig,
 } from "./config";
-import { dashboardProps, monitoringServiceMonitor, needsGrafanaProvider } from "./monitoring";
+import { dashboardProps, needsGrafanaProvider } from "./monitoring";
 import { networkPolicyOptions } from "./network-policy";
-
-const HOST_NAME = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
 
@@ -44,15 +40,6 @@ function requireStringList(value: unknown, field: string, isValid: (item: unknow
   if (!Array.isArray(value)) throw new Error(`${field} must be a list of ${allowed}, got ${show(value)}`);
   for (const [index, item] of value.entries()) {
     if (!isValid(item)) throw new Error(`${field}[${index}] must be ${allowed}, got ${show(item)}`);
-  }
-}
-
-/** A list of CIDRs, parsed by the network-policy module so the error carries its fix ("did you mean …/32?"). */
-function requireCidrList(value: unknown, field: string, example: string): void {
-  requireStringList(value, field, (item) => typeof item === "string", `CIDR strings such as ${show(example)}`);
-  for (const [index, item] of ((value ?? []) as string[]).entries()) {
-    const parsed = parseCidr(item);
-    if (!parsed.ok) throw new Error(`${field}[${index}] must be a CIDR such as ${show(example)}, got ${show(item)}: ${parsed.problem}`);
   }
 }
 
@@ -95,32 +82,64 @@ function validateBackend(backend: unknown): void {
   }
 }
 
-function validateNetworkPolicy(networkPolicy: unknown): void {
+/** NetworkPolicyConfig keys; `satisfies` keeps the list in step with the type. */
+const NETWORK_POLICY_CONFIG_KEYS = [
+  "flavor",
+  "apiServerCidrs",
+  "apiServerPorts",
+  "registryCidrs",
+  "privateRegistryCidrs",
+  "registryExcludedCidrs",
+  "dns",
+  "registryHosts",
+  "prometheus",
+] as const satisfies readonly (keyof NetworkPolicyConfig)[];
+const NETWORK_POLICY_CONFIG_KEYS_COMPLETE: Exclude<keyof NetworkPolicyConfig, (typeof NETWORK_POLICY_CONFIG_KEYS)[number]> extends never ? true : never = true;
+void NETWORK_POLICY_CONFIG_KEYS_COMPLETE;
+
+/** The shape of the network-policy config (keys, lists, objects); every rule on the values belongs to the module. */
+function validateNetworkPolicyShape(networkPolicy: unknown): void {
   if (networkPolicy === undefined) return;
-  if (!isPlainObject(networkPolicy)) throw new Error(`networkPolicy must be an object, got ${show(networkPolicy)}`);
-  const flavor = networkPolicy.flavor;
-  if (flavor !== undefined && !NETWORK_POLICY_FLAVORS.includes(flavor as NetworkPolicyFlavor)) {
-    throw new Error(`networkPolicy.flavor must be one of ${NETWORK_POLICY_FLAVORS.join(", ")}, got ${show(flavor)}`);
+  requireObject(networkPolicy, "networkPolicy", "flavor, apiServerCidrs, registryCidrs, prometheus …");
+  requireKnownKeys(networkPolicy, "networkPolicy", NETWORK_POLICY_CONFIG_KEYS);
+  for (const key of ["apiServerCidrs", "registryCidrs", "privateRegistryCidrs", "registryExcludedCidrs", "registryHosts"] as const) {
+    requireStringList(networkPolicy[key], `networkPolicy.${key}`, (item) => typeof item === "string", "strings");
   }
-  requireCidrList(networkPolicy.apiServerCidrs, "networkPolicy.apiServerCidrs", "10.0.0.1/32");
-  requireCidrList(networkPolicy.registryCidrs, "networkPolicy.registryCidrs", "0.0.0.0/0");
-  requireCidrList(networkPolicy.privateRegistryCidrs, "networkPolicy.privateRegistryCidrs", "10.20.0.0/16");
+  requireStringList(networkPolicy.apiServerPorts, "networkPolicy.apiServerPorts", (item) => typeof item === "number", "port numbers");
+  if (networkPolicy.dns !== undefined) requireObject(networkPolicy.dns, "networkPolicy.dns", "namespace, podLabels, ports, nodeLocalDns");
   const prometheus = networkPolicy.prometheus;
   if (prometheus !== undefined) {
-    if (!isPlainObject(prometheus) || !isDnsLabel(prometheus.namespace)) {
-      throw new Error(`networkPolicy.prometheus.namespace must be a namespace name (DNS-1123 label), got ${show(isPlainObject(prometheus) ? prometheus.namespace : prometheus)}`);
-    }
+    requireObject(prometheus, "networkPolicy.prometheus", "namespace and podLabels of the Prometheus pods");
+    requireNonEmptyString(prometheus.namespace, "networkPolicy.prometheus.namespace", "monitoring");
     const labels = prometheus.podLabels;
-    if (!isPlainObject(labels) || Object.keys(labels).length === 0 || Object.values(labels).some((value) => typeof value !== "string")) {
-      throw new Error(`networkPolicy.prometheus.podLabels must be a non-empty map of label keys to string values, got ${show(labels)}`);
+    if (!isPlainObject(labels) || Object.values(labels).some((value) => typeof value !== "string")) {
+      throw new Error(`networkPolicy.prometheus.podLabels must be a map of label keys to string values, got ${show(labels)}`);
     }
   }
-  requireStringList(
-    networkPolicy.registryHosts,
-    "networkPolicy.registryHosts",
-    (item) => typeof item === "string" && item.length <= 253 && HOST_NAME.test(item),
-    'a host name such as "registry.example.com"',
-  );
+}
+
+/**
+ * Where a network-policy prop comes from in a cluster config: the operator supplies namespace,
+ * release and the checks bundle host; `metrics` is `networkPolicy.prometheus`.
+ */
+function networkPolicyConfigPath(path: string): string {
+  const fromOperator: Readonly<Record<string, string>> = { namespace: "operator.namespace", releaseName: "operator.releaseName", checksBundleHosts: "operator.policiesBundle.registry" };
+  const root = path.split(/[.[ ]/)[0]!;
+  if (fromOperator[root] !== undefined) return fromOperator[root] + path.slice(root.length);
+  return `networkPolicy.${path.replace(/^metrics\.prometheusNamespace/, "prometheus.namespace").replace(/^metrics\.prometheusPodLabels/, "prometheus.podLabels")}`;
+}
+
+/**
+ * The cluster's policy as the TrivyNetworkPolicy construct would derive it from its operator,
+ * checked by the module; problems are reported under the config's keys. The Prometheus peer is
+ * checked whenever it is configured, scraped or not.
+ */
+function validateNetworkPolicyValues(cluster: ClusterConfig): void {
+  const { dbRepositoryCredentials: _password, ...options } = cluster.operator ?? {};
+  const operatorFacts = trivyOperatorFacts(resolveTrivyOperatorOptions({ ...options, taints: cluster.taints }));
+  const spec = trivyNetworkPolicySpec(operatorFacts, networkPolicyOptions(cluster, cluster.networkPolicy?.prometheus !== undefined));
+  const problems = trivyNetworkPolicyProblems(spec);
+  if (problems.length > 0) throw new Error(problems.map((problem) => describeProblem({ ...problem, path: networkPolicyConfigPath(problem.path) })).join("\n"));
 }
 
 function validateCluster(cluster: unknown, index: number, environment: string): void {
@@ -137,7 +156,7 @@ function validateCluster(cluster: unknown, index: number, environment: string): 
       if (!Array.isArray(cluster.taints)) throw new Error(`taints must be a list of taints, got ${show(cluster.taints)}`);
       validateTaints(cluster.taints, "taints");
     }
-    validateNetworkPolicy(cluster.networkPolicy);
+    validateNetworkPolicyShape(cluster.networkPolicy);
     const operator = cluster.operator;
     if (operator !== undefined && !isPlainObject(operator)) throw new Error(`operator must be an object of operator options, got ${show(operator)}`);
     if (isPlainObject(operator) && operator.taints !== undefined) {
@@ -156,11 +175,7 @@ function validateCluster(cluster: unknown, index: number, environment: string): 
       // Building the values runs the chart value-path check (extraValues included) on top of the option checks.
       resolvedTrivyOperatorValues(resolveTrivyOperatorOptions(props));
     });
-    // The policy as the TrivyNetworkPolicy construct would derive it from this cluster's operator.
-    const clusterConfig = cluster as unknown as ClusterConfig;
-    const operatorFacts = trivyOperatorFacts(resolveTrivyOperatorOptions({ ...options, taints: clusterConfig.taints }));
-    const scraped = operatorFacts.serviceMonitor || monitoringServiceMonitor(clusterConfig);
-    validateTrivyNetworkPolicyProps(trivyNetworkPolicySpec(operatorFacts, networkPolicyOptions(clusterConfig, scraped)));
+    validateNetworkPolicyValues(cluster as unknown as ClusterConfig);
     validateMonitoring(cluster as unknown as ClusterConfig);
   });
 }

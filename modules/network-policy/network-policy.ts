@@ -93,7 +93,7 @@ export class TrivyNetworkPolicy extends Construct {
     super(scope, id);
     const { operator, ...options } = props;
     this.spec = trivyNetworkPolicySpec(operator, options);
-    validateTrivyNetworkPolicyProps(this.spec);
+    validateTrivyNetworkPolicyProps(this.spec, this);
     const resolved = resolveNetworkPolicyProps(this.spec);
     this.flavor = resolved.flavor;
     this.flows = trivyNetworkFlows(this.spec);

@@ -12,7 +12,7 @@ describe("configuration errors", () => {
     const environments = defineEnvironments();
     const broken = { ...environments, dev: { ...environments.dev, clusters: [{ ...environments.dev.clusters[0]!, networkPolicy: { flavor: "calcio" } }] } };
     expect(() => buildStacks(Testing.app(), broken as never, { only: ["dev"] })).toThrow(ConfigurationError);
-    expect(() => buildStacks(Testing.app(), broken as never, { only: ["dev"] })).toThrow('got "calcio"');
+    expect(() => buildStacks(Testing.app(), broken as never, { only: ["dev"] })).toThrow('networkPolicy.flavor "calcio" is invalid');
   });
 
   it("fails with a ConfigurationError for an unknown environment in the selection", () => {

@@ -94,7 +94,7 @@ describe("buildStacks", () => {
   it("fails when one environment is invalid, before creating any stack", () => {
     const app = Testing.app();
     const broken: EnvironmentsConfig = { ...environments, prod: { clusters: [{ name: "eu-1", kubeconfigPath: "~/.kube/config", networkPolicy: { flavor: "calcio" as "calico" } }] } };
-    expect(() => buildStacks(app, broken)).toThrow('environment "prod", cluster "eu-1": networkPolicy.flavor must be one of kubernetes, calico, cilium, none, got "calcio"');
+    expect(() => buildStacks(app, broken)).toThrow('environment "prod", cluster "eu-1": networkPolicy.flavor "calcio" is invalid: use one of "kubernetes", "calico", "cilium", "none"');
     expect(app.node.children).toHaveLength(0);
   });
 
@@ -112,11 +112,11 @@ describe("validateEnvironmentConfig", () => {
     ["no clusters", { clusters: [] }, 'environment "prod": clusters must be a non-empty list of clusters, got []'],
     ["a duplicate cluster name", { clusters: [cluster, { ...cluster, kubeContext: "other" }] }, 'environment "prod", cluster "eu-1": name must be unique in the environment'],
     ["two entries for one kube context", { clusters: [cluster, { ...cluster, name: "eu-2" }] }, 'environment "prod", cluster "eu-2": kubeconfigPath and kubeContext must differ from cluster "eu-1"'],
-    ["a bad CIDR", { clusters: [{ ...cluster, networkPolicy: { apiServerCidrs: ["10.0.0.1"] } }] }, 'environment "prod", cluster "eu-1": networkPolicy.apiServerCidrs[0] must be a CIDR such as "10.0.0.1/32", got "10.0.0.1": it has no prefix length; did you mean "10.0.0.1/32"?'],
+    ["a bad CIDR", { clusters: [{ ...cluster, networkPolicy: { apiServerCidrs: ["10.0.0.1"] } }] }, 'environment "prod", cluster "eu-1": networkPolicy.apiServerCidrs[0] "10.0.0.1" is invalid: not a valid CIDR: it has no prefix length; did you mean "10.0.0.1/32"?'],
     ["an operator option out of range", { clusters: [{ ...cluster, operator: { scanJobsConcurrentLimit: 0 } }] }, 'environment "prod", cluster "eu-1": operator.scanJobsConcurrentLimit must be an integer from 1 to 100, got 0'],
     ["a chart path typo", { clusters: [{ ...cluster, operator: { extraValues: { triyvOperator: { scanJobTolerations: [] } } } }] }, 'environment "prod", cluster "eu-1": chart value "triyvOperator.scanJobTolerations" does not exist in trivy-operator chart 0.34.0; did you mean "trivyOperator.scanJobTolerations"?'],
-    ["a port the network-policy module refuses", { clusters: [{ ...cluster, networkPolicy: { apiServerPorts: [70000] } }] }, "apiServerPorts[0] 70000 is not a port: use an integer from 1 to 65535"],
-    ["an excluded registry range without a mask", { clusters: [{ ...cluster, networkPolicy: { registryExcludedCidrs: ["10.0.0.1"] } }] }, 'registryExcludedCidrs[0] "10.0.0.1" is not a valid CIDR: it has no prefix length; did you mean "10.0.0.1/32"?'],
+    ["a port the network-policy module refuses", { clusters: [{ ...cluster, networkPolicy: { apiServerPorts: [70000] } }] }, 'environment "prod", cluster "eu-1": networkPolicy.apiServerPorts[0] 70000 is invalid: not a port: use an integer from 1 to 65535'],
+    ["an excluded registry range without a mask", { clusters: [{ ...cluster, networkPolicy: { registryExcludedCidrs: ["10.0.0.1"] } }] }, 'environment "prod", cluster "eu-1": networkPolicy.registryExcludedCidrs[0] "10.0.0.1" is invalid: not a valid CIDR: it has no prefix length; did you mean "10.0.0.1/32"?'],
     ["a bad taint effect", { clusters: [{ ...cluster, taints: [{ key: "a", effect: "Never" }] }] }, 'environment "prod", cluster "eu-1": taints[0].effect must be one of NoSchedule, PreferNoSchedule, NoExecute, got "Never"'],
     ["a cluster name with capitals", { clusters: [{ ...cluster, name: "EU" }] }, 'environment "prod", clusters[0]: name must be a DNS-1123 label'],
   ])("fails when given %s", (_name, config, message) => {
@@ -225,7 +225,7 @@ describe("summarizeEnvironment", () => {
     validateEnvironmentConfig("ci", withPrivate);
     expect(summaryOf("ci", { ...environments, ci: withPrivate })).toContain("private 10.20.0.0/16; never the API server (Service default/kubernetes)");
     expect(() => validateEnvironmentConfig("ci", { ...ci, clusters: [{ ...ci.clusters[0]!, networkPolicy: { privateRegistryCidrs: ["10.20.0.0"] } }] })).toThrow(
-      'networkPolicy.privateRegistryCidrs[0] must be a CIDR such as "10.20.0.0/16", got "10.20.0.0"',
+      'networkPolicy.privateRegistryCidrs[0] "10.20.0.0" is invalid: not a valid CIDR: it has no prefix length; did you mean "10.20.0.0/32"?',
     );
   });
 });
