@@ -3,7 +3,7 @@ import { isDnsLabel } from "../modules/common/kubernetes-names";
 import { isPlainObject } from "../modules/common/plain-object";
 import { describeProblem, type ValidationProblem } from "../modules/common/validation-error";
 import { DASHBOARD_DELIVERIES, grafanaDashboardProblems } from "../modules/grafana-dashboard/grafana-dashboard";
-import { durationSeconds, validateTrivyAlertRulesOptions } from "../modules/monitoring/alert-rules";
+import { durationSeconds, trivyAlertRulesProblems } from "../modules/monitoring/alert-rules";
 import { trivyNetworkPolicySpec } from "../modules/network-policy/network-policy";
 import { trivyNetworkPolicyProblems } from "../modules/network-policy/validate";
 import { validateTaints } from "../modules/tolerations/tolerations";
@@ -204,16 +204,6 @@ function requireOptionalBoolean(value: unknown, field: string): void {
   if (value !== undefined && typeof value !== "boolean") throw new Error(`${field} must be true or false, got ${show(value)}`);
 }
 
-/** Module validators name their own props; in a cluster config they live under `monitoring.`. */
-function withModulePrefix(modulePrefix: string, configPrefix: string, check: () => void): void {
-  try {
-    check();
-  } catch (error) {
-    const message = (error as Error).message;
-    throw new Error(message.startsWith(modulePrefix) ? `${configPrefix}${message.slice(modulePrefix.length)}` : `${configPrefix}${message}`, { cause: error });
-  }
-}
-
 /** TrivyAlertRulesOptions without what the operator options decide; `satisfies` keeps the list in step with the type. */
 const ALERT_RULE_OPTIONS = [
   "operatorJob",
@@ -341,7 +331,8 @@ function validateMonitoring(cluster: ClusterConfig): void {
       if (alertRules[key] !== undefined) throw new Error(`monitoring.alertRules.${key} must not be set; it comes from ${from}, got ${show(alertRules[key])}`);
     }
     requireKnownKeys(alertRules, "monitoring.alertRules", ALERT_RULE_OPTIONS);
-    withModulePrefix("trivy alert rules ", "monitoring.alertRules.", () => validateTrivyAlertRulesOptions(alertRules));
+    const problems = trivyAlertRulesProblems(alertRules);
+    if (problems.length > 0) throw new Error(problems.map((problem) => describeProblem(problem, "monitoring.alertRules.")).join("\n"));
   }
   if (monitoring.dashboard !== undefined) validateDashboard(cluster, monitoring.dashboard);
   if (monitoring.grafanaAlerts !== undefined) validateGrafanaAlerts(monitoring.grafanaAlerts);

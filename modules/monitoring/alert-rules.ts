@@ -1,3 +1,6 @@
+import type { IConstruct } from "constructs";
+import { ValidationError, type ValidationProblem } from "../common/validation-error";
+
 /**
  * The alerts a security team wants from Trivy Operator metrics, as plain data. The same list
  * feeds the PrometheusRule (Prometheus Operator) and the Grafana-managed rule group.
@@ -246,9 +249,17 @@ export function trivyAlertRules(options: TrivyAlertRulesOptions = {}): TrivyAler
   return rules.filter((rule) => !disabled.has(rule.alert));
 }
 
-export function validateTrivyAlertRulesOptions(options: TrivyAlertRulesOptions): void {
-  const fail = (field: string, value: unknown, allowed: string): never => {
-    throw new Error(`trivy alert rules ${field} ${JSON.stringify(value)} is invalid: ${allowed}`);
+/** Throws one ValidationError listing every problem of the options (see trivyAlertRulesProblems). */
+export function validateTrivyAlertRulesOptions(options: TrivyAlertRulesOptions, scope?: IConstruct): void {
+  const problems = trivyAlertRulesProblems(options);
+  if (problems.length > 0) throw new ValidationError("trivy alert rules", problems, scope);
+}
+
+/** Every reason the options cannot make sound rules, as data (empty when valid). */
+export function trivyAlertRulesProblems(options: TrivyAlertRulesOptions): ValidationProblem[] {
+  const problems: ValidationProblem[] = [];
+  const fail = (path: string, value: unknown, expected: string): void => {
+    problems.push({ path, value, expected });
   };
   const durations = [
     "scannerReportTTL",
@@ -267,8 +278,9 @@ export function validateTrivyAlertRulesOptions(options: TrivyAlertRulesOptions):
   for (const field of ["scannerReportTTL", "scanJobFailureWindow"] as const) {
     if (options[field] !== undefined && durationSeconds(options[field]) === 0) fail(field, options[field], "use a duration longer than 0s");
   }
-  const ttlSeconds = durationSeconds(options.scannerReportTTL ?? DEFAULT_SCANNER_REPORT_TTL)!;
-  if (options.findingsKeepFiringFor !== undefined && durationSeconds(options.findingsKeepFiringFor)! >= ttlSeconds) {
+  // The rules below compare durations; with one of them malformed (reported above) they cannot.
+  const ttlSeconds = durationSeconds(options.scannerReportTTL ?? DEFAULT_SCANNER_REPORT_TTL) ?? Number.NaN;
+  if (options.findingsKeepFiringFor !== undefined && (durationSeconds(options.findingsKeepFiringFor) ?? 0) >= ttlSeconds) {
     fail(
       "findingsKeepFiringFor",
       options.findingsKeepFiringFor,
@@ -287,7 +299,7 @@ export function validateTrivyAlertRulesOptions(options: TrivyAlertRulesOptions):
   // to ceil(W / TTL) of its creations; the threshold must lie above that.
   const windowSeconds = durationSeconds(options.scanJobFailureWindow ?? options.scannerReportTTL ?? DEFAULT_SCANNER_REPORT_TTL);
   const healthyCreations = windowSeconds === undefined ? 1 : Math.ceil(windowSeconds / ttlSeconds);
-  if ((threshold ?? 3) <= healthyCreations) {
+  if (!Number.isNaN(healthyCreations) && (threshold ?? 3) <= healthyCreations) {
     fail(
       threshold === undefined ? "scanJobFailureWindow" : "failedScanJobsThreshold",
       threshold ?? options.scanJobFailureWindow,
@@ -326,4 +338,5 @@ export function validateTrivyAlertRulesOptions(options: TrivyAlertRulesOptions):
   for (const field of ["operatorNamespace", "operatorJob"] as const) {
     if (options[field] !== undefined && options[field].trim() === "") fail(field, options[field], "use a non-empty value");
   }
+  return problems;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { durationSeconds, formatDuration, TRIVY_ALERT_NAMES, trivyAlertRules, type TrivyAlertName, type TrivyAlertRule } from "../../../modules/monitoring/alert-rules";
+import { ValidationError } from "../../../modules/common/validation-error";
 import { promqlFacts } from "./promql";
 
 const byName = (rules: TrivyAlertRule[], name: TrivyAlertName): TrivyAlertRule => {
@@ -132,6 +133,23 @@ describe("trivyAlertRules |", () => {
     ["a bad job regex", { scanJobNamePattern: "scan-(" }, /scanJobNamePattern "scan-\(" is invalid/],
   ])("fails when given %s", (_case, options, message) => {
     expect(() => trivyAlertRules(options)).toThrow(message);
+  });
+
+  it("fails with every problem at once, as data", () => {
+    // GIVEN options with three independent mistakes, one of them a malformed duration the cross-checks depend on
+    let error: unknown;
+    try {
+      trivyAlertRules({ scannerReportTTL: "a day", criticalVulnerabilitiesThreshold: -1, disabledAlerts: ["TrivyEverything" as never] });
+    } catch (caught) {
+      error = caught;
+    }
+    // THEN one ValidationError lists all three, and no cross-check trips over the bad TTL
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).problems.map((problem) => [problem.path, problem.value])).toEqual([
+      ["scannerReportTTL", "a day"],
+      ["criticalVulnerabilitiesThreshold", -1],
+      ["disabledAlerts", "TrivyEverything"],
+    ]);
   });
 
   it("can convert durations both ways", () => {
