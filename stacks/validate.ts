@@ -3,7 +3,8 @@ import { isDnsLabel } from "../modules/common/kubernetes-names";
 import { isPlainObject } from "../modules/common/plain-object";
 import { describeProblem, type ValidationProblem } from "../modules/common/validation-error";
 import { DASHBOARD_DELIVERIES, grafanaDashboardProblems } from "../modules/grafana-dashboard/grafana-dashboard";
-import { durationSeconds, trivyAlertRulesProblems } from "../modules/monitoring/alert-rules";
+import { trivyAlertRulesProblems } from "../modules/monitoring/alert-rules";
+import { trivyOperatorMonitoringProblems } from "../modules/monitoring/trivy-operator-monitoring";
 import { trivyNetworkPolicySpec } from "../modules/network-policy/network-policy";
 import { trivyNetworkPolicyProblems } from "../modules/network-policy/validate";
 import { validateTaints } from "../modules/tolerations/tolerations";
@@ -321,9 +322,9 @@ function validateMonitoring(cluster: ClusterConfig): void {
     }
   }
   const interval = monitoring.scrapeInterval;
-  if (interval !== undefined && (typeof interval !== "string" || !durationSeconds(interval))) {
-    throw new Error(`monitoring.scrapeInterval must be a Prometheus duration longer than 0s such as "60s" or "2m", got ${show(interval)}`);
-  }
+  if (interval !== undefined && typeof interval !== "string") throw new Error(`monitoring.scrapeInterval must be a string such as "60s", got ${show(interval)}`);
+  const bundleProblems = trivyOperatorMonitoringProblems({ scrapeInterval: interval });
+  if (bundleProblems.length > 0) throw new Error(bundleProblems.map((problem) => describeProblem(problem, "monitoring.")).join("\n"));
   const alertRules = monitoring.alertRules;
   if (alertRules !== undefined) {
     requireObject(alertRules, "monitoring.alertRules", "thresholds, durations, additionalLabels, disabledAlerts");

@@ -87,13 +87,7 @@ export class TrivyOperatorMonitoring extends Construct {
     const operatorReleaseName = operator.releaseName;
     const scrapeInterval = props.scrapeInterval ?? "60s";
     const labels = props.prometheusSelectorLabels ?? {};
-    const problems: ValidationProblem[] = [];
-    if (durationSeconds(scrapeInterval) === undefined) {
-      problems.push({ path: "scrapeInterval", value: scrapeInterval, expected: "use a Prometheus duration such as 60s or 2m" });
-    }
-    if (props.serviceMonitor === false && props.prometheusRule === false) {
-      problems.push({ path: "serviceMonitor/prometheusRule", value: false, expected: "both false: nothing to deliver; remove the construct instead" });
-    }
+    const problems = trivyOperatorMonitoringProblems(props);
     if (problems.length > 0) throw new ValidationError("trivy operator monitoring", problems, this);
 
     this.serviceMonitor = props.serviceMonitor !== false;
@@ -119,4 +113,17 @@ export class TrivyOperatorMonitoring extends Construct {
       dependsOn: operator.release || props.dependsOn ? [...(operator.release ? [operator.release] : []), ...(props.dependsOn ?? [])] : undefined,
     });
   }
+}
+
+/** Every reason the options cannot make a working bundle, as data (empty when valid); alert-rule options are checked by trivyAlertRulesProblems. */
+export function trivyOperatorMonitoringProblems(options: TrivyOperatorMonitoringOptions): ValidationProblem[] {
+  const problems: ValidationProblem[] = [];
+  if (options.scrapeInterval !== undefined && !durationSeconds(options.scrapeInterval)) {
+    // 0s is no interval: Prometheus would fall back to its global one, which is not what was asked for.
+    problems.push({ path: "scrapeInterval", value: options.scrapeInterval, expected: "use a Prometheus duration longer than 0s such as 60s or 2m" });
+  }
+  if (options.serviceMonitor === false && options.prometheusRule === false) {
+    problems.push({ path: "serviceMonitor/prometheusRule", value: false, expected: "both false: nothing to deliver; remove the construct instead" });
+  }
+  return problems;
 }

@@ -76,6 +76,7 @@ describe("TrivyOperatorMonitoring |", () => {
   it("fails when there is nothing to deliver or the interval is not a duration", () => {
     expect(() => synthesize((stack) => operatorIn(stack).addMonitoring("m", { serviceMonitor: false, prometheusRule: false }))).toThrow(/both false: nothing to deliver/);
     expect(() => synthesize((stack) => operatorIn(stack).addMonitoring("m", { scrapeInterval: "1 minute" }))).toThrow(/scrapeInterval "1 minute" is invalid/);
+    expect(() => synthesize((stack) => operatorIn(stack).addMonitoring("m", { scrapeInterval: "0s" }))).toThrow(/scrapeInterval "0s" is invalid: use a Prometheus duration longer than 0s/);
     expect(() => synthesize((stack) => operatorIn(stack).addMonitoring("m", { alertRules: { exposedSecretSeverities: ["HIGH" as never] } }))).toThrow(/did you mean "High"/);
   });
 

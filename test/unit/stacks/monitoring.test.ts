@@ -248,7 +248,7 @@ describe("monitoring validation", () => {
     ["an upper-case severity", withMonitoring({ alertRules: { exposedSecretSeverities: ["CRITICAL"] } }), 'monitoring.alertRules.exposedSecretSeverities "CRITICAL" is invalid: the operator emits Title-case severities (Critical, High, Medium, Low); did you mean "Critical"?'],
     ["an alert namespace of its own", withMonitoring({ alertRules: { operatorNamespace: "x" } }), 'monitoring.alertRules.operatorNamespace must not be set; it comes from operator.namespace, got "x"'],
     ["a misspelt alert option", withMonitoring({ alertRules: { criticalVulnerabilityThreshold: 3 } }), "monitoring.alertRules.criticalVulnerabilityThreshold is not an option; allowed: operatorJob"],
-    ["a bare-number scrape interval", withMonitoring({ scrapeInterval: "60" }), 'monitoring.scrapeInterval must be a Prometheus duration longer than 0s such as "60s" or "2m", got "60"'],
+    ["a bare-number scrape interval", withMonitoring({ scrapeInterval: "60" }), 'monitoring.scrapeInterval "60" is invalid: use a Prometheus duration longer than 0s such as 60s or 2m'],
     ["a bad selector label value", withMonitoring({ prometheusSelectorLabels: { release: "kube prometheus" } }), 'monitoring.prometheusSelectorLabels.release must be a Kubernetes label value (at most 63 letters, digits, \'-\', \'_\', \'.\'), got "kube prometheus"'],
     ["a misspelt monitoring option", withMonitoring({ serviceMonitors: true }), "monitoring.serviceMonitors is not an option; allowed: serviceMonitor"],
   ])("fails when given %s", (_name, config, message) => {
