@@ -8,9 +8,9 @@ import { trivyOperatorMonitoringProblems } from "../modules/monitoring/trivy-ope
 import { trivyNetworkPolicySpec } from "../modules/network-policy/network-policy";
 import { trivyNetworkPolicyProblems } from "../modules/network-policy/validate";
 import { validateTaints } from "../modules/tolerations/tolerations";
-import { validateTrivyOperatorProps, type TrivyOperatorProps } from "../modules/trivy-operator/trivy-operator";
+import { validateTrivyOperatorProps } from "../modules/trivy-operator/trivy-operator";
 import { trivyOperatorFacts } from "../modules/trivy-operator/operator-ref";
-import { resolvedTrivyOperatorValues, resolveTrivyOperatorOptions } from "../modules/trivy-operator/values";
+import { resolveTrivyOperatorOptions } from "../modules/trivy-operator/values";
 import {
   BACKEND_TYPES,
   DEFAULT_NETWORK_POLICY_FLAVOR,
@@ -165,17 +165,12 @@ function validateCluster(cluster: unknown, index: number, environment: string): 
     }
     const { dbRepositoryCredentials, ...options } = (operator ?? {}) as OperatorConfig;
     if (dbRepositoryCredentials !== undefined) validateDbRepositoryCredentialsConfig(dbRepositoryCredentials);
-    withPrefix("operator.", () => {
-      const props: TrivyOperatorProps = {
-        ...options,
-        taints: cluster.taints as ClusterConfig["taints"],
-        // The stack fills the password from a sensitive variable; a stand-in token lets the module check the rest.
-        dbRepositoryCredentials: dbRepositoryCredentials && { username: dbRepositoryCredentials.username, password: VARIABLE_STAND_IN },
-      };
-      validateTrivyOperatorProps(props);
-      // Building the values runs the chart value-path check (extraValues included) on top of the option checks.
-      resolvedTrivyOperatorValues(resolveTrivyOperatorOptions(props));
-    });
+    // Taints were checked above under their own key; the password comes from a sensitive variable at
+    // synth, so a stand-in token lets the module check the rest of the credentials rules.
+    validateTrivyOperatorProps(
+      { ...options, dbRepositoryCredentials: dbRepositoryCredentials && { username: dbRepositoryCredentials.username, password: VARIABLE_STAND_IN } },
+      "operator.",
+    );
     validateNetworkPolicyValues(cluster as unknown as ClusterConfig);
     validateMonitoring(cluster as unknown as ClusterConfig);
   });
@@ -372,16 +367,6 @@ function validateDbRepositoryCredentialsConfig(credentials: unknown): void {
   const field = "operator.dbRepositoryCredentials";
   requireObject(credentials, field, "username");
   requireKnownKeys(credentials, field, ["username"], "; the password comes from TF_VAR_trivy_db_password_<cluster>, never from the config");
-}
-
-/** Module errors name the option; in a cluster config the option lives under `operator.`. */
-function withPrefix(prefix: string, check: () => void): void {
-  try {
-    check();
-  } catch (error) {
-    const message = (error as Error).message;
-    throw new Error(message.startsWith("taints") || message.startsWith("chart value") ? message : `${prefix}${message}`, { cause: error });
-  }
 }
 
 /**

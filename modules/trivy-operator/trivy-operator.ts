@@ -190,25 +190,28 @@ export class TrivyOperator extends TrivyOperatorBase {
   }
 }
 
-/** Validates the props the construct adds on top of `TrivyOperatorOptions`, then the options. */
-export function validateTrivyOperatorProps(props: TrivyOperatorProps): void {
+/**
+ * Validates the props the construct adds on top of `TrivyOperatorOptions`, then the options.
+ * `fieldPrefix` names where the props live for callers that nest them (a stack config's `operator.`).
+ */
+export function validateTrivyOperatorProps(props: TrivyOperatorProps, fieldPrefix = ""): void {
   const timeout = props.releaseTimeoutSeconds;
   if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 60 || timeout > 3600)) {
-    throw new Error(`releaseTimeoutSeconds must be an integer from 60 to 3600, got ${JSON.stringify(timeout)}`);
+    throw new Error(`${fieldPrefix}releaseTimeoutSeconds must be an integer from 60 to 3600, got ${JSON.stringify(timeout)}`);
   }
-  validateDbRepositoryCredentials(props.dbRepositoryCredentials);
-  validateTrivyOperatorOptions(props);
+  validateDbRepositoryCredentials(props.dbRepositoryCredentials, `${fieldPrefix}dbRepositoryCredentials`);
+  validateTrivyOperatorOptions(props, fieldPrefix);
   // Without the chart's Secret the credentials would be dropped silently and pulls fail with 401.
   if (props.dbRepositoryCredentials !== undefined && valueAt(props.extraValues, ["trivy", "existingSecret"]) === true) {
     throw new Error(
-      `dbRepositoryCredentials needs the chart's own Secret, got extraValues.trivy.existingSecret true; put the DB registry credentials into your own Secret trivy-operator-trivy-config instead, or drop existingSecret`,
+      `${fieldPrefix}dbRepositoryCredentials needs the chart's own Secret, got ${fieldPrefix}extraValues.trivy.existingSecret true; put the DB registry credentials into your own Secret trivy-operator-trivy-config instead, or drop existingSecret`,
     );
   }
   // Two sources for the server's TRIVY_USERNAME would make the rendered one depend on Helm's merge order.
   const serverUser = valueAt(props.extraValues, ["trivy", "serverUser"]);
   if (props.dbRepositoryCredentials !== undefined && props.builtInTrivyServer === true && serverUser !== undefined && serverUser !== "") {
     throw new Error(
-      `extraValues.trivy.serverUser must not be set together with dbRepositoryCredentials and builtInTrivyServer: the module sends dbRepositoryCredentials.username there, got ${JSON.stringify(serverUser)}`,
+      `${fieldPrefix}extraValues.trivy.serverUser must not be set together with dbRepositoryCredentials and builtInTrivyServer: the module sends dbRepositoryCredentials.username there, got ${JSON.stringify(serverUser)}`,
     );
   }
 }

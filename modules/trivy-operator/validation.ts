@@ -1,7 +1,8 @@
 import { isDnsLabel, isDnsSubdomain, isLabelKey } from "../common/kubernetes-names";
 import { isPlainObject, valueAt } from "../common/plain-object";
-import { validateTaints } from "../tolerations/tolerations";
-import { chartValuePaths } from "./chart-value-paths";
+import type { Toleration } from "../tolerations/taint";
+import { validateTaints, validateTolerations } from "../tolerations/tolerations";
+import { chartValuePaths, checkChartValuePaths } from "./chart-value-paths";
 import { excludeImagesDepthWarnings, malformedGlobProblem } from "./image-glob";
 import { CHART_SOURCES, DEFAULT_CHART_VERSION, DEFAULT_SCAN_JOB_TIMEOUT, DEFAULT_TRIVY_TIMEOUT, MIN_SCAN_JOB_HEADROOM, SEVERITIES, WORKLOAD_KINDS } from "./defaults";
 import type { ResourceRequirements, TrivyOperatorOptions } from "./options";
@@ -268,7 +269,10 @@ export function validateTrivyOperatorOptions(options: TrivyOperatorOptions, fiel
   if (extra !== undefined && !isPlainObject(extra)) {
     throw new Error(`${field("extraValues")} must be an object of chart values, got ${show(extra)}`);
   }
-  if (extra !== undefined) refuseSecretChartValues(extra, field("extraValues"));
+  if (extra !== undefined) {
+    refuseSecretChartValues(extra, field("extraValues"));
+    checkExtraValues(extra, chartVersion, field("extraValues"));
+  }
   const scanJobTtl = valueAt(extra, ["operator", "scanJobTTL"]);
   if (scanJobTtl !== undefined && scanJobTtl !== null && scanJobTtl !== "") {
     // trivy-operator v0.32.0 pkg/operator/jobs/limit_checker.go countJobs counts every Job with the
@@ -277,6 +281,22 @@ export function validateTrivyOperatorOptions(options: TrivyOperatorOptions, fiel
     throw new Error(
       `${field("extraValues")}.operator.scanJobTTL must not be set, got ${show(scanJobTtl)}: kept scan Jobs still count against scanJobsConcurrentLimit (trivy-operator limit_checker.go countJobs counts every scan Job, finished or not), so a few failures would stall all scanning until the TTL expires; failed scans leave their evidence in the operator log ("Scan job container") and in Job/pod events, see docs/operator.md`,
     );
+  }
+}
+
+/** Where the chart reads tolerations; hand-written ones in `extraValues` are checked like the generated ones. */
+const TOLERATION_VALUE_PATHS: readonly (readonly string[])[] = [["tolerations"], ["trivyOperator", "scanJobTolerations"], ["nodeCollector", "tolerations"]];
+
+/** `extraValues` against the pinned chart: every path exists with its type (did-you-mean on typos), tolerations are valid. */
+function checkExtraValues(extra: Readonly<Record<string, unknown>>, chartVersion: string, field: string): void {
+  try {
+    checkChartValuePaths(extra, chartVersion);
+    for (const location of TOLERATION_VALUE_PATHS) {
+      const tolerations = valueAt(extra, location);
+      if (Array.isArray(tolerations)) validateTolerations(tolerations as Toleration[], `chart value "${location.join(".")}"`);
+    }
+  } catch (error) {
+    throw new Error(`${field}: ${(error as Error).message}`, { cause: error });
   }
 }
 

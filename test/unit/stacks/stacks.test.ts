@@ -114,7 +114,8 @@ describe("validateEnvironmentConfig", () => {
     ["two entries for one kube context", { clusters: [cluster, { ...cluster, name: "eu-2" }] }, 'environment "prod", cluster "eu-2": kubeconfigPath and kubeContext must differ from cluster "eu-1"'],
     ["a bad CIDR", { clusters: [{ ...cluster, networkPolicy: { apiServerCidrs: ["10.0.0.1"] } }] }, 'environment "prod", cluster "eu-1": networkPolicy.apiServerCidrs[0] "10.0.0.1" is invalid: not a valid CIDR: it has no prefix length; did you mean "10.0.0.1/32"?'],
     ["an operator option out of range", { clusters: [{ ...cluster, operator: { scanJobsConcurrentLimit: 0 } }] }, 'environment "prod", cluster "eu-1": operator.scanJobsConcurrentLimit must be an integer from 1 to 100, got 0'],
-    ["a chart path typo", { clusters: [{ ...cluster, operator: { extraValues: { triyvOperator: { scanJobTolerations: [] } } } }] }, 'environment "prod", cluster "eu-1": chart value "triyvOperator.scanJobTolerations" does not exist in trivy-operator chart 0.34.0; did you mean "trivyOperator.scanJobTolerations"?'],
+    ["a chart path typo", { clusters: [{ ...cluster, operator: { extraValues: { triyvOperator: { scanJobTolerations: [] } } } }] }, 'environment "prod", cluster "eu-1": operator.extraValues: chart value "triyvOperator.scanJobTolerations" does not exist in trivy-operator chart 0.34.0; did you mean "trivyOperator.scanJobTolerations"?'],
+    ["a hand-written toleration the chart would reject", { clusters: [{ ...cluster, operator: { extraValues: { nodeCollector: { tolerations: [{ key: "a", operator: "Exists", value: "b" }] } } } }] }, 'environment "prod", cluster "eu-1": operator.extraValues: chart value "nodeCollector.tolerations"[0].value must be empty when operator is Exists'],
     ["a port the network-policy module refuses", { clusters: [{ ...cluster, networkPolicy: { apiServerPorts: [70000] } }] }, 'environment "prod", cluster "eu-1": networkPolicy.apiServerPorts[0] 70000 is invalid: not a port: use an integer from 1 to 65535'],
     ["an excluded registry range without a mask", { clusters: [{ ...cluster, networkPolicy: { registryExcludedCidrs: ["10.0.0.1"] } }] }, 'environment "prod", cluster "eu-1": networkPolicy.registryExcludedCidrs[0] "10.0.0.1" is invalid: not a valid CIDR: it has no prefix length; did you mean "10.0.0.1/32"?'],
     ["a bad taint effect", { clusters: [{ ...cluster, taints: [{ key: "a", effect: "Never" }] }] }, 'environment "prod", cluster "eu-1": taints[0].effect must be one of NoSchedule, PreferNoSchedule, NoExecute, got "Never"'],
@@ -301,6 +302,6 @@ describe("private DB mirror credentials", () => {
 
   it("fails when the chart's own Secret is switched off, which would drop the credentials", () => {
     const config = { clusters: [{ ...mirrorCluster, operator: { ...mirrorCluster.operator, extraValues: { trivy: { existingSecret: true } } } }] };
-    expect(() => validateEnvironmentConfig("prod", config)).toThrow("operator.dbRepositoryCredentials needs the chart's own Secret, got extraValues.trivy.existingSecret true");
+    expect(() => validateEnvironmentConfig("prod", config)).toThrow("operator.dbRepositoryCredentials needs the chart's own Secret, got operator.extraValues.trivy.existingSecret true");
   });
 });
