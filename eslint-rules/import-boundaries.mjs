@@ -20,11 +20,12 @@ function layerOf(relativePath) {
 /**
  * Which layers each layer may import (relative imports only; packages are checked below).
  * main → stacks → modules → .gen; cli → modules/common; nothing outside test/ imports test/.
+ * stacks/ reach modules/ only through its public API (modules/index.ts), like a user's app would.
  * `dashboards/` is data (the pinned dashboard catalog) that modules and stacks may read.
  */
 const ALLOWED_LAYERS = {
   main: ["main", "stacks"],
-  stacks: ["stacks", "modules", "modules/common", ".gen", "dashboards"],
+  stacks: ["stacks", "modules/common", ".gen", "dashboards"],
   modules: ["modules", "modules/common", ".gen", "dashboards"],
   "modules/common": ["modules/common"],
   dashboards: ["dashboards"],
@@ -38,6 +39,8 @@ const ALLOWED_LAYERS = {
  */
 const ALLOWED_FILES = {
   cli: ["modules/grafana-dashboard/prepare-dashboard"],
+  // The package's public API; everything else under modules/ is private (`import … from "../modules"`).
+  stacks: ["modules", "modules/index"],
 };
 
 /** Packages a layer must not import: the CLI runs without CDKTF or the provider bindings. */

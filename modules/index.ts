@@ -10,6 +10,7 @@ export {
   serverRollTriggers,
   serverStartUpConfigHash,
   startUpConfigHash,
+  trivyOperatorFacts,
   trivyOperatorWarnings,
   validateTrivyOperatorOptions,
   validateTrivyOperatorProps,
@@ -28,6 +29,7 @@ export {
   type ResourceQuantities,
   type ResourceRequirements,
   type TrivyOperatorAttributes,
+  type TrivyOperatorFacts,
   type TrivyOperatorOptions,
   type TrivyOperatorProps,
 } from "./trivy-operator";
@@ -43,12 +45,14 @@ export {
   type TolerationChartValuesOptions,
 } from "./tolerations";
 export {
+  DEFAULT_NETWORK_POLICY_FLAVOR,
   NETWORK_POLICY_FLAVORS,
   PRIVATE_IPV4_RANGES,
   TrivyNetworkPolicy,
   describeNetworkFlow,
   describeRegistryDestinations,
   trivyNetworkFlows,
+  trivyNetworkPolicyProblems,
   trivyNetworkPolicySpec,
   validateTrivyNetworkPolicyProps,
   type CidrRange,
@@ -71,6 +75,9 @@ export {
   TrivyGrafanaAlerts,
   TrivyOperatorMonitoring,
   trivyAlertRules,
+  trivyAlertRulesProblems,
+  trivyGrafanaAlertsProblems,
+  trivyOperatorMonitoringProblems,
   type EmailContactPoint,
   type OperatorAlertRulesOptions,
   type SlackBotContactPoint,
@@ -104,7 +111,7 @@ export {
   type GrafanaDashboardProps,
   type PrepareDashboardOptions,
 } from "./grafana-dashboard";
-export { ValidationError, type ValidationProblem } from "./common/validation-error";
+export { describeProblem, ValidationError, type ValidationProblem } from "./common/validation-error";
 export { ManifestBundle, type KubernetesManifest, type ManifestBundleProps } from "./manifest-bundle";
 export { TRIVY_OPERATOR_DASHBOARD, type CatalogDashboard } from "../dashboards/catalog";
 // The Grafana provider binding the dashboard and alert constructs are typed against (grafana/grafana 4.45.1).

@@ -1,4 +1,4 @@
-import type { Taint } from "../modules/tolerations/taint";
+import type { Taint } from "../modules";
 
 /**
  * The kind cluster of the integration tier and the `ci` environment describe the same cluster:

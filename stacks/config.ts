@@ -27,7 +27,7 @@ export type EnvironmentName = string;
 export const STACK_LAYOUTS = ["per-environment", "per-cluster"] as const;
 export type StackLayout = (typeof STACK_LAYOUTS)[number];
 
-export { DEFAULT_NETWORK_POLICY_FLAVOR, NETWORK_POLICY_FLAVORS, type NetworkPolicyFlavor } from "../modules/network-policy/props";
+export { DEFAULT_NETWORK_POLICY_FLAVOR, NETWORK_POLICY_FLAVORS, type NetworkPolicyFlavor } from "../modules";
 
 /**
  * Which network policies guard the operator namespace, and where its traffic may go. The fields

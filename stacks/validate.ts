@@ -1,16 +1,20 @@
 import { Lazy } from "cdktf";
 import { isDnsLabel } from "../modules/common/kubernetes-names";
 import { isPlainObject } from "../modules/common/plain-object";
-import { describeProblem, type ValidationProblem } from "../modules/common/validation-error";
-import { DASHBOARD_DELIVERIES, grafanaDashboardProblems } from "../modules/grafana-dashboard/grafana-dashboard";
-import { trivyAlertRulesProblems } from "../modules/monitoring/alert-rules";
-import { trivyOperatorMonitoringProblems } from "../modules/monitoring/trivy-operator-monitoring";
-import { trivyNetworkPolicySpec } from "../modules/network-policy/network-policy";
-import { trivyNetworkPolicyProblems } from "../modules/network-policy/validate";
-import { validateTaints } from "../modules/tolerations/tolerations";
-import { validateTrivyOperatorProps } from "../modules/trivy-operator/trivy-operator";
-import { trivyOperatorFacts } from "../modules/trivy-operator/operator-ref";
-import { resolveTrivyOperatorOptions } from "../modules/trivy-operator/values";
+import {
+  DASHBOARD_DELIVERIES,
+  describeProblem,
+  grafanaDashboardProblems,
+  resolveTrivyOperatorOptions,
+  trivyAlertRulesProblems,
+  trivyNetworkPolicyProblems,
+  trivyNetworkPolicySpec,
+  trivyOperatorFacts,
+  trivyOperatorMonitoringProblems,
+  validateTaints,
+  validateTrivyOperatorProps,
+  type ValidationProblem,
+} from "../modules";
 import {
   BACKEND_TYPES,
   DEFAULT_NETWORK_POLICY_FLAVOR,

@@ -2,6 +2,7 @@ export {
   TRIVY_ALERT_NAMES,
   TRIVY_SEVERITIES,
   trivyAlertRules,
+  trivyAlertRulesProblems,
   type TrivyAlertName,
   type TrivyAlertRule,
   type TrivyAlertRulesOptions,
@@ -9,12 +10,14 @@ export {
 } from "./alert-rules";
 export {
   TrivyOperatorMonitoring,
+  trivyOperatorMonitoringProblems,
   type OperatorAlertRulesOptions,
   type TrivyOperatorMonitoringOptions,
   type TrivyOperatorMonitoringProps,
 } from "./trivy-operator-monitoring";
 export {
   TrivyGrafanaAlerts,
+  trivyGrafanaAlertsProblems,
   type EmailContactPoint,
   type SlackBotContactPoint,
   type SlackWebhookContactPoint,

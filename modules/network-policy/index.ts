@@ -1,5 +1,6 @@
 export { TrivyNetworkPolicy, trivyNetworkPolicySpec, type TrivyNetworkPolicyOptions, type TrivyNetworkPolicyProps } from "./network-policy";
 export {
+  DEFAULT_NETWORK_POLICY_FLAVOR,
   NETWORK_POLICY_FLAVORS,
   type ClusterDnsOptions,
   type NetworkPolicyFlavor,
@@ -19,4 +20,4 @@ export {
 } from "./flows";
 export type { TrivyComponent } from "./components";
 export { PRIVATE_IPV4_RANGES } from "./ports";
-export { validateTrivyNetworkPolicyProps } from "./validate";
+export { trivyNetworkPolicyProblems, validateTrivyNetworkPolicyProps } from "./validate";

@@ -1,5 +1,5 @@
 export { TrivyOperator, validateTrivyOperatorProps, type PodSecurityLevel, type TrivyOperatorProps } from "./trivy-operator";
-export type { ITrivyOperator, TrivyOperatorAttributes } from "./operator-ref";
+export { trivyOperatorFacts, type ITrivyOperator, type TrivyOperatorAttributes, type TrivyOperatorFacts } from "./operator-ref";
 export type { ChartSource, ResourceQuantities, ResourceRequirements, TrivyOperatorOptions } from "./options";
 export type { DbRepositoryCredentials } from "./db-credentials";
 export {

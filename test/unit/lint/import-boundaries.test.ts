@@ -30,7 +30,8 @@ beforeAll(async () => {
 describe("layers/import-boundaries", () => {
   it.each([
     ["main.ts", 'import { buildStacks } from "./stacks";'],
-    ["stacks/cluster.ts", 'import { TrivyOperator } from "../modules/trivy-operator/trivy-operator";'],
+    ["stacks/cluster.ts", 'import { TrivyOperator } from "../modules";'],
+    ["stacks/validate.ts", 'import { isPlainObject } from "../modules/common/plain-object";'],
     ["stacks/monitoring.ts", 'import { GrafanaProvider } from "../.gen/providers/grafana/provider";'],
     ["modules/network-policy/network-policy.ts", 'import { ManifestBundle } from "../manifest-bundle";'],
     ["modules/grafana-dashboard/grafana-dashboard.ts", 'import { catalogDashboard } from "../../dashboards/catalog";'],
@@ -48,6 +49,7 @@ describe("layers/import-boundaries", () => {
     ["modules/trivy-operator/values.ts", 'import { defineEnvironments } from "../../stacks/environments";', "modules must not import stacks (stacks/environments)"],
     ["modules/common/index.ts", 'export * from "../trivy-operator/defaults";', "modules/common must not import modules (modules/trivy-operator/defaults)"],
     ["main.ts", 'import { TrivyOperator } from "./modules/trivy-operator";', "main must not import modules (modules/trivy-operator)"],
+    ["stacks/cluster.ts", 'import { TrivyOperator } from "../modules/trivy-operator/trivy-operator";', "stacks must not import modules (modules/trivy-operator/trivy-operator)"],
     ["cli/doctor/rules.ts", 'import type { TrivyOperatorOptions } from "../../modules/trivy-operator/options";', "cli must not import modules (modules/trivy-operator/options)"],
     ["cli/report/command.ts", 'import { buildStacks } from "../../stacks/app";', "cli must not import stacks (stacks/app)"],
     ["stacks/app.ts", 'const load = () => import("../cli/main.js");', "stacks must not import cli (cli/main)"],
