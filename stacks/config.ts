@@ -43,8 +43,7 @@ export interface NetworkPolicyConfig
    */
   readonly registryHosts?: readonly string[];
   /**
-   * Prometheus that scrapes the operator on 8080; needed together with `monitoring.serviceMonitor`
-   * (or `operator.serviceMonitor`).
+   * Prometheus that scrapes the operator on 8080; needed together with `monitoring.serviceMonitor`.
    * @default - no metrics ingress
    */
   readonly prometheus?: PrometheusScrapeConfig;
@@ -108,8 +107,8 @@ export type MonitoringAlertRulesConfig = Omit<TrivyAlertRulesOptions, "operatorN
  */
 export interface MonitoringConfig {
   /**
-   * ServiceMonitor for the operator's metrics, in a release of its own (keep `operator.serviceMonitor`
-   * false). Unless `networkPolicy.flavor` is `none`, needs `networkPolicy.prometheus`.
+   * ServiceMonitor for the operator's metrics, in a release of its own (the one way to get one).
+   * Unless `networkPolicy.flavor` is `none`, needs `networkPolicy.prometheus`.
    * @default true
    */
   readonly serviceMonitor?: boolean;

@@ -352,9 +352,6 @@ function validateMonitoring(cluster: ClusterConfig): void {
   if (monitoring.prometheusRule !== false && monitoring.grafanaAlerts !== undefined) {
     throw new Error(`monitoring.prometheusRule must be false with monitoring.grafanaAlerts (both deliver the Trivy alerts, every alert would fire twice), got ${show(monitoring.prometheusRule)}`);
   }
-  if (serviceMonitor && cluster.operator?.serviceMonitor === true) {
-    throw new Error(`operator.serviceMonitor must stay false with monitoring.serviceMonitor (two ServiceMonitors would scrape the operator twice, and the chart's breaks the operator release without the CRDs), got true`);
-  }
   const flavor = cluster.networkPolicy?.flavor ?? DEFAULT_NETWORK_POLICY_FLAVOR;
   if (serviceMonitor && flavor !== "none" && cluster.networkPolicy?.prometheus === undefined) {
     // The pod labels of Prometheus differ per install; guessing them would open the port to the wrong pods or to none.

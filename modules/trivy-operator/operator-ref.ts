@@ -36,7 +36,11 @@ export interface ITrivyOperator extends IConstruct {
   readonly builtInTrivyServer: boolean;
   /** Whether the node collector runs (option `infraAssessment`, `operator.infraAssessmentScannerEnabled`). */
   readonly nodeCollector: boolean;
-  /** Whether the chart itself renders a ServiceMonitor (`serviceMonitor.enabled`). */
+  /**
+   * Whether the operator's own chart release renders a ServiceMonitor (`serviceMonitor.enabled`),
+   * so policies let Prometheus in. Only an operator installed elsewhere can: `TrivyOperator` never
+   * renders it (TrivyOperatorMonitoring is the one way).
+   */
   readonly serviceMonitor: boolean;
   /** Registry hosts the vulnerability and Java DBs come from (443), for egress policies. */
   readonly dbRegistryHosts: readonly string[];
@@ -81,7 +85,8 @@ export function trivyOperatorFacts(options: ResolvedTrivyOperatorOptions): Trivy
     releaseName: options.releaseName,
     builtInTrivyServer: options.builtInTrivyServer,
     nodeCollector: options.infraAssessment,
-    serviceMonitor: options.serviceMonitor,
+    // The chart's own ServiceMonitor is never rendered (values.ts); TrivyOperatorMonitoring is the one way.
+    serviceMonitor: false,
     dbRegistryHosts: [...new Set([options.dbRegistry, options.javaDbRegistry])],
     checksBundleHosts: [checksBundleReference(options.extraValues, options.chartVersion).registry],
     scannerReportTTL: options.scannerReportTTL,

@@ -183,12 +183,6 @@ export interface TrivyOperatorOptions {
   readonly operatorResources?: ResourceRequirements;
 
   /**
-   * Render the chart's ServiceMonitor (`serviceMonitor.enabled`). Needs the Prometheus Operator CRDs.
-   * @default false
-   */
-  readonly serviceMonitor?: boolean;
-
-  /**
    * Run infra assessment (`operator.infraAssessmentScannerEnabled`), i.e. the node collector that
    * reads node files for CIS checks. It needs hostPID and hostPath, so the namespace then enforces
    * the `privileged` Pod Security level instead of `restricted`.

@@ -170,7 +170,12 @@ export function validateTrivyOperatorOptions(options: TrivyOperatorOptions, fiel
 
   requireBoolean(options.ignoreUnfixed, field("ignoreUnfixed"));
   requireBoolean(options.builtInTrivyServer, field("builtInTrivyServer"));
-  requireBoolean(options.serviceMonitor, field("serviceMonitor"));
+  const retiredServiceMonitor = (options as { readonly serviceMonitor?: unknown }).serviceMonitor;
+  if (retiredServiceMonitor !== undefined) {
+    throw new Error(
+      `${field("serviceMonitor")} is no longer an option, got ${show(retiredServiceMonitor)}: the chart's ServiceMonitor sits inside the operator release and fails the whole install without the Prometheus Operator CRDs; use operator.addMonitoring() (TrivyOperatorMonitoring; in a stack config monitoring.serviceMonitor), a release of its own`,
+    );
+  }
   requireBoolean(options.infraAssessment, field("infraAssessment"));
   requireBoolean(options.dbRepositoryInsecure, field("dbRepositoryInsecure"));
 
@@ -272,6 +277,11 @@ export function validateTrivyOperatorOptions(options: TrivyOperatorOptions, fiel
   if (extra !== undefined) {
     refuseSecretChartValues(extra, field("extraValues"));
     checkExtraValues(extra, chartVersion, field("extraValues"));
+    if (valueAt(extra, ["serviceMonitor", "enabled"]) === true) {
+      throw new Error(
+        `${field("extraValues")}.serviceMonitor.enabled must not be true: the chart's ServiceMonitor sits inside the operator release and fails the whole install without the Prometheus Operator CRDs; use operator.addMonitoring() (TrivyOperatorMonitoring), a release of its own`,
+      );
+    }
   }
   const scanJobTtl = valueAt(extra, ["operator", "scanJobTTL"]);
   if (scanJobTtl !== undefined && scanJobTtl !== null && scanJobTtl !== "") {

@@ -44,7 +44,6 @@ export function resolveTrivyOperatorOptions(options: TrivyOperatorOptions): Reso
     trivyTimeout: options.trivyTimeout ?? defaults.DEFAULT_TRIVY_TIMEOUT,
     scanJobTimeout: options.scanJobTimeout ?? defaults.DEFAULT_SCAN_JOB_TIMEOUT,
     operatorResources: options.operatorResources ?? defaults.DEFAULT_OPERATOR_RESOURCES,
-    serviceMonitor: options.serviceMonitor ?? false,
     infraAssessment: options.infraAssessment ?? true,
     privateRegistryScanSecretsNames: options.privateRegistryScanSecretsNames ?? {},
     taints: options.taints ?? [],
@@ -260,7 +259,9 @@ function tunedValues(resolved: ResolvedTrivyOperatorOptions): ChartValues {
         : {}),
     },
     ...(tolerations.nodeCollector ? { nodeCollector: { tolerations: tolerations.nodeCollector.tolerations } } : {}),
-    serviceMonitor: { enabled: resolved.serviceMonitor },
+    // Never the chart's: inside the operator release it fails the whole install on clusters without
+    // the Prometheus Operator CRDs. TrivyOperatorMonitoring (operator.addMonitoring) is the one way.
+    serviceMonitor: { enabled: false },
     resources: resourceValues(resolved.operatorResources),
     tolerations: tolerations.tolerations,
     podSecurityContext: {

@@ -229,7 +229,7 @@ describe("monitoring validation", () => {
 
   it.each<[string, EnvironmentConfig, string]>([
     ["a ServiceMonitor without networkPolicy.prometheus", withMonitoring({}, { networkPolicy: { flavor: "calico" } }), 'monitoring.serviceMonitor needs networkPolicy.prometheus (namespace and podLabels of the Prometheus pods) so the "calico" default-deny policies let Prometheus scrape port 8080, got networkPolicy.prometheus undefined'],
-    ["both ServiceMonitors", withMonitoring({}, { operator: { serviceMonitor: true } }), "operator.serviceMonitor must stay false with monitoring.serviceMonitor"],
+    ["the retired operator ServiceMonitor", withMonitoring({}, { operator: { serviceMonitor: true } }), "operator.serviceMonitor is no longer an option, got true"],
     ["PrometheusRule and Grafana alerts together", withMonitoring({ grafanaUrl: "https://g.example.com", grafanaAlerts: { datasourceUid: "p", contactPoint: { type: "email", addresses: ["a@b.c"] } } }), "monitoring.prometheusRule must be false with monitoring.grafanaAlerts (both deliver the Trivy alerts, every alert would fire twice), got undefined"],
     ["an unknown delivery", withMonitoring({ dashboard: { delivery: "configmap", datasourceUid: "p" } }), 'monitoring.dashboard.delivery "configmap" is invalid: use one of grafana-api, sidecar, helm-values'],
     ["both datasource fields", withMonitoring({ dashboard: { delivery: "sidecar", datasourceUid: "p", datasourceName: "Prometheus" } }), 'monitoring.dashboard.datasourceUid/datasourceName {"datasourceUid":"p","datasourceName":"Prometheus"} is invalid: set exactly one of them'],

@@ -59,13 +59,13 @@ describe("TrivyOperator", () => {
   it("can expose what network policies and monitoring need", () => {
     let operator: TrivyOperator | undefined;
     synthesize((stack) => {
-      operator = new TrivyOperator(stack, "trivy-operator", { builtInTrivyServer: true, serviceMonitor: true, dbRegistry: "registry.example.com" });
+      operator = new TrivyOperator(stack, "trivy-operator", { builtInTrivyServer: true, dbRegistry: "registry.example.com" });
     });
     expect(operator).toMatchObject({
       namespace: "trivy-system",
       releaseName: "trivy-operator",
       builtInTrivyServer: true,
-      serviceMonitor: true,
+      serviceMonitor: false,
       nodeCollector: true,
       dbRegistryHosts: ["registry.example.com", "mirror.gcr.io"],
     });
@@ -74,6 +74,13 @@ describe("TrivyOperator", () => {
   it("can keep ${ in user values from becoming Terraform interpolation", () => {
     const { release } = synthOperator({ extraValues: { podAnnotations: { note: "${not_a_reference}" } } });
     expect((release.values as string[])[0]).toContain("$${not_a_reference}");
+  });
+
+  it("fails when asked for the chart's own ServiceMonitor, naming the construct that delivers one", () => {
+    // GIVEN the option that used to render it inside the operator release, and the same through extraValues
+    // THEN both are refused, pointing at TrivyOperatorMonitoring instead of being ignored
+    expect(() => synthOperator({ serviceMonitor: true } as never)).toThrow(/serviceMonitor is no longer an option, got true: .*use operator\.addMonitoring\(\)/);
+    expect(() => synthOperator({ extraValues: { serviceMonitor: { enabled: true } } })).toThrow(/extraValues\.serviceMonitor\.enabled must not be true: .*use operator\.addMonitoring\(\)/);
   });
 
   it("fails when an option is invalid, at construction", () => {
