@@ -153,7 +153,7 @@ export const RULES: readonly Rule[] = [
     cause: "Each scan container gets the chart's 500M memory limit by default, too small for large (Java, CSI, ML) images; many parallel scans also exhaust node memory.",
     test: (signal) => signal.component === "scan-job" && signal.reason === "OOMKilled",
     fixes: () => [
-      { moduleSetting: 'scanJobResources: { limits: { memory: "1500M" } }  (raise further for very large images)', chartValue: "trivy.resources.limits.memory", advice: "The field report needed 1500M; large Java images need 2-3G." },
+      { moduleSetting: 'scanJobResources: { limits: { memory: "1500M" } }  (raise further for very large images)', chartValue: "trivy.resources.limits.memory", advice: "1500M covers typical images (docs/field-report.md); large Java images need 2-3G." },
       { moduleSetting: "scanJobsConcurrentLimit: 2", chartValue: "operator.scanJobsConcurrentLimit", advice: "Fewer scans at once leave the nodes room." },
     ],
   }),
@@ -303,7 +303,7 @@ export const RULES: readonly Rule[] = [
   signalRule({
     id: "dns-resolution-failed",
     title: "DNS lookups fail",
-    cause: "Egress to cluster DNS (UDP and TCP 53) is blocked by a network policy (the field report's policy forgot DNS), or a registry host name is wrong.",
+    cause: "Egress to cluster DNS (UDP and TCP 53) is blocked by a network policy (a hand-written policy that forgets DNS: docs/field-report.md), or a registry host name is wrong.",
     test: (signal) => DNS_FAILURE.test(signal.message),
     highlight: DNS_FAILURE,
     fixes: () => [

@@ -165,7 +165,7 @@ export function trivyNetworkFlows(props: TrivyNetworkPolicySpec): NetworkFlow[] 
       to: { kind: "cluster-dns", namespace: p.dnsNamespace, podLabels: p.dnsPodLabels },
       // TCP too: answers over 512 bytes (long CNAME chains of registry CDNs) fall back to TCP.
       ports: udpAndTcp(p.dnsPorts),
-      reason: "every name (registries, DB mirror, services) resolves through cluster DNS; the field report's policy forgot it",
+      reason: "every name (registries, DB mirror, services) resolves through cluster DNS; a policy without it breaks every pull (docs/field-report.md)",
     });
     if (p.nodeLocalDns) {
       flows.push({
