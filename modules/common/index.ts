@@ -12,3 +12,12 @@ export {
   labelKeyProblem,
 } from "./kubernetes-names";
 export { ValidationError, describeProblem, type ValidationProblem } from "./validation-error";
+export {
+  formatCliDuration,
+  formatPrometheusDuration,
+  isGoDuration,
+  parseCliDuration,
+  parseGoDuration,
+  parsePrometheusDuration,
+  prometheusDurationOf,
+} from "./duration";

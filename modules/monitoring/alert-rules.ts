@@ -1,4 +1,5 @@
 import type { IConstruct } from "constructs";
+import { parsePrometheusDuration, prometheusDurationOf } from "../common/duration";
 import { ValidationError, type ValidationProblem } from "../common/validation-error";
 
 /**
@@ -61,7 +62,9 @@ export interface TrivyAlertRulesOptions {
   readonly operatorJob?: string;
   /**
    * The operator's `operator.scannerReportTTL`: a healthy workload's scan Job is created once per
-   * TTL, which sets the default `scanJobFailureWindow` and bounds `findingsKeepFiringFor`.
+   * TTL, which sets the default `scanJobFailureWindow` and bounds `findingsKeepFiringFor`. In the
+   * operator's grammar (a Go duration such as `1.5h`) or Prometheus' (`1h30m`, `1d`); the rules
+   * spell it the Prometheus way.
    * @default "24h"
    */
   readonly scannerReportTTL?: string;
@@ -142,23 +145,7 @@ export interface TrivyAlertRule {
   readonly annotations: Readonly<{ summary: string; description: string }>;
 }
 
-const PROMETHEUS_DURATION = /^(\d+(ms|s|m|h|d|w|y))+$/;
-const DURATION_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-
-/** Seconds in a Prometheus/Go duration such as `24h` or `1h30m`; undefined when it is not one. */
-export function durationSeconds(duration: string): number | undefined {
-  if (!PROMETHEUS_DURATION.test(duration)) return undefined;
-  let total = 0;
-  for (const [, amount, unit] of duration.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)) total += Number(amount) * DURATION_SECONDS[unit!]!;
-  return total;
-}
-
-/** The shortest exact Prometheus duration for whole seconds (`90000` → `25h`). */
-export function formatDuration(seconds: number): string {
-  for (const [unit, size] of [["d", 86400], ["h", 3600], ["m", 60]] as const) if (seconds % size === 0) return `${seconds / size}${unit}`;
-  return `${seconds}s`;
-}
 
 /** Escapes a value for a double-quoted PromQL label matcher. */
 function promString(value: string): string {
@@ -174,7 +161,8 @@ export function trivyAlertRules(options: TrivyAlertRulesOptions = {}): TrivyAler
   const namespace = options.operatorNamespace ?? "trivy-system";
   const job = options.operatorJob ?? "trivy-operator";
   const keepFiringFor = options.findingsKeepFiringFor ?? DEFAULT_FINDINGS_KEEP_FIRING_FOR;
-  const scanJobWindow = options.scanJobFailureWindow ?? options.scannerReportTTL ?? DEFAULT_SCANNER_REPORT_TTL;
+  // The TTL comes from the operator as a Go duration; a range selector needs Prometheus' spelling.
+  const scanJobWindow = options.scanJobFailureWindow ?? prometheusDurationOf(options.scannerReportTTL ?? DEFAULT_SCANNER_REPORT_TTL)!;
   const extra = options.additionalLabels ?? {};
   const secretSeverities = options.exposedSecretSeverities ?? ["Critical", "High"];
   const disabled = new Set(options.disabledAlerts ?? []);
@@ -273,14 +261,18 @@ export function trivyAlertRulesProblems(options: TrivyAlertRulesOptions): Valida
   ] as const;
   for (const field of durations) {
     const value = options[field];
-    if (value !== undefined && durationSeconds(value) === undefined) fail(field, value, "use a Prometheus duration such as 30m, 24h or 1h30m");
+    if (value !== undefined && field !== "scannerReportTTL" && parsePrometheusDuration(value) === undefined) fail(field, value, "use a Prometheus duration such as 30m, 24h or 1h30m");
   }
-  for (const field of ["scannerReportTTL", "scanJobFailureWindow"] as const) {
-    if (options[field] !== undefined && durationSeconds(options[field]) === 0) fail(field, options[field], "use a duration longer than 0s");
-  }
+  const ttl = options.scannerReportTTL;
+  // The operator's Go duration (1.5h), respelled for Prometheus (1h30m); negative has no Prometheus form.
+  const ttlPrometheus = prometheusDurationOf(ttl ?? DEFAULT_SCANNER_REPORT_TTL);
+  if (ttlPrometheus === undefined) fail("scannerReportTTL", ttl, "use the operator's Go duration (such as 24h, 1.5h or 10m0s) or a Prometheus duration (such as 1d)");
+  // Prometheus keeps milliseconds: a TTL below 1ms would be a 0s range.
+  if (ttl !== undefined && ttlPrometheus !== undefined && parsePrometheusDuration(ttlPrometheus) === 0) fail("scannerReportTTL", ttl, "use a duration longer than 0s");
+  if (options.scanJobFailureWindow !== undefined && parsePrometheusDuration(options.scanJobFailureWindow) === 0) fail("scanJobFailureWindow", options.scanJobFailureWindow, "use a duration longer than 0s");
   // The rules below compare durations; with one of them malformed (reported above) they cannot.
-  const ttlSeconds = durationSeconds(options.scannerReportTTL ?? DEFAULT_SCANNER_REPORT_TTL) ?? Number.NaN;
-  if (options.findingsKeepFiringFor !== undefined && (durationSeconds(options.findingsKeepFiringFor) ?? 0) >= ttlSeconds) {
+  const ttlMilliseconds = (ttlPrometheus === undefined ? undefined : parsePrometheusDuration(ttlPrometheus)) ?? Number.NaN;
+  if (options.findingsKeepFiringFor !== undefined && (parsePrometheusDuration(options.findingsKeepFiringFor) ?? 0) >= ttlMilliseconds) {
     fail(
       "findingsKeepFiringFor",
       options.findingsKeepFiringFor,
@@ -297,8 +289,8 @@ export function trivyAlertRulesProblems(options: TrivyAlertRulesOptions): Valida
   }
   // A healthy, unchanged workload's scan Job is created once per TTL, so a window of W holds up
   // to ceil(W / TTL) of its creations; the threshold must lie above that.
-  const windowSeconds = durationSeconds(options.scanJobFailureWindow ?? options.scannerReportTTL ?? DEFAULT_SCANNER_REPORT_TTL);
-  const healthyCreations = windowSeconds === undefined ? 1 : Math.ceil(windowSeconds / ttlSeconds);
+  const windowMilliseconds = options.scanJobFailureWindow === undefined ? ttlMilliseconds : parsePrometheusDuration(options.scanJobFailureWindow);
+  const healthyCreations = windowMilliseconds === undefined ? 1 : Math.ceil(windowMilliseconds / ttlMilliseconds);
   if (!Number.isNaN(healthyCreations) && (threshold ?? 3) <= healthyCreations) {
     fail(
       threshold === undefined ? "scanJobFailureWindow" : "failedScanJobsThreshold",

@@ -1,5 +1,6 @@
 import { Fn, TerraformLocal, Token } from "cdktf";
 import { Construct, type IConstruct } from "constructs";
+import { parsePrometheusDuration } from "../common/duration";
 import { ContactPoint, type ContactPointEmail, type ContactPointSlack, type ContactPointWebhook } from "../../.gen/providers/grafana/contact-point";
 import { Folder } from "../../.gen/providers/grafana/folder";
 import { NotificationPolicy } from "../../.gen/providers/grafana/notification-policy";
@@ -8,7 +9,7 @@ import { RuleGroup, type RuleGroupRule } from "../../.gen/providers/grafana/rule
 import { terraformLiteral } from "../common";
 import { ValidationError, type ValidationProblem } from "../common/validation-error";
 import type { ITrivyOperator } from "../trivy-operator/operator-ref";
-import { durationSeconds, trivyAlertRules, type TrivyAlertRule, type TrivyAlertRulesOptions } from "./alert-rules";
+import { trivyAlertRules, type TrivyAlertRule, type TrivyAlertRulesOptions } from "./alert-rules";
 
 /** Slack through an incoming webhook; its URL is the credential and must come from a sensitive variable. */
 export interface SlackWebhookContactPoint {
@@ -232,7 +233,7 @@ function contactPointIntegration(contact: TrivyAlertsContactPoint): { slack?: Co
  */
 export function missingSeriesEvalsToResolve(keepFiringFor: string | undefined, intervalSeconds: number): number {
   if (keepFiringFor === undefined) return 1;
-  return Math.ceil(durationSeconds(keepFiringFor)! / intervalSeconds) + 1;
+  return Math.ceil(parsePrometheusDuration(keepFiringFor)! / 1000 / intervalSeconds) + 1;
 }
 
 function literalText(text: string): string {

@@ -1,9 +1,10 @@
 import type { ITerraformDependable, TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
+import { parsePrometheusDuration } from "../common/duration";
 import { ValidationError, type ValidationProblem } from "../common/validation-error";
 import { ManifestBundle } from "../manifest-bundle/manifest-bundle";
 import type { ITrivyOperator } from "../trivy-operator/operator-ref";
-import { durationSeconds, trivyAlertRules, type TrivyAlertRule, type TrivyAlertRulesOptions } from "./alert-rules";
+import { trivyAlertRules, type TrivyAlertRule, type TrivyAlertRulesOptions } from "./alert-rules";
 import { trivyPrometheusRule, trivyServiceMonitor } from "./manifests";
 
 /** Alert options without what the operator decides (its namespace and report TTL). */
@@ -118,7 +119,7 @@ export class TrivyOperatorMonitoring extends Construct {
 /** Every reason the options cannot make a working bundle, as data (empty when valid); alert-rule options are checked by trivyAlertRulesProblems. */
 export function trivyOperatorMonitoringProblems(options: TrivyOperatorMonitoringOptions): ValidationProblem[] {
   const problems: ValidationProblem[] = [];
-  if (options.scrapeInterval !== undefined && !durationSeconds(options.scrapeInterval)) {
+  if (options.scrapeInterval !== undefined && !parsePrometheusDuration(options.scrapeInterval)) {
     // 0s is no interval: Prometheus would fall back to its global one, which is not what was asked for.
     problems.push({ path: "scrapeInterval", value: options.scrapeInterval, expected: "use a Prometheus duration longer than 0s such as 60s or 2m" });
   }

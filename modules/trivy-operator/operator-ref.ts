@@ -1,5 +1,6 @@
 import { Token, type ITerraformDependable, type TerraformProvider } from "cdktf";
 import { Construct, type IConstruct } from "constructs";
+import { parseGoDuration } from "../common/duration";
 import { DNS_LABEL } from "../common/kubernetes-names";
 import { ValidationError, type ValidationProblem } from "../common/validation-error";
 import { GrafanaDashboard, type GrafanaDashboardProps } from "../grafana-dashboard/grafana-dashboard";
@@ -15,7 +16,6 @@ import {
   DEFAULT_RELEASE_NAME,
   DEFAULT_SCANNER_REPORT_TTL,
 } from "./defaults";
-import { isGoDuration } from "./validation";
 import { checksBundleReference, type ResolvedTrivyOperatorOptions } from "./values";
 
 /**
@@ -237,7 +237,7 @@ function validateTrivyOperatorAttributes(attributes: TrivyOperatorAttributes, sc
   };
   label("namespace", attributes.namespace, 63);
   label("releaseName", attributes.releaseName, 53);
-  if (attributes.scannerReportTTL !== undefined && !isGoDuration(attributes.scannerReportTTL)) {
+  if (attributes.scannerReportTTL !== undefined && !((parseGoDuration(attributes.scannerReportTTL) ?? 0) > 0)) {
     problems.push({
       path: "scannerReportTTL",
       value: attributes.scannerReportTTL,

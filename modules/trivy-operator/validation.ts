@@ -1,3 +1,4 @@
+import { parseGoDuration } from "../common/duration";
 import { isDnsLabel, isDnsSubdomain, isLabelKey } from "../common/kubernetes-names";
 import { isPlainObject, valueAt } from "../common/plain-object";
 import type { Toleration } from "../tolerations/taint";
@@ -11,8 +12,6 @@ export const MAX_SCAN_JOBS_CONCURRENT_LIMIT = 100;
 
 // Kubernetes resource.Quantity: a decimal number with an optional binary, decimal or exponent suffix.
 const QUANTITY = /^(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][-+]?\d+)?$/;
-// Go time.ParseDuration, positive values only.
-const GO_DURATION = /^((\d+(\.\d+)?|\.\d+)(ns|us|µs|ms|s|m|h))+$/;
 const REGISTRY_HOST = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*(:\d{1,5})?$/;
 const REPOSITORY_PATH = /^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 // filepath.Match patterns over namespace names: name characters plus glob metacharacters.
@@ -22,11 +21,10 @@ const QUANTITY_SUFFIX_FACTORS: Readonly<Record<string, number>> = {
   "": 1, n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
   Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
 };
-const DURATION_UNIT_MILLISECONDS: Readonly<Record<string, number>> = {
-  ns: 1e-6, us: 1e-3, "µs": 1e-3, ms: 1, s: 1e3, m: 60e3, h: 3600e3,
-};
 
 const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
+/** Only for durations validated above (or our defaults); NaN makes a comparison fail loudly. */
+const goMilliseconds = (duration: string): number => parseGoDuration(duration) ?? Number.NaN;
 
 export function isKubernetesQuantity(value: unknown): value is string {
   return typeof value === "string" && QUANTITY.test(value);
@@ -39,19 +37,6 @@ export function quantityValue(quantity: string): number {
   const [, number, suffix] = match;
   if (suffix && /^[eE]/.test(suffix)) return Number(`${number}${suffix}`);
   return Number(number) * (QUANTITY_SUFFIX_FACTORS[suffix ?? ""] ?? Number.NaN);
-}
-
-export function isGoDuration(value: unknown): value is string {
-  return typeof value === "string" && GO_DURATION.test(value);
-}
-
-/** A Go duration in milliseconds; only call it on values `isGoDuration` accepted. */
-export function durationMilliseconds(duration: string): number {
-  let total = 0;
-  for (const [, amount, unit] of duration.matchAll(/(\d+(?:\.\d+)?|\.\d+)(ns|us|µs|ms|s|m|h)/g)) {
-    total += Number(amount) * (DURATION_UNIT_MILLISECONDS[unit ?? ""] ?? Number.NaN);
-  }
-  return total;
 }
 
 /**
@@ -228,7 +213,9 @@ export function validateTrivyOperatorOptions(options: TrivyOperatorOptions, fiel
 
   for (const name of ["scannerReportTTL", "trivyTimeout", "scanJobTimeout"] as const) {
     const value = options[name];
-    if (value !== undefined && (!isGoDuration(value) || durationMilliseconds(value) <= 0)) {
+    // The operator reads these with time.ParseDuration; zero or negative would disable the TTL / timeout.
+    const milliseconds = typeof value === "string" ? parseGoDuration(value) : undefined;
+    if (value !== undefined && (milliseconds === undefined || milliseconds <= 0)) {
       throw new Error(`${field(name)} must be a positive Go duration such as "24h", "10m0s" or "90s", got ${show(value)}`);
     }
   }
@@ -236,7 +223,7 @@ export function validateTrivyOperatorOptions(options: TrivyOperatorOptions, fiel
   const scanJobTimeout = options.scanJobTimeout ?? DEFAULT_SCAN_JOB_TIMEOUT;
   const mode = scanMode(options);
   const headroom = MIN_SCAN_JOB_HEADROOM[mode];
-  if (durationMilliseconds(scanJobTimeout) < durationMilliseconds(trivyTimeout) + durationMilliseconds(headroom)) {
+  if (goMilliseconds(scanJobTimeout) < goMilliseconds(trivyTimeout) + goMilliseconds(headroom)) {
     const covers =
       mode === "Standalone"
         ? "scheduling, pulling the Trivy image and the DB-download init container, which runs without TRIVY_TIMEOUT"

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { durationSeconds, formatDuration, TRIVY_ALERT_NAMES, trivyAlertRules, type TrivyAlertName, type TrivyAlertRule } from "../../../modules/monitoring/alert-rules";
+import { TRIVY_ALERT_NAMES, trivyAlertRules, type TrivyAlertName, type TrivyAlertRule } from "../../../modules/monitoring/alert-rules";
 import { ValidationError } from "../../../modules/common/validation-error";
 import { promqlFacts } from "./promql";
 
@@ -116,9 +116,21 @@ describe("trivyAlertRules |", () => {
     expect(promqlFacts(byName(trivyAlertRules({ scannerReportTTL: "12h" }), "TrivyScanJobsFailing").expr).ranges).toEqual(["12h"]);
   });
 
+  it("can take the operator's Go-duration TTL and count in Prometheus' spelling of it", () => {
+    // The operator's time.ParseDuration takes 1.5h; a PromQL range (model.ParseDuration) does not.
+    expect(promqlFacts(byName(trivyAlertRules({ scannerReportTTL: "1.5h" }), "TrivyScanJobsFailing").expr).ranges).toEqual(["1h30m"]);
+    // The TTL still bounds keep_firing_for at its real length (90m), whatever the spelling.
+    expect(() => trivyAlertRules({ scannerReportTTL: "1.5h", findingsKeepFiringFor: "90m" })).toThrow(/findingsKeepFiringFor "90m" is invalid: use a duration shorter than scannerReportTTL \(1.5h\)/);
+    expect(() => trivyAlertRules({ scannerReportTTL: "1.5h", findingsKeepFiringFor: "89m" })).not.toThrow();
+  });
+
   it.each<[string, Parameters<typeof trivyAlertRules>[0], RegExp]>([
     ["upper-case severities", { exposedSecretSeverities: ["CRITICAL" as never] }, /exposedSecretSeverities "CRITICAL" is invalid: the operator emits Title-case severities .*did you mean "Critical"\?/],
     ["a bad duration", { criticalVulnerabilitiesFor: "15 minutes" }, /criticalVulnerabilitiesFor "15 minutes" is invalid: use a Prometheus duration/],
+    ["a Go duration where Prometheus reads it", { criticalVulnerabilitiesFor: "1.5h" }, /criticalVulnerabilitiesFor "1.5h" is invalid: use a Prometheus duration such as 30m, 24h or 1h30m/],
+    ["a TTL in no grammar", { scannerReportTTL: "a day" }, /scannerReportTTL "a day" is invalid: use the operator's Go duration \(such as 24h, 1.5h or 10m0s\) or a Prometheus duration/],
+    ["a negative TTL", { scannerReportTTL: "-1h" }, /scannerReportTTL "-1h" is invalid: use the operator's Go duration/],
+    ["a zero TTL", { scannerReportTTL: "0s" }, /scannerReportTTL "0s" is invalid: use a duration longer than 0s/],
     ["a negative threshold", { criticalVulnerabilitiesThreshold: -1 }, /criticalVulnerabilitiesThreshold -1 is invalid: use a whole number >= 0/],
     ["a scan-job threshold every scan reaches", { failedScanJobsThreshold: 1 }, /failedScanJobsThreshold 1 is invalid: use a whole number >= 2/],
     [
@@ -150,12 +162,5 @@ describe("trivyAlertRules |", () => {
       ["criticalVulnerabilitiesThreshold", -1],
       ["disabledAlerts", "TrivyEverything"],
     ]);
-  });
-
-  it("can convert durations both ways", () => {
-    expect(durationSeconds("1h30m")).toBe(5400);
-    expect(durationSeconds("24 h")).toBeUndefined();
-    expect(formatDuration(90000)).toBe("25h");
-    expect(formatDuration(90)).toBe("90s");
   });
 });

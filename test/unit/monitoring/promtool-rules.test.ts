@@ -17,6 +17,7 @@ import {
   type ImageReport,
   type InputSeries,
 } from "../../fixtures/metrics/emitted-series";
+import { defineEnvironments } from "../../../stacks/environments";
 import { checkRules, deployedRuleFile, promtoolAvailability, runPromtoolTests, type RuleFile } from "./promtool";
 
 type DeployedRule = RuleFile["groups"][number]["rules"][number];
@@ -374,6 +375,24 @@ describe.skipIf(!promtool.available)(`alert rules on the real Prometheus engine 
 
   it("can pass promtool check rules on the PrometheusRule prod/eu-1 deploys", async () => {
     const run = await checkRules(rules);
+    expect(run.output).toContain("SUCCESS: 5 rules found");
+    expect(run.ok).toBe(true);
+  });
+
+  it("can pass promtool check rules when the operator's scannerReportTTL is a fractional Go duration", async () => {
+    // GIVEN prod/eu-1 with scannerReportTTL "1.5h": valid for the operator (Go time.ParseDuration),
+    // not for Prometheus (model.ParseDuration takes whole numbers) WHEN its rules are synthesized
+    // THEN the scan-job window is respelled 1h30m and the real engine accepts the file.
+    const environments = defineEnvironments();
+    const prod = environments.prod;
+    const withTtl = {
+      ...environments,
+      prod: { ...prod, clusters: prod.clusters.map((cluster) => (cluster.name === "eu-1" ? { ...cluster, operator: { ...cluster.operator, scannerReportTTL: "1.5h" } } : cluster)) },
+    };
+    const fractional = deployedRuleFile("eu-1", withTtl);
+    const scanJobs = fractional.groups.flatMap((group) => group.rules).find((rule) => rule.alert === "TrivyScanJobsFailing");
+    expect(scanJobs?.expr).toContain("}[1h30m])");
+    const run = await checkRules(fractional);
     expect(run.output).toContain("SUCCESS: 5 rules found");
     expect(run.ok).toBe(true);
   });

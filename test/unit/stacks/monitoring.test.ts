@@ -219,6 +219,27 @@ describe("monitoring wiring", () => {
     expect(rule).toContain('job_name=~\\"scan-vulnerabilityreport-.*\\"}[12h]');
     expect(release?.namespace).toBe("security");
   });
+
+  // The operator reads scannerReportTTL with Go's time.ParseDuration (fractions allowed); a PromQL
+  // range takes prometheus/common model.ParseDuration (whole numbers only): 1.5h must reach the
+  // rules as 1h30m, on either delivery.
+  it("can synthesize alert rules for a fractional Go scannerReportTTL", () => {
+    const { parsed } = synthProd([{ ...base, operator: { scannerReportTTL: "1.5h" }, monitoring: {} }]);
+    const rule = JSON.stringify(bundleManifests(monitoringReleases(parsed)[0]).find((manifest) => manifest.kind === "PrometheusRule"));
+    expect(rule).toContain('job_name=~\\"scan-vulnerabilityreport-.*\\"}[1h30m]');
+    expect(rule).toContain("created {{ $value }} times in the last 1h30m");
+    expect(rule).not.toContain("1.5h");
+
+    const grafana = synthProd([
+      {
+        ...base,
+        operator: { scannerReportTTL: "1.5h" },
+        monitoring: { prometheusRule: false, grafanaUrl: "https://grafana.example.com", grafanaAlerts: { datasourceUid: "prom", contactPoint: { type: "email", addresses: ["security@example.com"] } } },
+      },
+    ]);
+    expect(grafana.json).toMatch(/scan-vulnerabilityreport-\.\*[^\]]*\[1h30m\]/);
+    expect(grafana.json).not.toContain("[1.5h]");
+  });
 });
 
 describe("monitoring validation", () => {

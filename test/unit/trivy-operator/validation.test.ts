@@ -1,8 +1,15 @@
 import { describe, expect, it } from "vitest";
 import type { TrivyOperatorOptions } from "../../../modules/trivy-operator/options";
-import { durationMilliseconds, quantityValue, validateTrivyOperatorOptions } from "../../../modules/trivy-operator/validation";
+import { quantityValue, validateTrivyOperatorOptions } from "../../../modules/trivy-operator/validation";
 
 describe("validateTrivyOperatorOptions", () => {
+  it("can accept the Go spellings the operator reads: fractions and mixed units", () => {
+    expect(() => validateTrivyOperatorOptions({ scannerReportTTL: "1.5h", trivyTimeout: "10m0s", scanJobTimeout: "0.25h" })).not.toThrow();
+    // Compared by value, not by spelling: 87m + 3m is exactly 1.5h; 1.49h is 36s short of it.
+    expect(() => validateTrivyOperatorOptions({ trivyTimeout: "87m", scanJobTimeout: "1.5h" })).not.toThrow();
+    expect(() => validateTrivyOperatorOptions({ trivyTimeout: "87m", scanJobTimeout: "1.49h" })).toThrow('scanJobTimeout must be at least trivyTimeout (87m) + 3m in Standalone mode, got "1.49h"');
+  });
+
   it("can accept the empty options (all defaults)", () => {
     expect(() => validateTrivyOperatorOptions({})).not.toThrow();
   });
@@ -18,6 +25,10 @@ describe("validateTrivyOperatorOptions", () => {
     ["a request above its limit", { operatorResources: { requests: { memory: "2Gi" }, limits: { memory: "1Gi" } } }, "operatorResources.requests.memory must not exceed operatorResources.limits.memory (1Gi), got \"2Gi\""],
     ["a request above the chart's limit that Helm keeps", { scanJobResources: { requests: { memory: "1Gi" } } }, "scanJobResources.requests.memory must not exceed the chart's trivy.resources.limits.memory, which Helm keeps when scanJobResources.limits.memory is left out (500M), got \"1Gi\""],
     ["a duration without unit", { scannerReportTTL: "24" }, 'scannerReportTTL must be a positive Go duration such as "24h", "10m0s" or "90s", got "24"'],
+    // time.ParseDuration reads "0" and "-1h"; neither is a TTL.
+    ["a zero TTL", { scannerReportTTL: "0" }, 'scannerReportTTL must be a positive Go duration such as "24h", "10m0s" or "90s", got "0"'],
+    ["a negative TTL", { scannerReportTTL: "-1h" }, 'scannerReportTTL must be a positive Go duration such as "24h", "10m0s" or "90s", got "-1h"'],
+    ["a Prometheus day", { scannerReportTTL: "1d" }, 'scannerReportTTL must be a positive Go duration such as "24h", "10m0s" or "90s", got "1d"'],
     ["a Job deadline below Trivy's timeout", { trivyTimeout: "15m", scanJobTimeout: "10m" }, 'scanJobTimeout must be at least trivyTimeout (15m) + 3m in Standalone mode, got "10m"'],
     ["an equal Job deadline", { trivyTimeout: "10m", scanJobTimeout: "600s" }, "scanJobTimeout must be at least trivyTimeout (10m) + 3m in Standalone mode"],
     // Upstream fact: the Job deadline (builder.go ScanJobBuilder.Get activeDeadlineSeconds) also covers
@@ -58,10 +69,5 @@ describe("quantities and durations", () => {
     expect(quantityValue("1500M")).toBe(1.5e9);
     expect(quantityValue("1Gi")).toBe(2 ** 30);
     expect(quantityValue("500m")).toBeCloseTo(0.5);
-  });
-
-  it("can add up compound Go durations", () => {
-    expect(durationMilliseconds("1h30m")).toBe(5_400_000);
-    expect(durationMilliseconds("10m0s")).toBe(600_000);
   });
 });
