@@ -1,27 +1,17 @@
-/** Severities in the order every output lists them (worst first). Trivy spells them upper-case. */
-export const SEVERITIES = ["critical", "high", "medium", "low", "unknown"] as const;
-export type Severity = (typeof SEVERITIES)[number];
+import { lowerSeverity, SEVERITY_LEVELS, type LowerSeverity } from "../../modules/common/severity";
+
+/** Severities in the order every output lists them (worst first), spelt lower-case as our options are. */
+export const SEVERITIES = SEVERITY_LEVELS;
+export type Severity = LowerSeverity;
 export type SeverityCounts = Record<Severity, number>;
 
 export function emptySeverityCounts(): SeverityCounts {
   return { critical: 0, high: 0, medium: 0, low: 0, unknown: 0 };
 }
 
-/** `CRITICAL` → `critical`; anything Trivy might add later (or a missing value) counts as `unknown`. */
+/** `CRITICAL` (report CRDs) → `critical`; anything Trivy might add later (or a missing value) counts as `unknown`. */
 export function parseSeverity(value: unknown): Severity {
-  if (typeof value !== "string") return "unknown";
-  switch (value.toLowerCase()) {
-    case "critical":
-      return "critical";
-    case "high":
-      return "high";
-    case "medium":
-      return "medium";
-    case "low":
-      return "low";
-    default:
-      return "unknown";
-  }
+  return (typeof value === "string" ? lowerSeverity(value) : undefined) ?? "unknown";
 }
 
 export function severityRank(severity: Severity): number {

@@ -21,3 +21,14 @@ export {
   parsePrometheusDuration,
   prometheusDurationOf,
 } from "./duration";
+export {
+  CHART_SEVERITIES,
+  SEVERITY_LEVELS,
+  TITLE_SEVERITIES,
+  lowerSeverity,
+  titleSeverity,
+  upperSeverity,
+  type LowerSeverity,
+  type TitleSeverity,
+  type UpperSeverity,
+} from "./severity";

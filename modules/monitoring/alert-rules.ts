@@ -1,5 +1,6 @@
 import type { IConstruct } from "constructs";
 import { parsePrometheusDuration, prometheusDurationOf } from "../common/duration";
+import { TITLE_SEVERITIES, type TitleSeverity } from "../common/severity";
 import { ValidationError, type ValidationProblem } from "../common/validation-error";
 
 /**
@@ -24,15 +25,15 @@ import { ValidationError, type ValidationProblem } from "../common/validation-er
  *   read from what survives it: the same deterministic Job name created again and again.
  */
 
-/** Severity values exactly as the operator emits them in the `severity` label. */
-export type TrivySeverity = "Critical" | "High" | "Medium" | "Low" | "Unknown";
-export const TRIVY_SEVERITIES: readonly TrivySeverity[] = ["Critical", "High", "Medium", "Low", "Unknown"];
+/** Severity values exactly as the operator emits them in the `severity` label (modules/common/severity.ts). */
+export type TrivySeverity = TitleSeverity;
+export const TRIVY_SEVERITIES: readonly TrivySeverity[] = TITLE_SEVERITIES;
 /**
  * Severities of `trivy_image_exposedsecrets`: `collector.go` `buildMetricDescriptors`
  * `exposedSecretSeverities` has no Unknown, so a rule matching it would match nothing.
  */
 export type TrivySecretSeverity = Exclude<TrivySeverity, "Unknown">;
-export const TRIVY_SECRET_SEVERITIES: readonly TrivySecretSeverity[] = ["Critical", "High", "Medium", "Low"];
+export const TRIVY_SECRET_SEVERITIES: readonly TrivySecretSeverity[] = TRIVY_SEVERITIES.filter((severity): severity is TrivySecretSeverity => severity !== "Unknown");
 
 export type TrivyAlertName =
   | "TrivyCriticalVulnerabilities"

@@ -1,9 +1,11 @@
+import { CHART_SEVERITIES } from "../common/severity";
 import type { ChartSource, ResourceRequirements } from "./options";
 
 // Each default is documented on its option in options.ts; the failure it prevents is in docs/operator.md.
 
-/** What `trivy.severity` and `targetWorkloads` accept in chart 0.34.0. */
-export const SEVERITIES = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
+/** What `trivy.severity` accepts in chart 0.34.0, in the chart's order (modules/common/severity.ts). */
+export const SEVERITIES = CHART_SEVERITIES;
+/** What `targetWorkloads` accepts in chart 0.34.0. */
 export const WORKLOAD_KINDS = ["pod", "replicaset", "replicationcontroller", "statefulset", "daemonset", "cronjob", "job"] as const;
 /** Where the chart can come from: the Helm repository over HTTPS or the OCI registry. */
 export const CHART_SOURCES = ["https", "oci"] as const;
