@@ -5,6 +5,7 @@
  */
 
 import { isPlainObject } from "../common/plain-object";
+import { lowerSeverity, titleSeverity } from "../common/severity";
 
 /** A dashboard model as JSON: an object with at least `title` and `panels` (or legacy `rows`). */
 export type DashboardModel = Record<string, unknown>;
@@ -242,7 +243,6 @@ const FAMILIES_WITHOUT_UNKNOWN = new Set([
   "trivy_clusterrole_clusterrbacassessments",
   "trivy_resource_infraassessments",
 ]);
-const UPPER_CASE_SEVERITIES: Readonly<Record<string, string>> = { CRITICAL: "Critical", HIGH: "High", MEDIUM: "Medium", LOW: "Low", UNKNOWN: "Unknown" };
 /** `trivy_…{…}`: a Trivy vector selector and its matchers (label values never contain `}` here). */
 const TRIVY_SELECTOR = /\b(trivy_[a-z_]+)\{([^}]*)\}/g;
 const SEVERITY_MATCHER = /\bseverity\s*(=~|!~|!=|=)\s*"([^"]*)"/g;
@@ -294,7 +294,10 @@ function fixTarget(target: unknown, where: string, changes: string[]): unknown {
     const fixedMatchers = matchers.replace(SEVERITY_MATCHER, (_matcher, op: string, value: string) => {
       const titleCase = value
         .split("|")
-        .map((alternative) => UPPER_CASE_SEVERITIES[alternative] ?? alternative)
+        .map((alternative) => {
+          const severity = /^[A-Z]+$/.test(alternative) ? lowerSeverity(alternative) : undefined;
+          return severity === undefined ? alternative : titleSeverity(severity);
+        })
         .join("|");
       if (op === "=" && titleCase === "Unknown" && FAMILIES_WITHOUT_UNKNOWN.has(family)) impossible = true;
       return `severity${op}"${titleCase}"`;
