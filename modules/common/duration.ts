@@ -56,11 +56,6 @@ export function parseGoDuration(text: string): number | undefined {
   return sign * total;
 }
 
-/** A string time.ParseDuration accepts (any sign, zero included). */
-export function isGoDuration(value: unknown): value is string {
-  return typeof value === "string" && parseGoDuration(value) !== undefined;
-}
-
 // model/time.go `unitMap`: the position enforces "units must go in order from biggest to smallest".
 const PROMETHEUS_UNITS: readonly (readonly [string, number])[] = [
   ["y", 365 * 86_400_000],

@@ -15,7 +15,6 @@ export { ValidationError, describeProblem, type ValidationProblem } from "./vali
 export {
   formatCliDuration,
   formatPrometheusDuration,
-  isGoDuration,
   parseCliDuration,
   parseGoDuration,
   parsePrometheusDuration,
