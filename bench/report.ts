@@ -27,8 +27,42 @@ const SEVERITY_WEIGHTS: readonly [string, number][] = [
   ["LOW", 0.27],
   ["UNKNOWN", 0.05],
 ];
-const PACKAGES = ["openssl", "libssl3", "zlib1g", "libc6", "curl", "libcurl4", "libxml2", "glibc", "busybox", "golang.org/x/net", "golang.org/x/crypto", "google.golang.org/grpc", "github.com/containerd/containerd", "log4j-core", "jackson-databind", "spring-core", "netty-codec-http", "urllib3", "requests", "lodash", "minimist", "libexpat1", "perl-base", "tar", "gnutls28", "krb5", "libsqlite3-0", "ncurses-base", "systemd", "util-linux"];
-const WORDS = "buffer overflow in parser allows remote attackers to cause denial of service via crafted input out-of-bounds read use-after-free integer overflow when handling certificate chain memory leak improper validation of length field in header leads to heap corruption".split(" ");
+const PACKAGES = [
+  "openssl",
+  "libssl3",
+  "zlib1g",
+  "libc6",
+  "curl",
+  "libcurl4",
+  "libxml2",
+  "glibc",
+  "busybox",
+  "golang.org/x/net",
+  "golang.org/x/crypto",
+  "google.golang.org/grpc",
+  "github.com/containerd/containerd",
+  "log4j-core",
+  "jackson-databind",
+  "spring-core",
+  "netty-codec-http",
+  "urllib3",
+  "requests",
+  "lodash",
+  "minimist",
+  "libexpat1",
+  "perl-base",
+  "tar",
+  "gnutls28",
+  "krb5",
+  "libsqlite3-0",
+  "ncurses-base",
+  "systemd",
+  "util-linux",
+];
+const WORDS =
+  "buffer overflow in parser allows remote attackers to cause denial of service via crafted input out-of-bounds read use-after-free integer overflow when handling certificate chain memory leak improper validation of length field in header leads to heap corruption".split(
+    " ",
+  );
 
 /** Deterministic PRNG (mulberry32) so every run measures the same bytes. */
 function rng(seed: number): () => number {
@@ -90,9 +124,16 @@ function generateFleet(path: string, shape: Shape): { bytes: number; totals: Rec
     const image = images[index % images.length] ?? images[0];
     if (!image) throw new Error("no images");
     const namespace = `ns-${index % 120}`;
-    const workload = `app-${index}-${(index * 2654435761 >>> 0).toString(16).slice(0, 8)}`;
+    const workload = `app-${index}-${((index * 2654435761) >>> 0).toString(16).slice(0, 8)}`;
     // variety: every entry its own CVE (id and title), as in a fleet of unrelated images.
-    const entries = shape === "shared" ? image.cves : image.cves.map((cve, position) => ({ ...cve, id: `CVE-2024-${index * 64 + position + 100000}`, title: `${cve.packageName}: ${sentence(5)} (${index}.${position})` }));
+    const entries =
+      shape === "shared"
+        ? image.cves
+        : image.cves.map((cve, position) => ({
+            ...cve,
+            id: `CVE-2024-${index * 64 + position + 100000}`,
+            title: `${cve.packageName}: ${sentence(5)} (${index}.${position})`,
+          }));
     const findings = entries.map((cve) => {
       totals[cve.severity.toLowerCase()] = (totals[cve.severity.toLowerCase()] ?? 0) + 1;
       vulnerabilities++;
@@ -104,7 +145,11 @@ function generateFleet(path: string, shape: Shape): { bytes: number; totals: Rec
         fixedVersion: fixed ? `1.${Math.floor(random() * 9)}.${Math.floor(random() * 20)}-r1` : "",
         installedVersion: `1.${Math.floor(random() * 9)}.${Math.floor(random() * 20)}-r0`,
         lastModifiedDate: "2024-03-12T14:15:09Z",
-        links: [`https://access.redhat.com/security/cve/${cve.id}`, `https://nvd.nist.gov/vuln/detail/${cve.id}`, `https://www.cve.org/CVERecord?id=${cve.id}`],
+        links: [
+          `https://access.redhat.com/security/cve/${cve.id}`,
+          `https://nvd.nist.gov/vuln/detail/${cve.id}`,
+          `https://www.cve.org/CVERecord?id=${cve.id}`,
+        ],
         packageType: "debian",
         pkgPath: "",
         primaryLink: `https://avd.aquasec.com/nvd/${cve.id.toLowerCase()}`,
@@ -135,7 +180,16 @@ function generateFleet(path: string, shape: Shape): { bytes: number; totals: Rec
         },
         name: `replicaset-${workload}-app`,
         namespace,
-        ownerReferences: [{ apiVersion: "apps/v1", blockOwnerDeletion: false, controller: true, kind: "ReplicaSet", name: workload, uid: `00000000-0000-4000-8000-${String(index).padStart(12, "0")}` }],
+        ownerReferences: [
+          {
+            apiVersion: "apps/v1",
+            blockOwnerDeletion: false,
+            controller: true,
+            kind: "ReplicaSet",
+            name: workload,
+            uid: `00000000-0000-4000-8000-${String(index).padStart(12, "0")}`,
+          },
+        ],
         resourceVersion: String(100000 + index),
         uid: `11111111-0000-4000-8000-${String(index).padStart(12, "0")}`,
       },
@@ -144,7 +198,14 @@ function generateFleet(path: string, shape: Shape): { bytes: number; totals: Rec
         os: { family: "debian", name: "12.5" },
         registry: { server: image.registry },
         scanner: { name: "Trivy", vendor: "Aqua Security", version: "0.72.0" },
-        summary: { criticalCount: count("CRITICAL"), highCount: count("HIGH"), lowCount: count("LOW"), mediumCount: count("MEDIUM"), noneCount: 0, unknownCount: count("UNKNOWN") },
+        summary: {
+          criticalCount: count("CRITICAL"),
+          highCount: count("HIGH"),
+          lowCount: count("LOW"),
+          mediumCount: count("MEDIUM"),
+          noneCount: 0,
+          unknownCount: count("UNKNOWN"),
+        },
         updateTimestamp: "2024-04-30T08:00:00Z",
         vulnerabilities: findings,
       },
@@ -182,11 +243,22 @@ function measure(command: string, args: readonly string[], rssHook: string | und
   if (gnu?.[1]) peakRssBytes = Number(gnu[1]) * 1024;
   else if (hook?.[1]) peakRssBytes = Number(hook[1]) * 1024;
   const exit = useTime ? /Exit status: (\d+)/.exec(stderr)?.[1] : String(result.status);
-  return { seconds, peakRssBytes, stdout: result.stdout ?? "", ok: exit === "0", error: stderr.split("\n").filter((line) => line && !line.startsWith("\t")).slice(0, 3).join(" | ") };
+  return {
+    seconds,
+    peakRssBytes,
+    stdout: result.stdout ?? "",
+    ok: exit === "0",
+    error: stderr
+      .split("\n")
+      .filter((line) => line && !line.startsWith("\t"))
+      .slice(0, 3)
+      .join(" | "),
+  };
 }
 
 const mb = (bytes: number | undefined): string => (bytes === undefined ? "n/a" : `${(bytes / 1e6).toFixed(0)} MB`);
-const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? "n/a" : `${(a / b).toFixed(2)}×`);
+const ratio = (a: number | undefined, b: number | undefined): string =>
+  a === undefined || b === undefined ? "n/a" : `${(a / b).toFixed(2)}×`;
 
 interface ShapeResult {
   readonly ok: boolean;
@@ -199,19 +271,35 @@ function benchShape(shape: Shape, directory: string, cli: string, rssHook: strin
   const fleet = generateFleet(input, shape);
   const inputBytes = statSync(input).size;
   console.log(`\n=== shape "${shape}" ===`);
-  console.log(`input: ${REPORTS} VulnerabilityReports, ${fleet.vulnerabilities} vulnerabilities (avg ${(fleet.vulnerabilities / REPORTS).toFixed(1)}/report), ${mb(inputBytes)} (kind: List, kubectl-style indentation), generated in ${((Date.now() - generationStart) / 1000).toFixed(1)} s`);
+  console.log(
+    `input: ${REPORTS} VulnerabilityReports, ${fleet.vulnerabilities} vulnerabilities (avg ${(fleet.vulnerabilities / REPORTS).toFixed(1)}/report), ${mb(inputBytes)} (kind: List, kubectl-style indentation), generated in ${((Date.now() - generationStart) / 1000).toFixed(1)} s`,
+  );
   readFileSync(input); // warm the page cache so the first contender is not penalised
 
   const reportArgs = [cli, "report", input, "--format", "json", "--cluster", "bench", "--now", "2024-05-01T00:00:00Z"];
   const ours = measure(process.execPath, [...reportArgs, "--output", output], rssHook);
   if (!ours.ok) throw new Error(`report command failed: ${ours.error}`);
-  const oursSummary = JSON.parse(readFileSync(output, "utf8")) as { totals: Record<string, number>; findingIndex: Record<string, string>; vulnerabilities: { distinctIds: number } };
+  const oursSummary = JSON.parse(readFileSync(output, "utf8")) as {
+    totals: Record<string, number>;
+    findingIndex: Record<string, string>;
+    vulnerabilities: { distinctIds: number };
+  };
   const oursTotals = oursSummary.totals;
   const distinctFindings = Object.keys(oursSummary.findingIndex).length;
   const distinctIds = oursSummary.vulnerabilities.distinctIds;
   // --baseline against its own output: everything compared, nothing new or resolved.
-  const withBaseline = measure(process.execPath, [...reportArgs, "--baseline", output, "--output", join(directory, `report-${shape}-2.json`)], rssHook);
-  const baselineDiff = withBaseline.ok ? (JSON.parse(readFileSync(join(directory, `report-${shape}-2.json`), "utf8")) as { baseline?: { newFindings: Record<string, number>; resolvedFindings: Record<string, number>; notCompared: Record<string, number> } }).baseline : undefined;
+  const withBaseline = measure(
+    process.execPath,
+    [...reportArgs, "--baseline", output, "--output", join(directory, `report-${shape}-2.json`)],
+    rssHook,
+  );
+  const baselineDiff = withBaseline.ok
+    ? (
+        JSON.parse(readFileSync(join(directory, `report-${shape}-2.json`), "utf8")) as {
+          baseline?: { newFindings: Record<string, number>; resolvedFindings: Record<string, number>; notCompared: Record<string, number> };
+        }
+      ).baseline
+    : undefined;
 
   const bare = measure(process.execPath, ["--max-old-space-size=8192", bareParse, input], rssHook);
 
@@ -219,7 +307,8 @@ function benchShape(shape: Shape, directory: string, cli: string, rssHook: strin
   let jq: Measurement | undefined;
   let jqTotals: Record<string, number> | undefined;
   if (jqPath) {
-    const program = 'reduce (.items[].report.vulnerabilities[]?.severity | ascii_downcase) as $s ({critical:0,high:0,medium:0,low:0,unknown:0}; .[$s] += 1)';
+    const program =
+      "reduce (.items[].report.vulnerabilities[]?.severity | ascii_downcase) as $s ({critical:0,high:0,medium:0,low:0,unknown:0}; .[$s] += 1)";
     jq = measure(jqPath, ["-c", program, input], undefined);
     if (jq.ok) jqTotals = JSON.parse(jq.stdout) as Record<string, number>;
   }
@@ -236,7 +325,8 @@ function benchShape(shape: Shape, directory: string, cli: string, rssHook: strin
   for (const [name, measurement] of rows) {
     if (!measurement) console.log(`${name.padEnd(42)} SKIPPED: jq not found (install it, e.g. apt-get install -y jq)`);
     else if (!measurement.ok) console.log(`${name.padEnd(42)} FAILED: ${measurement.error}`);
-    else console.log(`${name.padEnd(42)} ${`${measurement.seconds.toFixed(2)} s`.padStart(9)} ${mb(measurement.peakRssBytes).padStart(10)}`);
+    else
+      console.log(`${name.padEnd(42)} ${`${measurement.seconds.toFixed(2)} s`.padStart(9)} ${mb(measurement.peakRssBytes).padStart(10)}`);
   }
   console.log("");
   console.log(`ratio time ours/jq:          ${jq?.ok ? ratio(ours.seconds, jq.seconds) : "n/a (jq skipped)"}   (target < 1)`);
@@ -246,16 +336,25 @@ function benchShape(shape: Shape, directory: string, cli: string, rssHook: strin
   console.log(`ratio peak RSS ours/JSON.parse: ${bare.ok ? ratio(ours.peakRssBytes, bare.peakRssBytes) : "n/a"}`);
   const same = (a: Record<string, number> | undefined, b: Record<string, number> | undefined): boolean =>
     a !== undefined && b !== undefined && ["critical", "high", "medium", "low", "unknown"].every((key) => a[key] === b[key]);
-  const zero = (counts: Record<string, number> | undefined): boolean => counts !== undefined && Object.values(counts).every((count) => count === 0);
+  const zero = (counts: Record<string, number> | undefined): boolean =>
+    counts !== undefined && Object.values(counts).every((count) => count === 0);
   console.log("");
   console.log(`totals (generator): ${JSON.stringify(fleet.totals)}`);
-  console.log(`totals (ours):      ${JSON.stringify(oursTotals)}  ${same(oursTotals, fleet.totals) ? "= generator" : "DIFFERENT from generator"}`);
-  if (jqTotals) console.log(`totals (jq):        ${JSON.stringify(jqTotals)}  ${same(oursTotals, jqTotals) ? "= ours: totals agree" : "DIFFERENT: totals disagree"}`);
+  console.log(
+    `totals (ours):      ${JSON.stringify(oursTotals)}  ${same(oursTotals, fleet.totals) ? "= generator" : "DIFFERENT from generator"}`,
+  );
+  if (jqTotals)
+    console.log(
+      `totals (jq):        ${JSON.stringify(jqTotals)}  ${same(oursTotals, jqTotals) ? "= ours: totals agree" : "DIFFERENT: totals disagree"}`,
+    );
   else console.log("totals (jq):        skipped (jq not available)");
   const baselineOk = zero(baselineDiff?.newFindings) && zero(baselineDiff?.resolvedFindings) && zero(baselineDiff?.notCompared);
-  console.log(`--baseline against itself: ${baselineOk ? "0 new, 0 resolved, 0 not compared" : `UNEXPECTED ${JSON.stringify(baselineDiff)}`}`);
+  console.log(
+    `--baseline against itself: ${baselineOk ? "0 new, 0 resolved, 0 not compared" : `UNEXPECTED ${JSON.stringify(baselineDiff)}`}`,
+  );
   rmSync(input, { force: true });
-  const memoryOk = ours.peakRssBytes === undefined || (ours.peakRssBytes <= inputBytes / 2 && (withBaseline.peakRssBytes ?? 0) <= inputBytes / 2);
+  const memoryOk =
+    ours.peakRssBytes === undefined || (ours.peakRssBytes <= inputBytes / 2 && (withBaseline.peakRssBytes ?? 0) <= inputBytes / 2);
   if (!memoryOk) console.log("PEAK RSS ABOVE ½ INPUT");
   return { ok: same(oursTotals, fleet.totals) && (!jqTotals || same(oursTotals, jqTotals)) && baselineOk && memoryOk };
 }
@@ -268,8 +367,15 @@ function main(): void {
     const rssHook = join(directory, "rss-hook.cjs");
     writeFileSync(rssHook, 'process.on("exit", () => process.stderr.write(`BENCH_MAX_RSS_KB=${process.resourceUsage().maxRSS}\\n`));\n');
     const bareParse = join(directory, "bare-parse.cjs");
-    writeFileSync(bareParse, 'const text = require("fs").readFileSync(process.argv[2], "utf8"); const list = JSON.parse(text); process.stdout.write(String(list.items.length) + "\\n");\n');
-    console.log(`measuring with ${hasGnuTime ? "/usr/bin/time -v" : "process.resourceUsage() in a preload hook (jq memory: n/a)"}; one run each, file in page cache; load average ${loadavg().map((value) => value.toFixed(1)).join(" ")} on ${cpus().length} CPUs`);
+    writeFileSync(
+      bareParse,
+      'const text = require("fs").readFileSync(process.argv[2], "utf8"); const list = JSON.parse(text); process.stdout.write(String(list.items.length) + "\\n");\n',
+    );
+    console.log(
+      `measuring with ${hasGnuTime ? "/usr/bin/time -v" : "process.resourceUsage() in a preload hook (jq memory: n/a)"}; one run each, file in page cache; load average ${loadavg()
+        .map((value) => value.toFixed(1))
+        .join(" ")} on ${cpus().length} CPUs`,
+    );
     const results = SHAPES.map((shape) => benchShape(shape, directory, cli, rssHook, bareParse));
     if (results.some((result) => !result.ok)) process.exitCode = 1;
   } finally {

@@ -7,14 +7,30 @@ type Command = (argv: string[], io: CliIo) => Promise<number>;
 
 // Loaded lazily so `doctor` does not pay for the report code and vice versa.
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  report: { summary: "security report across clusters or kubectl output files", load: async () => (await import("./report/command.js")).runReportCommand },
-  doctor: { summary: "diagnose failed scans in the operator namespace", load: async () => (await import("./doctor/command.js")).runDoctorCommand },
-  dashboard: { summary: "bind an exported Grafana dashboard to a datasource, offline", load: async () => (await import("./dashboard/command.js")).runDashboardCommand },
+  report: {
+    summary: "security report across clusters or kubectl output files",
+    load: async () => (await import("./report/command.js")).runReportCommand,
+  },
+  doctor: {
+    summary: "diagnose failed scans in the operator namespace",
+    load: async () => (await import("./doctor/command.js")).runDoctorCommand,
+  },
+  dashboard: {
+    summary: "bind an exported Grafana dashboard to a datasource, offline",
+    load: async () => (await import("./dashboard/command.js")).runDashboardCommand,
+  },
 };
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
-  return ["usage: trivy-operator-cdktf <command> [options]", "", "commands:", ...lines, "", "Run `trivy-operator-cdktf <command> --help` for a command's options."].join("\n");
+  return [
+    "usage: trivy-operator-cdktf <command> [options]",
+    "",
+    "commands:",
+    ...lines,
+    "",
+    "Run `trivy-operator-cdktf <command> --help` for a command's options.",
+  ].join("\n");
 }
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
@@ -29,7 +45,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return ExitCode.USAGE;
   }
   try {
-    return await (await command.load())(rest, io);
+    return await (
+      await command.load()
+    )(rest, io);
   } catch (error) {
     if (error instanceof UserError) {
       io.stderr.write(`trivy-operator-cdktf ${name}: ${error.message}\n`);

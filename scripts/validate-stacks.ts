@@ -33,7 +33,11 @@ function main(): number {
   }
   const outdir = mkdtempSync(path.join(tmpdir(), "trivy-validate-"));
   try {
-    const synth = run(process.execPath, [require.resolve("tsx/cli"), "main.ts"], { ...process.env, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1" });
+    const synth = run(process.execPath, [require.resolve("tsx/cli"), "main.ts"], {
+      ...process.env,
+      CDKTF_OUTDIR: outdir,
+      CHECKPOINT_DISABLE: "1",
+    });
     if (synth.status !== 0) {
       console.error(`synth failed:\n${synth.output}`);
       return 1;

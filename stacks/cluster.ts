@@ -16,9 +16,14 @@ import { dbPasswordSecret, declareSensitiveVariable } from "./secrets";
 export function resourcesWithoutProvider(scope: IConstruct): string[] {
   return scope.node
     .findAll()
-    .filter((node): node is TerraformResource | TerraformDataSource => node instanceof TerraformResource || node instanceof TerraformDataSource)
+    .filter(
+      (node): node is TerraformResource | TerraformDataSource => node instanceof TerraformResource || node instanceof TerraformDataSource,
+    )
     .filter((resource) => resource.provider === undefined && /^(helm|kubernetes)_/.test(resource.terraformResourceType))
-    .map((resource) => `${resource.terraformResourceType} at ${resource.node.path} names no provider: pass the cluster's helmProvider/kubernetesProvider, or create it with cluster.operator.add*()`);
+    .map(
+      (resource) =>
+        `${resource.terraformResourceType} at ${resource.node.path} names no provider: pass the cluster's helmProvider/kubernetesProvider, or create it with cluster.operator.add*()`,
+    );
 }
 
 /**
@@ -54,7 +59,9 @@ export class TrivyCluster extends Construct {
     this.operator = new TrivyOperator(this, "trivy-operator", {
       ...operatorOptions,
       dbRepositoryCredentials:
-        dbRepositoryCredentials && this.dbPasswordVariable ? { username: dbRepositoryCredentials.username, password: this.dbPasswordVariable.stringValue } : undefined,
+        dbRepositoryCredentials && this.dbPasswordVariable
+          ? { username: dbRepositoryCredentials.username, password: this.dbPasswordVariable.stringValue }
+          : undefined,
       taints: config.taints,
       helmProvider: this.helmProvider,
       kubernetesProvider: this.kubernetesProvider,

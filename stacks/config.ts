@@ -34,8 +34,10 @@ export { DEFAULT_NETWORK_POLICY_FLAVOR, NETWORK_POLICY_FLAVORS, type NetworkPoli
  * and their defaults are those of the network-policy module; namespace, release, Trivy server and
  * node collector come from the operator options.
  */
-export interface NetworkPolicyConfig
-  extends Pick<TrivyNetworkPolicyProps, "flavor" | "apiServerCidrs" | "apiServerPorts" | "registryCidrs" | "privateRegistryCidrs" | "registryExcludedCidrs" | "dns"> {
+export interface NetworkPolicyConfig extends Pick<
+  TrivyNetworkPolicyProps,
+  "flavor" | "apiServerCidrs" | "apiServerPorts" | "registryCidrs" | "privateRegistryCidrs" | "registryExcludedCidrs" | "dns"
+> {
   /**
    * Registry host names scan jobs may reach, for the FQDN-aware flavor (cilium). When set, the DB
    * registries of the operator options are added to the list.

@@ -56,7 +56,8 @@ export function monitoringSecrets(cluster: ClusterConfig): MonitoringSecret[] {
   }
   if (contact?.type === "webhook") {
     secrets.push(secret("webhookUrl", "alert_webhook_url", "Webhook URL for Trivy alerts"));
-    if (contact.webhookAuthorization === true) secrets.push(secret("webhookToken", "alert_webhook_token", "Bearer token of the Trivy alert webhook"));
+    if (contact.webhookAuthorization === true)
+      secrets.push(secret("webhookToken", "alert_webhook_token", "Bearer token of the Trivy alert webhook"));
   }
   return secrets;
 }
@@ -100,7 +101,10 @@ export function alertsShareDashboardFolder(cluster: ClusterConfig): boolean {
 }
 
 /** The contact point of the alerts, its secrets read from the cluster's sensitive variables. */
-function contactPointProps(contact: ContactPointConfig, variables: Partial<Record<MonitoringSecretKind, TerraformVariable>>): TrivyAlertsContactPoint {
+function contactPointProps(
+  contact: ContactPointConfig,
+  variables: Partial<Record<MonitoringSecretKind, TerraformVariable>>,
+): TrivyAlertsContactPoint {
   switch (contact.type) {
     case "slack":
       return contact.recipient === undefined
@@ -141,7 +145,11 @@ export function wireMonitoring(scope: Construct, cluster: ClusterConfig, operato
   }
 
   const grafanaProvider = needsGrafanaProvider(cluster)
-    ? new GrafanaProvider(stack, `grafana-${cluster.name}`, { alias: cluster.name, url: monitoring.grafanaUrl, auth: variables.grafanaAuth!.stringValue })
+    ? new GrafanaProvider(stack, `grafana-${cluster.name}`, {
+        alias: cluster.name,
+        url: monitoring.grafanaUrl,
+        auth: variables.grafanaAuth!.stringValue,
+      })
     : undefined;
 
   const bundleOptions = operatorMonitoringOptions(cluster);
@@ -150,7 +158,8 @@ export function wireMonitoring(scope: Construct, cluster: ClusterConfig, operato
   const boardProps = dashboardProps(cluster);
   let dashboard: GrafanaDashboard | undefined;
   if (boardProps?.delivery === "grafana-api") dashboard = new GrafanaDashboard(scope, "dashboard", { ...boardProps, grafanaProvider });
-  else if (boardProps?.delivery === "sidecar") dashboard = new GrafanaDashboard(scope, "dashboard", { ...boardProps, kubernetesProvider: operator.kubernetesProvider });
+  else if (boardProps?.delivery === "sidecar")
+    dashboard = new GrafanaDashboard(scope, "dashboard", { ...boardProps, kubernetesProvider: operator.kubernetesProvider });
   else if (boardProps !== undefined) dashboard = new GrafanaDashboard(scope, "dashboard", boardProps);
 
   const alerts = monitoring.grafanaAlerts;

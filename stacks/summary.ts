@@ -32,26 +32,33 @@ export function describeMonitoring(trivyCluster: TrivyCluster): string[] {
   if (monitoring === undefined) return ["monitoring   off (no ServiceMonitor, alerts or dashboard)"];
   const lines: string[] = [];
   const bundle = trivyCluster.monitoring.operatorMonitoring;
-  const selector = Object.entries(monitoring.prometheusSelectorLabels ?? {}).map(([key, value]) => `${key}=${value}`).join(",") || "none";
+  const selector =
+    Object.entries(monitoring.prometheusSelectorLabels ?? {})
+      .map(([key, value]) => `${key}=${value}`)
+      .join(",") || "none";
   const delivered = [
     bundle?.serviceMonitor ? `ServiceMonitor every ${bundle.scrapeInterval}` : undefined,
     bundle?.prometheusRule ? `PrometheusRule (${bundle.rules.length} alerts)` : undefined,
   ].filter((part) => part !== undefined);
-  lines.push(`monitoring   ${delivered.length > 0 ? `${delivered.join(", ")}; selector labels ${selector}` : "no Prometheus Operator objects"}`);
+  lines.push(
+    `monitoring   ${delivered.length > 0 ? `${delivered.join(", ")}; selector labels ${selector}` : "no Prometheus Operator objects"}`,
+  );
 
   const board = dashboardProps(cluster);
   const dashboard = trivyCluster.monitoring.dashboard;
   if (board === undefined || dashboard === undefined) {
     lines.push("dashboard    none");
   } else {
-    const datasource = board.datasourceUid !== undefined ? `datasource uid ${board.datasourceUid}` : `datasource name "${board.datasourceName}"`;
+    const datasource =
+      board.datasourceUid !== undefined ? `datasource uid ${board.datasourceUid}` : `datasource name "${board.datasourceName}"`;
     const where =
       board.delivery === "grafana-api"
         ? `grafana_dashboard at ${monitoring.grafanaUrl}`
         : board.delivery === "sidecar"
           ? `sidecar ConfigMap in ${dashboard.namespace}`
           : `helm-values output ${board.helmValuesOutputName}`;
-    const source = board.delivery === "helm-values" ? "" : board.sourceFile !== undefined ? `, from ${board.sourceFile}` : ", downloaded at plan time";
+    const source =
+      board.delivery === "helm-values" ? "" : board.sourceFile !== undefined ? `, from ${board.sourceFile}` : ", downloaded at plan time";
     lines.push(
       `dashboard    grafana.com ${dashboard.gnetId} r${dashboard.revision} via ${where}, ${datasource}, folder ${board.folderTitle ?? "General"}${source}`,
     );
@@ -71,8 +78,12 @@ export function describeMonitoring(trivyCluster: TrivyCluster): string[] {
         : contact.type === "webhook"
           ? `webhook${contact.webhookAuthorization ? " with bearer token" : ""}`
           : `email to ${contact.addresses.join(", ")}`;
-    const folder = alertsShareDashboardFolder(cluster) ? `dashboard folder ${monitoring.dashboard?.folderTitle}` : `folder ${alerts.folderTitle ?? "Trivy Operator alerts"}`;
-    lines.push(`alerts       Grafana-managed, ${grafanaAlerts.rules.length} rules at ${monitoring.grafanaUrl} (datasource uid ${alerts.datasourceUid}, ${folder}) -> ${target}`);
+    const folder = alertsShareDashboardFolder(cluster)
+      ? `dashboard folder ${monitoring.dashboard?.folderTitle}`
+      : `folder ${alerts.folderTitle ?? "Trivy Operator alerts"}`;
+    lines.push(
+      `alerts       Grafana-managed, ${grafanaAlerts.rules.length} rules at ${monitoring.grafanaUrl} (datasource uid ${alerts.datasourceUid}, ${folder}) -> ${target}`,
+    );
   }
   return lines;
 }
@@ -88,10 +99,17 @@ function describeSecrets(cluster: ClusterConfig): string {
 export function describeRegistryReach(trivyCluster: TrivyCluster): string {
   const policy = trivyCluster.networkPolicy;
   if (policy === undefined) return "not restricted by this module (flavor none)";
-  const registryFlow = policy.flows.find((flow) => flow.from.kind === "component" && flow.from.component === "scan-job" && flow.to.kind === "registries");
+  const registryFlow = policy.flows.find(
+    (flow) => flow.from.kind === "component" && flow.from.component === "scan-job" && flow.to.kind === "registries",
+  );
   if (registryFlow?.to.kind !== "registries") return "none";
   const hint = registryFlow.to.privateRanges.length === 0 ? " (a private registry needs networkPolicy.privateRegistryCidrs)" : "";
-  const apiServer = { kubernetes: "its endpoints read at plan time", calico: "Service default/kubernetes", cilium: "entity kube-apiserver", none: "" }[policy.flavor];
+  const apiServer = {
+    kubernetes: "its endpoints read at plan time",
+    calico: "Service default/kubernetes",
+    cilium: "entity kube-apiserver",
+    none: "",
+  }[policy.flavor];
   return `TCP/443 to ${describeRegistryDestinations(registryFlow.to)}${hint}; never the API server (${apiServer})`;
 }
 
@@ -113,7 +131,9 @@ export function describeChecksBundle(trivyCluster: TrivyCluster): string {
 export function describeTrivyServerRoll(trivyCluster: TrivyCluster): string {
   if (!trivyCluster.operator.builtInTrivyServer) return "none (Standalone: every scan job downloads the DB itself)";
   const dbPassword = dbPasswordSecret(trivyCluster.config);
-  const password = dbPassword ? `, the DB user name and the variable ${dbPassword.variable} (not its value: after changing only ${dbPassword.envVar}, restart trivy-server)` : "";
+  const password = dbPassword
+    ? `, the DB user name and the variable ${dbPassword.variable} (not its value: after changing only ${dbPassword.envVar}, restart trivy-server)`
+    : "";
   return `rolls on a change of ${serverRollTriggers().join(", ")}${password} or the chart version (pod annotation ${SERVER_CONFIG_HASH_ANNOTATION})`;
 }
 

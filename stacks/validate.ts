@@ -66,10 +66,22 @@ function validateBackend(backend: unknown): void {
   }
   const required: Record<BackendConfig["type"], readonly [string, string][]> = {
     local: [],
-    s3: [["bucket", "my-terraform-state"], ["key", "trivy/prod.tfstate"], ["region", "eu-west-1"]],
+    s3: [
+      ["bucket", "my-terraform-state"],
+      ["key", "trivy/prod.tfstate"],
+      ["region", "eu-west-1"],
+    ],
     gcs: [["bucket", "my-terraform-state"]],
-    azurerm: [["resourceGroupName", "tfstate"], ["storageAccountName", "tfstate"], ["containerName", "tfstate"], ["key", "trivy-prod.tfstate"]],
-    remote: [["organization", "my-org"], ["workspace", "trivy-prod"]],
+    azurerm: [
+      ["resourceGroupName", "tfstate"],
+      ["storageAccountName", "tfstate"],
+      ["containerName", "tfstate"],
+      ["key", "trivy-prod.tfstate"],
+    ],
+    remote: [
+      ["organization", "my-org"],
+      ["workspace", "trivy-prod"],
+    ],
   };
   for (const [name, example] of required[type as BackendConfig["type"]]) {
     requireNonEmptyString(backend[name], `backend.${name}`, example);
@@ -99,7 +111,9 @@ const NETWORK_POLICY_CONFIG_KEYS = [
   "registryHosts",
   "prometheus",
 ] as const satisfies readonly (keyof NetworkPolicyConfig)[];
-const NETWORK_POLICY_CONFIG_KEYS_COMPLETE: Exclude<keyof NetworkPolicyConfig, (typeof NETWORK_POLICY_CONFIG_KEYS)[number]> extends never ? true : never = true;
+const NETWORK_POLICY_CONFIG_KEYS_COMPLETE: Exclude<keyof NetworkPolicyConfig, (typeof NETWORK_POLICY_CONFIG_KEYS)[number]> extends never
+  ? true
+  : never = true;
 void NETWORK_POLICY_CONFIG_KEYS_COMPLETE;
 
 /** The shape of the network-policy config (keys, lists, objects); every rule on the values belongs to the module. */
@@ -128,7 +142,11 @@ function validateNetworkPolicyShape(networkPolicy: unknown): void {
  * release and the checks bundle host; `metrics` is `networkPolicy.prometheus`.
  */
 function networkPolicyConfigPath(path: string): string {
-  const fromOperator: Readonly<Record<string, string>> = { namespace: "operator.namespace", releaseName: "operator.releaseName", checksBundleHosts: "operator.policiesBundle.registry" };
+  const fromOperator: Readonly<Record<string, string>> = {
+    namespace: "operator.namespace",
+    releaseName: "operator.releaseName",
+    checksBundleHosts: "operator.policiesBundle.registry",
+  };
   const root = path.split(/[.[ ]/)[0]!;
   if (fromOperator[root] !== undefined) return fromOperator[root] + path.slice(root.length);
   return `networkPolicy.${path.replace(/^metrics\.prometheusNamespace/, "prometheus.namespace").replace(/^metrics\.prometheusPodLabels/, "prometheus.podLabels")}`;
@@ -144,7 +162,8 @@ function validateNetworkPolicyValues(cluster: ClusterConfig): void {
   const operatorFacts = trivyOperatorFacts(resolveTrivyOperatorOptions({ ...options, taints: cluster.taints }));
   const spec = trivyNetworkPolicySpec(operatorFacts, networkPolicyOptions(cluster, cluster.networkPolicy?.prometheus !== undefined));
   const problems = trivyNetworkPolicyProblems(spec);
-  if (problems.length > 0) throw new Error(problems.map((problem) => describeProblem({ ...problem, path: networkPolicyConfigPath(problem.path) })).join("\n"));
+  if (problems.length > 0)
+    throw new Error(problems.map((problem) => describeProblem({ ...problem, path: networkPolicyConfigPath(problem.path) })).join("\n"));
 }
 
 function validateCluster(cluster: unknown, index: number, environment: string): void {
@@ -163,7 +182,8 @@ function validateCluster(cluster: unknown, index: number, environment: string): 
     }
     validateNetworkPolicyShape(cluster.networkPolicy);
     const operator = cluster.operator;
-    if (operator !== undefined && !isPlainObject(operator)) throw new Error(`operator must be an object of operator options, got ${show(operator)}`);
+    if (operator !== undefined && !isPlainObject(operator))
+      throw new Error(`operator must be an object of operator options, got ${show(operator)}`);
     if (isPlainObject(operator) && operator.taints !== undefined) {
       throw new Error(`operator.taints must not be set; put taints on the cluster (taints), got ${show(operator.taints)}`);
     }
@@ -172,7 +192,10 @@ function validateCluster(cluster: unknown, index: number, environment: string): 
     // Taints were checked above under their own key; the password comes from a sensitive variable at
     // synth, so a stand-in token lets the module check the rest of the credentials rules.
     validateTrivyOperatorProps(
-      { ...options, dbRepositoryCredentials: dbRepositoryCredentials && { username: dbRepositoryCredentials.username, password: VARIABLE_STAND_IN } },
+      {
+        ...options,
+        dbRepositoryCredentials: dbRepositoryCredentials && { username: dbRepositoryCredentials.username, password: VARIABLE_STAND_IN },
+      },
       "operator.",
     );
     validateNetworkPolicyValues(cluster as unknown as ClusterConfig);
@@ -223,10 +246,13 @@ const ALERT_RULE_OPTIONS = [
   "disabledAlerts",
 ] as const satisfies readonly (keyof MonitoringAlertRulesConfig)[];
 // Fails to compile when TrivyAlertRulesOptions gains an option the list above does not know.
-const ALERT_RULE_OPTIONS_COMPLETE: Exclude<keyof MonitoringAlertRulesConfig, (typeof ALERT_RULE_OPTIONS)[number]> extends never ? true : never = true;
+const ALERT_RULE_OPTIONS_COMPLETE: Exclude<keyof MonitoringAlertRulesConfig, (typeof ALERT_RULE_OPTIONS)[number]> extends never
+  ? true
+  : never = true;
 void ALERT_RULE_OPTIONS_COMPLETE;
 
-const SECRET_HINT = "; secrets (Grafana token, Slack/webhook URLs and tokens) come from TF_VAR_ variables, never from the config (docs/monitoring-config.md)";
+const SECRET_HINT =
+  "; secrets (Grafana token, Slack/webhook URLs and tokens) come from TF_VAR_ variables, never from the config (docs/monitoring-config.md)";
 
 /** The config keys of each dashboard delivery; a key of another delivery is named as such rather than as unknown. */
 const DASHBOARD_CONFIG_KEYS = {
@@ -246,12 +272,19 @@ const CONTACT_POINT_CONFIG_KEYS = {
  * Keys that belong to another variant of an either/or section, as problems: `namespace` on a
  * helm-values dashboard "only applies to delivery sidecar, not helm-values".
  */
-function otherVariantKeys(value: Record<string, unknown>, discriminant: string, variants: Readonly<Record<string, readonly string[]>>, chosen: string): ValidationProblem[] {
+function otherVariantKeys(
+  value: Record<string, unknown>,
+  discriminant: string,
+  variants: Readonly<Record<string, readonly string[]>>,
+  chosen: string,
+): ValidationProblem[] {
   const own: readonly string[] = variants[chosen] ?? [];
   return Object.keys(value)
     .filter((key) => !own.includes(key))
     .map((key) => {
-      const owners = Object.entries(variants).filter(([, keys]) => keys.includes(key)).map(([variant]) => variant);
+      const owners = Object.entries(variants)
+        .filter(([, keys]) => keys.includes(key))
+        .map(([variant]) => variant);
       return { path: key, value: value[key], expected: `only applies to ${discriminant} ${owners.join(" or ")}, not ${chosen}` };
     });
 }
@@ -263,9 +296,14 @@ function validateDashboard(cluster: ClusterConfig, dashboard: unknown): void {
   requireKnownKeys(dashboard, field, [...new Set(Object.values(DASHBOARD_CONFIG_KEYS).flat())]);
   const delivery = dashboard.delivery;
   if (!(DASHBOARD_DELIVERIES as readonly unknown[]).includes(delivery)) {
-    throw new Error(describeProblem({ path: "delivery", value: delivery, expected: `use one of ${DASHBOARD_DELIVERIES.join(", ")}` }, `${field}.`));
+    throw new Error(
+      describeProblem({ path: "delivery", value: delivery, expected: `use one of ${DASHBOARD_DELIVERIES.join(", ")}` }, `${field}.`),
+    );
   }
-  const problems = [...grafanaDashboardProblems(dashboardProps(cluster)!), ...otherVariantKeys(dashboard, "delivery", DASHBOARD_CONFIG_KEYS, delivery as string)];
+  const problems = [
+    ...grafanaDashboardProblems(dashboardProps(cluster)!),
+    ...otherVariantKeys(dashboard, "delivery", DASHBOARD_CONFIG_KEYS, delivery as string),
+  ];
   if (problems.length > 0) throw new Error(problems.map((problem) => describeProblem(problem, `${field}.`)).join("\n"));
 }
 
@@ -292,9 +330,16 @@ function validateGrafanaAlerts(alerts: unknown): void {
   if (type === "email") {
     const addresses = contact.addresses;
     if (!Array.isArray(addresses) || addresses.length === 0) {
-      throw new Error(`${field}.contactPoint.addresses must be a non-empty list of email addresses for type "email", got ${show(addresses)}`);
+      throw new Error(
+        `${field}.contactPoint.addresses must be a non-empty list of email addresses for type "email", got ${show(addresses)}`,
+      );
     }
-    requireStringList(addresses, `${field}.contactPoint.addresses`, (item) => typeof item === "string" && EMAIL.test(item), 'an email address such as "security@example.com"');
+    requireStringList(
+      addresses,
+      `${field}.contactPoint.addresses`,
+      (item) => typeof item === "string" && EMAIL.test(item),
+      'an email address such as "security@example.com"',
+    );
   }
 }
 
@@ -305,7 +350,16 @@ function validateMonitoring(cluster: ClusterConfig): void {
   requireKnownKeys(
     monitoring,
     "monitoring",
-    ["serviceMonitor", "prometheusRule", "prometheusSelectorLabels", "scrapeInterval", "alertRules", "grafanaUrl", "dashboard", "grafanaAlerts"],
+    [
+      "serviceMonitor",
+      "prometheusRule",
+      "prometheusSelectorLabels",
+      "scrapeInterval",
+      "alertRules",
+      "grafanaUrl",
+      "dashboard",
+      "grafanaAlerts",
+    ],
     SECRET_HINT,
   );
   requireOptionalBoolean(monitoring.serviceMonitor, "monitoring.serviceMonitor");
@@ -314,21 +368,29 @@ function validateMonitoring(cluster: ClusterConfig): void {
   if (labels !== undefined) {
     requireObject(labels, "monitoring.prometheusSelectorLabels", 'label keys to values, such as { release: "kube-prometheus-stack" }');
     for (const [key, value] of Object.entries(labels)) {
-      if (!LABEL_KEY.test(key)) throw new Error(`monitoring.prometheusSelectorLabels key must be a Kubernetes label key such as "release", got ${show(key)}`);
+      if (!LABEL_KEY.test(key))
+        throw new Error(`monitoring.prometheusSelectorLabels key must be a Kubernetes label key such as "release", got ${show(key)}`);
       if (typeof value !== "string" || !LABEL_VALUE.test(value)) {
-        throw new Error(`monitoring.prometheusSelectorLabels.${key} must be a Kubernetes label value (at most 63 letters, digits, '-', '_', '.'), got ${show(value)}`);
+        throw new Error(
+          `monitoring.prometheusSelectorLabels.${key} must be a Kubernetes label value (at most 63 letters, digits, '-', '_', '.'), got ${show(value)}`,
+        );
       }
     }
   }
   const interval = monitoring.scrapeInterval;
-  if (interval !== undefined && typeof interval !== "string") throw new Error(`monitoring.scrapeInterval must be a string such as "60s", got ${show(interval)}`);
+  if (interval !== undefined && typeof interval !== "string")
+    throw new Error(`monitoring.scrapeInterval must be a string such as "60s", got ${show(interval)}`);
   const bundleProblems = trivyOperatorMonitoringProblems({ scrapeInterval: interval });
   if (bundleProblems.length > 0) throw new Error(bundleProblems.map((problem) => describeProblem(problem, "monitoring.")).join("\n"));
   const alertRules = monitoring.alertRules;
   if (alertRules !== undefined) {
     requireObject(alertRules, "monitoring.alertRules", "thresholds, durations, additionalLabels, disabledAlerts");
-    for (const [key, from] of [["operatorNamespace", "operator.namespace"], ["scannerReportTTL", "operator.scannerReportTTL"]] as const) {
-      if (alertRules[key] !== undefined) throw new Error(`monitoring.alertRules.${key} must not be set; it comes from ${from}, got ${show(alertRules[key])}`);
+    for (const [key, from] of [
+      ["operatorNamespace", "operator.namespace"],
+      ["scannerReportTTL", "operator.scannerReportTTL"],
+    ] as const) {
+      if (alertRules[key] !== undefined)
+        throw new Error(`monitoring.alertRules.${key} must not be set; it comes from ${from}, got ${show(alertRules[key])}`);
     }
     requireKnownKeys(alertRules, "monitoring.alertRules", ALERT_RULE_OPTIONS);
     const problems = trivyAlertRulesProblems(alertRules);
@@ -340,17 +402,24 @@ function validateMonitoring(cluster: ClusterConfig): void {
   const grafanaUrl = monitoring.grafanaUrl;
   if (needsGrafanaProvider(cluster)) {
     if (typeof grafanaUrl !== "string" || !HTTP_URL.test(grafanaUrl)) {
-      throw new Error(`monitoring.grafanaUrl must be an http(s) URL such as "https://grafana.example.com" with dashboard delivery "grafana-api" or grafanaAlerts, got ${show(grafanaUrl)}`);
+      throw new Error(
+        `monitoring.grafanaUrl must be an http(s) URL such as "https://grafana.example.com" with dashboard delivery "grafana-api" or grafanaAlerts, got ${show(grafanaUrl)}`,
+      );
     }
     // user:password in the URL would put a credential into cdk.tf.json; the token has its own variable.
-    if (/^https?:\/\/[^/]*@/.test(grafanaUrl)) throw new Error(`monitoring.grafanaUrl must not contain credentials; set TF_VAR_grafana_auth_<cluster> instead`);
+    if (/^https?:\/\/[^/]*@/.test(grafanaUrl))
+      throw new Error(`monitoring.grafanaUrl must not contain credentials; set TF_VAR_grafana_auth_<cluster> instead`);
   } else if (grafanaUrl !== undefined) {
-    throw new Error(`monitoring.grafanaUrl only applies with dashboard delivery "grafana-api" or grafanaAlerts, got ${show(grafanaUrl)} without either`);
+    throw new Error(
+      `monitoring.grafanaUrl only applies with dashboard delivery "grafana-api" or grafanaAlerts, got ${show(grafanaUrl)} without either`,
+    );
   }
 
   const serviceMonitor = monitoring.serviceMonitor !== false;
   if (monitoring.prometheusRule !== false && monitoring.grafanaAlerts !== undefined) {
-    throw new Error(`monitoring.prometheusRule must be false with monitoring.grafanaAlerts (both deliver the Trivy alerts, every alert would fire twice), got ${show(monitoring.prometheusRule)}`);
+    throw new Error(
+      `monitoring.prometheusRule must be false with monitoring.grafanaAlerts (both deliver the Trivy alerts, every alert would fire twice), got ${show(monitoring.prometheusRule)}`,
+    );
   }
   const flavor = cluster.networkPolicy?.flavor ?? DEFAULT_NETWORK_POLICY_FLAVOR;
   if (serviceMonitor && flavor !== "none" && cluster.networkPolicy?.prometheus === undefined) {
@@ -406,7 +475,9 @@ export function validateEnvironmentConfig(environment: string, config: unknown):
   const seenGrafanas = new Map<string, string>();
   for (const cluster of clusters as ClusterConfig[]) {
     if (seenNames.has(cluster.name)) {
-      throw new Error(`environment "${environment}", cluster "${cluster.name}": name must be unique in the environment, got ${show(cluster.name)} twice`);
+      throw new Error(
+        `environment "${environment}", cluster "${cluster.name}": name must be unique in the environment, got ${show(cluster.name)} twice`,
+      );
     }
     seenNames.set(cluster.name, 1);
     // Two entries pointing at one cluster would install the operator twice into the same namespace.

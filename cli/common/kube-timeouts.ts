@@ -15,13 +15,26 @@ export const DEFAULT_KUBE_TIMEOUTS: KubeTimeouts = { connectMs: 10_000, readMs: 
 
 /** The two options, for a command's option table (`{ ...own, ...KUBE_TIMEOUT_OPTIONS }`). */
 export const KUBE_TIMEOUT_OPTIONS = {
-  "connect-timeout": { type: "string", value: "DUR", section: "Live clusters", help: `live: give up on an API server that does not accept the connection (TCP + TLS) in time (default ${formatDuration(DEFAULT_KUBE_TIMEOUTS.connectMs)})` },
-  "read-timeout": { type: "string", value: "DUR", section: "Live clusters", help: `live: give up on a connection that stays silent this long (default ${formatDuration(DEFAULT_KUBE_TIMEOUTS.readMs)})` },
+  "connect-timeout": {
+    type: "string",
+    value: "DUR",
+    section: "Live clusters",
+    help: `live: give up on an API server that does not accept the connection (TCP + TLS) in time (default ${formatDuration(DEFAULT_KUBE_TIMEOUTS.connectMs)})`,
+  },
+  "read-timeout": {
+    type: "string",
+    value: "DUR",
+    section: "Live clusters",
+    help: `live: give up on a connection that stays silent this long (default ${formatDuration(DEFAULT_KUBE_TIMEOUTS.readMs)})`,
+  },
 } as const satisfies OptionTable;
 
 export function kubeTimeoutsFrom(values: { readonly "connect-timeout"?: string; readonly "read-timeout"?: string }): KubeTimeouts {
   return {
-    connectMs: values["connect-timeout"] === undefined ? DEFAULT_KUBE_TIMEOUTS.connectMs : parseDuration(values["connect-timeout"], "--connect-timeout"),
+    connectMs:
+      values["connect-timeout"] === undefined
+        ? DEFAULT_KUBE_TIMEOUTS.connectMs
+        : parseDuration(values["connect-timeout"], "--connect-timeout"),
     readMs: values["read-timeout"] === undefined ? DEFAULT_KUBE_TIMEOUTS.readMs : parseDuration(values["read-timeout"], "--read-timeout"),
   };
 }

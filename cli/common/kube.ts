@@ -46,7 +46,9 @@ export async function resolveContext(contextName: string | undefined, kubeconfig
   const cluster = kubeConfig.getCurrentCluster();
   // client-node refuses plain http unless TLS verification is off, and would say so once per request.
   if (cluster?.server.startsWith("http://") && !cluster.skipTLSVerify) {
-    throw new ContextError(`context "${context}" points at plain-HTTP server ${cluster.server}; the Kubernetes client only allows that with insecure-skip-tls-verify: true in the kubeconfig's cluster entry`);
+    throw new ContextError(
+      `context "${context}" points at plain-HTTP server ${cluster.server}; the Kubernetes client only allows that with insecure-skip-tls-verify: true in the kubeconfig's cluster entry`,
+    );
   }
   return { client, kubeConfig, context, server: cluster?.server ?? "(no server)" };
 }
@@ -56,9 +58,14 @@ export async function resolveContext(contextName: string | undefined, kubeconfig
  * context "loaded-context" for http://localhost:8080 instead of failing; a user would then read
  * about a server they never configured.
  */
-function isClientNodeFallback(kubeConfig: { getContexts(): ReadonlyArray<{ name: string }>; getCurrentCluster(): { server: string } | null }): boolean {
+function isClientNodeFallback(kubeConfig: {
+  getContexts(): ReadonlyArray<{ name: string }>;
+  getCurrentCluster(): { server: string } | null;
+}): boolean {
   const contexts = kubeConfig.getContexts();
-  return contexts.length === 1 && contexts[0]?.name === "loaded-context" && kubeConfig.getCurrentCluster()?.server === "http://localhost:8080";
+  return (
+    contexts.length === 1 && contexts[0]?.name === "loaded-context" && kubeConfig.getCurrentCluster()?.server === "http://localhost:8080"
+  );
 }
 
 export type KubeErrorKind = "forbidden" | "not-found" | "unauthorized" | "unreachable" | "not-api" | "other";
@@ -69,10 +76,14 @@ export type KubeErrorKind = "forbidden" | "not-found" | "unauthorized" | "unreac
  */
 export class NotKubernetesApiError extends Error {
   constructor(server: string, body: unknown) {
-    const text = typeof body === "string" ? body : JSON.stringify(body) ?? String(body);
+    const text = typeof body === "string" ? body : (JSON.stringify(body) ?? String(body));
     const title = /<title[^>]*>([^<]{0,120})/i.exec(text)?.[1]?.trim();
-    const what = /<html|<!doctype/i.test(text) ? `an HTML page${title ? ` ("${title}")` : ""}` : `something that is not a Kubernetes list (${text.replace(/\s+/g, " ").slice(0, 80)})`;
-    super(`${server} answered with ${what} instead of the Kubernetes API (a proxy or login page in between, or the wrong server in the kubeconfig?)`);
+    const what = /<html|<!doctype/i.test(text)
+      ? `an HTML page${title ? ` ("${title}")` : ""}`
+      : `something that is not a Kubernetes list (${text.replace(/\s+/g, " ").slice(0, 80)})`;
+    super(
+      `${server} answered with ${what} instead of the Kubernetes API (a proxy or login page in between, or the wrong server in the kubeconfig?)`,
+    );
     this.name = "NotKubernetesApiError";
   }
 }
@@ -84,7 +95,19 @@ export interface KubeErrorDescription {
   readonly message: string;
 }
 
-const NETWORK_ERROR_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "CERT_HAS_EXPIRED", "DEPTH_ZERO_SELF_SIGNED_CERT", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "ERR_TLS_CERT_ALTNAME_INVALID"]);
+const NETWORK_ERROR_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN",
+  "CERT_HAS_EXPIRED",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
 
 /** Classifies what @kubernetes/client-node throws: `ApiException` (HTTP status in `code`) or node-fetch's `FetchError` (`code: "ECONNREFUSED"`, …). */
 export function describeKubeError(error: unknown): KubeErrorDescription {
@@ -99,7 +122,11 @@ export function describeKubeError(error: unknown): KubeErrorDescription {
     return { kind, status: code, message };
   }
   const message = firstLine(error);
-  if ((typeof code === "string" && NETWORK_ERROR_CODES.has(code)) || asString(record["type"]) === "system" || /ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|socket hang up/.test(message)) {
+  if (
+    (typeof code === "string" && NETWORK_ERROR_CODES.has(code)) ||
+    asString(record["type"]) === "system" ||
+    /ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|socket hang up/.test(message)
+  ) {
     return { kind: "unreachable", status: undefined, message };
   }
   return { kind: "other", status: undefined, message };

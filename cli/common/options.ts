@@ -38,7 +38,12 @@ export interface ParsedCommandLine<T extends OptionTable> {
  * `--top -1` is refused by parseArgs as ambiguous; the message names the option and the value and
  * says to write `--top=-1` when it is meant as the value (which the option's own check then judges).
  */
-export function parseCommandLine<T extends OptionTable>(command: string, table: T, argv: readonly string[], allowPositionals: boolean): ParsedCommandLine<T> {
+export function parseCommandLine<T extends OptionTable>(
+  command: string,
+  table: T,
+  argv: readonly string[],
+  allowPositionals: boolean,
+): ParsedCommandLine<T> {
   const config: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }> = {};
   for (const [name, spec] of Object.entries(table)) {
     config[name] = { type: spec.type, ...(spec.short ? { short: spec.short } : {}), ...(spec.multiple ? { multiple: true } : {}) };
@@ -53,15 +58,19 @@ export function parseCommandLine<T extends OptionTable>(command: string, table: 
     if (flag && / argument is ambiguous/.test(message)) {
       const long = flag.startsWith("--") ? flag.slice(2) : Object.entries(table).find(([, spec]) => spec.short === flag.slice(1))?.[0];
       const value = argv[argv.indexOf(flag) + 1] ?? "";
-      throw new UserError(`--${long ?? flag}: "${value}" starts with "-" and is taken for an option; if it is the value, write --${long ?? flag}=${value}; see trivy-operator-cdktf ${command} --help`);
+      throw new UserError(
+        `--${long ?? flag}: "${value}" starts with "-" and is taken for an option; if it is the value, write --${long ?? flag}=${value}; see trivy-operator-cdktf ${command} --help`,
+      );
     }
     throw new UserError(`${firstLine(error)}; see trivy-operator-cdktf ${command} --help`);
   }
   for (const [name, value] of Object.entries(parsed.values)) {
     const values = Array.isArray(value) ? value : [value];
-    if (values.some((entry) => typeof entry === "string" && entry.trim() === "")) throw new UserError(`--${name}: an empty value is not allowed; see trivy-operator-cdktf ${command} --help`);
+    if (values.some((entry) => typeof entry === "string" && entry.trim() === ""))
+      throw new UserError(`--${name}: an empty value is not allowed; see trivy-operator-cdktf ${command} --help`);
   }
-  if (parsed.positionals.some((entry) => entry === "")) throw new UserError(`an empty argument ("") is not a file name; see trivy-operator-cdktf ${command} --help`);
+  if (parsed.positionals.some((entry) => entry === ""))
+    throw new UserError(`an empty argument ("") is not a file name; see trivy-operator-cdktf ${command} --help`);
   return { values: parsed.values as OptionValues<T>, positionals: parsed.positionals };
 }
 
@@ -89,7 +98,8 @@ export function optionsUsage(table: OptionTable): string {
 export function positiveInteger(text: string | undefined, fallback: number, option: string): number {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(value) || value < 1) throw new UserError(`${option}: "${text}" is not a positive integer (1, 2, …)`);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(value) || value < 1)
+    throw new UserError(`${option}: "${text}" is not a positive integer (1, 2, …)`);
   return value;
 }
 
@@ -98,8 +108,18 @@ export function positiveInteger(text: string | undefined, fallback: number, opti
  * CRITICAL`): every enumerated option of every command behaves the same.
  */
 export function choice<const C extends string>(text: string | undefined, allowed: readonly C[], fallback: C, option: string): C;
-export function choice<const C extends string>(text: string | undefined, allowed: readonly C[], fallback: undefined, option: string): C | undefined;
-export function choice<const C extends string>(text: string | undefined, allowed: readonly C[], fallback: C | undefined, option: string): C | undefined {
+export function choice<const C extends string>(
+  text: string | undefined,
+  allowed: readonly C[],
+  fallback: undefined,
+  option: string,
+): C | undefined;
+export function choice<const C extends string>(
+  text: string | undefined,
+  allowed: readonly C[],
+  fallback: C | undefined,
+  option: string,
+): C | undefined {
   if (text === undefined) return fallback;
   const lower = text.trim().toLowerCase();
   const match = allowed.find((entry) => entry === lower);
@@ -118,7 +138,10 @@ export function isoTime(text: string | undefined, fallback: () => Date, option: 
   if (text === undefined) return fallback();
   const trimmed = text.trim();
   const time = ISO_TIME.test(trimmed) ? Date.parse(/T|\s/i.test(trimmed) ? trimmed.replace(" ", "T") : `${trimmed}T00:00:00Z`) : Number.NaN;
-  if (Number.isNaN(time)) throw new UserError(`${option}: "${text}" is not an ISO time such as 2024-05-01T00:00:00Z (a date, or a date and time with Z or an offset)`);
+  if (Number.isNaN(time))
+    throw new UserError(
+      `${option}: "${text}" is not an ISO time such as 2024-05-01T00:00:00Z (a date, or a date and time with Z or an offset)`,
+    );
   return new Date(time);
 }
 

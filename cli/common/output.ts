@@ -53,7 +53,11 @@ export function installSignalCleanup(target: NodeJS.Process): void {
   }
 }
 
-const notProduced = (where: string, error: unknown): UserError => new UserError(`${where}: cannot write (${firstLine(error).replace(/, (open|write|rename) '.*'$/, "")}); the report was not produced`, ExitCode.USAGE);
+const notProduced = (where: string, error: unknown): UserError =>
+  new UserError(
+    `${where}: cannot write (${firstLine(error).replace(/, (open|write|rename) '.*'$/, "")}); the report was not produced`,
+    ExitCode.USAGE,
+  );
 
 function statOrUndefined(read: () => Stats): Stats | undefined {
   try {
@@ -120,7 +124,7 @@ export async function openOutputFile(path: string, option: string): Promise<Outp
       if (failure !== undefined || settled || text.length === 0) return;
       const data = Buffer.from(text);
       try {
-        for (let offset = 0; offset < data.length; ) {
+        for (let offset = 0; offset < data.length;) {
           // Explicit positions so restart() can truncate; a device or FIFO has none.
           const { bytesWritten } = await handle.write(data, offset, data.length - offset, writeThrough ? null : position);
           offset += bytesWritten;

@@ -47,7 +47,11 @@ function objectIdentity(object: unknown): string | undefined {
  *
  * Memory: one page plus one short string per object of this list (dropped when the list ends).
  */
-export async function readPagedList(fetchPage: PageFetcher, onItem: (item: unknown) => void, afterPage?: () => Promise<void>): Promise<PagedListResult> {
+export async function readPagedList(
+  fetchPage: PageFetcher,
+  onItem: (item: unknown) => void,
+  afterPage?: () => Promise<void>,
+): Promise<PagedListResult> {
   const seen = new Set<string>();
   let listed = 0;
   let restarted = false;

@@ -1,5 +1,10 @@
 import * as fs from "node:fs";
-import { DashboardBindingError, dashboardInputNames, parseDashboardJson, prepareDashboard } from "../../modules/grafana-dashboard/prepare-dashboard";
+import {
+  DashboardBindingError,
+  dashboardInputNames,
+  parseDashboardJson,
+  prepareDashboard,
+} from "../../modules/grafana-dashboard/prepare-dashboard";
 import { ExitCode, UserError, type CliIo } from "../io";
 import { optionsUsage, parseCommandLine, type OptionTable } from "../common/options";
 
@@ -87,8 +92,12 @@ function parseOptions(argv: string[]): DashboardOptions | "help" {
   if ((datasourceUid === undefined) === (datasourceName === undefined)) {
     throw new UserError("give exactly one of --datasource-uid <uid> or --datasource-name <name>");
   }
-  for (const [flag, uid] of [["--datasource-uid", datasourceUid], ["--folder-uid", values["folder-uid"]]] as const) {
-    if (uid !== undefined && !GRAFANA_UID.test(uid)) throw new UserError(`${flag} "${uid}" is not a Grafana uid: use 1-40 letters, digits, '-' or '_'`);
+  for (const [flag, uid] of [
+    ["--datasource-uid", datasourceUid],
+    ["--folder-uid", values["folder-uid"]],
+  ] as const) {
+    if (uid !== undefined && !GRAFANA_UID.test(uid))
+      throw new UserError(`${flag} "${uid}" is not a Grafana uid: use 1-40 letters, digits, '-' or '_'`);
   }
   if (datasourceName !== undefined && datasourceName.trim() === "") throw new UserError("--datasource-name must not be empty");
   // No prototype: an input named "__proto__" or "constructor" is just a name.
@@ -96,7 +105,8 @@ function parseOptions(argv: string[]): DashboardOptions | "help" {
   for (const assignment of values.input ?? []) {
     // Exported input names may contain spaces (`DS_JSON_API KUBE BENCH`), never "=" or "}".
     const match = /^([^=}]+)=(.*)$/s.exec(assignment);
-    if (match === null || match[1]!.trim() === "") throw new UserError(`--input "${assignment}" must look like NAME=VALUE, e.g. DS_LOKI=loki`);
+    if (match === null || match[1]!.trim() === "")
+      throw new UserError(`--input "${assignment}" must look like NAME=VALUE, e.g. DS_LOKI=loki`);
     if (Object.hasOwn(inputs, match[1]!)) throw new UserError(`--input ${match[1]} is given twice`);
     inputs[match[1]!] = match[2]!;
   }
@@ -117,7 +127,9 @@ function readFile(file: string): string {
     return fs.readFileSync(file, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot read --file "${file}": ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (code ?? String(error))}`);
+    throw new UserError(
+      `cannot read --file "${file}": ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (code ?? String(error))}`,
+    );
   }
 }
 

@@ -11,10 +11,25 @@ import { diagnose, failedScanJobs } from "./rules";
 
 /** Every option of `doctor`, once: parseArgs reads it and the usage text is generated from it. */
 export const DOCTOR_OPTIONS = {
-  context: { type: "string", value: "NAME", section: "Input (live by default)", help: "live, from this kube context (default: the kubeconfig's current context)" },
-  kubeconfig: { type: "string", value: "PATH", section: "Input (live by default)", help: "kubeconfig to use (default: $KUBECONFIG, ~/.kube/config)" },
+  context: {
+    type: "string",
+    value: "NAME",
+    section: "Input (live by default)",
+    help: "live, from this kube context (default: the kubeconfig's current context)",
+  },
+  kubeconfig: {
+    type: "string",
+    value: "PATH",
+    section: "Input (live by default)",
+    help: "kubeconfig to use (default: $KUBECONFIG, ~/.kube/config)",
+  },
   ...KUBE_TIMEOUT_OPTIONS,
-  from: { type: "string", value: "FILE", section: "Input (live by default)", help: "captured: kubectl get pods,jobs,events,deployments -n trivy-system -o json > FILE" },
+  from: {
+    type: "string",
+    value: "FILE",
+    section: "Input (live by default)",
+    help: "captured: kubectl get pods,jobs,events,deployments -n trivy-system -o json > FILE",
+  },
   logs: {
     type: "string",
     multiple: true,
@@ -22,9 +37,20 @@ export const DOCTOR_OPTIONS = {
     section: "Input (live by default)",
     help: "captured operator log (kubectl logs -n trivy-system deploy/trivy-operator > FILE;\ncaptured with timestamps or pod prefixes is fine); repeatable; with --from or\nalone, not with --context (live runs read the logs)",
   },
-  namespace: { type: "string", short: "n", value: "NS", section: "Options", help: "operator namespace (default trivy-system; with --from, the namespace of the captured objects)" },
+  namespace: {
+    type: "string",
+    short: "n",
+    value: "NS",
+    section: "Options",
+    help: "operator namespace (default trivy-system; with --from, the namespace of the captured objects)",
+  },
   format: { type: "string", short: "f", value: "F", section: "Options", help: "text (default) | json" },
-  "scan-jobs-limit": { type: "string", value: "N", section: "Options", help: "operator.scanJobsConcurrentLimit, when it cannot be read from the Deployment (default 2, the module default)" },
+  "scan-jobs-limit": {
+    type: "string",
+    value: "N",
+    section: "Options",
+    help: "operator.scanJobsConcurrentLimit, when it cannot be read from the Deployment (default 2, the module default)",
+  },
   tail: { type: "string", value: "N", section: "Options", help: "live: operator log lines to read per operator pod (default 5000)" },
   "page-size": { type: "string", value: "N", section: "Options", help: "live: objects per API list call (default 500)" },
   help: { type: "boolean", short: "h", section: "Options", help: "show this help" },
@@ -42,7 +68,11 @@ readable, an empty namespace or capture, files that are not pods/jobs/events/dep
 operator log); 3 no problem found, but some input could not be read (printed as "warning:" lines on stderr).`;
 
 /** Test seam: how a context becomes the API doctor reads from. */
-export type DoctorApiFactory = (context: string | undefined, kubeconfig: string | undefined, timeouts: KubeTimeouts) => Promise<{ api: DoctorApi; context: string }>;
+export type DoctorApiFactory = (
+  context: string | undefined,
+  kubeconfig: string | undefined,
+  timeouts: KubeTimeouts,
+) => Promise<{ api: DoctorApi; context: string }>;
 
 const defaultApiFactory: DoctorApiFactory = async (context, kubeconfig, timeouts) => {
   const resolved = await resolveContext(context, kubeconfig);
@@ -52,7 +82,12 @@ const defaultApiFactory: DoctorApiFactory = async (context, kubeconfig, timeouts
 export interface DoctorOptions {
   readonly input:
     | { readonly mode: "captured"; readonly from: string | undefined; readonly logs: readonly string[] }
-    | { readonly mode: "live"; readonly context: string | undefined; readonly kubeconfig: string | undefined; readonly timeouts: KubeTimeouts };
+    | {
+        readonly mode: "live";
+        readonly context: string | undefined;
+        readonly kubeconfig: string | undefined;
+        readonly timeouts: KubeTimeouts;
+      };
   /** Undefined when not given: captured input then takes the namespace of its objects. */
   readonly namespace: string | undefined;
   readonly format: "text" | "json";
@@ -68,13 +103,19 @@ export function parseDoctorOptions(argv: string[]): DoctorOptions | "help" {
   const { values } = parseCommandLine("doctor", DOCTOR_OPTIONS, argv, false);
   if (values.help) return "help";
   const format = choice(values.format, ["text", "json"] as const, "text", "--format");
-  if (values.from !== undefined && values.context !== undefined) throw new UserError("give either --from (captured files) or --context (live), not both");
+  if (values.from !== undefined && values.context !== undefined)
+    throw new UserError("give either --from (captured files) or --context (live), not both");
   // Live runs read the operator logs themselves; silently ignoring a given log file would hide evidence.
-  if (values.logs !== undefined && values.context !== undefined) throw new UserError("--logs goes with captured input (--from, or alone), not with --context: a live run reads the operator pod logs itself");
+  if (values.logs !== undefined && values.context !== undefined)
+    throw new UserError(
+      "--logs goes with captured input (--from, or alone), not with --context: a live run reads the operator pod logs itself",
+    );
   const captured = values.from !== undefined || values.logs !== undefined;
   const timeouts = kubeTimeoutsFrom(values);
   return {
-    input: captured ? { mode: "captured", from: values.from, logs: values.logs ?? [] } : { mode: "live", context: values.context, kubeconfig: values.kubeconfig, timeouts },
+    input: captured
+      ? { mode: "captured", from: values.from, logs: values.logs ?? [] }
+      : { mode: "live", context: values.context, kubeconfig: values.kubeconfig, timeouts },
     namespace: values.namespace,
     format,
     scanJobsLimit: values["scan-jobs-limit"] === undefined ? undefined : positiveInteger(values["scan-jobs-limit"], 0, "--scan-jobs-limit"),
@@ -95,11 +136,19 @@ const DOCTOR_KINDS = new Set(["Pod", "Job", "Event", "Deployment"]);
 const CAPTURE_HINT = "kubectl get pods,jobs,events,deployments -n <namespace> -o json";
 
 /** Reads the captured files or the live namespace. Nothing inspected at all is a UserError (exit 2), never "no known problem". */
-export async function collectDoctorEvidence(options: DoctorOptions, apiFactory: DoctorApiFactory = defaultApiFactory): Promise<CollectedEvidence> {
-  return options.input.mode === "captured" ? collectCaptured(options, options.input) : await collectLive(options, options.input, apiFactory);
+export async function collectDoctorEvidence(
+  options: DoctorOptions,
+  apiFactory: DoctorApiFactory = defaultApiFactory,
+): Promise<CollectedEvidence> {
+  return options.input.mode === "captured"
+    ? collectCaptured(options, options.input)
+    : await collectLive(options, options.input, apiFactory);
 }
 
-function collectCaptured(options: DoctorOptions, input: { readonly from: string | undefined; readonly logs: readonly string[] }): CollectedEvidence {
+function collectCaptured(
+  options: DoctorOptions,
+  input: { readonly from: string | undefined; readonly logs: readonly string[] },
+): CollectedEvidence {
   const warnings: string[] = [];
   const notes: string[] = [];
   const unusable: string[] = [];
@@ -111,14 +160,20 @@ function collectCaptured(options: DoctorOptions, input: { readonly from: string 
     const kinds = countKinds(read);
     const known = [...kinds].filter(([kind]) => DOCTOR_KINDS.has(kind)).reduce((sum, [, count]) => sum + count, 0);
     if (read.length === 0) {
-      unusable.push(`--from ${input.from}: an empty list (kubectl found no pods, jobs, events or deployments: wrong namespace? the module installs into ${DEFAULT_NAMESPACE})`);
+      unusable.push(
+        `--from ${input.from}: an empty list (kubectl found no pods, jobs, events or deployments: wrong namespace? the module installs into ${DEFAULT_NAMESPACE})`,
+      );
     } else if (known === 0) {
       const found = [...kinds].map(([kind, count]) => `${count} ${kind}`).join(", ");
-      unusable.push(`--from ${input.from}: no Pod, Job, Event or Deployment in it (found ${found}); doctor reads the output of ${CAPTURE_HINT}, not report objects`);
+      unusable.push(
+        `--from ${input.from}: no Pod, Job, Event or Deployment in it (found ${found}); doctor reads the output of ${CAPTURE_HINT}, not report objects`,
+      );
     } else if (known < read.length) {
       notes.push(`--from ${input.from}: ${read.length - known} object(s) of other kinds ignored`);
     }
-    const namespaces = new Set(read.map((object) => asString(getPath(object, "metadata", "namespace"))).filter((value): value is string => value !== undefined));
+    const namespaces = new Set(
+      read.map((object) => asString(getPath(object, "metadata", "namespace"))).filter((value): value is string => value !== undefined),
+    );
     if (namespace === undefined && namespaces.size === 1) namespace = [...namespaces][0];
     else if (namespace !== undefined && namespaces.size > 0 && !namespaces.has(namespace)) {
       warnings.push(`--from ${input.from}: its objects are in namespace ${[...namespaces].join(", ")}, not ${namespace} (--namespace)`);
@@ -142,10 +197,15 @@ function collectCaptured(options: DoctorOptions, input: { readonly from: string 
     logEntries += log.entries;
     logSignals.push(...log.signals);
     if (log.lines === 0) unusable.push(`--logs ${logFile}: empty`);
-    else if (log.entries === 0 && log.signals.length === 0) unusable.push(`--logs ${logFile}: ${log.lines} line(s), none of them an operator log entry (zap JSON or console) or an error line`);
+    else if (log.entries === 0 && log.signals.length === 0)
+      unusable.push(`--logs ${logFile}: ${log.lines} line(s), none of them an operator log entry (zap JSON or console) or an error line`);
   }
-  if (input.logs.length === 0) notes.push("no --logs file: rules that need the operator log (failed scan containers, TOOMANYREQUESTS, registry timeouts, API server, Windows images) only saw Pods, Jobs and Events");
-  const inspectedSomething = (input.from !== undefined && !unusable.some((line) => line.startsWith("--from"))) || logEntries > 0 || logSignals.length > 0;
+  if (input.logs.length === 0)
+    notes.push(
+      "no --logs file: rules that need the operator log (failed scan containers, TOOMANYREQUESTS, registry timeouts, API server, Windows images) only saw Pods, Jobs and Events",
+    );
+  const inspectedSomething =
+    (input.from !== undefined && !unusable.some((line) => line.startsWith("--from"))) || logEntries > 0 || logSignals.length > 0;
   if (!inspectedSomething) {
     throw new UserError(`nothing inspected: ${[...unusable, ...warnings].join("; ") || "no input"}`);
   }
@@ -158,7 +218,11 @@ function collectCaptured(options: DoctorOptions, input: { readonly from: string 
   };
 }
 
-async function collectLive(options: DoctorOptions, input: { readonly context: string | undefined; readonly kubeconfig: string | undefined; readonly timeouts: KubeTimeouts }, apiFactory: DoctorApiFactory): Promise<CollectedEvidence> {
+async function collectLive(
+  options: DoctorOptions,
+  input: { readonly context: string | undefined; readonly kubeconfig: string | undefined; readonly timeouts: KubeTimeouts },
+  apiFactory: DoctorApiFactory,
+): Promise<CollectedEvidence> {
   const namespace = options.namespace ?? DEFAULT_NAMESPACE;
   let connection;
   try {
@@ -181,14 +245,28 @@ async function collectLive(options: DoctorOptions, input: { readonly context: st
   }
   const objectsRead = Object.values(live.objects.counts).reduce((sum, count) => sum + count, 0);
   if (objectsRead === 0 && logLines === 0) {
-    const why = live.problems.length > 0 ? live.problems.join("; ") : `namespace "${namespace}" has no Pods, Jobs, Events or Deployments: wrong namespace? (-n; the module installs into ${DEFAULT_NAMESPACE})`;
+    const why =
+      live.problems.length > 0
+        ? live.problems.join("; ")
+        : `namespace "${namespace}" has no Pods, Jobs, Events or Deployments: wrong namespace? (-n; the module installs into ${DEFAULT_NAMESPACE})`;
     throw new UserError(`nothing inspected in context ${connection.context}: ${why}`);
   }
   if (live.objects.operatorPods.length === 0) notes.push(`no operator pod in namespace ${namespace}: the log rules did not run`);
-  return { evidence: evidenceOf(namespace, live.objects, logSignals, { logLines, logEntries }, options.scanJobsLimit), source: `context ${connection.context}`, warnings, notes };
+  return {
+    evidence: evidenceOf(namespace, live.objects, logSignals, { logLines, logEntries }, options.scanJobsLimit),
+    source: `context ${connection.context}`,
+    warnings,
+    notes,
+  };
 }
 
-function evidenceOf(namespace: string, objects: ObjectEvidence, logSignals: readonly Signal[], log: { readonly logLines: number; readonly logEntries: number }, scanJobsLimit: number | undefined): DoctorEvidence {
+function evidenceOf(
+  namespace: string,
+  objects: ObjectEvidence,
+  logSignals: readonly Signal[],
+  log: { readonly logLines: number; readonly logEntries: number },
+  scanJobsLimit: number | undefined,
+): DoctorEvidence {
   return {
     namespace,
     signals: [...objects.signals, ...logSignals],

@@ -50,7 +50,8 @@ export function componentOf(name: string, labels: JsonRecord = {}): Component {
   const appName = asString(labels["app.kubernetes.io/name"]) ?? asString(labels["app"]) ?? "";
   const bare = name.includes("/") ? name.slice(name.lastIndexOf("/") + 1) : name;
   // The node-collector Job carries `node-info.collector: Trivy`, its pod `app: node-collector` (trivy-kubernetes pkg/jobs/builder.go).
-  if (appName === "node-collector" || labels["node-info.collector"] !== undefined || bare.startsWith("node-collector")) return "node-collector";
+  if (appName === "node-collector" || labels["node-info.collector"] !== undefined || bare.startsWith("node-collector"))
+    return "node-collector";
   if (appName === "trivy-server" || bare.startsWith("trivy-server")) return "trivy-server";
   if (labels["vulnerabilityReport.scanner"] !== undefined || bare.startsWith("scan-")) return "scan-job";
   if (appName === "trivy-operator" || bare.startsWith("trivy-operator")) return "operator";
@@ -92,19 +93,43 @@ export class ObjectEvidenceCollector {
       counts.pods++;
       const job = asString(labels["job-name"]) ?? asString(labels["batch.kubernetes.io/job-name"]) ?? jobOfPod(name);
       if (component === "operator") this.operatorPods.push(name);
-      for (const status of [...asArray(getPath(record, "status", "initContainerStatuses")), ...asArray(getPath(record, "status", "containerStatuses"))]) {
+      for (const status of [
+        ...asArray(getPath(record, "status", "initContainerStatuses")),
+        ...asArray(getPath(record, "status", "containerStatuses")),
+      ]) {
         const container = asString(asRecord(status)?.["name"]) ?? "";
-        for (const [path, label] of [[["state", "terminated"], "terminated"], [["lastState", "terminated"], "last terminated"], [["state", "waiting"], "waiting"]] as const) {
+        for (const [path, label] of [
+          [["state", "terminated"], "terminated"],
+          [["lastState", "terminated"], "last terminated"],
+          [["state", "waiting"], "waiting"],
+        ] as const) {
           const state = asRecord(getPath(status, ...path));
           const reason = asString(state?.["reason"]);
           if (!state || !reason || reason === "Completed" || reason === "ContainerCreating" || reason === "PodInitializing") continue;
-          signals.push({ origin: "pod", component, subject: `Pod ${name}`, container, job, reason, message: asString(state["message"]) ?? "", location: `containerStatuses: ${label}` });
+          signals.push({
+            origin: "pod",
+            component,
+            subject: `Pod ${name}`,
+            container,
+            job,
+            reason,
+            message: asString(state["message"]) ?? "",
+            location: `containerStatuses: ${label}`,
+          });
         }
       }
       for (const condition of asArray(getPath(record, "status", "conditions"))) {
         const entry = asRecord(condition);
         if (asString(entry?.["type"]) === "PodScheduled" && asString(entry?.["status"]) === "False") {
-          signals.push({ origin: "pod", component, subject: `Pod ${name}`, job, reason: asString(entry?.["reason"]) ?? "Unschedulable", message: asString(entry?.["message"]) ?? "", location: "condition PodScheduled=False" });
+          signals.push({
+            origin: "pod",
+            component,
+            subject: `Pod ${name}`,
+            job,
+            reason: asString(entry?.["reason"]) ?? "Unschedulable",
+            message: asString(entry?.["message"]) ?? "",
+            location: "condition PodScheduled=False",
+          });
         }
       }
     } else if (kind === "Job") {
@@ -112,11 +137,24 @@ export class ObjectEvidenceCollector {
       for (const condition of asArray(getPath(record, "status", "conditions"))) {
         const entry = asRecord(condition);
         if (asString(entry?.["type"]) === "Failed" && asString(entry?.["status"]) === "True") {
-          signals.push({ origin: "job", component, subject: `Job ${name}`, job: name, reason: asString(entry?.["reason"]) ?? "Failed", message: asString(entry?.["message"]) ?? "", location: "condition Failed" });
+          signals.push({
+            origin: "job",
+            component,
+            subject: `Job ${name}`,
+            job: name,
+            reason: asString(entry?.["reason"]) ?? "Failed",
+            message: asString(entry?.["message"]) ?? "",
+            location: "condition Failed",
+          });
         }
       }
-      const succeeded = (asNumber(getPath(record, "status", "succeeded")) ?? 0) > 0 || asArray(getPath(record, "status", "conditions")).some((condition) => asString(asRecord(condition)?.["type"]) === "Complete" && asString(asRecord(condition)?.["status"]) === "True");
-      if (component === "scan-job" && succeeded && asNumber(getPath(record, "spec", "ttlSecondsAfterFinished")) !== undefined) completedScanJobsWithTtl.push(name);
+      const succeeded =
+        (asNumber(getPath(record, "status", "succeeded")) ?? 0) > 0 ||
+        asArray(getPath(record, "status", "conditions")).some(
+          (condition) => asString(asRecord(condition)?.["type"]) === "Complete" && asString(asRecord(condition)?.["status"]) === "True",
+        );
+      if (component === "scan-job" && succeeded && asNumber(getPath(record, "spec", "ttlSecondsAfterFinished")) !== undefined)
+        completedScanJobsWithTtl.push(name);
     } else if (kind === "Event") {
       counts.events++;
       const involved = asRecord(record["involvedObject"]) ?? {};
@@ -151,7 +189,8 @@ export class ObjectEvidenceCollector {
 
   result(): ObjectEvidence {
     // Deployments were seen but none is the operator's: that is a finding, unlike seeing no Deployments at all.
-    const operatorDeploymentFound = this.counts.deployments > 0 && this.operatorDeploymentFound === undefined ? false : this.operatorDeploymentFound;
+    const operatorDeploymentFound =
+      this.counts.deployments > 0 && this.operatorDeploymentFound === undefined ? false : this.operatorDeploymentFound;
     return {
       signals: [...this.signals],
       completedScanJobsWithTtl: [...this.completedScanJobsWithTtl],
@@ -210,7 +249,7 @@ export function parseLogLine(raw: string): LogLine {
   let text = raw.replace(/\r$/, "");
   let pod: string | undefined;
   let podContainer: string | undefined;
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     const prefix = KUBECTL_PREFIX.exec(text);
     if (prefix && pod === undefined) {
@@ -229,7 +268,17 @@ export function parseLogLine(raw: string): LogLine {
   if (trimmed.startsWith("{")) {
     const record = tryJson(trimmed);
     if (record && (typeof record["msg"] === "string" || typeof record["level"] === "string")) {
-      return { pod, podContainer, text: trimmed, entry: { level: (asString(record["level"]) ?? "").toLowerCase(), logger: asString(record["logger"]), msg: asString(record["msg"]) ?? "", fields: record } };
+      return {
+        pod,
+        podContainer,
+        text: trimmed,
+        entry: {
+          level: (asString(record["level"]) ?? "").toLowerCase(),
+          logger: asString(record["logger"]),
+          msg: asString(record["msg"]) ?? "",
+          fields: record,
+        },
+      };
     }
   }
   const consoleEntry = CONSOLE_ENTRY.exec(withoutColour(text));
@@ -239,7 +288,12 @@ export function parseLogLine(raw: string): LogLine {
     const words = tail ? parts.slice(0, -1) : parts;
     // With key-values (a JSON tail) controller-runtime writes `logger<TAB>msg`; Trivy writes `msg<TAB>detail`.
     const [logger, msg] = tail && words.length > 1 ? [words[0], words.slice(1).join(": ")] : [undefined, words.join(": ")];
-    return { pod, podContainer, text: trimmed, entry: { level: (consoleEntry[1] ?? "").toLowerCase(), logger, msg: msg ?? "", fields: tail ?? {} } };
+    return {
+      pod,
+      podContainer,
+      text: trimmed,
+      entry: { level: (consoleEntry[1] ?? "").toLowerCase(), logger, msg: msg ?? "", fields: tail ?? {} },
+    };
   }
   return { pod, podContainer, text: trimmed };
 }
@@ -295,7 +349,20 @@ export function readLog(text: string, logName: string): LogEvidence {
         return;
       }
       close();
-      if (/error|fatal|fail/i.test(line.text)) open = { pod: line.pod, signal: { origin: "log", component: fromPod ?? "other", subject: podSubject ?? logName, container: line.podContainer, job: podJob, reason: "", message: line.text, location } };
+      if (/error|fatal|fail/i.test(line.text))
+        open = {
+          pod: line.pod,
+          signal: {
+            origin: "log",
+            component: fromPod ?? "other",
+            subject: podSubject ?? logName,
+            container: line.podContainer,
+            job: podJob,
+            reason: "",
+            message: line.text,
+            location,
+          },
+        };
       return;
     }
     close();
@@ -303,7 +370,9 @@ export function readLog(text: string, logName: string): LogEvidence {
     const { fields } = entry;
     const job = asString(fields["job"]);
     const reason = asString(fields["status.reason"]);
-    const message = [entry.msg, asString(fields["error"]), asString(fields["status.message"])].filter((part): part is string => Boolean(part)).join(": ");
+    const message = [entry.msg, asString(fields["error"]), asString(fields["status.message"])]
+      .filter((part): part is string => Boolean(part))
+      .join(": ");
     if (!["error", "warn", "fatal", "dpanic", "panic"].includes(entry.level) && !reason && !/error|fail/i.test(message)) return;
     const bareJob = job?.slice(job.lastIndexOf("/") + 1);
     // Without a `job` field: the operator's own entry (JSON, or console with a logger), or Trivy's console output.
@@ -329,7 +398,7 @@ export function readLog(text: string, logName: string): LogEvidence {
 
 function stripDecorations(raw: string): string {
   let text = raw.replace(/\r$/, "");
-  for (let before = ""; before !== text; ) {
+  for (let before = ""; before !== text;) {
     before = text;
     text = text.replace(KUBECTL_PREFIX, "").replace(KUBECTL_TIMESTAMP, "");
   }

@@ -9,7 +9,12 @@ export type NamespacedKind = "Pod" | "Job" | "Event" | "Deployment";
 /** What doctor reads from a cluster; injected so unit tests need no network. */
 export interface DoctorApi {
   /** One page of a namespaced list (`limit` + `continue`), items as plain JSON. */
-  list(request: { readonly kind: NamespacedKind; readonly namespace: string; readonly limit: number; readonly continueToken: string | undefined }): Promise<ListPage>;
+  list(request: {
+    readonly kind: NamespacedKind;
+    readonly namespace: string;
+    readonly limit: number;
+    readonly continueToken: string | undefined;
+  }): Promise<ListPage>;
   podLog(pod: string, namespace: string, tailLines: number): Promise<string>;
 }
 
@@ -55,12 +60,17 @@ export async function collectLiveEvidence(api: DoctorApi, options: LiveReadOptio
       if (described.kind === "unreachable" || described.kind === "unauthorized" || described.kind === "not-api") {
         // Kinds listed before the failure are still diagnosed, so say what was left out rather than "nothing".
         const left = [...KINDS.slice(index).map((name) => `${name}s`), "the operator logs"];
-        const read = objectsRead > 0 ? `stopped after ${objectsRead} object(s): ${left.slice(0, -1).join(", ")} and ${left.at(-1)} were not inspected` : "nothing inspected";
+        const read =
+          objectsRead > 0
+            ? `stopped after ${objectsRead} object(s): ${left.slice(0, -1).join(", ")} and ${left.at(-1)} were not inspected`
+            : "nothing inspected";
         problems.push(`cannot read from the API server (${described.message}); ${read}`);
         return { objects: collector.result(), logs, problems };
       }
       const after = error.listed > 0 ? ` after ${error.listed} of them` : "";
-      problems.push(`cannot list ${kind}s in namespace "${namespace}"${after} (${described.message}); rules that need them ${error.listed > 0 ? "saw only those" : "were skipped"}`);
+      problems.push(
+        `cannot list ${kind}s in namespace "${namespace}"${after} (${described.message}); rules that need them ${error.listed > 0 ? "saw only those" : "were skipped"}`,
+      );
     }
   }
   const objects = collector.result();
@@ -88,7 +98,10 @@ export function clientNodeDoctorApi(resolved: ResolvedContext, timeouts: KubeTim
   const plainPage = (list: unknown): ListPage => {
     const items = asRecord(list)?.["items"];
     if (!Array.isArray(items)) throw new NotKubernetesApiError(resolved.server, list);
-    return { items: asArray(JSON.parse(JSON.stringify(items))), continueToken: asString(getPath(list, "metadata", "_continue")) || undefined };
+    return {
+      items: asArray(JSON.parse(JSON.stringify(items))),
+      continueToken: asString(getPath(list, "metadata", "_continue")) || undefined,
+    };
   };
   return {
     async list({ kind, namespace, limit, continueToken }) {

@@ -35,16 +35,26 @@ export function artifactOf(signal: Pick<Signal, "message" | "logger">): Artifact
     if (/(?:^|\/)trivy-checks$/.test(repository)) return "checks-bundle";
   }
   // trivy-operator v0.32.0 pkg/policy/loader.go: `failed to load policies` under logger `policyLoader.…`.
-  if (signal.logger?.startsWith("policyLoader") || /failed to (?:load|download) policies|built-in policies/.test(message)) return "checks-bundle";
+  if (signal.logger?.startsWith("policyLoader") || /failed to (?:load|download) policies|built-in policies/.test(message))
+    return "checks-bundle";
   if (/java DB|Java DB|javadb/i.test(message) && /download|OCI/i.test(message)) return "java-db";
   if (/DB error|failed to download vulnerability DB|database download error/.test(message)) return "vulnerability-db";
-  if (repository !== undefined || /image scan error|unable to inspect the image|remote error|unable to find the specified image|unable to initialize an? (?:remote )?image scanner/.test(message)) return "image";
+  if (
+    repository !== undefined ||
+    /image scan error|unable to inspect the image|remote error|unable to find the specified image|unable to initialize an? (?:remote )?image scanner/.test(
+      message,
+    )
+  )
+    return "image";
   return undefined;
 }
 
 /** `dial tcp 10.20.0.15:443: i/o timeout` → `{ address: "10.20.0.15", port: 443 }`; a DNS timeout (`dial tcp: lookup …`) is not one. */
 export function dialTimeouts(message: string): { readonly address: string; readonly port: number }[] {
-  return [...message.matchAll(/dial tcp (\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:]+\]):(\d+): i\/o timeout/g)].map((match) => ({ address: (match[1] ?? "").replace(/^\[|\]$/g, ""), port: Number(match[2]) }));
+  return [...message.matchAll(/dial tcp (\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:]+\]):(\d+): i\/o timeout/g)].map((match) => ({
+    address: (match[1] ?? "").replace(/^\[|\]$/g, ""),
+    port: Number(match[2]),
+  }));
 }
 
 /** RFC 1918, RFC 6598 (carrier-grade NAT, used for pod/service ranges on some clouds), and IPv6 ULA. */

@@ -19,7 +19,7 @@ export interface DoctorReport {
  * that sees it fail, and completedContainers logs each failed container as `Scan job container`.
  */
 export const DELETED_JOBS_NOTE =
-  "the operator deletes a failed scan Job at once; what survives is its Events (BackoffLimitExceeded, DeadlineExceeded, pod events; kept about 1 h by the API server) and the operator's \"Scan job container\" log lines with status.reason/status.message";
+  'the operator deletes a failed scan Job at once; what survives is its Events (BackoffLimitExceeded, DeadlineExceeded, pod events; kept about 1 h by the API server) and the operator\'s "Scan job container" log lines with status.reason/status.message';
 
 export function inspectedLine(inspected: InspectedCounts): string {
   return `inspected ${inspected.pods} pod(s), ${inspected.jobs} job(s), ${inspected.events} event(s), ${inspected.deployments} deployment(s), ${inspected.logLines} operator log line(s) (${inspected.logEntries} log entries)`;
@@ -36,7 +36,9 @@ export function renderDoctorText(report: DoctorReport): string {
   if (report.failedScanJobs.length > 0) {
     out.push(`${report.failedScanJobs.length} scan Job(s) seen failing:`);
     for (const failed of report.failedScanJobs.slice(0, 10)) {
-      out.push(`  - ${clean(failed.job)}: ${clean(failed.evidence.join(", "))} → ${failed.diagnosedBy.length > 0 ? failed.diagnosedBy.join(", ") : "not recognised"}`);
+      out.push(
+        `  - ${clean(failed.job)}: ${clean(failed.evidence.join(", "))} → ${failed.diagnosedBy.length > 0 ? failed.diagnosedBy.join(", ") : "not recognised"}`,
+      );
     }
     if (report.failedScanJobs.length > 10) out.push(`  … ${report.failedScanJobs.length - 10} more (--format json for all)`);
   }
@@ -46,7 +48,8 @@ export function renderDoctorText(report: DoctorReport): string {
     out.push(`${index + 1}. ${problem.title}  [${problem.ruleId}]`);
     out.push(`   cause: ${problem.cause}`);
     out.push(`   seen ${problem.occurrences.length} time(s):`);
-    for (const occurrence of problem.occurrences.slice(0, 5)) out.push(`     - ${clean(occurrence.subject)} (${clean(occurrence.location)}): ${occurrence.excerpt}`);
+    for (const occurrence of problem.occurrences.slice(0, 5))
+      out.push(`     - ${clean(occurrence.subject)} (${clean(occurrence.location)}): ${occurrence.excerpt}`);
     if (problem.occurrences.length > 5) out.push(`     … ${problem.occurrences.length - 5} more (--format json for all)`);
     for (const fix of problem.fixes) {
       out.push(`   fix: ${clean(fix.moduleSetting)}`);
@@ -61,6 +64,14 @@ export function renderDoctorText(report: DoctorReport): string {
 }
 
 export function renderDoctorJson(report: DoctorReport): string {
-  const problems = report.problems.map((problem) => ({ ...problem, occurrences: problem.occurrences.map(({ subject, location, excerpt, job }) => ({ subject, location, excerpt, ...(job !== undefined ? { job } : {}) })) }));
+  const problems = report.problems.map((problem) => ({
+    ...problem,
+    occurrences: problem.occurrences.map(({ subject, location, excerpt, job }) => ({
+      subject,
+      location,
+      excerpt,
+      ...(job !== undefined ? { job } : {}),
+    })),
+  }));
   return `${JSON.stringify({ ...report, problems, failedScansNote: DELETED_JOBS_NOTE }, null, 2)}\n`;
 }

@@ -53,8 +53,19 @@ function excerpt(text: string, pattern?: RegExp): string {
 }
 
 function occurrence(signal: Signal, pattern?: RegExp): Occurrence {
-  const what = signal.reason && !signal.message.includes(signal.reason) ? (signal.message ? `${signal.reason}: ${signal.message}` : signal.reason) : signal.message || signal.reason;
-  return { subject: `${signal.subject}${signal.container ? ` container ${signal.container}` : ""}`, location: signal.location, excerpt: excerpt(what, pattern), fullText: what, job: signal.job };
+  const what =
+    signal.reason && !signal.message.includes(signal.reason)
+      ? signal.message
+        ? `${signal.reason}: ${signal.message}`
+        : signal.reason
+      : signal.message || signal.reason;
+  return {
+    subject: `${signal.subject}${signal.container ? ` container ${signal.container}` : ""}`,
+    location: signal.location,
+    excerpt: excerpt(what, pattern),
+    fullText: what,
+    job: signal.job,
+  };
 }
 
 /** A rule that fires on signals whose reason or message matches. */
@@ -65,7 +76,6 @@ function signalRule(rule: Omit<Rule, "match"> & { readonly test: (signal: Signal
   };
 }
 
-
 /** Kubernetes ≥ 1.25 `had untolerated taint {k: v}`; before, `had taint {k: v}, that the pod didn't tolerate` (aquasecurity/trivy-operator#1682). */
 const UNTOLERATED_TAINT = /untolerated taint|that the pod didn't tolerate/i;
 const API_SERVER_DIAL = /dial tcp [^\s]+:(443|6443): (i\/o timeout|connect: connection refused)/;
@@ -73,7 +83,12 @@ const DNS_FAILURE = /lookup [^\s]+ on [^\s]+:53|no such host|server misbehaving/
 const NETWORK_POLICY_CHART_VALUE = "(none: the chart ships no NetworkPolicy; the module's network-policy construct adds the egress rule)";
 
 function isApiServerFailure(signal: Signal): boolean {
-  return signal.component !== "scan-job" && API_SERVER_DIAL.test(signal.message) && artifactOf(signal) === undefined && registryHostOf(signal.message) === undefined;
+  return (
+    signal.component !== "scan-job" &&
+    API_SERVER_DIAL.test(signal.message) &&
+    artifactOf(signal) === undefined &&
+    registryHostOf(signal.message) === undefined
+  );
 }
 
 const isDatabase = (signal: Signal): boolean => {
@@ -102,7 +117,8 @@ function taintFix(occurrences: readonly Occurrence[], chartValue: string): Fix {
   return {
     moduleSetting: `taints: [${taints.length > 0 ? taints.join(", ") : '{ key: "<taint key>", value: "<value>", effect: "NoSchedule" }'}]`,
     chartValue,
-    advice: "List the taints of your nodes (`kubectl get nodes -o json | jq '.items[].spec.taints'`); the module turns each into tolerations for the operator, scan jobs and node collector.",
+    advice:
+      "List the taints of your nodes (`kubectl get nodes -o json | jq '.items[].spec.taints'`); the module turns each into tolerations for the operator, scan jobs and node collector.",
   };
 }
 
@@ -121,7 +137,11 @@ export function imageGlobsFromMessages(occurrences: readonly Occurrence[]): stri
 
 /** Registry hosts named in the occurrences, for fixes that depend on the registry. */
 function registryHosts(occurrences: readonly Occurrence[]): string[] {
-  return [...new Set(occurrences.map((entry) => registryHostOf(entry.fullText ?? entry.excerpt)).filter((host): host is string => host !== undefined))];
+  return [
+    ...new Set(
+      occurrences.map((entry) => registryHostOf(entry.fullText ?? entry.excerpt)).filter((host): host is string => host !== undefined),
+    ),
+  ];
 }
 
 /** Docker Hub's registry answers as `index.docker.io` / `registry-1.docker.io`; the operator's mirror map is keyed `index.docker.io`. */
@@ -150,19 +170,39 @@ export const RULES: readonly Rule[] = [
   signalRule({
     id: "scan-job-oom-killed",
     title: "Scan jobs are OOMKilled",
-    cause: "Each scan container gets the chart's 500M memory limit by default, too small for large (Java, CSI, ML) images; many parallel scans also exhaust node memory.",
+    cause:
+      "Each scan container gets the chart's 500M memory limit by default, too small for large (Java, CSI, ML) images; many parallel scans also exhaust node memory.",
     test: (signal) => signal.component === "scan-job" && signal.reason === "OOMKilled",
     fixes: () => [
-      { moduleSetting: 'scanJobResources: { limits: { memory: "1500M" } }  (raise further for very large images)', chartValue: "trivy.resources.limits.memory", advice: "1500M covers typical images (docs/field-report.md); large Java images need 2-3G." },
-      { moduleSetting: "scanJobsConcurrentLimit: 2", chartValue: "operator.scanJobsConcurrentLimit", advice: "Fewer scans at once leave the nodes room." },
+      {
+        moduleSetting: 'scanJobResources: { limits: { memory: "1500M" } }  (raise further for very large images)',
+        chartValue: "trivy.resources.limits.memory",
+        advice: "1500M covers typical images (docs/field-report.md); large Java images need 2-3G.",
+      },
+      {
+        moduleSetting: "scanJobsConcurrentLimit: 2",
+        chartValue: "operator.scanJobsConcurrentLimit",
+        advice: "Fewer scans at once leave the nodes room.",
+      },
     ],
   }),
   signalRule({
     id: "operator-oom-or-crash-loop",
     title: "The operator pod is OOMKilled or crash-looping",
-    cause: "The operator caches every report of the cluster; the chart sets no resources. A crash loop without OOMKilled usually has its cause in another problem listed here (API server unreachable).",
-    test: (signal) => signal.component === "operator" && signal.origin === "pod" && (signal.reason === "OOMKilled" || signal.reason === "CrashLoopBackOff" || signal.reason === "Error"),
-    fixes: () => [{ moduleSetting: 'operatorResources: { requests: { memory: "256Mi" }, limits: { memory: "2Gi" } }', chartValue: "resources.limits.memory", advice: "Raise the limit with the number of workloads; check `kubectl logs -n trivy-system deploy/trivy-operator --previous` for the last error." }],
+    cause:
+      "The operator caches every report of the cluster; the chart sets no resources. A crash loop without OOMKilled usually has its cause in another problem listed here (API server unreachable).",
+    test: (signal) =>
+      signal.component === "operator" &&
+      signal.origin === "pod" &&
+      (signal.reason === "OOMKilled" || signal.reason === "CrashLoopBackOff" || signal.reason === "Error"),
+    fixes: () => [
+      {
+        moduleSetting: 'operatorResources: { requests: { memory: "256Mi" }, limits: { memory: "2Gi" } }',
+        chartValue: "resources.limits.memory",
+        advice:
+          "Raise the limit with the number of workloads; check `kubectl logs -n trivy-system deploy/trivy-operator --previous` for the last error.",
+      },
+    ],
   }),
   signalRule({
     id: "scan-job-untolerated-taint",
@@ -175,7 +215,8 @@ export const RULES: readonly Rule[] = [
   signalRule({
     id: "node-collector-untolerated-taint",
     title: "Node collector cannot be scheduled: untolerated taint",
-    cause: "The node collector is pinned to each node by hostname; since chart 0.22.0 it takes its tolerations from `nodeCollector.tolerations`, not from the scan-job tolerations.",
+    cause:
+      "The node collector is pinned to each node by hostname; since chart 0.22.0 it takes its tolerations from `nodeCollector.tolerations`, not from the scan-job tolerations.",
     test: (signal) => signal.component === "node-collector" && UNTOLERATED_TAINT.test(signal.message),
     highlight: UNTOLERATED_TAINT,
     fixes: (occurrences) => [taintFix(occurrences, "nodeCollector.tolerations")],
@@ -183,12 +224,22 @@ export const RULES: readonly Rule[] = [
   signalRule({
     id: "scan-job-insufficient-resources",
     title: "Scan jobs are Pending: Insufficient memory or cpu",
-    cause: "No node has the scan job's requests (`trivy.resources.requests`) free; every pending scan holds one of the scanJobsConcurrentLimit slots until the Job deadline.",
+    cause:
+      "No node has the scan job's requests (`trivy.resources.requests`) free; every pending scan holds one of the scanJobsConcurrentLimit slots until the Job deadline.",
     test: (signal) => signal.component === "scan-job" && /Insufficient (?:memory|cpu)/.test(signal.message),
     highlight: /Insufficient (?:memory|cpu)/,
     fixes: () => [
-      { moduleSetting: 'operator.scanJobResources.requests (TrivyOperator scanJobResources: { requests: { cpu: "100m", memory: "<what your nodes have free>" } })', chartValue: "trivy.resources.requests", advice: "The request decides where a scan fits; keep limits.memory high enough against OOMKill." },
-      { moduleSetting: "scanJobsConcurrentLimit: <lower>", chartValue: "operator.scanJobsConcurrentLimit", advice: "Fewer scans at once need less free memory on the nodes." },
+      {
+        moduleSetting:
+          'operator.scanJobResources.requests (TrivyOperator scanJobResources: { requests: { cpu: "100m", memory: "<what your nodes have free>" } })',
+        chartValue: "trivy.resources.requests",
+        advice: "The request decides where a scan fits; keep limits.memory high enough against OOMKill.",
+      },
+      {
+        moduleSetting: "scanJobsConcurrentLimit: <lower>",
+        chartValue: "operator.scanJobsConcurrentLimit",
+        advice: "Fewer scans at once need less free memory on the nodes.",
+      },
     ],
   }),
   signalRule({
@@ -200,21 +251,33 @@ export const RULES: readonly Rule[] = [
     highlight: /Insufficient memory/,
     fixes: () => [
       {
-        moduleSetting: 'operator.scanJobResources.requests.memory (TrivyOperator scanJobResources: { requests: { memory: "<what a busy node has free, e.g. 128M>" } }); keep limits.memory high for scan jobs',
+        moduleSetting:
+          'operator.scanJobResources.requests.memory (TrivyOperator scanJobResources: { requests: { memory: "<what a busy node has free, e.g. 128M>" } }); keep limits.memory high for scan jobs',
         chartValue: "trivy.resources.requests.memory",
-        advice: "The request is what the scheduler needs free on the collector's own node; the limit is what protects scan jobs from OOMKill. Check the node's free memory with `kubectl describe node <node>` (Allocated resources).",
+        advice:
+          "The request is what the scheduler needs free on the collector's own node; the limit is what protects scan jobs from OOMKill. Check the node's free memory with `kubectl describe node <node>` (Allocated resources).",
       },
     ],
   }),
   signalRule({
     id: "db-download-rate-limited",
     title: "Vulnerability DB download is rate-limited (TOOMANYREQUESTS)",
-    cause: "In Standalone mode every scan job downloads the vulnerability DB; the DB registry (ghcr.io by default upstream) rate-limits all Trivy users together.",
+    cause:
+      "In Standalone mode every scan job downloads the vulnerability DB; the DB registry (ghcr.io by default upstream) rate-limits all Trivy users together.",
     test: (signal) => /TOOMANYREQUESTS/.test(signal.message) && isDatabase(signal),
     highlight: /TOOMANYREQUESTS/,
     fixes: () => [
-      { moduleSetting: 'dbRegistry: "mirror.gcr.io", dbRepository: "aquasec/trivy-db" (module default) or your own mirror; same for javaDbRegistry/javaDbRepository', chartValue: "trivy.dbRegistry, trivy.dbRepository", advice: "Point the DB at a mirror instead of ghcr.io." },
-      { moduleSetting: "builtInTrivyServer: true", chartValue: "operator.builtInTrivyServer", advice: "The built-in server downloads the DB once instead of once per scan job." },
+      {
+        moduleSetting:
+          'dbRegistry: "mirror.gcr.io", dbRepository: "aquasec/trivy-db" (module default) or your own mirror; same for javaDbRegistry/javaDbRepository',
+        chartValue: "trivy.dbRegistry, trivy.dbRepository",
+        advice: "Point the DB at a mirror instead of ghcr.io.",
+      },
+      {
+        moduleSetting: "builtInTrivyServer: true",
+        chartValue: "operator.builtInTrivyServer",
+        advice: "The built-in server downloads the DB once instead of once per scan job.",
+      },
     ],
   }),
   signalRule({
@@ -231,12 +294,15 @@ export const RULES: readonly Rule[] = [
         {
           moduleSetting: `extraValues: { trivy: { registry: { mirror: { "${host}": "<your pull-through mirror>" } } } }`,
           chartValue: `trivy.registry.mirror."${host}"`,
-          advice: "Scan jobs then read those images from the mirror (trivy-operator v0.32.0 pkg/plugins/trivy/image.go GetMirroredImage); use the mirror your nodes already pull through.",
+          advice:
+            "Scan jobs then read those images from the mirror (trivy-operator v0.32.0 pkg/plugins/trivy/image.go GetMirroredImage); use the mirror your nodes already pull through.",
         },
         {
-          moduleSetting: 'privateRegistryScanSecretsNames: { "<workload namespace>": ["<docker-registry secret with a Docker Hub account>"] }',
+          moduleSetting:
+            'privateRegistryScanSecretsNames: { "<workload namespace>": ["<docker-registry secret with a Docker Hub account>"] }',
           chartValue: "operator.privateRegistryScanSecretsNames",
-          advice: "Authenticated pulls get a higher Docker Hub limit; workloads whose pods already have imagePullSecrets pass them to their scan jobs.",
+          advice:
+            "Authenticated pulls get a higher Docker Hub limit; workloads whose pods already have imagePullSecrets pass them to their scan jobs.",
         },
       ];
     },
@@ -255,7 +321,8 @@ export const RULES: readonly Rule[] = [
       {
         moduleSetting: 'extraValues: { policiesBundle: { registry: "<registry the operator may reach>", repository: "<…/trivy-checks>" } }',
         chartValue: "policiesBundle.registry, policiesBundle.repository",
-        advice: "Mirror trivy-checks next to your DB mirror; with a default-deny network policy the operator pod also needs egress to that registry on 443.",
+        advice:
+          "Mirror trivy-checks next to your DB mirror; with a default-deny network policy the operator pod also needs egress to that registry on 443.",
       },
     ],
   }),
@@ -273,7 +340,8 @@ export const RULES: readonly Rule[] = [
         {
           moduleSetting: `networkPolicy.privateRegistryCidrs: [${privateCidrs.length > 0 ? privateCidrs.map((cidr) => `"${cidr}"`).join(", ") : '"<registry address>/32"'}]  (TrivyNetworkPolicy privateRegistryCidrs)`,
           chartValue: NETWORK_POLICY_CHART_VALUE,
-          advice: "Lets scan jobs and the Trivy server reach these private registry or DB-mirror addresses; use the registry's address range if it changes.",
+          advice:
+            "Lets scan jobs and the Trivy server reach these private registry or DB-mirror addresses; use the registry's address range if it changes.",
         },
       ];
       if (publicAddresses.length > 0) {
@@ -294,20 +362,29 @@ export const RULES: readonly Rule[] = [
     highlight: API_SERVER_DIAL,
     fixes: () => [
       {
-        moduleSetting: 'TrivyNetworkPolicy: flavor matching your CNI ("kubernetes" | "calico" | "cilium"), apiServerCidrs: ["<API server endpoint IP>/32"], apiServerPorts: [443, 6443]',
+        moduleSetting:
+          'TrivyNetworkPolicy: flavor matching your CNI ("kubernetes" | "calico" | "cilium"), apiServerCidrs: ["<API server endpoint IP>/32"], apiServerPorts: [443, 6443]',
         chartValue: NETWORK_POLICY_CHART_VALUE,
-        advice: "The address in the error is the `kubernetes` Service IP; policies match the endpoint after DNAT, so use `kubectl get endpoints kubernetes -n default`.",
+        advice:
+          "The address in the error is the `kubernetes` Service IP; policies match the endpoint after DNAT, so use `kubectl get endpoints kubernetes -n default`.",
       },
     ],
   }),
   signalRule({
     id: "dns-resolution-failed",
     title: "DNS lookups fail",
-    cause: "Egress to cluster DNS (UDP and TCP 53) is blocked by a network policy (a hand-written policy that forgets DNS: docs/field-report.md), or a registry host name is wrong.",
+    cause:
+      "Egress to cluster DNS (UDP and TCP 53) is blocked by a network policy (a hand-written policy that forgets DNS: docs/field-report.md), or a registry host name is wrong.",
     test: (signal) => DNS_FAILURE.test(signal.message),
     highlight: DNS_FAILURE,
     fixes: () => [
-      { moduleSetting: 'TrivyNetworkPolicy dns: { namespace: "kube-system", podLabels: { "k8s-app": "kube-dns" }, ports: [53] } (plus nodeLocalDns when the cluster runs NodeLocal DNSCache)', chartValue: "(none: network policy of the module)", advice: "Check that the DNS pods' namespace and labels match your cluster; `no such host` for a registry can also mean a typo in dbRegistry." },
+      {
+        moduleSetting:
+          'TrivyNetworkPolicy dns: { namespace: "kube-system", podLabels: { "k8s-app": "kube-dns" }, ports: [53] } (plus nodeLocalDns when the cluster runs NodeLocal DNSCache)',
+        chartValue: "(none: network policy of the module)",
+        advice:
+          "Check that the DNS pods' namespace and labels match your cluster; `no such host` for a registry can also mean a typo in dbRegistry.",
+      },
     ],
   }),
   signalRule({
@@ -315,7 +392,8 @@ export const RULES: readonly Rule[] = [
     title: "Windows images cannot be scanned",
     cause:
       "Trivy scans linux images only: the image has no linux manifest (`Scanning Windows images is not supported`, or the operator's `By default, only Linux amd64 images are supported for scanning.` for `no child with platform linux`, trivy-operator v0.32.0 pkg/vulnerabilityreport/controller/scanjob.go completedContainers).",
-    test: (signal) => /Scanning Windows images is not supported|no child with platform linux|only Linux amd64 images are supported/.test(signal.message),
+    test: (signal) =>
+      /Scanning Windows images is not supported|no child with platform linux|only Linux amd64 images are supported/.test(signal.message),
     highlight: /Windows|platform linux|Linux amd64/,
     fixes: (occurrences) => {
       const globs = imageGlobsFromMessages(occurrences);
@@ -323,7 +401,8 @@ export const RULES: readonly Rule[] = [
         {
           moduleSetting: `excludeImages: [${globs.length > 0 ? globs.map((glob) => `"${glob}"`).join(", ") : '"<registry>/<repository>:*"'}]`,
           chartValue: "trivyOperator.excludeImages",
-          advice: "Globs use Go filepath.Match: `*` does not cross `/`. Alternatives: skipResourceByLabels, or excludeNamespaces for a Windows-only namespace.",
+          advice:
+            "Globs use Go filepath.Match: `*` does not cross `/`. Alternatives: skipResourceByLabels, or excludeNamespaces for a Windows-only namespace.",
         },
       ];
     },
@@ -333,7 +412,10 @@ export const RULES: readonly Rule[] = [
     title: "The scanned image's manifest is not in the registry (MANIFEST_UNKNOWN)",
     cause:
       "The scan job asks the registry for the image by name and tag, and the registry has no such manifest: the tag was deleted or overwritten after the node pulled it, the nodes pull through a mirror or rewrite (containerd registry config) that scan jobs do not know, or the image exists only for Windows. Excluding the image would stop scanning it: first check what it is.",
-    test: (signal) => /MANIFEST_UNKNOWN/.test(signal.message) && artifactOf(signal) === "image" && !/Scanning Windows images is not supported|no child with platform linux/.test(signal.message),
+    test: (signal) =>
+      /MANIFEST_UNKNOWN/.test(signal.message) &&
+      artifactOf(signal) === "image" &&
+      !/Scanning Windows images is not supported|no child with platform linux/.test(signal.message),
     highlight: /MANIFEST_UNKNOWN/,
     fixes: (occurrences) => {
       const host = mirrorKey(registryHosts(occurrences)[0] ?? "<registry>");
@@ -341,7 +423,8 @@ export const RULES: readonly Rule[] = [
         {
           moduleSetting: `extraValues: { trivy: { registry: { mirror: { "${host}": "<the mirror your nodes pull from>" } } } }`,
           chartValue: `trivy.registry.mirror."${host}"`,
-          advice: "If the nodes pull this registry through a mirror, point scan jobs at the same one. Check the tag with `crane manifest <image>` (or `docker manifest inspect`).",
+          advice:
+            "If the nodes pull this registry through a mirror, point scan jobs at the same one. Check the tag with `crane manifest <image>` (or `docker manifest inspect`).",
         },
       ];
       const windows = imageGlobsFromMessages(occurrences).filter((glob) => /windows/i.test(glob));
@@ -361,18 +444,37 @@ export const RULES: readonly Rule[] = [
     cause: "The cluster KBOM has one OS component per node; Trivy before 0.51 failed hard on it.",
     test: (signal) => /multiple OS components are not supported/.test(signal.message),
     highlight: /multiple OS components/,
-    fixes: () => [{ moduleSetting: 'chartVersion: "0.34.0" (module default; any chart ≥ 0.23.0 ships Trivy ≥ 0.51)', chartValue: "trivy.image.tag (through the chart version)", advice: "Upgrade the chart; Trivy 0.51 (PR aquasecurity/trivy#6541) turns this into a warning." }],
+    fixes: () => [
+      {
+        moduleSetting: 'chartVersion: "0.34.0" (module default; any chart ≥ 0.23.0 ships Trivy ≥ 0.51)',
+        chartValue: "trivy.image.tag (through the chart version)",
+        advice: "Upgrade the chart; Trivy 0.51 (PR aquasecurity/trivy#6541) turns this into a warning.",
+      },
+    ],
   }),
   signalRule({
     id: "trivy-timeout",
     title: "Trivy's own timeout ends the scan (context deadline exceeded)",
     cause:
       "The scan container's Trivy stopped at `trivy.timeout` (TRIVY_TIMEOUT, given to the scan containers only: trivy-operator v0.32.0 pkg/plugins/trivy/image.go) while analysing a large image.",
-    test: (signal) => (signal.component === "scan-job" || artifactOf(signal) !== undefined) && (signal.origin === "log" || signal.origin === "pod") && /context deadline exceeded/.test(signal.message) && !/https?:\/\/\S+: context deadline exceeded/.test(signal.message),
+    test: (signal) =>
+      (signal.component === "scan-job" || artifactOf(signal) !== undefined) &&
+      (signal.origin === "log" || signal.origin === "pod") &&
+      /context deadline exceeded/.test(signal.message) &&
+      !/https?:\/\/\S+: context deadline exceeded/.test(signal.message),
     highlight: /context deadline exceeded/,
     fixes: () => [
-      { moduleSetting: 'operator.trivyTimeout (TrivyOperator trivyTimeout: "20m0s")', chartValue: "trivy.timeout", advice: "Raise Trivy's timeout for large images." },
-      { moduleSetting: "operator.scanJobTimeout (TrivyOperator scanJobTimeout) above trivyTimeout plus image pull and, in Standalone mode, the DB download", chartValue: "operator.scanJobTimeout", advice: "Otherwise the Job deadline kills the longer scan instead (see scan-deadline-exceeded)." },
+      {
+        moduleSetting: 'operator.trivyTimeout (TrivyOperator trivyTimeout: "20m0s")',
+        chartValue: "trivy.timeout",
+        advice: "Raise Trivy's timeout for large images.",
+      },
+      {
+        moduleSetting:
+          "operator.scanJobTimeout (TrivyOperator scanJobTimeout) above trivyTimeout plus image pull and, in Standalone mode, the DB download",
+        chartValue: "operator.scanJobTimeout",
+        advice: "Otherwise the Job deadline kills the longer scan instead (see scan-deadline-exceeded).",
+      },
     ],
   }),
   signalRule({
@@ -380,41 +482,91 @@ export const RULES: readonly Rule[] = [
     title: "The scan Job's deadline kills the scan (DeadlineExceeded)",
     cause:
       "The Job's activeDeadlineSeconds (operator.scanJobTimeout: trivy-operator v0.32.0 pkg/vulnerabilityreport/builder.go) counts from Job start: scheduling, the Trivy image pull and, in Standalone mode, the DB-download init container, which gets no TRIVY_TIMEOUT (pkg/plugins/trivy/image.go). The Job controller then kills the pod and the operator deletes the Job without a report.",
-    test: (signal) => signal.component === "scan-job" && (signal.origin === "job" || signal.origin === "event") && signal.reason === "DeadlineExceeded",
+    test: (signal) =>
+      signal.component === "scan-job" && (signal.origin === "job" || signal.origin === "event") && signal.reason === "DeadlineExceeded",
     highlight: /deadline/i,
     fixes: () => [
-      { moduleSetting: "operator.scanJobTimeout (TrivyOperator scanJobTimeout): trivyTimeout plus headroom for scheduling, image pull and the DB download", chartValue: "operator.scanJobTimeout", advice: "A Job killed by its deadline leaves only this event (about an hour) and no report." },
-      { moduleSetting: "builtInTrivyServer: true", chartValue: "operator.builtInTrivyServer", advice: "In ClientServer mode scan jobs download no DB, so the deadline covers only pull and scan." },
+      {
+        moduleSetting:
+          "operator.scanJobTimeout (TrivyOperator scanJobTimeout): trivyTimeout plus headroom for scheduling, image pull and the DB download",
+        chartValue: "operator.scanJobTimeout",
+        advice: "A Job killed by its deadline leaves only this event (about an hour) and no report.",
+      },
+      {
+        moduleSetting: "builtInTrivyServer: true",
+        chartValue: "operator.builtInTrivyServer",
+        advice: "In ClientServer mode scan jobs download no DB, so the deadline covers only pull and scan.",
+      },
     ],
   }),
   signalRule({
     id: "private-registry-unauthorized",
     title: "Scans of private images are denied (401/DENIED)",
     cause: "The scan job pulls the image manifest remotely without the registry credentials the nodes use.",
-    test: (signal) => /401 Unauthorized|\bUNAUTHORIZED\b|\bDENIED\b/.test(signal.message) && !/TOOMANYREQUESTS/.test(signal.message) && artifactOf(signal) === "image",
+    test: (signal) =>
+      /401 Unauthorized|\bUNAUTHORIZED\b|\bDENIED\b/.test(signal.message) &&
+      !/TOOMANYREQUESTS/.test(signal.message) &&
+      artifactOf(signal) === "image",
     highlight: /401 Unauthorized|UNAUTHORIZED|DENIED/,
-    fixes: () => [{ moduleSetting: 'privateRegistryScanSecretsNames: { "<workload namespace>": ["<image pull secret>"] }', chartValue: "operator.privateRegistryScanSecretsNames", advice: "Or give the workload's pods/ServiceAccount imagePullSecrets (the operator uses them), or use IRSA/Workload Identity for ECR/ACR." }],
+    fixes: () => [
+      {
+        moduleSetting: 'privateRegistryScanSecretsNames: { "<workload namespace>": ["<image pull secret>"] }',
+        chartValue: "operator.privateRegistryScanSecretsNames",
+        advice:
+          "Or give the workload's pods/ServiceAccount imagePullSecrets (the operator uses them), or use IRSA/Workload Identity for ECR/ACR.",
+      },
+    ],
   }),
   {
     id: "completed-jobs-block-concurrency",
     title: "Completed scan jobs block new scans",
-    cause: "With `operator.scanJobTTL` set, finished scan jobs are left for the TTL controller but still count toward the concurrency limit (trivy-operator #2793), so no new scan starts.",
+    cause:
+      "With `operator.scanJobTTL` set, finished scan jobs are left for the TTL controller but still count toward the concurrency limit (trivy-operator #2793), so no new scan starts.",
     match: (evidence) => {
       const limit = evidence.scanJobsConcurrentLimit ?? 2;
       if (evidence.completedScanJobsWithTtl.length < limit) return [];
-      return [{ subject: `${evidence.completedScanJobsWithTtl.length} completed scan Job(s) with ttlSecondsAfterFinished (limit ${limit})`, location: "Jobs", excerpt: evidence.completedScanJobsWithTtl.slice(0, 5).join(", ") }];
+      return [
+        {
+          subject: `${evidence.completedScanJobsWithTtl.length} completed scan Job(s) with ttlSecondsAfterFinished (limit ${limit})`,
+          location: "Jobs",
+          excerpt: evidence.completedScanJobsWithTtl.slice(0, 5).join(", "),
+        },
+      ];
     },
     fixes: () => [
-      { moduleSetting: "remove operator.scanJobTTL from extraValues (the module never sets it)", chartValue: "operator.scanJobTTL", advice: 'Leave it empty ("") so the operator deletes finished jobs itself.' },
-      { moduleSetting: "scanJobsConcurrentLimit: <higher>", chartValue: "operator.scanJobsConcurrentLimit", advice: "Only a stopgap while completed jobs linger." },
+      {
+        moduleSetting: "remove operator.scanJobTTL from extraValues (the module never sets it)",
+        chartValue: "operator.scanJobTTL",
+        advice: 'Leave it empty ("") so the operator deletes finished jobs itself.',
+      },
+      {
+        moduleSetting: "scanJobsConcurrentLimit: <higher>",
+        chartValue: "operator.scanJobsConcurrentLimit",
+        advice: "Only a stopgap while completed jobs linger.",
+      },
     ],
   },
   {
     id: "operator-deployment-missing",
     title: "No trivy-operator Deployment in the namespace",
     cause: "The operator is not installed in this namespace (or the namespace is wrong).",
-    match: (evidence) => (evidence.operatorDeploymentFound === false ? [{ subject: `namespace ${evidence.namespace}`, location: "Deployments", excerpt: "no Deployment named trivy-operator* or labelled app.kubernetes.io/name=trivy-operator" }] : []),
-    fixes: () => [{ moduleSetting: 'namespace: "trivy-system" (module default) — or pass doctor --namespace <the namespace you installed to>', chartValue: "(release namespace)", advice: "Deploy the stack, then rerun doctor." }],
+    match: (evidence) =>
+      evidence.operatorDeploymentFound === false
+        ? [
+            {
+              subject: `namespace ${evidence.namespace}`,
+              location: "Deployments",
+              excerpt: "no Deployment named trivy-operator* or labelled app.kubernetes.io/name=trivy-operator",
+            },
+          ]
+        : [],
+    fixes: () => [
+      {
+        moduleSetting: 'namespace: "trivy-system" (module default) — or pass doctor --namespace <the namespace you installed to>',
+        chartValue: "(release namespace)",
+        advice: "Deploy the stack, then rerun doctor.",
+      },
+    ],
   },
   {
     // Last: it reports the failed scans that no rule above explained.
@@ -425,12 +577,19 @@ export const RULES: readonly Rule[] = [
     match: (evidence, explainedJobs) =>
       failedScanEvidence(evidence)
         .filter((failed) => !explainedJobs.has(failed.job))
-        .map((failed) => ({ subject: `Job ${failed.job}`, location: failed.best.location, excerpt: occurrence(failed.best).excerpt, fullText: occurrence(failed.best).fullText, job: failed.job })),
+        .map((failed) => ({
+          subject: `Job ${failed.job}`,
+          location: failed.best.location,
+          excerpt: occurrence(failed.best).excerpt,
+          fullText: occurrence(failed.best).fullText,
+          job: failed.job,
+        })),
     fixes: () => [
       {
         moduleSetting: "extraValues: { trivy: { debug: true } } until the cause is found",
         chartValue: "trivy.debug",
-        advice: "The next failure's status.message (operator log, `Scan job container`) then carries Trivy's debug output; compare it with the rules in docs/reports.md.",
+        advice:
+          "The next failure's status.message (operator log, `Scan job container`) then carries Trivy's debug output; compare it with the rules in docs/reports.md.",
       },
     ],
   },
@@ -449,7 +608,8 @@ function failedScanEvidence(evidence: DoctorEvidence): FailedScan[] {
     if (!isScanFailure(signal) || signal.job === undefined) continue;
     byJob.set(signal.job, [...(byJob.get(signal.job) ?? []), signal]);
   }
-  const weight = (signal: Signal): number => (signal.origin === "log" && signal.message ? 3 : signal.origin === "pod" && signal.message ? 2 : signal.message ? 1 : 0);
+  const weight = (signal: Signal): number =>
+    signal.origin === "log" && signal.message ? 3 : signal.origin === "pod" && signal.message ? 2 : signal.message ? 1 : 0;
   return [...byJob].map(([job, signals]) => ({ job, signals, best: [...signals].sort((a, b) => weight(b) - weight(a))[0]! }));
 }
 
@@ -465,7 +625,9 @@ export function failedScanJobs(evidence: DoctorEvidence, problems: readonly Prob
   return failedScanEvidence(evidence).map((failed) => ({
     job: failed.job,
     evidence: evidenceSummary(failed.signals),
-    diagnosedBy: problems.filter((problem) => problem.occurrences.some((entry) => entry.job === failed.job)).map((problem) => problem.ruleId),
+    diagnosedBy: problems
+      .filter((problem) => problem.occurrences.some((entry) => entry.job === failed.job))
+      .map((problem) => problem.ruleId),
   }));
 }
 
@@ -497,7 +659,8 @@ export function diagnose(evidence: DoctorEvidence, rules: readonly Rule[] = RULE
       return true;
     });
     for (const entry of occurrences) if (entry.job !== undefined) explainedJobs.add(entry.job);
-    if (occurrences.length > 0) problems.push({ ruleId: rule.id, title: rule.title, cause: rule.cause, fixes: rule.fixes(occurrences, evidence), occurrences });
+    if (occurrences.length > 0)
+      problems.push({ ruleId: rule.id, title: rule.title, cause: rule.cause, fixes: rule.fixes(occurrences, evidence), occurrences });
   }
   return problems;
 }

@@ -1,4 +1,12 @@
-import { emptySeverityCounts, compareCountsDescending, severityRank, SEVERITIES, sumCounts, type Severity, type SeverityCounts } from "../common/severity";
+import {
+  emptySeverityCounts,
+  compareCountsDescending,
+  severityRank,
+  SEVERITIES,
+  sumCounts,
+  type Severity,
+  type SeverityCounts,
+} from "../common/severity";
 import { formatDuration } from "../common/duration";
 import { FindingIndex } from "./finding-index";
 import { findingPrefix, imageRepository, stableWorkload } from "./keys";
@@ -161,7 +169,11 @@ export class ReportAggregator {
     const groups = [
       this.group(this.clusters, ref.cluster, { cluster: ref.cluster }),
       this.group(this.namespaces, `${ref.cluster}\0${ref.namespace}`, { cluster: ref.cluster, namespace: ref.namespace }),
-      this.group(this.workloads, `${ref.cluster}\0${ref.namespace}\0${report.workload}`, { cluster: ref.cluster, namespace: ref.namespace, workload: report.workload }),
+      this.group(this.workloads, `${ref.cluster}\0${ref.namespace}\0${report.workload}`, {
+        cluster: ref.cluster,
+        namespace: ref.namespace,
+        workload: report.workload,
+      }),
     ];
     for (const group of groups) {
       group.reports += 1;
@@ -178,7 +190,11 @@ export class ReportAggregator {
     return true;
   }
 
-  private group(map: Map<string, GroupAccumulator>, key: string, identity: Pick<GroupAccumulator, "cluster" | "namespace" | "workload">): GroupAccumulator {
+  private group(
+    map: Map<string, GroupAccumulator>,
+    key: string,
+    identity: Pick<GroupAccumulator, "cluster" | "namespace" | "workload">,
+  ): GroupAccumulator {
     let group = map.get(key);
     if (!group) {
       group = { ...identity, reports: 0, vulnerabilities: emptySeverityCounts(), fixable: 0, exposedSecrets: 0, failedChecks: 0 };
@@ -299,7 +315,12 @@ export class ReportAggregator {
   }
 
   /** The finished summary. Sources, warnings and notes are I/O facts the caller passes in. */
-  result(context: { sources: readonly SourceRow[]; warnings: readonly string[]; notes: readonly string[]; coverage: readonly string[] }): ReportSummary {
+  result(context: {
+    sources: readonly SourceRow[];
+    warnings: readonly string[];
+    notes: readonly string[];
+    coverage: readonly string[];
+  }): ReportSummary {
     const { listLimit } = this.options;
     const reportsByKind = Object.fromEntries([...this.reportsByKind].sort(([a], [b]) => a.localeCompare(b)));
     return {
@@ -309,15 +330,30 @@ export class ReportAggregator {
       totals: { ...this.totals },
       vulnerabilityReports: this.reportsByKind.get("VulnerabilityReport") ?? 0,
       reportsByKind,
-      vulnerabilities: { total: sumCounts(this.totals), fixable: { ...this.fixable }, unfixed: { ...this.unfixed }, distinctIds: this.vulnerabilityIds.size },
+      vulnerabilities: {
+        total: sumCounts(this.totals),
+        fixable: { ...this.fixable },
+        unfixed: { ...this.unfixed },
+        distinctIds: this.vulnerabilityIds.size,
+      },
       byCluster: sortGroups(this.clusters),
       byNamespace: sortGroups(this.namespaces),
       byWorkload: sortGroups(this.workloads),
       byImage: this.imageRows(),
       topVulnerabilities: this.topVulnerabilities(listLimit),
-      exposedSecrets: { totals: { ...this.secretTotals }, items: [...this.secrets].sort((a, b) => severityRank(a.severity) - severityRank(b.severity)) },
-      failedChecks: Object.fromEntries(CHECK_FAMILIES.map((family) => [family, this.checkFamilySummary(family, listLimit)])) as Record<CheckFamily, CheckFamilySummary>,
-      staleReports: { count: this.staleCount, withoutTimestamp: this.withoutTimestamp, items: [...this.stale].sort((a, b) => b.ageHours - a.ageHours) },
+      exposedSecrets: {
+        totals: { ...this.secretTotals },
+        items: [...this.secrets].sort((a, b) => severityRank(a.severity) - severityRank(b.severity)),
+      },
+      failedChecks: Object.fromEntries(CHECK_FAMILIES.map((family) => [family, this.checkFamilySummary(family, listLimit)])) as Record<
+        CheckFamily,
+        CheckFamilySummary
+      >,
+      staleReports: {
+        count: this.staleCount,
+        withoutTimestamp: this.withoutTimestamp,
+        items: [...this.stale].sort((a, b) => b.ageHours - a.ageHours),
+      },
       summaryMismatches: { count: this.mismatchCount, items: this.mismatches },
       sources: context.sources,
       warnings: context.warnings,
@@ -336,7 +372,14 @@ export class ReportAggregator {
         vulnerabilities[SEVERITIES[packed >> 1] ?? "unknown"] += 1;
         if ((packed & 1) === 1) fixable += 1;
       }
-      rows.push({ image, clusters: [...entry.clusters].sort(), workloads: entry.workloads.size, containers: entry.containers, vulnerabilities, fixable });
+      rows.push({
+        image,
+        clusters: [...entry.clusters].sort(),
+        workloads: entry.workloads.size,
+        containers: entry.containers,
+        vulnerabilities,
+        fixable,
+      });
     }
     return rows.sort((a, b) => compareCountsDescending(a.vulnerabilities, b.vulnerabilities) || a.image.localeCompare(b.image));
   }
@@ -345,10 +388,20 @@ export class ReportAggregator {
   private topVulnerabilities(limit: number): TopVulnerabilityRow[] {
     // "Top" = the worst severity first, then the widest spread: that is the order to fix them in.
     const order = (a: TopVulnerabilityRow, b: TopVulnerabilityRow): number =>
-      severityRank(a.severity) - severityRank(b.severity) || b.affectedImages - a.affectedImages || b.affectedWorkloads - a.affectedWorkloads || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+      severityRank(a.severity) - severityRank(b.severity) ||
+      b.affectedImages - a.affectedImages ||
+      b.affectedWorkloads - a.affectedWorkloads ||
+      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
     const best: TopVulnerabilityRow[] = [];
     for (const [id, entry] of this.vulnerabilityIds) {
-      const row = { id, severity: entry.severity, title: entry.title, affectedImages: distinctCount(entry.images), affectedWorkloads: distinctCount(entry.workloads), fixable: entry.fixable };
+      const row = {
+        id,
+        severity: entry.severity,
+        title: entry.title,
+        affectedImages: distinctCount(entry.images),
+        affectedWorkloads: distinctCount(entry.workloads),
+        fixable: entry.fixable,
+      };
       const last = best[best.length - 1];
       if (best.length >= limit && last !== undefined && order(row, last) >= 0) continue;
       let low = 0;
@@ -368,9 +421,15 @@ export class ReportAggregator {
   private checkFamilySummary(family: CheckFamily, listLimit: number): CheckFamilySummary {
     const topChecks = [...(this.checks.get(family) ?? new Map<string, CheckAccumulator>())]
       .map(([id, entry]) => ({ id, title: entry.title, severity: entry.severity, failedResources: entry.failedResources }))
-      .sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || b.failedResources - a.failedResources || a.id.localeCompare(b.id))
+      .sort(
+        (a, b) => severityRank(a.severity) - severityRank(b.severity) || b.failedResources - a.failedResources || a.id.localeCompare(b.id),
+      )
       .slice(0, listLimit);
-    return { reports: this.checkReports.get(family) ?? 0, failed: { ...(this.checkTotals.get(family) ?? emptySeverityCounts()) }, topChecks };
+    return {
+      reports: this.checkReports.get(family) ?? 0,
+      failed: { ...(this.checkTotals.get(family) ?? emptySeverityCounts()) },
+      topChecks,
+    };
   }
 }
 

@@ -11,19 +11,68 @@ const DEFAULT_STALE_AFTER_MS = 24 * 3_600_000;
 
 /** Every option of `report`, once: parseArgs reads it and the usage text is generated from it. */
 export const REPORT_OPTIONS = {
-  context: { type: "string", multiple: true, value: "NAME[=CLUSTER]", section: "Sources (at least one)", help: "read live from this kube context (repeatable); =CLUSTER names the cluster in the report\n(default: the context name, or --cluster) — use the same name on every machine for --baseline" },
-  kubeconfig: { type: "string", value: "PATH", section: "Sources (at least one)", help: "kubeconfig to use (default: $KUBECONFIG, ~/.kube/config)" },
-  namespace: { type: "string", short: "n", multiple: true, value: "NS", section: "Sources (at least one)", help: "only these namespaces (repeatable; cluster-scoped kinds are then skipped);\nlive: only these are listed; files: objects elsewhere are skipped and counted in a note" },
-  cluster: { type: "string", value: "NAME", section: "Sources (at least one)", help: "cluster name for FILE inputs and for a single --context without =CLUSTER\n(default: the file name without extension; \"stdin\" for -; the context name)" },
+  context: {
+    type: "string",
+    multiple: true,
+    value: "NAME[=CLUSTER]",
+    section: "Sources (at least one)",
+    help: "read live from this kube context (repeatable); =CLUSTER names the cluster in the report\n(default: the context name, or --cluster) — use the same name on every machine for --baseline",
+  },
+  kubeconfig: {
+    type: "string",
+    value: "PATH",
+    section: "Sources (at least one)",
+    help: "kubeconfig to use (default: $KUBECONFIG, ~/.kube/config)",
+  },
+  namespace: {
+    type: "string",
+    short: "n",
+    multiple: true,
+    value: "NS",
+    section: "Sources (at least one)",
+    help: "only these namespaces (repeatable; cluster-scoped kinds are then skipped);\nlive: only these are listed; files: objects elsewhere are skipped and counted in a note",
+  },
+  cluster: {
+    type: "string",
+    value: "NAME",
+    section: "Sources (at least one)",
+    help: 'cluster name for FILE inputs and for a single --context without =CLUSTER\n(default: the file name without extension; "stdin" for -; the context name)',
+  },
   "page-size": { type: "string", value: "N", section: "Sources (at least one)", help: "live: objects per API list call (default 500)" },
   ...KUBE_TIMEOUT_OPTIONS,
   format: { type: "string", short: "f", value: "F", section: "Content and output", help: "table (default) | markdown | html | csv | json" },
-  output: { type: "string", short: "o", value: "PATH", section: "Content and output", help: "write to PATH instead of stdout (replaced only when the report is complete)" },
-  baseline: { type: "string", value: "PATH", section: "Content and output", help: "a previous `--format json` output: adds new and resolved findings\n(only where both runs read the list completely; the rest is \"not compared\")" },
-  "stale-after": { type: "string", value: "DUR", section: "Content and output", help: `reports older than this are stale (default ${formatDuration(DEFAULT_STALE_AFTER_MS)} = operator.scannerReportTTL; units ms s m h d)` },
-  now: { type: "string", value: "ISO-TIME", section: "Content and output", help: "reference time for staleness, e.g. 2024-05-01T00:00:00Z (default: now; for reproducible reports)" },
+  output: {
+    type: "string",
+    short: "o",
+    value: "PATH",
+    section: "Content and output",
+    help: "write to PATH instead of stdout (replaced only when the report is complete)",
+  },
+  baseline: {
+    type: "string",
+    value: "PATH",
+    section: "Content and output",
+    help: 'a previous `--format json` output: adds new and resolved findings\n(only where both runs read the list completely; the rest is "not compared")',
+  },
+  "stale-after": {
+    type: "string",
+    value: "DUR",
+    section: "Content and output",
+    help: `reports older than this are stale (default ${formatDuration(DEFAULT_STALE_AFTER_MS)} = operator.scannerReportTTL; units ms s m h d)`,
+  },
+  now: {
+    type: "string",
+    value: "ISO-TIME",
+    section: "Content and output",
+    help: "reference time for staleness, e.g. 2024-05-01T00:00:00Z (default: now; for reproducible reports)",
+  },
   top: { type: "string", value: "N", section: "Content and output", help: "rows per long table in table/markdown/html (default 10)" },
-  "fail-on": { type: "string", value: "SEVERITY", section: "Content and output", help: `exit 1 when a vulnerability or exposed secret of this severity or worse exists\n(${SEVERITIES.join(" | ")})` },
+  "fail-on": {
+    type: "string",
+    value: "SEVERITY",
+    section: "Content and output",
+    help: `exit 1 when a vulnerability or exposed secret of this severity or worse exists\n(${SEVERITIES.join(" | ")})`,
+  },
   help: { type: "boolean", short: "h", section: "Content and output", help: "show this help" },
 } as const satisfies OptionTable;
 
@@ -62,7 +111,8 @@ export interface ReportArguments {
 }
 
 function clusterName(name: string, option: string): string {
-  if (name.includes("|")) throw new UserError(`${option}: "${name}" contains "|", which --baseline keys use as separator; choose another cluster name`);
+  if (name.includes("|"))
+    throw new UserError(`${option}: "${name}" contains "|", which --baseline keys use as separator; choose another cluster name`);
   return name;
 }
 
@@ -74,12 +124,15 @@ export function parseReportArguments(argv: readonly string[]): ReportArguments |
   const now = isoTime(values.now, () => new Date(), "--now");
   const files = positionals;
   const contextArguments = values.context ?? [];
-  if (files.length === 0 && contextArguments.length === 0) throw new UserError("no input: give report files (or - for stdin) or --context NAME; see trivy-operator-cdktf report --help");
+  if (files.length === 0 && contextArguments.length === 0)
+    throw new UserError("no input: give report files (or - for stdin) or --context NAME; see trivy-operator-cdktf report --help");
   if (files.filter((file) => file === "-").length > 1) throw new UserError("stdin (-) can be given only once");
   const cluster = values.cluster === undefined ? undefined : clusterName(values.cluster, "--cluster");
   const unnamed = contextArguments.filter((entry) => !entry.includes("="));
   if (cluster !== undefined && unnamed.length > 1) {
-    throw new UserError(`--cluster ${cluster} would merge the contexts ${unnamed.join(", ")} into one cluster; name each with --context NAME=CLUSTER`);
+    throw new UserError(
+      `--cluster ${cluster} would merge the contexts ${unnamed.join(", ")} into one cluster; name each with --context NAME=CLUSTER`,
+    );
   }
   const contexts = contextArguments.map((entry): LiveSource => {
     const separator = entry.indexOf("=");

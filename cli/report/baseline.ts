@@ -43,7 +43,8 @@ export function parseBaseline(document: unknown): BaselineIndex | { readonly err
   const index = asRecord(record?.["findingIndex"]);
   if (!record || !index) return { error: "not a `report --format json` output (no findingIndex)" };
   const version = asNumber(record["schemaVersion"]) ?? 1;
-  if (version !== 1 && version !== 2) return { error: `schemaVersion ${version} is newer than this version of the command understands (1, 2); upgrade trivy-operator-cdktf` };
+  if (version !== 1 && version !== 2)
+    return { error: `schemaVersion ${version} is newer than this version of the command understands (1, 2); upgrade trivy-operator-cdktf` };
   const findings = new BaselineFindings(index);
   let coverage: Coverage;
   if (version === 2) {
@@ -74,7 +75,13 @@ export interface BaselineComparison {
  * completely is "not compared" (and the report is incomplete); a finding of this run outside what
  * the baseline read is "not in the baseline's scope" (a cluster or namespace added since). Pure.
  */
-export function compareWithBaseline(file: string, baseline: BaselineIndex, current: FindingIndex, currentCoverage: Coverage, listLimit: number): BaselineComparison {
+export function compareWithBaseline(
+  file: string,
+  baseline: BaselineIndex,
+  current: FindingIndex,
+  currentCoverage: Coverage,
+  listLimit: number,
+): BaselineComparison {
   const newFindings = emptySeverityCounts();
   const resolvedFindings = emptySeverityCounts();
   const notCompared = emptySeverityCounts();
@@ -129,12 +136,21 @@ export function compareWithBaseline(file: string, baseline: BaselineIndex, curre
     );
   } else if (sumCounts(notCompared) > 0) {
     const scopes = [...missingScopes].sort();
-    warnings.push(`--baseline ${file}: ${sumCounts(notCompared)} finding(s) of the baseline not compared, because this run did not read their lists completely (${scopes.slice(0, 5).join("; ")}${scopes.length > 5 ? `; ${scopes.length - 5} more` : ""}): they are neither resolved nor still present`);
+    warnings.push(
+      `--baseline ${file}: ${sumCounts(notCompared)} finding(s) of the baseline not compared, because this run did not read their lists completely (${scopes.slice(0, 5).join("; ")}${scopes.length > 5 ? `; ${scopes.length - 5} more` : ""}): they are neither resolved nor still present`,
+    );
   }
-  if (sumCounts(outsideBaseline) > 0 && common.length > 0) notes.push(`--baseline ${file}: ${sumCounts(outsideBaseline)} finding(s) of this run are in lists the baseline did not read completely (a cluster or namespace added since?): not counted as new`);
-  if (baseline.inferredCoverage) notes.push(`--baseline ${file}: written by an older version (schemaVersion 1) that did not record which lists it read completely; its sources without warnings are taken as complete`);
+  if (sumCounts(outsideBaseline) > 0 && common.length > 0)
+    notes.push(
+      `--baseline ${file}: ${sumCounts(outsideBaseline)} finding(s) of this run are in lists the baseline did not read completely (a cluster or namespace added since?): not counted as new`,
+    );
+  if (baseline.inferredCoverage)
+    notes.push(
+      `--baseline ${file}: written by an older version (schemaVersion 1) that did not record which lists it read completely; its sources without warnings are taken as complete`,
+    );
 
-  const worstFirst = (a: BaselineFinding, b: BaselineFinding): number => severityRank(a.severity) - severityRank(b.severity) || a.key.localeCompare(b.key);
+  const worstFirst = (a: BaselineFinding, b: BaselineFinding): number =>
+    severityRank(a.severity) - severityRank(b.severity) || a.key.localeCompare(b.key);
   return {
     diff: {
       file,

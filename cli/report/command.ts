@@ -24,7 +24,8 @@ export { parseReportArguments, REPORT_USAGE } from "./arguments";
 /** Test seam: how a kube context becomes a lister. The default uses @kubernetes/client-node. */
 export type ListerFactory = (context: string, kubeconfig: string | undefined, timeouts: KubeTimeouts) => Promise<ReportLister>;
 
-const defaultListerFactory: ListerFactory = async (context, kubeconfig, timeouts) => clientNodeLister(await resolveContext(context, kubeconfig), timeouts);
+const defaultListerFactory: ListerFactory = async (context, kubeconfig, timeouts) =>
+  clientNodeLister(await resolveContext(context, kubeconfig), timeouts);
 
 /** What every source reads into during one pass. */
 interface PassContext {
@@ -64,7 +65,10 @@ function readBaseline(path: string): BaselineIndex {
 }
 
 function planSources(args: ReportArguments, io: CliIo, listerFactory: ListerFactory): ReportSource[] {
-  return [...args.files.map((file) => fileSource(file, args, io)), ...args.contexts.map((live) => contextSource(live, args, listerFactory))];
+  return [
+    ...args.files.map((file) => fileSource(file, args, io)),
+    ...args.contexts.map((live) => contextSource(live, args, listerFactory)),
+  ];
 }
 
 interface PassResult {
@@ -77,8 +81,18 @@ interface PassResult {
 }
 
 /** Reads every source once into a fresh aggregation. */
-async function readAll(args: ReportArguments, sources: readonly ReportSource[], output: OutputTarget, preferredVersions: ReadonlyMap<string, string> | undefined): Promise<PassResult> {
-  const aggregator = new ReportAggregator({ now: args.now, staleAfterMs: args.staleAfterMs, listLimit: Math.max(args.top, 50), preferredVersions });
+async function readAll(
+  args: ReportArguments,
+  sources: readonly ReportSource[],
+  output: OutputTarget,
+  preferredVersions: ReadonlyMap<string, string> | undefined,
+): Promise<PassResult> {
+  const aggregator = new ReportAggregator({
+    now: args.now,
+    staleAfterMs: args.staleAfterMs,
+    listLimit: Math.max(args.top, 50),
+    preferredVersions,
+  });
   let csvPending = "";
   let wroteRows = false;
   const intake = new ReportIntake({
@@ -103,7 +117,13 @@ async function readAll(args: ReportArguments, sources: readonly ReportSource[], 
   return { aggregator, intake, coverage, outcomes, wroteRows };
 }
 
-async function produceReport(args: ReportArguments, baseline: BaselineIndex | undefined, output: OutputTarget, io: CliIo, sources: readonly ReportSource[]): Promise<number> {
+async function produceReport(
+  args: ReportArguments,
+  baseline: BaselineIndex | undefined,
+  output: OutputTarget,
+  io: CliIo,
+  sources: readonly ReportSource[],
+): Promise<number> {
   let pass = await readAll(args, sources, output, undefined);
   const extraWarnings: string[] = [];
   const replaced = pass.aggregator.newerCopiesLater;
@@ -113,7 +133,9 @@ async function produceReport(args: ReportArguments, baseline: BaselineIndex | un
     if (sources.every((source) => source.rereadable) && (await output.restart())) {
       pass = await readAll(args, sources, output, replaced);
     } else {
-      extraWarnings.push(`${replaced.size} report(s) came again later in a newer version, but the input cannot be read twice (stdin, or CSV already written to stdout): the first copy read was counted; pass the newest input first or use files`);
+      extraWarnings.push(
+        `${replaced.size} report(s) came again later in a newer version, but the input cannot be read twice (stdin, or CSV already written to stdout): the first copy read was counted; pass the newest input first or use files`,
+      );
     }
   }
   const warnings = [...pass.outcomes.flatMap((outcome) => outcome.warnings), ...extraWarnings];
@@ -124,7 +146,12 @@ async function produceReport(args: ReportArguments, baseline: BaselineIndex | un
     return ExitCode.USAGE;
   }
 
-  let summary: ReportSummary = pass.aggregator.result({ sources: pass.outcomes.map((outcome) => outcome.row), warnings, notes, coverage: pass.coverage.toJSON() });
+  let summary: ReportSummary = pass.aggregator.result({
+    sources: pass.outcomes.map((outcome) => outcome.row),
+    warnings,
+    notes,
+    coverage: pass.coverage.toJSON(),
+  });
   if (baseline && args.baseline !== undefined) {
     const comparison = compareWithBaseline(args.baseline, baseline, summary.findingIndex, pass.coverage, Math.max(args.top, 50));
     warnings.push(...comparison.warnings);
@@ -235,7 +262,12 @@ function contextSource(live: LiveSource, args: ReportArguments, listerFactory: L
         coverage.markIncomplete(live.cluster);
         return tally.finish(false);
       }
-      const result = await readClusterReports(lister, { namespaces: args.namespaces, pageSize: args.pageSize, onObject: (object) => tally.onObject(object), afterPage: flush });
+      const result = await readClusterReports(lister, {
+        namespaces: args.namespaces,
+        pageSize: args.pageSize,
+        onObject: (object) => tally.onObject(object),
+        afterPage: flush,
+      });
       for (const problem of result.problems) tally.problem(problem);
       for (const note of result.notes) tally.note(note);
       const completed = new Set(result.completed);
@@ -253,7 +285,11 @@ function contextSource(live: LiveSource, args: ReportArguments, listerFactory: L
 }
 
 /** Progress on stderr, only on a terminal (never in pipes or CI logs), at most 5 times a second. */
-function progressReporter(io: CliIo, label: string, totalBytes: number | undefined): { update(bytes: number, objects: number): void; done(): void } {
+function progressReporter(
+  io: CliIo,
+  label: string,
+  totalBytes: number | undefined,
+): { update(bytes: number, objects: number): void; done(): void } {
   if (!io.stderr.isTTY) return { update: () => undefined, done: () => undefined };
   let last = 0;
   let shown = false;

@@ -29,7 +29,13 @@ export class Coverage {
   covers(cluster: string, kind: string, namespace: string | undefined): boolean {
     const all = scope(cluster, kind, undefined);
     const one = scope(cluster, kind, namespace);
-    if (this.incomplete.has(scope(cluster, ALL, undefined)) || this.incomplete.has(all) || this.incomplete.has(one) || this.incomplete.has(scope(cluster, ALL, namespace))) return false;
+    if (
+      this.incomplete.has(scope(cluster, ALL, undefined)) ||
+      this.incomplete.has(all) ||
+      this.incomplete.has(one) ||
+      this.incomplete.has(scope(cluster, ALL, namespace))
+    )
+      return false;
     return this.complete.has(all) || this.complete.has(one);
   }
 

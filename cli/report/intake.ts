@@ -118,7 +118,8 @@ export class SourceTally {
     this.reports++;
     if (this.options.failOn !== undefined && !this.intake.failOnMatched) {
       const threshold = severityRank(this.options.failOn);
-      if ([...report.vulnerabilities, ...report.secrets].some((finding) => severityRank(finding.severity) <= threshold)) this.intake.matched();
+      if ([...report.vulnerabilities, ...report.secrets].some((finding) => severityRank(finding.severity) <= threshold))
+        this.intake.matched();
     }
     this.options.onCsv?.(csvLinesForReport(report));
   }
@@ -134,12 +135,22 @@ export class SourceTally {
   finish(usable: boolean): SourceOutcome {
     const warnings = [...this.problems];
     const notes = [...this.extraNotes];
-    if (this.notObjects > 0) warnings.push(`skipped ${this.notObjects} item(s) that are not objects (a number, string, null or array where a Kubernetes object belongs)`);
+    if (this.notObjects > 0)
+      warnings.push(
+        `skipped ${this.notObjects} item(s) that are not objects (a number, string, null or array where a Kubernetes object belongs)`,
+      );
     for (const [what, count] of this.rejected) warnings.push(`skipped ${count} object(s) of kind ${what}`);
     for (const [kind, count] of this.withoutFindings) notes.push(`skipped ${count} ${kind}(s): this kind carries no findings`);
-    if (this.duplicates > 0) notes.push(`dropped ${this.duplicates} duplicate report(s) (same cluster, kind, namespace and name as one already counted; the newest copy is counted)`);
-    if (this.nestedLists > 0) notes.push(`opened ${this.nestedLists} List(s) inside the input (e.g. \`jq -s\` output) and read their items`);
-    if (this.outsideNamespaces > 0) notes.push(`skipped ${this.outsideNamespaces} object(s) outside --namespace ${[...this.namespaces].join(", ")} (cluster-scoped kinds included)`);
+    if (this.duplicates > 0)
+      notes.push(
+        `dropped ${this.duplicates} duplicate report(s) (same cluster, kind, namespace and name as one already counted; the newest copy is counted)`,
+      );
+    if (this.nestedLists > 0)
+      notes.push(`opened ${this.nestedLists} List(s) inside the input (e.g. \`jq -s\` output) and read their items`);
+    if (this.outsideNamespaces > 0)
+      notes.push(
+        `skipped ${this.outsideNamespaces} object(s) outside --namespace ${[...this.namespaces].join(", ")} (cluster-scoped kinds included)`,
+      );
     return {
       row: { source: this.sourceName, cluster: this.cluster, reports: this.reports, warnings: warnings.length },
       warnings: warnings.map((line) => `${this.sourceName}: ${line}`),

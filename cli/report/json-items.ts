@@ -142,7 +142,15 @@ export class JsonItemSplitter {
           if (this.depth === this.itemsDepth && !this.inItem) this.expectingElement = true;
           break;
         default:
-          if (this.depth === this.itemsDepth && this.expectingElement && !this.inItem && byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09) {
+          if (
+            this.depth === this.itemsDepth &&
+            this.expectingElement &&
+            !this.inItem &&
+            byte !== 0x20 &&
+            byte !== 0x0a &&
+            byte !== 0x0d &&
+            byte !== 0x09
+          ) {
             // A number, true, false or null: counted once, at its first byte.
             this.expectingElement = false;
             this.sink.onScalarItem(this.offset + i);
@@ -189,7 +197,13 @@ export class JsonItemSplitter {
       this.itemStart = i;
       this.itemStartOffset = this.offset + i;
       this.itemPieces = [];
-    } else if (this.depth === 1 && byte === OPEN_BRACKET && this.currentTopLevelKey === "items" && this.capturingDocument && this.itemsDepth === -1) {
+    } else if (
+      this.depth === 1 &&
+      byte === OPEN_BRACKET &&
+      this.currentTopLevelKey === "items" &&
+      this.capturingDocument &&
+      this.itemsDepth === -1
+    ) {
       this.itemsDepth = 2;
       this.expectingElement = true;
       this.documentPieces.push(chunk.subarray(this.documentStart, i + 1));
@@ -207,7 +221,10 @@ export class JsonItemSplitter {
     this.depth--;
     if (this.inItem && this.depth === this.itemsDepth) {
       this.inItem = false;
-      const text = this.itemPieces.length === 0 ? chunk.toString("utf8", this.itemStart, i + 1) : Buffer.concat([...this.itemPieces, chunk.subarray(0, i + 1)]).toString("utf8");
+      const text =
+        this.itemPieces.length === 0
+          ? chunk.toString("utf8", this.itemStart, i + 1)
+          : Buffer.concat([...this.itemPieces, chunk.subarray(0, i + 1)]).toString("utf8");
       this.itemPieces = [];
       this.itemCount++;
       this.sink.onItem(text, this.itemStartOffset);
@@ -233,7 +250,8 @@ export class JsonItemSplitter {
     this.inTopLevelString = false;
     const length = this.topLevelStringHead.reduce((sum, piece) => sum + piece.length, 0) + (quote - this.topLevelStringStart);
     // Only the key `items` matters; do not decode long string values.
-    this.lastTopLevelString = length > 16 ? "" : Buffer.concat([...this.topLevelStringHead, chunk.subarray(this.topLevelStringStart, quote)]).toString("utf8");
+    this.lastTopLevelString =
+      length > 16 ? "" : Buffer.concat([...this.topLevelStringHead, chunk.subarray(this.topLevelStringStart, quote)]).toString("utf8");
     this.topLevelStringHead = [];
   }
 

@@ -56,7 +56,8 @@ export function parseFindingKey(key: string, schemaVersion: 1 | 2): FindingKeyPa
 
 /** The schemaVersion 1 spelling of a key, to compare a current run with an old baseline. */
 export function keyInSchema1(parts: FindingKeyParts): string {
-  const subject = parts.family === "vulnerability" || parts.family === "exposedSecret" ? parts.subject : `${parts.namespace ?? ""}/${parts.subject}`;
+  const subject =
+    parts.family === "vulnerability" || parts.family === "exposedSecret" ? parts.subject : `${parts.namespace ?? ""}/${parts.subject}`;
   return [parts.family, parts.cluster, subject, parts.id, parts.detail].join("|");
 }
 
@@ -75,6 +76,7 @@ const FAMILY_WORDS: Readonly<Record<string, string>> = {
 export function describeFindingKey(parts: FindingKeyParts): string {
   const where = `cluster ${parts.cluster}${parts.namespace === undefined ? "" : parts.namespace === "" ? ", cluster-scoped" : `, namespace ${parts.namespace}`}`;
   if (parts.family === "vulnerability") return `${parts.id}${parts.detail ? ` in ${parts.detail}` : ""}, image ${parts.subject} (${where})`;
-  if (parts.family === "exposedSecret") return `exposed secret ${parts.id}${parts.detail ? ` in ${parts.detail}` : ""}, image ${parts.subject} (${where})`;
+  if (parts.family === "exposedSecret")
+    return `exposed secret ${parts.id}${parts.detail ? ` in ${parts.detail}` : ""}, image ${parts.subject} (${where})`;
   return `${FAMILY_WORDS[parts.family] ?? parts.family} ${parts.id} on ${parts.subject} (${where})`;
 }

@@ -86,12 +86,18 @@ export function normalizeReport(object: unknown, cluster: string): NormalizeOutc
 
   const labels = asRecord(getPath(record, "metadata", "labels")) ?? {};
   const resourceKind = asString(labels["trivy-operator.resource.kind"]);
-  const resourceName = asString(labels["trivy-operator.resource.name"]) ?? asString(getPath(record, "metadata", "annotations", "trivy-operator.resource.name"));
+  const resourceName =
+    asString(labels["trivy-operator.resource.name"]) ??
+    asString(getPath(record, "metadata", "annotations", "trivy-operator.resource.name"));
   return {
     type: "report",
     report: {
       ref: { cluster, kind, namespace, name },
-      identity: metadataName ? [cluster, kind, namespace, metadataName].join("\0") : uid ? [cluster, kind, "uid", uid].join("\0") : undefined,
+      identity: metadataName
+        ? [cluster, kind, namespace, metadataName].join("\0")
+        : uid
+          ? [cluster, kind, "uid", uid].join("\0")
+          : undefined,
       family: reportKind.family,
       workload: resourceKind && resourceName ? `${resourceKind}/${resourceName}` : `${kind}/${name}`,
       container: asString(labels["trivy-operator.container.name"]) ?? "",

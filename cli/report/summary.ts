@@ -98,7 +98,12 @@ export interface SecretRow {
 export interface CheckFamilySummary {
   readonly reports: number;
   readonly failed: SeverityCounts;
-  readonly topChecks: readonly { readonly id: string; readonly title: string; readonly severity: Severity; readonly failedResources: number }[];
+  readonly topChecks: readonly {
+    readonly id: string;
+    readonly title: string;
+    readonly severity: Severity;
+    readonly failedResources: number;
+  }[];
 }
 
 export interface StaleRow {

@@ -285,7 +285,8 @@ export class GrafanaDashboard extends Construct {
       // Bound now, in TypeScript: the same code as `npm run dashboard`, and errors surface at synth.
       const local = readLocalDashboard(props.sourceFile, datasource, props.datasourceUid !== undefined, datasourceInputs);
       // Validation read the same file a moment ago; it can only fail here if the file changed since.
-      if (!local.ok) throw new ValidationError("grafana dashboard", [{ path: "sourceFile", value: props.sourceFile, expected: local.problem }], this);
+      if (!local.ok)
+        throw new ValidationError("grafana dashboard", [{ path: "sourceFile", value: props.sourceFile, expected: local.problem }], this);
       return { json: terraformLiteral(JSON.stringify(local.dashboard)) };
     }
     const baseUrl = (props.downloadBaseUrl ?? "https://grafana.com").replace(/\/+$/, "");
@@ -305,8 +306,16 @@ export class GrafanaDashboard extends Construct {
     });
     // The datasource travels through a local: a JSON string value is the one place where quotes
     // and backslashes in a literal name need no HCL escaping (CDKTF escapes neither inside Fn.*).
-    const datasourceLocal = new TerraformLocal(this, "datasource", Token.isUnresolved(datasource) ? datasource : terraformLiteral(datasource));
-    const bound = new TerraformLocal(this, "bound-json", bindDashboardExpression(download.responseBody, datasourceLocal.asString, datasourceInputs));
+    const datasourceLocal = new TerraformLocal(
+      this,
+      "datasource",
+      Token.isUnresolved(datasource) ? datasource : terraformLiteral(datasource),
+    );
+    const bound = new TerraformLocal(
+      this,
+      "bound-json",
+      bindDashboardExpression(download.responseBody, datasourceLocal.asString, datasourceInputs),
+    );
     const unboundMessage = `dashboard ${this.gnetId} revision ${this.revision} has datasource inputs besides ${datasourceInputs.join(", ")}; set datasourceInputs`;
     return {
       json: bound.asString,
@@ -360,7 +369,10 @@ function readLocalDashboard(sourceFile: string, datasource: string, byUid: boole
   try {
     text = fs.readFileSync(sourceFile, "utf8");
   } catch (error) {
-    return { ok: false, problem: `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); use a readable exported dashboard JSON file` };
+    return {
+      ok: false,
+      problem: `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); use a readable exported dashboard JSON file`,
+    };
   }
   try {
     const bound = prepareDashboard(parseDashboardJson(text, sourceFile), {
@@ -370,7 +382,8 @@ function readLocalDashboard(sourceFile: string, datasource: string, byUid: boole
     // We deliver this JSON ourselves: queries that cannot match what the operator emits are fixed or hidden.
     return { ok: true, dashboard: fixTrivyQueries(bound).dashboard };
   } catch (error) {
-    if (error instanceof DashboardBindingError) return { ok: false, problem: `use an exported dashboard whose datasource inputs can be bound: ${error.message}` };
+    if (error instanceof DashboardBindingError)
+      return { ok: false, problem: `use an exported dashboard whose datasource inputs can be bound: ${error.message}` };
     throw error;
   }
 }
@@ -401,30 +414,45 @@ export function grafanaDashboardProblems(props: GrafanaDashboardProps): Validati
   };
   if (!DELIVERIES.includes(props.delivery)) fail("delivery", props.delivery, `use one of ${DELIVERIES.join(", ")}`);
   if ((props.datasourceUid === undefined) === (props.datasourceName === undefined)) {
-    fail("datasourceUid/datasourceName", { datasourceUid: props.datasourceUid, datasourceName: props.datasourceName }, "set exactly one of them");
+    fail(
+      "datasourceUid/datasourceName",
+      { datasourceUid: props.datasourceUid, datasourceName: props.datasourceName },
+      "set exactly one of them",
+    );
   }
-  if (literal(props.datasourceUid) && !GRAFANA_UID.test(props.datasourceUid)) fail("datasourceUid", props.datasourceUid, "use 1-40 letters, digits, '-' or '_'");
-  if (literal(props.datasourceName) && props.datasourceName.trim() === "") fail("datasourceName", props.datasourceName, "use the datasource's name as shown in Grafana");
+  if (literal(props.datasourceUid) && !GRAFANA_UID.test(props.datasourceUid))
+    fail("datasourceUid", props.datasourceUid, "use 1-40 letters, digits, '-' or '_'");
+  if (literal(props.datasourceName) && props.datasourceName.trim() === "")
+    fail("datasourceName", props.datasourceName, "use the datasource's name as shown in Grafana");
 
   const gnetId = props.gnetId ?? TRIVY_OPERATOR_DASHBOARD.gnetId;
-  if (!Number.isInteger(gnetId) || gnetId <= 0) fail("gnetId", props.gnetId, "use a positive integer from grafana.com/grafana/dashboards/<gnetId>");
-  if (props.revision !== undefined && (!Number.isInteger(props.revision) || props.revision <= 0)) fail("revision", props.revision, "use a positive integer");
+  if (!Number.isInteger(gnetId) || gnetId <= 0)
+    fail("gnetId", props.gnetId, "use a positive integer from grafana.com/grafana/dashboards/<gnetId>");
+  if (props.revision !== undefined && (!Number.isInteger(props.revision) || props.revision <= 0))
+    fail("revision", props.revision, "use a positive integer");
   if (props.revision === undefined && catalogDashboard(gnetId) === undefined) {
     fail("revision", props.revision, `pin a revision for gnetId ${gnetId}, which is not in dashboards/catalog.ts`);
   }
-  if (props.datasourceInputs !== undefined && (props.datasourceInputs.length === 0 || !props.datasourceInputs.every((input) => INPUT_NAME.test(input)))) {
+  if (
+    props.datasourceInputs !== undefined &&
+    (props.datasourceInputs.length === 0 || !props.datasourceInputs.every((input) => INPUT_NAME.test(input)))
+  ) {
     fail("datasourceInputs", props.datasourceInputs, "list input names such as DS_PROMETHEUS (letters, digits, '_', '.', '-')");
   }
-  if (literal(props.folderUid) && !GRAFANA_UID.test(props.folderUid)) fail("folderUid", props.folderUid, "use 1-40 letters, digits, '-' or '_'");
-  if (literal(props.folderTitle) && props.folderTitle.trim() === "") fail("folderTitle", props.folderTitle, "use a non-empty title, or leave it unset for the General folder");
+  if (literal(props.folderUid) && !GRAFANA_UID.test(props.folderUid))
+    fail("folderUid", props.folderUid, "use 1-40 letters, digits, '-' or '_'");
+  if (literal(props.folderTitle) && props.folderTitle.trim() === "")
+    fail("folderTitle", props.folderTitle, "use a non-empty title, or leave it unset for the General folder");
   switch (props.delivery) {
     case "grafana-api":
       deliveredProblems(props, fail);
       break;
     case "sidecar":
       deliveredProblems(props, fail);
-      if (props.folderUid !== undefined && props.folderTitle === undefined) fail("folderUid", props.folderUid, "needs folderTitle with delivery sidecar");
-      if (props.namespace !== undefined && !DNS_LABEL.test(props.namespace)) fail("namespace", props.namespace, "use a lowercase DNS label");
+      if (props.folderUid !== undefined && props.folderTitle === undefined)
+        fail("folderUid", props.folderUid, "needs folderTitle with delivery sidecar");
+      if (props.namespace !== undefined && !DNS_LABEL.test(props.namespace))
+        fail("namespace", props.namespace, "use a lowercase DNS label");
       nameProblems(props.name, fail);
       for (const field of ["sidecarLabel", "sidecarFolderAnnotation"] as const) {
         const key = props[field];
@@ -435,12 +463,18 @@ export function grafanaDashboardProblems(props: GrafanaDashboardProps): Validati
       }
       break;
     case "helm-values":
-      if (props.folderUid !== undefined && props.folderTitle === undefined) fail("folderUid", props.folderUid, "needs folderTitle with delivery helm-values");
+      if (props.folderUid !== undefined && props.folderTitle === undefined)
+        fail("folderUid", props.folderUid, "needs folderTitle with delivery helm-values");
       nameProblems(props.name, fail);
       if (props.helmValuesOutputName !== undefined && !TERRAFORM_NAME.test(props.helmValuesOutputName)) {
-        fail("helmValuesOutputName", props.helmValuesOutputName, "use a Terraform output name (letters, digits, '_', '-', not starting with a digit)");
+        fail(
+          "helmValuesOutputName",
+          props.helmValuesOutputName,
+          "use a Terraform output name (letters, digits, '_', '-', not starting with a digit)",
+        );
       }
-      if (props.helmProviderName !== undefined && !DNS_LABEL.test(props.helmProviderName)) fail("helmProviderName", props.helmProviderName, "use a lowercase DNS label");
+      if (props.helmProviderName !== undefined && !DNS_LABEL.test(props.helmProviderName))
+        fail("helmProviderName", props.helmProviderName, "use a lowercase DNS label");
       break;
   }
   if (props.delivery !== "helm-values" && props.sourceFile !== undefined && problems.length === 0) {
@@ -454,9 +488,12 @@ type Fail = (path: string, value: unknown, expected: string) => void;
 
 /** Rules of the deliveries that download or read the dashboard themselves. */
 function deliveredProblems(props: DeliveredDashboardProps, fail: Fail): void {
-  if (props.downloadBaseUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(props.downloadBaseUrl)) fail("downloadBaseUrl", props.downloadBaseUrl, "use an http(s) URL such as https://grafana.com");
-  if (props.sourceFile !== undefined && props.downloadBaseUrl !== undefined) fail("downloadBaseUrl", props.downloadBaseUrl, "has no effect with sourceFile; set one of them");
-  if (props.sourceFile !== undefined && props.httpProvider !== undefined) fail("httpProvider", "<provider>", "has no effect with sourceFile, which is read at synth time; remove it");
+  if (props.downloadBaseUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(props.downloadBaseUrl))
+    fail("downloadBaseUrl", props.downloadBaseUrl, "use an http(s) URL such as https://grafana.com");
+  if (props.sourceFile !== undefined && props.downloadBaseUrl !== undefined)
+    fail("downloadBaseUrl", props.downloadBaseUrl, "has no effect with sourceFile; set one of them");
+  if (props.sourceFile !== undefined && props.httpProvider !== undefined)
+    fail("httpProvider", "<provider>", "has no effect with sourceFile, which is read at synth time; remove it");
 }
 
 function nameProblems(name: string | undefined, fail: Fail): void {

@@ -113,8 +113,16 @@ function resolveTarget(datasource: DatasourceTarget): string {
 function asDashboard(input: unknown): DashboardModel {
   // `GET /api/dashboards/uid/<uid>` wraps the model as `{ dashboard, meta }`; accept that too.
   const candidate = isPlainObject(input) && isPlainObject(input.dashboard) && !("panels" in input) ? input.dashboard : input;
-  if (!isPlainObject(candidate) || typeof candidate.title !== "string" || !(Array.isArray(candidate.panels) || Array.isArray(candidate.rows))) {
-    const shape = Array.isArray(input) ? "an array" : isPlainObject(input) ? `an object with keys ${Object.keys(input).slice(0, 5).join(", ") || "(none)"}` : typeof input;
+  if (
+    !isPlainObject(candidate) ||
+    typeof candidate.title !== "string" ||
+    !(Array.isArray(candidate.panels) || Array.isArray(candidate.rows))
+  ) {
+    const shape = Array.isArray(input)
+      ? "an array"
+      : isPlainObject(input)
+        ? `an object with keys ${Object.keys(input).slice(0, 5).join(", ") || "(none)"}`
+        : typeof input;
     throw new DashboardBindingError(`not a Grafana dashboard: expected an object with a "title" and a "panels" list, got ${shape}`);
   }
   return candidate;
@@ -134,7 +142,12 @@ function declaredInputs(dashboard: DashboardModel): DashboardInput[] {
   return raw.filter(isPlainObject).filter((entry): entry is Record<string, unknown> & DashboardInput => typeof entry.name === "string");
 }
 
-function inputBindings(dashboard: DashboardModel, target: string, datasourceType: string, options: PrepareDashboardOptions): Map<string, string> {
+function inputBindings(
+  dashboard: DashboardModel,
+  target: string,
+  datasourceType: string,
+  options: PrepareDashboardOptions,
+): Map<string, string> {
   const bindings = new Map<string, string>();
   for (const name of options.datasourceInputs ?? ["DS_PROMETHEUS"]) bindings.set(name, target);
   for (const input of declaredInputs(dashboard)) {
@@ -150,7 +163,9 @@ function inputBindings(dashboard: DashboardModel, target: string, datasourceType
     } else if (input.type === "constant" && typeof input.value === "string") {
       bindings.set(input.name, input.value);
     } else if (input.type === "constant") {
-      throw new DashboardBindingError(`cannot bind placeholder \${${input.name}}: the constant has no default value; give one with --input ${input.name}=<value>`);
+      throw new DashboardBindingError(
+        `cannot bind placeholder \${${input.name}}: the constant has no default value; give one with --input ${input.name}=<value>`,
+      );
     }
   }
   for (const [name, value] of Object.entries(options.inputs ?? {})) bindings.set(name, value);
@@ -186,7 +201,9 @@ function bindString(text: string, path: string, context: BindContext): string {
     const bound = context.bindings.get(name);
     if (bound !== undefined) return bound;
     if (EXPORT_PLACEHOLDER_NAME.test(name)) {
-      throw new DashboardBindingError(`cannot bind placeholder ${whole} at ${path}: it is not a declared input; declare it in "__inputs" or give its value with --input ${name}=<value>`);
+      throw new DashboardBindingError(
+        `cannot bind placeholder ${whole} at ${path}: it is not a declared input; declare it in "__inputs" or give its value with --input ${name}=<value>`,
+      );
     }
     return whole; // a dashboard variable such as ${namespace} or ${__interval}
   });
@@ -276,7 +293,8 @@ export function fixTrivyQueries(dashboard: DashboardModel): TrivyQueryFixes {
         })
       : panels;
   const result: DashboardModel = { ...dashboard, panels: fixPanels(dashboard.panels) };
-  if (Array.isArray(dashboard.rows)) result.rows = (dashboard.rows as unknown[]).map((row) => (isPlainObject(row) ? { ...row, panels: fixPanels(row.panels) } : row));
+  if (Array.isArray(dashboard.rows))
+    result.rows = (dashboard.rows as unknown[]).map((row) => (isPlainObject(row) ? { ...row, panels: fixPanels(row.panels) } : row));
   if (dashboard.panels === undefined) delete result.panels;
   return { dashboard: result, changes };
 }

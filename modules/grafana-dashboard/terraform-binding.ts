@@ -23,10 +23,7 @@ export function bindDashboardExpression(dashboardJson: string, datasource: strin
   // an expression, where `\"` is the escape Terraform expects.
   const quote = Fn.rawString('"');
   const jsonSafeDatasource = Fn.trimsuffix(Fn.trimprefix(Fn.jsonencode(datasource), quote), quote);
-  const replaced = datasourceInputs.reduce<string>(
-    (text, input) => Fn.replace(text, `\${${input}}`, jsonSafeDatasource),
-    dashboardJson,
-  );
+  const replaced = datasourceInputs.reduce<string>((text, input) => Fn.replace(text, `\${${input}}`, jsonSafeDatasource), dashboardJson);
   const exportOnlyKeys = EXPORT_ONLY_KEYS.map((key) => `"${key}"`).join(", ");
   const withoutExportKeys = TerraformIterator.fromMap(Fn.jsondecode(replaced) as Record<string, unknown>).forExpressionForMap(
     "key",

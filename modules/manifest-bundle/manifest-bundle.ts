@@ -109,7 +109,11 @@ export function validateManifestBundle(props: ManifestBundleProps, scope?: ICons
 export function manifestBundleProblems(props: ManifestBundleProps): ValidationProblem[] {
   const problems: ValidationProblem[] = [];
   if (props.releaseName.length > 53 || !DNS_LABEL.test(props.releaseName)) {
-    problems.push({ path: "releaseName", value: props.releaseName, expected: "use at most 53 lowercase letters, digits and '-', starting and ending with a letter or digit" });
+    problems.push({
+      path: "releaseName",
+      value: props.releaseName,
+      expected: "use at most 53 lowercase letters, digits and '-', starting and ending with a letter or digit",
+    });
   }
   const seen = new Set<string>();
   for (const [index, manifest] of props.manifests.entries()) {
@@ -123,7 +127,11 @@ export function manifestBundleProblems(props: ManifestBundleProps): ValidationPr
     }
     const key = `${manifest.apiVersion}/${manifest.kind}/${manifest.metadata.namespace ?? props.namespace}/${manifest.metadata.name}`;
     if (seen.has(key)) {
-      problems.push({ path: `manifests[${index}]`, value: `${manifest.kind} "${manifest.metadata.name}"`, expected: "appears twice; Helm would reject the release, so deliver each object once" });
+      problems.push({
+        path: `manifests[${index}]`,
+        value: `${manifest.kind} "${manifest.metadata.name}"`,
+        expected: "appears twice; Helm would reject the release, so deliver each object once",
+      });
     }
     seen.add(key);
   }

@@ -33,7 +33,9 @@ export const TRIVY_SEVERITIES: readonly TrivySeverity[] = TITLE_SEVERITIES;
  * `exposedSecretSeverities` has no Unknown, so a rule matching it would match nothing.
  */
 export type TrivySecretSeverity = Exclude<TrivySeverity, "Unknown">;
-export const TRIVY_SECRET_SEVERITIES: readonly TrivySecretSeverity[] = TRIVY_SEVERITIES.filter((severity): severity is TrivySecretSeverity => severity !== "Unknown");
+export const TRIVY_SECRET_SEVERITIES: readonly TrivySecretSeverity[] = TRIVY_SEVERITIES.filter(
+  (severity): severity is TrivySecretSeverity => severity !== "Unknown",
+);
 
 export type TrivyAlertName =
   | "TrivyCriticalVulnerabilities"
@@ -204,7 +206,8 @@ export function trivyAlertRules(options: TrivyAlertRulesOptions = {}): TrivyAler
       keepFiringFor,
       labels: { severity: "warning", ...extra },
       annotations: {
-        summary: "{{ $value }} critical config audit findings on {{ $labels.resource_kind }} {{ $labels.namespace }}/{{ $labels.resource_name }}",
+        summary:
+          "{{ $value }} critical config audit findings on {{ $labels.resource_kind }} {{ $labels.namespace }}/{{ $labels.resource_name }}",
         description: "See `kubectl get configauditreports -n {{ $labels.namespace }}` for the failed checks and their remediation.",
       },
     },
@@ -262,15 +265,19 @@ export function trivyAlertRulesProblems(options: TrivyAlertRulesOptions): Valida
   ] as const;
   for (const field of durations) {
     const value = options[field];
-    if (value !== undefined && field !== "scannerReportTTL" && parsePrometheusDuration(value) === undefined) fail(field, value, "use a Prometheus duration such as 30m, 24h or 1h30m");
+    if (value !== undefined && field !== "scannerReportTTL" && parsePrometheusDuration(value) === undefined)
+      fail(field, value, "use a Prometheus duration such as 30m, 24h or 1h30m");
   }
   const ttl = options.scannerReportTTL;
   // The operator's Go duration (1.5h), respelled for Prometheus (1h30m); negative has no Prometheus form.
   const ttlPrometheus = prometheusDurationOf(ttl ?? DEFAULT_SCANNER_REPORT_TTL);
-  if (ttlPrometheus === undefined) fail("scannerReportTTL", ttl, "use the operator's Go duration (such as 24h, 1.5h or 10m0s) or a Prometheus duration (such as 1d)");
+  if (ttlPrometheus === undefined)
+    fail("scannerReportTTL", ttl, "use the operator's Go duration (such as 24h, 1.5h or 10m0s) or a Prometheus duration (such as 1d)");
   // Prometheus keeps milliseconds: a TTL below 1ms would be a 0s range.
-  if (ttl !== undefined && ttlPrometheus !== undefined && parsePrometheusDuration(ttlPrometheus) === 0) fail("scannerReportTTL", ttl, "use a duration longer than 0s");
-  if (options.scanJobFailureWindow !== undefined && parsePrometheusDuration(options.scanJobFailureWindow) === 0) fail("scanJobFailureWindow", options.scanJobFailureWindow, "use a duration longer than 0s");
+  if (ttl !== undefined && ttlPrometheus !== undefined && parsePrometheusDuration(ttlPrometheus) === 0)
+    fail("scannerReportTTL", ttl, "use a duration longer than 0s");
+  if (options.scanJobFailureWindow !== undefined && parsePrometheusDuration(options.scanJobFailureWindow) === 0)
+    fail("scanJobFailureWindow", options.scanJobFailureWindow, "use a duration longer than 0s");
   // The rules below compare durations; with one of them malformed (reported above) they cannot.
   const ttlMilliseconds = (ttlPrometheus === undefined ? undefined : parsePrometheusDuration(ttlPrometheus)) ?? Number.NaN;
   if (options.findingsKeepFiringFor !== undefined && (parsePrometheusDuration(options.findingsKeepFiringFor) ?? 0) >= ttlMilliseconds) {
@@ -282,7 +289,8 @@ export function trivyAlertRulesProblems(options: TrivyAlertRulesOptions): Valida
   }
   for (const field of ["criticalVulnerabilitiesThreshold", "criticalConfigAuditThreshold"] as const) {
     const value = options[field];
-    if (value !== undefined && (!Number.isInteger(value) || value < 0)) fail(field, value, "use a whole number >= 0 (the alert fires above it)");
+    if (value !== undefined && (!Number.isInteger(value) || value < 0))
+      fail(field, value, "use a whole number >= 0 (the alert fires above it)");
   }
   const threshold = options.failedScanJobsThreshold;
   if (threshold !== undefined && (!Number.isInteger(threshold) || threshold < 2)) {
@@ -290,7 +298,8 @@ export function trivyAlertRulesProblems(options: TrivyAlertRulesOptions): Valida
   }
   // A healthy, unchanged workload's scan Job is created once per TTL, so a window of W holds up
   // to ceil(W / TTL) of its creations; the threshold must lie above that.
-  const windowMilliseconds = options.scanJobFailureWindow === undefined ? ttlMilliseconds : parsePrometheusDuration(options.scanJobFailureWindow);
+  const windowMilliseconds =
+    options.scanJobFailureWindow === undefined ? ttlMilliseconds : parsePrometheusDuration(options.scanJobFailureWindow);
   const healthyCreations = windowMilliseconds === undefined ? 1 : Math.ceil(windowMilliseconds / ttlMilliseconds);
   if (!Number.isNaN(healthyCreations) && (threshold ?? 3) <= healthyCreations) {
     fail(
@@ -300,10 +309,15 @@ export function trivyAlertRulesProblems(options: TrivyAlertRulesOptions): Valida
     );
   }
   if (options.exposedSecretSeverities !== undefined) {
-    if (options.exposedSecretSeverities.length === 0) fail("exposedSecretSeverities", options.exposedSecretSeverities, "list at least one severity, or disable TrivyExposedSecrets");
+    if (options.exposedSecretSeverities.length === 0)
+      fail("exposedSecretSeverities", options.exposedSecretSeverities, "list at least one severity, or disable TrivyExposedSecrets");
     for (const severity of options.exposedSecretSeverities as readonly string[]) {
       if (severity === "Unknown") {
-        fail("exposedSecretSeverities", severity, `the operator never emits Unknown for exposed secrets (trivy-operator pkg/metrics/collector.go); use ${TRIVY_SECRET_SEVERITIES.join(", ")}`);
+        fail(
+          "exposedSecretSeverities",
+          severity,
+          `the operator never emits Unknown for exposed secrets (trivy-operator pkg/metrics/collector.go); use ${TRIVY_SECRET_SEVERITIES.join(", ")}`,
+        );
       }
       if (!TRIVY_SECRET_SEVERITIES.includes(severity as TrivySecretSeverity)) {
         const titleCase = severity.charAt(0).toUpperCase() + severity.slice(1).toLowerCase();
@@ -319,7 +333,8 @@ export function trivyAlertRulesProblems(options: TrivyAlertRulesOptions): Valida
     if (!TRIVY_ALERT_NAMES.includes(name)) fail("disabledAlerts", name, `use alert names: ${TRIVY_ALERT_NAMES.join(", ")}`);
   }
   for (const key of Object.keys(options.additionalLabels ?? {})) {
-    if (!LABEL_NAME.test(key)) fail("additionalLabels", key, "use Prometheus label names (letters, digits, '_', not starting with a digit)");
+    if (!LABEL_NAME.test(key))
+      fail("additionalLabels", key, "use Prometheus label names (letters, digits, '_', not starting with a digit)");
   }
   if (options.scanJobNamePattern !== undefined) {
     try {

@@ -1,7 +1,12 @@
 import { Fn, TerraformLocal, Token } from "cdktf";
 import { Construct, type IConstruct } from "constructs";
 import { parsePrometheusDuration } from "../common/duration";
-import { ContactPoint, type ContactPointEmail, type ContactPointSlack, type ContactPointWebhook } from "../../.gen/providers/grafana/contact-point";
+import {
+  ContactPoint,
+  type ContactPointEmail,
+  type ContactPointSlack,
+  type ContactPointWebhook,
+} from "../../.gen/providers/grafana/contact-point";
 import { Folder } from "../../.gen/providers/grafana/folder";
 import { NotificationPolicy } from "../../.gen/providers/grafana/notification-policy";
 import type { GrafanaProvider } from "../../.gen/providers/grafana/provider";
@@ -124,7 +129,9 @@ export class TrivyGrafanaAlerts extends Construct {
     super(scope, id);
     validateTrivyGrafanaAlertsProps(props, this);
     this.rules = trivyAlertRules(
-      props.operator ? { ...props.alertRules, operatorNamespace: props.operator.namespace, scannerReportTTL: props.operator.scannerReportTTL } : props.alertRules,
+      props.operator
+        ? { ...props.alertRules, operatorNamespace: props.operator.namespace, scannerReportTTL: props.operator.scannerReportTTL }
+        : props.alertRules,
     );
     const provider = props.grafanaProvider;
 
@@ -152,7 +159,13 @@ export class TrivyGrafanaAlerts extends Construct {
     );
     // The PromQL already filters to series above the threshold; C only turns "a series exists" into firing.
     const conditionModel = terraformLiteral(
-      JSON.stringify({ refId: "C", type: "threshold", expression: "A", datasource: { type: "__expr__", uid: "__expr__" }, conditions: [{ evaluator: { type: "gt", params: [0] } }] }),
+      JSON.stringify({
+        refId: "C",
+        type: "threshold",
+        expression: "A",
+        datasource: { type: "__expr__", uid: "__expr__" },
+        conditions: [{ evaluator: { type: "gt", params: [0] } }],
+      }),
     );
 
     const intervalSeconds = props.intervalSeconds ?? 60;
@@ -183,7 +196,9 @@ export class TrivyGrafanaAlerts extends Construct {
         },
         { refId: "C", datasourceUid: "__expr__", relativeTimeRange: { from: 0, to: 0 }, model: conditionModel },
       ],
-      notificationSettings: props.notificationPolicy ? undefined : { contactPoint: this.contactPoint.name, groupBy: ["alertname", "namespace"] },
+      notificationSettings: props.notificationPolicy
+        ? undefined
+        : { contactPoint: this.contactPoint.name, groupBy: ["alertname", "namespace"] },
     }));
 
     this.ruleGroup = new RuleGroup(this, "rule-group", {
@@ -205,7 +220,11 @@ export class TrivyGrafanaAlerts extends Construct {
 }
 
 /** The one integration block of the contact point, by type. */
-function contactPointIntegration(contact: TrivyAlertsContactPoint): { slack?: ContactPointSlack[]; webhook?: ContactPointWebhook[]; email?: ContactPointEmail[] } {
+function contactPointIntegration(contact: TrivyAlertsContactPoint): {
+  slack?: ContactPointSlack[];
+  webhook?: ContactPointWebhook[];
+  email?: ContactPointEmail[];
+} {
   switch (contact.type) {
     case "slack":
       return { slack: [contact.url !== undefined ? { url: contact.url } : { token: contact.token, recipient: contact.recipient }] };
@@ -248,7 +267,10 @@ function toGrafanaTemplate(text: string): string {
 function contactPointSecrets(contact: TrivyAlertsContactPoint): [string, string | undefined][] {
   switch (contact.type) {
     case "slack":
-      return [["contactPoint.url", contact.url], ["contactPoint.token", contact.token]];
+      return [
+        ["contactPoint.url", contact.url],
+        ["contactPoint.token", contact.token],
+      ];
     case "webhook":
       return [["contactPoint.authorizationCredentials", contact.authorizationCredentials]];
     case "email":
@@ -275,23 +297,40 @@ export function trivyGrafanaAlertsProblems(props: TrivyGrafanaAlertsProps): Vali
     for (const [field, value] of contactPointSecrets(contact)) {
       if (value !== undefined && !Token.isUnresolved(value)) {
         // The value is deliberately not echoed: it is a secret.
-        fail(field, "<literal secret>", "a literal string; pass the value of a sensitive TerraformVariable (set through TF_VAR_…) so the secret never appears in code or cdk.tf.json");
+        fail(
+          field,
+          "<literal secret>",
+          "a literal string; pass the value of a sensitive TerraformVariable (set through TF_VAR_…) so the secret never appears in code or cdk.tf.json",
+        );
       }
     }
-    if (contact.type === "slack" && contact.url === undefined && contact.token === undefined) fail("contactPoint", "{}", "set url (incoming webhook) or token with recipient");
-    if (contact.type === "slack" && contact.token !== undefined && contact.recipient === undefined) fail("contactPoint.recipient", undefined, "name the channel or user when using a bot token");
-    if (contact.type === "webhook" && !Token.isUnresolved(contact.url) && !/^https?:\/\/\S+$/.test(contact.url)) fail("contactPoint.url", contact.url, "use an http(s) URL");
-    if (contact.type === "email" && (contact.addresses.length === 0 || contact.addresses.some((address) => !Token.isUnresolved(address) && !/^[^\s@]+@[^\s@]+$/.test(address)))) {
+    if (contact.type === "slack" && contact.url === undefined && contact.token === undefined)
+      fail("contactPoint", "{}", "set url (incoming webhook) or token with recipient");
+    if (contact.type === "slack" && contact.token !== undefined && contact.recipient === undefined)
+      fail("contactPoint.recipient", undefined, "name the channel or user when using a bot token");
+    if (contact.type === "webhook" && !Token.isUnresolved(contact.url) && !/^https?:\/\/\S+$/.test(contact.url))
+      fail("contactPoint.url", contact.url, "use an http(s) URL");
+    if (
+      contact.type === "email" &&
+      (contact.addresses.length === 0 ||
+        contact.addresses.some((address) => !Token.isUnresolved(address) && !/^[^\s@]+@[^\s@]+$/.test(address)))
+    ) {
       fail("contactPoint.addresses", contact.addresses, "list at least one email address");
     }
   }
-  if (!Token.isUnresolved(props.datasourceUid) && !GRAFANA_UID.test(props.datasourceUid)) fail("datasourceUid", props.datasourceUid, "use 1-40 letters, digits, '-' or '_'");
-  if (props.folderUid !== undefined && !Token.isUnresolved(props.folderUid) && !GRAFANA_UID.test(props.folderUid)) fail("folderUid", props.folderUid, "use 1-40 letters, digits, '-' or '_'");
-  if (props.folderUid !== undefined && props.folderTitle !== undefined) fail("folderTitle", props.folderTitle, "set folderTitle (created) or folderUid (existing), not both");
+  if (!Token.isUnresolved(props.datasourceUid) && !GRAFANA_UID.test(props.datasourceUid))
+    fail("datasourceUid", props.datasourceUid, "use 1-40 letters, digits, '-' or '_'");
+  if (props.folderUid !== undefined && !Token.isUnresolved(props.folderUid) && !GRAFANA_UID.test(props.folderUid))
+    fail("folderUid", props.folderUid, "use 1-40 letters, digits, '-' or '_'");
+  if (props.folderUid !== undefined && props.folderTitle !== undefined)
+    fail("folderTitle", props.folderTitle, "set folderTitle (created) or folderUid (existing), not both");
   if (props.intervalSeconds !== undefined && (!Number.isInteger(props.intervalSeconds) || props.intervalSeconds < 10)) {
     fail("intervalSeconds", props.intervalSeconds, "use a whole number of seconds >= 10 (Grafana's minimum evaluation interval)");
   }
-  for (const [field, value] of [["ruleGroupName", props.ruleGroupName], ["contactPointName", props.contactPointName]] as const) {
+  for (const [field, value] of [
+    ["ruleGroupName", props.ruleGroupName],
+    ["contactPointName", props.contactPointName],
+  ] as const) {
     if (value !== undefined && value.trim() === "") fail(field, value, "use a non-empty name");
   }
   return problems;

@@ -111,7 +111,8 @@ export class TrivyOperatorMonitoring extends Construct {
       namespace,
       manifests,
       helmProvider: props.helmProvider ?? operator.helmProvider,
-      dependsOn: operator.release || props.dependsOn ? [...(operator.release ? [operator.release] : []), ...(props.dependsOn ?? [])] : undefined,
+      dependsOn:
+        operator.release || props.dependsOn ? [...(operator.release ? [operator.release] : []), ...(props.dependsOn ?? [])] : undefined,
     });
   }
 }
@@ -121,10 +122,18 @@ export function trivyOperatorMonitoringProblems(options: TrivyOperatorMonitoring
   const problems: ValidationProblem[] = [];
   if (options.scrapeInterval !== undefined && !parsePrometheusDuration(options.scrapeInterval)) {
     // 0s is no interval: Prometheus would fall back to its global one, which is not what was asked for.
-    problems.push({ path: "scrapeInterval", value: options.scrapeInterval, expected: "use a Prometheus duration longer than 0s such as 60s or 2m" });
+    problems.push({
+      path: "scrapeInterval",
+      value: options.scrapeInterval,
+      expected: "use a Prometheus duration longer than 0s such as 60s or 2m",
+    });
   }
   if (options.serviceMonitor === false && options.prometheusRule === false) {
-    problems.push({ path: "serviceMonitor/prometheusRule", value: false, expected: "both false: nothing to deliver; remove the construct instead" });
+    problems.push({
+      path: "serviceMonitor/prometheusRule",
+      value: false,
+      expected: "both false: nothing to deliver; remove the construct instead",
+    });
   }
   return problems;
 }

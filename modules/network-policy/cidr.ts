@@ -89,7 +89,7 @@ function formatAddress(version: 4 | 6, bits: bigint): string {
   // Compress the longest run of zero groups so the suggestion looks like what people type.
   let bestStart = -1;
   let bestLength = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== "0") {
       i++;
       continue;

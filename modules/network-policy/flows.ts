@@ -1,6 +1,12 @@
 import { cidrContains, mustParseCidr } from "./cidr";
 import type { TrivyComponent } from "./components";
-import { DEFAULT_API_SERVER_PORTS, DEFAULT_CHECKS_BUNDLE_REGISTRY, DEFAULT_NODE_LOCAL_DNS_ADDRESS, PRIVATE_IPV4_RANGES, TRIVY_PORTS } from "./ports";
+import {
+  DEFAULT_API_SERVER_PORTS,
+  DEFAULT_CHECKS_BUNDLE_REGISTRY,
+  DEFAULT_NODE_LOCAL_DNS_ADDRESS,
+  PRIVATE_IPV4_RANGES,
+  TRIVY_PORTS,
+} from "./ports";
 import { DEFAULT_NETWORK_POLICY_FLAVOR, type NetworkPolicyFlavor, type TrivyNetworkPolicySpec } from "./props";
 
 export type FlowProtocol = "TCP" | "UDP";
@@ -76,7 +82,11 @@ export interface ResolvedNetworkPolicyProps {
   readonly dnsNamespace: string;
   readonly dnsPodLabels: Readonly<Record<string, string>>;
   readonly dnsPorts: readonly number[];
-  readonly nodeLocalDns?: { readonly address: string; readonly podLabels: Readonly<Record<string, string>>; readonly ports: readonly number[] };
+  readonly nodeLocalDns?: {
+    readonly address: string;
+    readonly podLabels: Readonly<Record<string, string>>;
+    readonly ports: readonly number[];
+  };
 }
 
 export function resolveNetworkPolicyProps(props: TrivyNetworkPolicySpec): ResolvedNetworkPolicyProps {
@@ -142,7 +152,10 @@ export function trivyNetworkFlows(props: TrivyNetworkPolicySpec): NetworkFlow[] 
   const apiServerEndpoints: FlowEndpoint = { kind: "api-server-endpoints" };
   const registries: FlowEndpoint = {
     kind: "registries",
-    ranges: p.registryCidrs.map((cidr) => ({ cidr, except: strictlyInside(cidr, unique([...PRIVATE_IPV4_RANGES, ...p.registryExcludedCidrs])) })),
+    ranges: p.registryCidrs.map((cidr) => ({
+      cidr,
+      except: strictlyInside(cidr, unique([...PRIVATE_IPV4_RANGES, ...p.registryExcludedCidrs])),
+    })),
     privateRanges: p.privateRegistryCidrs.map((cidr) => ({ cidr, except: strictlyInside(cidr, p.registryExcludedCidrs) })),
     hosts: p.registryHosts,
     anyPublicAddress: !p.registryCidrsGiven,
@@ -165,7 +178,8 @@ export function trivyNetworkFlows(props: TrivyNetworkPolicySpec): NetworkFlow[] 
       to: { kind: "cluster-dns", namespace: p.dnsNamespace, podLabels: p.dnsPodLabels },
       // TCP too: answers over 512 bytes (long CNAME chains of registry CDNs) fall back to TCP.
       ports: udpAndTcp(p.dnsPorts),
-      reason: "every name (registries, DB mirror, services) resolves through cluster DNS; a policy without it breaks every pull (docs/field-report.md)",
+      reason:
+        "every name (registries, DB mirror, services) resolves through cluster DNS; a policy without it breaks every pull (docs/field-report.md)",
     });
     if (p.nodeLocalDns) {
       flows.push({
@@ -193,7 +207,8 @@ export function trivyNetworkFlows(props: TrivyNetworkPolicySpec): NetworkFlow[] 
       from: component("scan-job"),
       to: apiServerEndpoints,
       ports: [],
-      reason: "scan jobs run without a service account token (scanJobAutomountServiceAccountToken: false); the wide registry rule must not reach the API server",
+      reason:
+        "scan jobs run without a service account token (scanJobAutomountServiceAccountToken: false); the wide registry rule must not reach the API server",
     },
   );
 
@@ -252,7 +267,8 @@ export function trivyNetworkFlows(props: TrivyNetworkPolicySpec): NetworkFlow[] 
           ? { kind: "registries", ranges: [], privateRanges: [], hosts: p.checksBundleHosts, anyPublicAddress: true }
           : { ...registries, hosts: [] },
       ports: tcp(TRIVY_PORTS.registryHttps),
-      reason: "the operator pulls the checks bundle (policiesBundle, an OCI artifact) before each node-collector Job; blocked, it waits for the dial timeout and silently falls back to its embedded checks",
+      reason:
+        "the operator pulls the checks bundle (policiesBundle, an OCI artifact) before each node-collector Job; blocked, it waits for the dial timeout and silently falls back to its embedded checks",
     });
     flows.push({
       action: "allow",
@@ -261,7 +277,8 @@ export function trivyNetworkFlows(props: TrivyNetworkPolicySpec): NetworkFlow[] 
       ports: tcp(...p.apiServerPorts),
       // k8s-node-collector pkg/collector/collect.go: GET /api/v1/nodes/<node>/proxy/configz; the
       // operator then reads the collector's output from its pod log (trivy-kubernetes jobs).
-      reason: "the node collector reads the kubelet's config through the API server's node proxy (configz); the operator reads its output from the pod log",
+      reason:
+        "the node collector reads the kubelet's config through the API server's node proxy (configz); the operator reads its output from the pod log",
     });
   }
 
@@ -310,7 +327,8 @@ function describeEndpoint(endpoint: FlowEndpoint): string {
 /** Where a registries endpoint lets traffic go, in words: public side, then private registries. */
 export function describeRegistryDestinations(endpoint: Extract<FlowEndpoint, { kind: "registries" }>): string {
   const range = (r: CidrRange): string => (r.except.length > 0 ? `${r.cidr} except ${r.except.join(",")}` : r.cidr);
-  const publicSide = endpoint.hosts.length > 0 && endpoint.anyPublicAddress ? `hosts ${endpoint.hosts.join(",")}` : endpoint.ranges.map(range).join("; ");
+  const publicSide =
+    endpoint.hosts.length > 0 && endpoint.anyPublicAddress ? `hosts ${endpoint.hosts.join(",")}` : endpoint.ranges.map(range).join("; ");
   const privateSide = endpoint.privateRanges.length > 0 ? `private ${endpoint.privateRanges.map(range).join("; ")}` : "no private ranges";
   return `${publicSide}; ${privateSide}`;
 }

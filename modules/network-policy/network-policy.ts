@@ -42,7 +42,10 @@ export type NetworkPolicyOperatorFacts = Pick<ITrivyOperator, OperatorDerivedFie
  * hosts join only a list the user started: adding them alone would cut scan jobs off from every
  * image registry.
  */
-export function trivyNetworkPolicySpec(operator: NetworkPolicyOperatorFacts, options: TrivyNetworkPolicyOptions = {}): TrivyNetworkPolicySpec {
+export function trivyNetworkPolicySpec(
+  operator: NetworkPolicyOperatorFacts,
+  options: TrivyNetworkPolicyOptions = {},
+): TrivyNetworkPolicySpec {
   const { kubernetesProvider: _kubernetes, helmProvider: _helm, ...choices } = options;
   return {
     ...choices,
@@ -127,8 +130,7 @@ export class TrivyNetworkPolicy extends Construct {
       this.manifests = [];
       return;
     }
-    this.manifests =
-      resolved.flavor === "calico" ? renderCalicoPolicies(resolved, this.flows) : renderCiliumPolicies(resolved, this.flows);
+    this.manifests = resolved.flavor === "calico" ? renderCalicoPolicies(resolved, this.flows) : renderCiliumPolicies(resolved, this.flows);
     this.bundle = new ManifestBundle(this, "bundle", {
       releaseName: `${resolved.releaseName}${BUNDLE_SUFFIX}`,
       namespace: resolved.namespace,

@@ -119,7 +119,12 @@ function ingressRules(flow: NetworkFlow, releaseName: string): CalicoRule[] {
 /** Calico rules carry one protocol each. */
 function byProtocol(ports: readonly FlowPort[], rule: (protocol: FlowProtocol, ports: number[]) => CalicoRule): CalicoRule[] {
   const protocols = [...new Set(ports.map((p) => p.protocol))];
-  return protocols.map((protocol) => rule(protocol, ports.filter((p) => p.protocol === protocol).map((p) => p.port)));
+  return protocols.map((protocol) =>
+    rule(
+      protocol,
+      ports.filter((p) => p.protocol === protocol).map((p) => p.port),
+    ),
+  );
 }
 
 /** `a == 'x' && b == 'y'`; label values are validated, so they never contain quotes. */

@@ -36,7 +36,8 @@ export function trivyNetworkPolicyProblems(props: TrivyNetworkPolicySpec): Valid
 
   const literal = (field: string, value: string): boolean => {
     if (!Token.isUnresolved(value)) return true;
-    if (!tokensAllowed) fail(field, "<token>", `a Terraform token; the ${flavor} flavor embeds it in a manifest and needs a literal string`);
+    if (!tokensAllowed)
+      fail(field, "<token>", `a Terraform token; the ${flavor} flavor embeds it in a manifest and needs a literal string`);
     return false;
   };
 
@@ -98,7 +99,11 @@ export function trivyNetworkPolicyProblems(props: TrivyNetworkPolicySpec): Valid
   // Options a flavor cannot honour fail instead of being ignored: an ignored FQDN list would
   // silently leave 443 open to the whole internet.
   if (props.registryHosts && props.registryHosts.length > 0 && flavor !== "cilium" && flavor !== "none") {
-    fail("registryHosts", props.registryHosts, `only supported by the cilium flavor (toFQDNs); the ${flavor} flavor filters by address: use registryCidrs instead`);
+    fail(
+      "registryHosts",
+      props.registryHosts,
+      `only supported by the cilium flavor (toFQDNs); the ${flavor} flavor filters by address: use registryCidrs instead`,
+    );
   }
   if (props.apiServerCidrs !== undefined && flavor !== "kubernetes" && flavor !== "none") {
     fail(
@@ -112,11 +117,20 @@ export function trivyNetworkPolicyProblems(props: TrivyNetworkPolicySpec): Valid
 
 function checkDnsLabel(problems: Problems, field: string, value: string, maxLength: number): void {
   if (value.length > maxLength || !DNS_LABEL.test(value)) {
-    problems.push({ path: field, value, expected: `use a DNS-1123 label: at most ${maxLength} lowercase letters, digits and '-', starting and ending with a letter or digit` });
+    problems.push({
+      path: field,
+      value,
+      expected: `use a DNS-1123 label: at most ${maxLength} lowercase letters, digits and '-', starting and ending with a letter or digit`,
+    });
   }
 }
 
-function checkCidrs(problems: Problems, field: string, values: readonly string[] | undefined, options: { allowEmpty?: boolean } = {}): ParsedCidr[] {
+function checkCidrs(
+  problems: Problems,
+  field: string,
+  values: readonly string[] | undefined,
+  options: { allowEmpty?: boolean } = {},
+): ParsedCidr[] {
   if (values === undefined) return [];
   if (values.length === 0 && !options.allowEmpty) {
     problems.push({ path: field, value: [], expected: "list at least one CIDR, or leave it unset for the default" });
@@ -124,7 +138,11 @@ function checkCidrs(problems: Problems, field: string, values: readonly string[]
   const parsed: ParsedCidr[] = [];
   values.forEach((value, i) => {
     if (Token.isUnresolved(value)) {
-      problems.push({ path: `${field}[${i}]`, value: "<token>", expected: "a Terraform token; CIDRs must be literal because except ranges are computed from them" });
+      problems.push({
+        path: `${field}[${i}]`,
+        value: "<token>",
+        expected: "a Terraform token; CIDRs must be literal because except ranges are computed from them",
+      });
       return;
     }
     const result = parseCidr(value);
@@ -147,15 +165,27 @@ function checkPorts(problems: Problems, field: string, ports: readonly number[] 
 function checkSelectorLabels(problems: Problems, field: string, labels: Readonly<Record<string, string>>): void {
   const entries = Object.entries(labels);
   if (entries.length === 0) {
-    problems.push({ path: field, value: {}, expected: "name at least one label, an empty selector would match every pod of the namespace" });
+    problems.push({
+      path: field,
+      value: {},
+      expected: "name at least one label, an empty selector would match every pod of the namespace",
+    });
   }
   for (const [key, value] of entries) {
     if (labelKeyProblem(key) !== undefined) {
-      problems.push({ path: `${field} key`, value: key, expected: "not a label key: use an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.'" });
+      problems.push({
+        path: `${field} key`,
+        value: key,
+        expected: "not a label key: use an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.'",
+      });
     }
     if (Token.isUnresolved(value)) continue;
     if (value.length > 63 || (value !== "" && !LABEL_NAME.test(value))) {
-      problems.push({ path: `${field}["${key}"]`, value, expected: "not a label value: use at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit" });
+      problems.push({
+        path: `${field}["${key}"]`,
+        value,
+        expected: "not a label value: use at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+      });
     }
   }
 }

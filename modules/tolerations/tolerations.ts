@@ -48,8 +48,13 @@ export function validateTolerations(tolerations: readonly Toleration[], field = 
     if (toleration.effect !== undefined && !TAINT_EFFECTS.includes(toleration.effect)) {
       throw new Error(`${at}.effect must be one of ${TAINT_EFFECTS.join(", ")}, got ${JSON.stringify(toleration.effect)}`);
     }
-    if (toleration.tolerationSeconds !== undefined && (toleration.effect !== "NoExecute" || !Number.isInteger(toleration.tolerationSeconds))) {
-      throw new Error(`${at}.tolerationSeconds must be an integer and needs effect NoExecute, got ${JSON.stringify(toleration.tolerationSeconds)}`);
+    if (
+      toleration.tolerationSeconds !== undefined &&
+      (toleration.effect !== "NoExecute" || !Number.isInteger(toleration.tolerationSeconds))
+    ) {
+      throw new Error(
+        `${at}.tolerationSeconds must be an integer and needs effect NoExecute, got ${JSON.stringify(toleration.tolerationSeconds)}`,
+      );
     }
   }
 }

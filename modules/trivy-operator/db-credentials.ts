@@ -48,17 +48,24 @@ const REGISTRY_USERNAME = /^[\x21-\x7e]{1,256}$/;
 export function validateDbRepositoryCredentials(credentials: unknown, field = "dbRepositoryCredentials"): void {
   if (credentials === undefined) return;
   if (!isPlainObject(credentials)) {
-    throw new Error(`${field} must be an object with username and password, got ${Array.isArray(credentials) ? "a list" : typeof credentials}`);
+    throw new Error(
+      `${field} must be an object with username and password, got ${Array.isArray(credentials) ? "a list" : typeof credentials}`,
+    );
   }
   const { username, password } = credentials;
   if (typeof username !== "string" || (!Token.isUnresolved(username) && !REGISTRY_USERNAME.test(username))) {
-    throw new Error(`${field}.username must be a registry user name of 1-256 printable characters without spaces, got ${JSON.stringify(username) ?? String(username)}`);
+    throw new Error(
+      `${field}.username must be a registry user name of 1-256 printable characters without spaces, got ${JSON.stringify(username) ?? String(username)}`,
+    );
   }
   if (typeof password !== "string" || !Token.isUnresolved(password)) {
     // The value is deliberately not echoed: it is a secret.
-    const why = "pass the value of a sensitive TerraformVariable (set through TF_VAR_…) so the password never appears in code or cdk.tf.json";
+    const why =
+      "pass the value of a sensitive TerraformVariable (set through TF_VAR_…) so the password never appears in code or cdk.tf.json";
     throw new Error(
-      typeof password === "string" ? `${field}.password is a literal string: ${why}` : `${field}.password must be set: ${why}, got ${password === null ? "null" : typeof password}`,
+      typeof password === "string"
+        ? `${field}.password is a literal string: ${why}`
+        : `${field}.password must be set: ${why}, got ${password === null ? "null" : typeof password}`,
     );
   }
 }
@@ -87,7 +94,13 @@ export function dbRepositoryCredentialSettings(
   validateDbRepositoryCredentials(credentials);
   // Placeholders, not the values: the check only needs the paths (the chart types them null/"" = any string).
   checkChartValuePaths(
-    { trivy: { dbRepositoryUsername: "username", dbRepositoryPassword: "password", ...(builtInTrivyServer ? { serverUser: "username", serverPassword: "password" } : {}) } },
+    {
+      trivy: {
+        dbRepositoryUsername: "username",
+        dbRepositoryPassword: "password",
+        ...(builtInTrivyServer ? { serverUser: "username", serverPassword: "password" } : {}),
+      },
+    },
     chartVersion,
   );
   const username = helmSetEscape(credentials.username);

@@ -8,10 +8,23 @@ import type { Toleration } from "../tolerations/taint";
 import { tolerationsForTaints } from "../tolerations/tolerations";
 import { dbRepositoryCredentialSettings, validateDbRepositoryCredentials, type DbRepositoryCredentials } from "./db-credentials";
 import { CHART_NAME, CHART_REPOSITORIES, CONFIG_HASH_ANNOTATION, SERVER_CONFIG_HASH_ANNOTATION } from "./defaults";
-import { ImportedTrivyOperator, TrivyOperatorBase, trivyOperatorFacts, type ITrivyOperator, type TrivyOperatorAttributes } from "./operator-ref";
+import {
+  ImportedTrivyOperator,
+  TrivyOperatorBase,
+  trivyOperatorFacts,
+  type ITrivyOperator,
+  type TrivyOperatorAttributes,
+} from "./operator-ref";
 import type { TrivyOperatorOptions } from "./options";
 import { trivyOperatorWarnings, validateTrivyOperatorOptions } from "./validation";
-import { checksBundleReference, resolvedTrivyOperatorValues, resolveTrivyOperatorOptions, type ChartValues, type ChecksBundleReference, type ResolvedTrivyOperatorOptions } from "./values";
+import {
+  checksBundleReference,
+  resolvedTrivyOperatorValues,
+  resolveTrivyOperatorOptions,
+  type ChartValues,
+  type ChecksBundleReference,
+  type ResolvedTrivyOperatorOptions,
+} from "./values";
 
 export interface TrivyOperatorProps extends TrivyOperatorOptions {
   /**
@@ -120,7 +133,9 @@ export class TrivyOperator extends TrivyOperatorBase {
         : undefined;
     this.values = resolvedTrivyOperatorValues(options, serverCredentials);
     const credentials = props.dbRepositoryCredentials
-      ? dbRepositoryCredentialSettings(props.dbRepositoryCredentials, options.chartVersion, { builtInTrivyServer: options.builtInTrivyServer })
+      ? dbRepositoryCredentialSettings(props.dbRepositoryCredentials, options.chartVersion, {
+          builtInTrivyServer: options.builtInTrivyServer,
+        })
       : undefined;
 
     this.resolvedOptions = options;

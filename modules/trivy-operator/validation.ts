@@ -5,7 +5,15 @@ import type { Toleration } from "../tolerations/taint";
 import { validateTaints, validateTolerations } from "../tolerations/tolerations";
 import { chartValuePaths, checkChartValuePaths } from "./chart-value-paths";
 import { excludeImagesDepthWarnings, malformedGlobProblem } from "./image-glob";
-import { CHART_SOURCES, DEFAULT_CHART_VERSION, DEFAULT_SCAN_JOB_TIMEOUT, DEFAULT_TRIVY_TIMEOUT, MIN_SCAN_JOB_HEADROOM, SEVERITIES, WORKLOAD_KINDS } from "./defaults";
+import {
+  CHART_SOURCES,
+  DEFAULT_CHART_VERSION,
+  DEFAULT_SCAN_JOB_TIMEOUT,
+  DEFAULT_TRIVY_TIMEOUT,
+  MIN_SCAN_JOB_HEADROOM,
+  SEVERITIES,
+  WORKLOAD_KINDS,
+} from "./defaults";
 import type { ResourceRequirements, TrivyOperatorOptions } from "./options";
 
 export const MAX_SCAN_JOBS_CONCURRENT_LIMIT = 100;
@@ -18,8 +26,22 @@ const REPOSITORY_PATH = /^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)
 const NAMESPACE_GLOB = /^[a-z0-9*?[\]^!-]+$/;
 
 const QUANTITY_SUFFIX_FACTORS: Readonly<Record<string, number>> = {
-  "": 1, n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+  "": 1,
+  n: 1e-9,
+  u: 1e-6,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
 };
 
 const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
@@ -49,7 +71,9 @@ export function trivyOperatorWarnings(options: TrivyOperatorOptions): string[] {
 
 /** Standalone unless scan jobs talk to a Trivy server (built-in, or `trivy.mode: ClientServer` through extraValues). */
 export function scanMode(options: TrivyOperatorOptions): "Standalone" | "ClientServer" {
-  return options.builtInTrivyServer === true || valueAt(options.extraValues, ["trivy", "mode"]) === "ClientServer" ? "ClientServer" : "Standalone";
+  return options.builtInTrivyServer === true || valueAt(options.extraValues, ["trivy", "mode"]) === "ClientServer"
+    ? "ClientServer"
+    : "Standalone";
 }
 
 function requireBoolean(value: unknown, field: string): void {
@@ -108,7 +132,10 @@ function validateResources(resources: ResourceRequirements | undefined, field: s
     const givenLimit = resources.limits?.[resource];
     const limit = givenLimit ?? chartDefault("limits", resource);
     if (request !== undefined && limit !== undefined && quantityValue(request) > quantityValue(limit)) {
-      const limitSource = givenLimit !== undefined ? `${field}.limits.${resource}` : `the chart's ${chartPath}.limits.${resource}, which Helm keeps when ${field}.limits.${resource} is left out`;
+      const limitSource =
+        givenLimit !== undefined
+          ? `${field}.limits.${resource}`
+          : `the chart's ${chartPath}.limits.${resource}, which Helm keeps when ${field}.limits.${resource} is left out`;
       throw new Error(`${field}.requests.${resource} must not exceed ${limitSource} (${limit}), got ${show(request)}`);
     }
   }
@@ -150,7 +177,9 @@ export function validateTrivyOperatorOptions(options: TrivyOperatorOptions, fiel
 
   const limit = options.scanJobsConcurrentLimit;
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > MAX_SCAN_JOBS_CONCURRENT_LIMIT)) {
-    throw new Error(`${field("scanJobsConcurrentLimit")} must be an integer from 1 to ${MAX_SCAN_JOBS_CONCURRENT_LIMIT}, got ${show(limit)}`);
+    throw new Error(
+      `${field("scanJobsConcurrentLimit")} must be an integer from 1 to ${MAX_SCAN_JOBS_CONCURRENT_LIMIT}, got ${show(limit)}`,
+    );
   }
 
   requireBoolean(options.ignoreUnfixed, field("ignoreUnfixed"));
@@ -164,9 +193,15 @@ export function validateTrivyOperatorOptions(options: TrivyOperatorOptions, fiel
   requireBoolean(options.infraAssessment, field("infraAssessment"));
   requireBoolean(options.dbRepositoryInsecure, field("dbRepositoryInsecure"));
 
-  requireList(options.severities, field("severities"), (item) => SEVERITIES.includes(item as (typeof SEVERITIES)[number]), `one of ${SEVERITIES.join(", ")}`, {
-    nonEmpty: true,
-  });
+  requireList(
+    options.severities,
+    field("severities"),
+    (item) => SEVERITIES.includes(item as (typeof SEVERITIES)[number]),
+    `one of ${SEVERITIES.join(", ")}`,
+    {
+      nonEmpty: true,
+    },
+  );
 
   for (const name of ["dbRegistry", "javaDbRegistry"] as const) {
     const value = options[name];
@@ -186,7 +221,7 @@ export function validateTrivyOperatorOptions(options: TrivyOperatorOptions, fiel
     options.excludeNamespaces,
     field("excludeNamespaces"),
     (item) => typeof item === "string" && item.length > 0 && item.length <= 63 && NAMESPACE_GLOB.test(item),
-    "a namespace name or glob such as \"kube-*\"",
+    'a namespace name or glob such as "kube-*"',
   );
   requireList(
     options.targetWorkloads,
@@ -199,7 +234,7 @@ export function validateTrivyOperatorOptions(options: TrivyOperatorOptions, fiel
     options.excludeImages,
     field("excludeImages"),
     (item) => typeof item === "string" && item.length > 0 && !/\s/.test(item),
-    "an image glob without spaces or commas, such as \"mcr.microsoft.com/*/*\"",
+    'an image glob without spaces or commas, such as "mcr.microsoft.com/*/*"',
   );
   for (const [index, pattern] of (options.excludeImages ?? []).entries()) {
     const problem = malformedGlobProblem(pattern);
@@ -209,7 +244,7 @@ export function validateTrivyOperatorOptions(options: TrivyOperatorOptions, fiel
       );
     }
   }
-  requireList(options.skipResourceByLabels, field("skipResourceByLabels"), isLabelKey, "a label key such as \"example.com/skip-scan\"");
+  requireList(options.skipResourceByLabels, field("skipResourceByLabels"), isLabelKey, 'a label key such as "example.com/skip-scan"');
 
   for (const name of ["scannerReportTTL", "trivyTimeout", "scanJobTimeout"] as const) {
     const value = options[name];
@@ -240,7 +275,9 @@ export function validateTrivyOperatorOptions(options: TrivyOperatorOptions, fiel
     }
     for (const [namespace, names] of Object.entries(secrets)) {
       if (!isDnsLabel(namespace)) {
-        throw new Error(`${field("privateRegistryScanSecretsNames")} keys must be namespace names (DNS-1123 labels), got ${show(namespace)}`);
+        throw new Error(
+          `${field("privateRegistryScanSecretsNames")} keys must be namespace names (DNS-1123 labels), got ${show(namespace)}`,
+        );
       }
       requireList(
         names,
@@ -282,7 +319,11 @@ export function validateTrivyOperatorOptions(options: TrivyOperatorOptions, fiel
 }
 
 /** Where the chart reads tolerations; hand-written ones in `extraValues` are checked like the generated ones. */
-const TOLERATION_VALUE_PATHS: readonly (readonly string[])[] = [["tolerations"], ["trivyOperator", "scanJobTolerations"], ["nodeCollector", "tolerations"]];
+const TOLERATION_VALUE_PATHS: readonly (readonly string[])[] = [
+  ["tolerations"],
+  ["trivyOperator", "scanJobTolerations"],
+  ["nodeCollector", "tolerations"],
+];
 
 /** `extraValues` against the pinned chart: every path exists with its type (did-you-mean on typos), tolerations are valid. */
 function checkExtraValues(extra: Readonly<Record<string, unknown>>, chartVersion: string, field: string): void {
@@ -308,7 +349,10 @@ const OWN_TRIVY_SECRET = "set trivy.existingSecret: true and create Secret trivy
 const OPERATOR_ENV_SECRET = (env: string): string => `put ${env} into a Secret of your own and name it in operator.valuesFromSecret`;
 export const SECRET_CHART_VALUES: readonly (readonly [path: readonly string[], instead: string])[] = [
   [["trivy", "dbRepositoryPassword"], "use dbRepositoryCredentials with a sensitive TerraformVariable"],
-  [["trivy", "serverPassword"], "use dbRepositoryCredentials with a sensitive TerraformVariable; with builtInTrivyServer it reaches trivy.serverPassword through set_sensitive"],
+  [
+    ["trivy", "serverPassword"],
+    "use dbRepositoryCredentials with a sensitive TerraformVariable; with builtInTrivyServer it reaches trivy.serverPassword through set_sensitive",
+  ],
   [["trivy", "githubToken"], OWN_TRIVY_SECRET],
   [["trivy", "serverToken"], OWN_TRIVY_SECRET],
   [["trivy", "serverCustomHeaders"], OWN_TRIVY_SECRET],

@@ -105,7 +105,9 @@ const START_UP_CONFIG_PATHS: readonly (readonly string[])[] = [
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (isPlainObject(value)) {
-    const keys = Object.keys(value).filter((key) => value[key] !== undefined).sort();
+    const keys = Object.keys(value)
+      .filter((key) => value[key] !== undefined)
+      .sort();
     return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`).join(",")}}`;
   }
   return JSON.stringify(value) ?? "null";
@@ -120,7 +122,9 @@ function canonicalJson(value: unknown): string {
  */
 export function startUpConfigHash(values: ChartValues, chartVersion: string): string {
   const subset = START_UP_CONFIG_PATHS.map((path) => [path.join("."), valueAt(values, path) ?? null]);
-  return createHash("sha256").update(canonicalJson({ chartVersion, values: subset })).digest("hex");
+  return createHash("sha256")
+    .update(canonicalJson({ chartVersion, values: subset }))
+    .digest("hex");
 }
 
 /**
@@ -167,7 +171,9 @@ export interface ServerCredentialIdentity {
 export function serverStartUpConfigHash(values: ChartValues, chartVersion: string, credentials?: ServerCredentialIdentity): string {
   const subset = SERVER_START_UP_CONFIG_PATHS.map(([path]) => [path.join("."), valueAt(values, path) ?? null]);
   const identity = credentials ? { username: credentials.username, passwordSource: credentials.passwordSource } : null;
-  return createHash("sha256").update(canonicalJson({ chartVersion, values: subset, credentials: identity })).digest("hex");
+  return createHash("sha256")
+    .update(canonicalJson({ chartVersion, values: subset, credentials: identity }))
+    .digest("hex");
 }
 
 /** The OCI checks bundle the operator pulls (chart `templates/configmaps/operator.yaml` `policies.bundle.oci.ref`). */
@@ -208,7 +214,12 @@ const RESTRICTED_CONTAINER = { allowPrivilegeEscalation: false, capabilities: { 
  */
 function scanJobPodSecurityContext(infraAssessment: boolean): ChartValues {
   if (infraAssessment) return { seccompProfile: RUNTIME_DEFAULT_SECCOMP };
-  return { runAsNonRoot: true, runAsUser: defaults.OPERATOR_UID, runAsGroup: defaults.OPERATOR_UID, seccompProfile: RUNTIME_DEFAULT_SECCOMP };
+  return {
+    runAsNonRoot: true,
+    runAsUser: defaults.OPERATOR_UID,
+    runAsGroup: defaults.OPERATOR_UID,
+    seccompProfile: RUNTIME_DEFAULT_SECCOMP,
+  };
 }
 
 /** The chart values the module sends for `options`, before `extraValues`. */
@@ -287,7 +298,10 @@ export function buildTrivyOperatorValues(options: TrivyOperatorOptions = {}, ser
  * `buildTrivyOperatorValues` for options that were already validated and resolved.
  * `serverCredentials` is what is known of the DB credentials the built-in server gets.
  */
-export function resolvedTrivyOperatorValues(resolved: ResolvedTrivyOperatorOptions, serverCredentials?: ServerCredentialIdentity): ChartValues {
+export function resolvedTrivyOperatorValues(
+  resolved: ResolvedTrivyOperatorOptions,
+  serverCredentials?: ServerCredentialIdentity,
+): ChartValues {
   const merged = deepMergeValues(tunedValues(resolved), resolved.extraValues);
   const podAnnotations = isPlainObject(merged.podAnnotations) ? merged.podAnnotations : {};
   const serverRuns = valueAt(merged, ["operator", "builtInTrivyServer"]) === true;
@@ -312,7 +326,11 @@ export function resolvedTrivyOperatorValues(resolved: ResolvedTrivyOperatorOptio
 
 /** Tolerations may also arrive through `extraValues`; check them where the chart reads them. */
 function validateMergedTolerations(values: ChartValues): void {
-  const locations: readonly (readonly string[])[] = [["tolerations"], ["trivyOperator", "scanJobTolerations"], ["nodeCollector", "tolerations"]];
+  const locations: readonly (readonly string[])[] = [
+    ["tolerations"],
+    ["trivyOperator", "scanJobTolerations"],
+    ["nodeCollector", "tolerations"],
+  ];
   for (const location of locations) {
     const tolerations = valueAt(values, location);
     if (Array.isArray(tolerations)) {

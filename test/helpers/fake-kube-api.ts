@@ -40,10 +40,20 @@ export const BUILTIN_RESOURCES: readonly ApiResource[] = [
 /** The resources that CRD manifests (e.g. test/fixtures/crds) install: one per served version. */
 export function resourcesFromCrds(directory: string): ApiResource[] {
   const resources: ApiResource[] = [];
-  for (const file of readdirSync(directory).filter((name) => name.endsWith(".yaml")).sort()) {
-    const crd = parse(readFileSync(join(directory, file), "utf8")) as { spec: { group: string; names: { kind: string; plural: string }; scope: string; versions: { name: string; served: boolean }[] } };
+  for (const file of readdirSync(directory)
+    .filter((name) => name.endsWith(".yaml"))
+    .sort()) {
+    const crd = parse(readFileSync(join(directory, file), "utf8")) as {
+      spec: { group: string; names: { kind: string; plural: string }; scope: string; versions: { name: string; served: boolean }[] };
+    };
     for (const version of crd.spec.versions.filter((entry) => entry.served)) {
-      resources.push({ groupVersion: `${crd.spec.group}/${version.name}`, plural: crd.spec.names.plural, kind: crd.spec.names.kind, namespaced: crd.spec.scope === "Namespaced", custom: true });
+      resources.push({
+        groupVersion: `${crd.spec.group}/${version.name}`,
+        plural: crd.spec.names.plural,
+        kind: crd.spec.names.kind,
+        namespaced: crd.spec.scope === "Namespaced",
+        custom: true,
+      });
     }
   }
   return resources;
@@ -119,7 +129,16 @@ function statusBody(code: number, reason: string, message: string): Record<strin
   return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, code };
 }
 
-const REASONS: Readonly<Record<number, string>> = { 400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed", 410: "Expired", 500: "InternalError", 503: "ServiceUnavailable" };
+const REASONS: Readonly<Record<number, string>> = {
+  400: "BadRequest",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "NotFound",
+  405: "MethodNotAllowed",
+  410: "Expired",
+  500: "InternalError",
+  503: "ServiceUnavailable",
+};
 
 interface ContinuePosition {
   readonly path: string;
@@ -207,7 +226,8 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions): Promise<Fak
     const resource = scenario.resources.find((entry) => entry.groupVersion === groupVersion && entry.plural === plural);
 
     if (name !== undefined) {
-      if (plural !== "pods" || subresource !== "log" || namespace === undefined) return fail(404, "the server could not find the requested resource", "only pod logs are read by name");
+      if (plural !== "pods" || subresource !== "log" || namespace === undefined)
+        return fail(404, "the server could not find the requested resource", "only pod logs are read by name");
       const extra = Object.keys(query).filter((key) => !LOG_PARAMS.has(key));
       if (extra.length > 0) unexpected.push(`${method} ${url.pathname}${url.search} (unexpected query ${extra.join(", ")})`);
       const log = scenario.logs?.[name];
@@ -227,7 +247,8 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions): Promise<Fak
       const why = groupVersion.startsWith("aquasecurity.github.io/") ? undefined : `no such resource ${groupVersion}/${plural}`;
       return fail(404, "the server could not find the requested resource", why);
     }
-    if (namespace !== undefined && !resource.namespaced) return fail(404, "the server could not find the requested resource", `${plural} is cluster-scoped`);
+    if (namespace !== undefined && !resource.namespaced)
+      return fail(404, "the server could not find the requested resource", `${plural} is cluster-scoped`);
     const extra = Object.keys(query).filter((key) => !LIST_PARAMS.has(key));
     if (extra.length > 0) unexpected.push(`${method} ${url.pathname}${url.search} (unexpected query ${extra.join(", ")})`);
 
@@ -255,7 +276,11 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions): Promise<Fak
     });
     const metadata: Record<string, unknown> = { resourceVersion: "424242" };
     if (continueOut) Object.assign(metadata, { continue: continueOut, remainingItemCount: selected.length - next });
-    sendJson(200, { apiVersion: resource.groupVersion, kind: `${resource.kind}List`, metadata, items }, { items: page.length, continueOut });
+    sendJson(
+      200,
+      { apiVersion: resource.groupVersion, kind: `${resource.kind}List`, metadata, items },
+      { items: page.length, continueOut },
+    );
   };
 
   const server = createServer((request, response) => {

@@ -26,7 +26,13 @@ export function runTerraform(dir: string, args: readonly string[]): string {
   const result = spawnSync("terraform", args, {
     cwd: dir,
     encoding: "utf8",
-    env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_INPUT: "0", TF_CLI_CONFIG_FILE: path.join(dir, "empty.tfrc") },
+    env: {
+      ...process.env,
+      CHECKPOINT_DISABLE: "1",
+      TF_IN_AUTOMATION: "1",
+      TF_INPUT: "0",
+      TF_CLI_CONFIG_FILE: path.join(dir, "empty.tfrc"),
+    },
   });
   if (result.status !== 0) throw new Error(`terraform ${args.join(" ")} failed:\n${result.stderr}${result.stdout}`);
   return result.stdout;

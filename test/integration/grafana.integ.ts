@@ -56,7 +56,11 @@ describe.skipIf(missing.length > 0)("grafana dashboard via the Grafana API (test
   beforeAll(async () => {
     grafana = await new GenericContainer(GRAFANA_IMAGE)
       .withExposedPorts(GRAFANA_PORT)
-      .withEnvironment({ GF_SECURITY_ADMIN_PASSWORD: password, GF_ANALYTICS_REPORTING_ENABLED: "false", GF_ANALYTICS_CHECK_FOR_UPDATES: "false" })
+      .withEnvironment({
+        GF_SECURITY_ADMIN_PASSWORD: password,
+        GF_ANALYTICS_REPORTING_ENABLED: "false",
+        GF_ANALYTICS_CHECK_FOR_UPDATES: "false",
+      })
       .withWaitStrategy(Wait.forHttp("/api/health", GRAFANA_PORT).forStatusCode(200))
       .withStartupTimeout(180_000)
       .start();
@@ -78,8 +82,14 @@ describe.skipIf(missing.length > 0)("grafana dashboard via the Grafana API (test
     };
     const stackDir = synthGrafanaDashboardStack(join(workDir, "cdktf.out"), props);
     const env = { TF_IN_AUTOMATION: "1", TF_INPUT: "0", CHECKPOINT_DISABLE: "1", [`TF_VAR_${GRAFANA_AUTH_VARIABLE}`]: `admin:${password}` };
-    await runChecked(execFileRunner, "terraform", [`-chdir=${stackDir}`, "init", "-input=false", "-no-color"], { timeoutMs: 5 * 60_000, env });
-    await runChecked(execFileRunner, "terraform", [`-chdir=${stackDir}`, "apply", "-auto-approve", "-input=false", "-no-color"], { timeoutMs: 5 * 60_000, env });
+    await runChecked(execFileRunner, "terraform", [`-chdir=${stackDir}`, "init", "-input=false", "-no-color"], {
+      timeoutMs: 5 * 60_000,
+      env,
+    });
+    await runChecked(execFileRunner, "terraform", [`-chdir=${stackDir}`, "apply", "-auto-approve", "-input=false", "-no-color"], {
+      timeoutMs: 5 * 60_000,
+      env,
+    });
   });
 
   afterAll(async () => {
@@ -95,7 +105,9 @@ describe.skipIf(missing.length > 0)("grafana dashboard via the Grafana API (test
     );
     const hit = hits.find((candidate) => candidate.title === "Trivy Operator Dashboard");
     if (!hit) {
-      throw new Error(`no "Trivy Operator Dashboard" in folder ${FOLDER.uid}; found: ${hits.map((candidate) => candidate.title).join(", ") || "nothing"}`);
+      throw new Error(
+        `no "Trivy Operator Dashboard" in folder ${FOLDER.uid}; found: ${hits.map((candidate) => candidate.title).join(", ") || "nothing"}`,
+      );
     }
     return grafanaApi<DashboardResponse>(`/api/dashboards/uid/${encodeURIComponent(hit.uid)}`);
   }

@@ -4,7 +4,15 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CI_CLUSTER } from "../../stacks/ci-cluster";
 import { collectArtifacts, failureArtifactPlan } from "./harness/artifacts";
-import { checkLiveDoctor, checkLiveReport, CLI_ENTRY, cliBuildCommand, doctorCommand, reportCommand, type LiveCliTarget } from "./harness/cli";
+import {
+  checkLiveDoctor,
+  checkLiveReport,
+  CLI_ENTRY,
+  cliBuildCommand,
+  doctorCommand,
+  reportCommand,
+  type LiveCliTarget,
+} from "./harness/cli";
 import { execFileRunner, runChecked, type CommandResult } from "./harness/command-runner";
 import { deployCiStack, type PlannedCommand } from "./harness/deploy-stack";
 import { harnessEnvironment, REPO_ROOT } from "./harness/environment";
@@ -60,7 +68,11 @@ describe.skipIf(missing.length > 0)("ci stack on kind with a tainted dedicated w
       scenario = { runner, kubectl: new Kubectl(runner, cluster.kubeconfigPath, cluster.context), clusterName, log };
       // Workload first: the operator scans it as soon as it starts, which saves a scan cycle.
       await deployVulnerableWorkload(scenario);
-      await deployCiStack(runner, { repoRoot: REPO_ROOT, outDir: join(workDir, "cdktf.out"), kubeconfigPath: cluster.kubeconfigPath, kubeContext: cluster.context }, log);
+      await deployCiStack(
+        runner,
+        { repoRoot: REPO_ROOT, outDir: join(workDir, "cdktf.out"), kubeconfigPath: cluster.kubeconfigPath, kubeContext: cluster.context },
+        log,
+      );
     } catch (error) {
       failed = true;
       throw error;
@@ -91,7 +103,9 @@ describe.skipIf(missing.length > 0)("ci stack on kind with a tainted dedicated w
       }
     } finally {
       if (environment.keepCluster) {
-        log(`TRIVY_E2E_KEEP_CLUSTER=1: keeping kind cluster ${clusterName} (kubeconfig ${cluster?.kubeconfigPath}); delete it with \`kind delete cluster --name ${clusterName}\``);
+        log(
+          `TRIVY_E2E_KEEP_CLUSTER=1: keeping kind cluster ${clusterName} (kubeconfig ${cluster?.kubeconfigPath}); delete it with \`kind delete cluster --name ${clusterName}\``,
+        );
       } else {
         // Also when creation failed half-way: kind may have left containers behind.
         await deleteKindCluster(runner, clusterName, log);
@@ -147,7 +161,9 @@ describe.skipIf(missing.length > 0)("ci stack on kind with a tainted dedicated w
   // After the three reports (tests run in file order): issue 5's "live clusters" promise, checked
   // with the bin a user runs, the same flags, against the same cluster.
   it("reads the reports live with the built CLI: report --format json", async () => {
-    const check = checkLiveReport(await runCli(reportCommand(cliTarget(), "json"), "report.json"), { workloadNamespace: WORKLOAD_NAMESPACE });
+    const check = checkLiveReport(await runCli(reportCommand(cliTarget(), "json"), "report.json"), {
+      workloadNamespace: WORKLOAD_NAMESPACE,
+    });
     log(`report: ${JSON.stringify(check.parsed ?? {})}`);
 
     expect(check.problems).toEqual([]);
@@ -168,7 +184,9 @@ describe.skipIf(missing.length > 0)("ci stack on kind with a tainted dedicated w
   it("enforces default-deny egress in the operator namespace", async () => {
     const probe = await probeDefaultDeny(context(), clusterName.slice(-6));
     const { fromOperatorNamespace: operator, fromUnrestrictedNamespace: control } = probe;
-    log(`network probe to ${probe.target}: from ${CI_CLUSTER.operatorNamespace} ${operator.outcome} (${operator.detail}), from an unrestricted namespace ${control.outcome} (${control.detail})`);
+    log(
+      `network probe to ${probe.target}: from ${CI_CLUSTER.operatorNamespace} ${operator.outcome} (${operator.detail}), from an unrestricted namespace ${control.outcome} (${control.detail})`,
+    );
 
     // The control: without it, "blocked" could mean a broken target rather than an enforced policy.
     expect(control.outcome, `the target must be reachable from a namespace without policies (${control.detail})`).toBe("reachable");

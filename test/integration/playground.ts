@@ -34,7 +34,16 @@ async function up(environment: HarnessEnvironment): Promise<void> {
 
   await deployVulnerableWorkload(scenario);
   // The synth output and Terraform state stay in the playground dir, so a second `up` updates in place.
-  await deployCiStack(runner, { repoRoot: REPO_ROOT, outDir: join(environment.playgroundDir, "cdktf.out"), kubeconfigPath: cluster.kubeconfigPath, kubeContext: cluster.context }, log);
+  await deployCiStack(
+    runner,
+    {
+      repoRoot: REPO_ROOT,
+      outDir: join(environment.playgroundDir, "cdktf.out"),
+      kubeconfigPath: cluster.kubeconfigPath,
+      kubeContext: cluster.context,
+    },
+    log,
+  );
 
   const found: Array<{ expectation: ReportExpectation; report: ReportObject }> = [];
   const timedOut: string[] = [];

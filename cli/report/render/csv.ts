@@ -2,7 +2,24 @@ import { withoutControlCharacters } from "../../common/terminal";
 import type { NormalizedReport } from "../normalize";
 
 /** One row per finding occurrence (report × finding): written while reading, so CSV never holds the fleet in memory. */
-export const CSV_HEADER = ["cluster", "namespace", "report_kind", "report_name", "workload", "container", "image", "finding_type", "id", "severity", "title", "package", "installed_version", "fixed_version", "fixable", "target"];
+export const CSV_HEADER = [
+  "cluster",
+  "namespace",
+  "report_kind",
+  "report_name",
+  "workload",
+  "container",
+  "image",
+  "finding_type",
+  "id",
+  "severity",
+  "title",
+  "package",
+  "installed_version",
+  "fixed_version",
+  "fixable",
+  "target",
+];
 
 /**
  * One RFC 4180 cell. Titles and targets come from third-party advisories and images, so a cell a
@@ -30,7 +47,18 @@ export function csvLinesForReport(report: NormalizedReport): string {
   const prefix = [ref.cluster, ref.namespace, ref.kind, ref.name, report.workload, report.container, report.image];
   let out = "";
   for (const v of report.vulnerabilities) {
-    out += line([...prefix, "vulnerability", v.id, v.severity.toUpperCase(), v.title, v.packageName, v.installedVersion, v.fixedVersion, v.fixedVersion ? "true" : "false", ""]);
+    out += line([
+      ...prefix,
+      "vulnerability",
+      v.id,
+      v.severity.toUpperCase(),
+      v.title,
+      v.packageName,
+      v.installedVersion,
+      v.fixedVersion,
+      v.fixedVersion ? "true" : "false",
+      "",
+    ]);
   }
   for (const s of report.secrets) {
     out += line([...prefix, "exposedSecret", s.ruleId, s.severity.toUpperCase(), s.title, "", "", "", "", s.target]);

@@ -38,23 +38,35 @@ export function severityChartSvg(counts: SeverityCounts): string {
 /** One self-contained HTML file: inline CSS and SVG, no scripts, nothing fetched. */
 export function renderHtml(summary: ReportSummary, top: number): string {
   const body: string[] = [];
-  body.push(`<h1>Trivy Operator report</h1>`, `<p>Generated ${escapeHtml(summary.generatedAt)}; reports older than ${escapeHtml(summary.staleAfter)} count as stale.</p>`);
+  body.push(
+    `<h1>Trivy Operator report</h1>`,
+    `<p>Generated ${escapeHtml(summary.generatedAt)}; reports older than ${escapeHtml(summary.staleAfter)} count as stale.</p>`,
+  );
   // The warnings are listed at the end; a reader must know before the numbers that they are incomplete.
   if (summary.warnings.length > 0) {
-    body.push(`<p class="warn"><strong>Incomplete:</strong> ${summary.warnings.length} input problem(s), the numbers below cover the rest of the input; see <a href="#warnings">Warnings</a>.</p>`);
+    body.push(
+      `<p class="warn"><strong>Incomplete:</strong> ${summary.warnings.length} input problem(s), the numbers below cover the rest of the input; see <a href="#warnings">Warnings</a>.</p>`,
+    );
   }
-  body.push(`<figure>${severityChartSvg(summary.totals)}<figcaption>Vulnerabilities by severity (from the findings lists)</figcaption></figure>`);
+  body.push(
+    `<figure>${severityChartSvg(summary.totals)}<figcaption>Vulnerabilities by severity (from the findings lists)</figcaption></figure>`,
+  );
   for (const section of buildSections(summary, top)) {
     body.push(`<h2>${escapeHtml(section.title)}</h2>`);
     if (section.rows.length === 0) body.push("<p><em>None.</em></p>");
     else {
       const head = section.headers.map((header) => `<th>${escapeHtml(header)}</th>`).join("");
-      const rows = section.rows.map((row) => `<tr>${row.map((cell) => `<td${/^-?\d+$/.test(cell) ? ' class="n"' : ""}>${escapeHtml(cell)}</td>`).join("")}</tr>`).join("\n");
+      const rows = section.rows
+        .map((row) => `<tr>${row.map((cell) => `<td${/^-?\d+$/.test(cell) ? ' class="n"' : ""}>${escapeHtml(cell)}</td>`).join("")}</tr>`)
+        .join("\n");
       body.push(`<table><thead><tr>${head}</tr></thead><tbody>\n${rows}\n</tbody></table>`);
     }
     if (section.note) body.push(`<p class="note">${escapeHtml(section.note)}</p>`);
   }
-  if (summary.warnings.length > 0) body.push(`<h2 id="warnings">Warnings (${summary.warnings.length})</h2><ul>${summary.warnings.map((line) => `<li>${escapeHtml(line)}</li>`).join("")}</ul>`);
+  if (summary.warnings.length > 0)
+    body.push(
+      `<h2 id="warnings">Warnings (${summary.warnings.length})</h2><ul>${summary.warnings.map((line) => `<li>${escapeHtml(line)}</li>`).join("")}</ul>`,
+    );
   if (summary.notes.length > 0) body.push(`<h2>Notes</h2><ul>${summary.notes.map((line) => `<li>${escapeHtml(line)}</li>`).join("")}</ul>`);
   const style = [
     "body{font-family:system-ui,sans-serif;margin:2rem;color:#111}",

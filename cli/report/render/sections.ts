@@ -27,12 +27,24 @@ function more(total: number, shown: number): string | undefined {
   return total > shown ? `${total - shown} more not shown (--top, or --format json for all)` : undefined;
 }
 
-function groupSection(title: string, identity: readonly string[], rows: readonly GroupRow[], top: number, cells: (row: GroupRow) => string[]): Section {
+function groupSection(
+  title: string,
+  identity: readonly string[],
+  rows: readonly GroupRow[],
+  top: number,
+  cells: (row: GroupRow) => string[],
+): Section {
   const shown = rows.slice(0, top);
   return {
     title,
     headers: [...identity, ...SEVERITY_HEADERS, "Fixable", "Secrets", "Failed checks"],
-    rows: shown.map((row) => [...cells(row), ...severityCells(row.vulnerabilities), String(row.fixable), String(row.exposedSecrets), String(row.failedChecks)]),
+    rows: shown.map((row) => [
+      ...cells(row),
+      ...severityCells(row.vulnerabilities),
+      String(row.fixable),
+      String(row.exposedSecrets),
+      String(row.failedChecks),
+    ]),
     note: more(rows.length, shown.length),
   };
 }
@@ -72,27 +84,65 @@ function rawSections(summary: ReportSummary, top: number): Section[] {
     rows: Object.entries(summary.reportsByKind).map(([kind, count]) => [kind, String(count)]),
   });
   sections.push(groupSection("By cluster", ["Cluster"], summary.byCluster, top, (row) => [row.cluster]));
-  sections.push(groupSection("By namespace", ["Cluster", "Namespace"], summary.byNamespace, top, (row) => [row.cluster, row.namespace || "(cluster-scoped)"]));
-  sections.push(groupSection("By workload", ["Cluster", "Namespace", "Workload"], summary.byWorkload, top, (row) => [row.cluster, row.namespace || "(cluster-scoped)", row.workload ?? ""]));
+  sections.push(
+    groupSection("By namespace", ["Cluster", "Namespace"], summary.byNamespace, top, (row) => [
+      row.cluster,
+      row.namespace || "(cluster-scoped)",
+    ]),
+  );
+  sections.push(
+    groupSection("By workload", ["Cluster", "Namespace", "Workload"], summary.byWorkload, top, (row) => [
+      row.cluster,
+      row.namespace || "(cluster-scoped)",
+      row.workload ?? "",
+    ]),
+  );
   const images = summary.byImage.slice(0, top);
   sections.push({
     title: "By image (each vulnerability once per image)",
     headers: ["Image", "Clusters", "Workloads", "Containers", ...SEVERITY_HEADERS, "Fixable"],
-    rows: images.map((row) => [row.image, String(row.clusters.length), String(row.workloads), String(row.containers), ...severityCells(row.vulnerabilities), String(row.fixable)]),
-    note: [more(summary.byImage.length, images.length), "Workloads = distinct workloads; Containers = scanned containers (one VulnerabilityReport each)"].filter(Boolean).join("; "),
+    rows: images.map((row) => [
+      row.image,
+      String(row.clusters.length),
+      String(row.workloads),
+      String(row.containers),
+      ...severityCells(row.vulnerabilities),
+      String(row.fixable),
+    ]),
+    note: [
+      more(summary.byImage.length, images.length),
+      "Workloads = distinct workloads; Containers = scanned containers (one VulnerabilityReport each)",
+    ]
+      .filter(Boolean)
+      .join("; "),
   });
   const topVulnerabilities = summary.topVulnerabilities.slice(0, top);
   sections.push({
     title: "Top vulnerabilities by affected images",
     headers: ["ID", "Severity", "Images", "Workloads", "Fix available", "Title"],
-    rows: topVulnerabilities.map((row) => [row.id, row.severity.toUpperCase(), String(row.affectedImages), String(row.affectedWorkloads), row.fixable ? "yes" : "no", truncate(row.title, 60)]),
+    rows: topVulnerabilities.map((row) => [
+      row.id,
+      row.severity.toUpperCase(),
+      String(row.affectedImages),
+      String(row.affectedWorkloads),
+      row.fixable ? "yes" : "no",
+      truncate(row.title, 60),
+    ]),
     note: more(summary.vulnerabilities.distinctIds, topVulnerabilities.length),
   });
   const secrets = summary.exposedSecrets.items.slice(0, top);
   sections.push({
     title: `Exposed secrets (${sumCounts(summary.exposedSecrets.totals)})`,
     headers: ["Severity", "Cluster", "Namespace", "Workload", "Container", "Rule", "Target"],
-    rows: secrets.map((row) => [row.severity.toUpperCase(), row.cluster, row.namespace, row.workload, row.container, row.ruleId, row.target]),
+    rows: secrets.map((row) => [
+      row.severity.toUpperCase(),
+      row.cluster,
+      row.namespace,
+      row.workload,
+      row.container,
+      row.ruleId,
+      row.target,
+    ]),
     note: more(summary.exposedSecrets.items.length, secrets.length),
   });
   for (const family of CHECK_FAMILIES) {
@@ -100,8 +150,12 @@ function rawSections(summary: ReportSummary, top: number): Section[] {
     sections.push({
       title: `${CHECK_FAMILY_TITLES[family]} (${sumCounts(checks.failed)} in ${checks.reports} report(s))`,
       headers: ["Check", "Severity", "Failed resources", "Title"],
-      rows: checks.topChecks.slice(0, top).map((row) => [row.id, row.severity.toUpperCase(), String(row.failedResources), truncate(row.title, 70)]),
-      note: `by severity: ${SEVERITIES.filter((severity) => severity !== "unknown").map((severity) => `${severity} ${checks.failed[severity]}`).join(", ")}`,
+      rows: checks.topChecks
+        .slice(0, top)
+        .map((row) => [row.id, row.severity.toUpperCase(), String(row.failedResources), truncate(row.title, 70)]),
+      note: `by severity: ${SEVERITIES.filter((severity) => severity !== "unknown")
+        .map((severity) => `${severity} ${checks.failed[severity]}`)
+        .join(", ")}`,
     });
   }
   const stale = summary.staleReports;
@@ -109,14 +163,22 @@ function rawSections(summary: ReportSummary, top: number): Section[] {
     title: `Stale reports (older than ${summary.staleAfter}): ${stale.count}`,
     headers: ["Cluster", "Kind", "Namespace", "Name", "Updated", "Age (h)"],
     rows: stale.items.slice(0, top).map((row) => [row.cluster, row.kind, row.namespace, row.name, row.timestamp, String(row.ageHours)]),
-    note: [more(stale.count, Math.min(top, stale.items.length)), stale.withoutTimestamp > 0 ? `${stale.withoutTimestamp} report(s) carry no timestamp and cannot be judged` : undefined].filter(Boolean).join("; ") || undefined,
+    note:
+      [
+        more(stale.count, Math.min(top, stale.items.length)),
+        stale.withoutTimestamp > 0 ? `${stale.withoutTimestamp} report(s) carry no timestamp and cannot be judged` : undefined,
+      ]
+        .filter(Boolean)
+        .join("; ") || undefined,
   });
   const mismatches = summary.summaryMismatches;
   if (mismatches.count > 0) {
     sections.push({
       title: `Reports whose summary disagrees with their findings: ${mismatches.count} (findings are counted)`,
       headers: ["Cluster", "Kind", "Namespace", "Name", "Summary C/H/M/L/U", "Findings C/H/M/L/U"],
-      rows: mismatches.items.slice(0, top).map((row) => [row.cluster, row.kind, row.namespace, row.name, slashCounts(row.summary), slashCounts(row.findings)]),
+      rows: mismatches.items
+        .slice(0, top)
+        .map((row) => [row.cluster, row.kind, row.namespace, row.name, slashCounts(row.summary), slashCounts(row.findings)]),
       note: more(mismatches.count, Math.min(top, mismatches.items.length)),
     });
   }
@@ -140,7 +202,10 @@ function rawSections(summary: ReportSummary, top: number): Section[] {
     });
     sections.push(findingList("New findings (worst first)", baseline.newItems, baseline.newFindings));
     sections.push(findingList("Resolved findings", baseline.resolvedItems, baseline.resolvedFindings));
-    if (sumCounts(baseline.notCompared) > 0) sections.push(findingList("Not compared (their list was not read completely in this run)", baseline.notComparedItems, baseline.notCompared));
+    if (sumCounts(baseline.notCompared) > 0)
+      sections.push(
+        findingList("Not compared (their list was not read completely in this run)", baseline.notComparedItems, baseline.notCompared),
+      );
   }
   sections.push({
     title: "Sources",

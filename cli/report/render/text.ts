@@ -21,7 +21,9 @@ export function renderTable(summary: ReportSummary, top: number): string {
 }
 
 function alignedTable(section: Section): string[] {
-  const widths = section.headers.map((header, column) => Math.max(displayWidth(header), ...section.rows.map((row) => displayWidth(row[column] ?? ""))));
+  const widths = section.headers.map((header, column) =>
+    Math.max(displayWidth(header), ...section.rows.map((row) => displayWidth(row[column] ?? ""))),
+  );
   const format = (cells: readonly string[]): string =>
     cells
       .map((cell, column) => padDisplay(cell, widths[column] ?? 0, isNumeric(cell) ? "right" : "left"))
@@ -41,13 +43,20 @@ export function escapeMarkdown(text: string): string {
 }
 
 export function renderMarkdown(summary: ReportSummary, top: number): string {
-  const out: string[] = ["# Trivy Operator report", "", `Generated ${summary.generatedAt}; reports older than ${summary.staleAfter} count as stale.`, ""];
+  const out: string[] = [
+    "# Trivy Operator report",
+    "",
+    `Generated ${summary.generatedAt}; reports older than ${summary.staleAfter} count as stale.`,
+    "",
+  ];
   for (const section of buildSections(summary, top)) {
     out.push(`## ${escapeMarkdown(section.title)}`, "");
     if (section.rows.length === 0) out.push("_None._");
     else {
       out.push(`| ${section.headers.map(escapeMarkdown).join(" | ")} |`);
-      out.push(`| ${section.headers.map((_, column) => (section.rows.every((row) => isNumeric(row[column] ?? "")) ? "---:" : "---")).join(" | ")} |`);
+      out.push(
+        `| ${section.headers.map((_, column) => (section.rows.every((row) => isNumeric(row[column] ?? "")) ? "---:" : "---")).join(" | ")} |`,
+      );
       for (const row of section.rows) out.push(`| ${row.map(escapeMarkdown).join(" | ")} |`);
     }
     if (section.note) out.push("", `_${escapeMarkdown(section.note)}_`);

@@ -6,7 +6,12 @@ import { REPORT_API_GROUP, REPORT_API_VERSION, REPORT_KINDS, type ReportKind } f
 
 /** The one call `report` makes against a cluster; injected so the paging and error handling are unit-tested without a network. */
 export interface ReportLister {
-  list(request: { readonly kind: ReportKind; readonly namespace: string | undefined; readonly limit: number; readonly continueToken: string | undefined }): Promise<ListPage>;
+  list(request: {
+    readonly kind: ReportKind;
+    readonly namespace: string | undefined;
+    readonly limit: number;
+    readonly continueToken: string | undefined;
+  }): Promise<ListPage>;
 }
 
 export interface ClusterReadOptions {
@@ -49,24 +54,37 @@ export async function readClusterReports(lister: ReportLister, options: ClusterR
   let objects = 0;
   const missingKinds = new Set<string>();
   for (const target of targets) {
-    const fetchPage: PageFetcher = (continueToken) => lister.list({ kind: target.kind, namespace: target.namespace, limit: options.pageSize, continueToken });
+    const fetchPage: PageFetcher = (continueToken) =>
+      lister.list({ kind: target.kind, namespace: target.namespace, limit: options.pageSize, continueToken });
     try {
-      const result = await readPagedList(fetchPage, (item) => {
-        objects++;
-        options.onObject(item);
-      }, options.afterPage);
+      const result = await readPagedList(
+        fetchPage,
+        (item) => {
+          objects++;
+          options.onObject(item);
+        },
+        options.afterPage,
+      );
       completed.push(target);
-      if (result.restarted) notes.push(`${listLabel(target)}: a continue token expired (HTTP 410), so the list was read again from the start; objects already read were not counted twice`);
+      if (result.restarted)
+        notes.push(
+          `${listLabel(target)}: a continue token expired (HTTP 410), so the list was read again from the start; objects already read were not counted twice`,
+        );
     } catch (error) {
       if (!(error instanceof PagedListError)) throw error;
       const described = describeKubeError(error.apiError);
       if (described.kind === "unreachable") {
-        const read = objects > 0 ? `stopped after ${objects} object(s), the rest of this context was not read` : "nothing read from this context";
+        const read =
+          objects > 0 ? `stopped after ${objects} object(s), the rest of this context was not read` : "nothing read from this context";
         problems.push(`cannot reach the API server: ${described.message}; ${read}`);
         return { objects, completed, problems, notes };
       }
       if (described.kind === "unauthorized" || described.kind === "not-api") {
-        problems.push(described.kind === "not-api" ? `${described.message}; nothing more read from this context` : `the API server rejected the credentials (${described.message}); nothing more read from this context`);
+        problems.push(
+          described.kind === "not-api"
+            ? `${described.message}; nothing more read from this context`
+            : `the API server rejected the credentials (${described.message}); nothing more read from this context`,
+        );
         return { objects, completed, problems, notes };
       }
       // A list can break on a later page (expired `continue` twice, dropped connection): say how far it got.
@@ -74,7 +92,8 @@ export async function readClusterReports(lister: ReportLister, options: ClusterR
       const restarted = error.restarted ? ", again after a restart from the beginning" : "";
       const skipped = error.listed > 0 ? "the rest of that list was skipped" : "skipped";
       if (described.kind === "not-found" && error.listed === 0) missingKinds.add(target.kind.kind);
-      else if (described.kind === "forbidden") problems.push(`forbidden to list ${listLabel(target)}${after} (${described.message}); ${skipped}`);
+      else if (described.kind === "forbidden")
+        problems.push(`forbidden to list ${listLabel(target)}${after} (${described.message}); ${skipped}`);
       else problems.push(`listing ${listLabel(target)} failed${after}${restarted} (${described.message}); ${skipped}`);
     }
   }
@@ -99,7 +118,11 @@ export function listTargets(namespaces: readonly string[]): ListTarget[] {
 
 /** `vulnerabilityreports in namespace "shop"`, `vulnerabilityreports across all namespaces`, `clustervulnerabilityreports (cluster-scoped)`. */
 function listLabel(target: { readonly kind: ReportKind; readonly namespace: string | undefined }): string {
-  const scope = target.namespace ? `in namespace "${target.namespace}"` : target.kind.namespaced ? "across all namespaces" : "(cluster-scoped)";
+  const scope = target.namespace
+    ? `in namespace "${target.namespace}"`
+    : target.kind.namespaced
+      ? "across all namespaces"
+      : "(cluster-scoped)";
   return `${target.kind.plural} ${scope}`;
 }
 
@@ -115,7 +138,9 @@ export function clientNodeLister(resolved: ResolvedContext, timeouts: KubeTimeou
   return {
     async list({ kind, namespace, limit, continueToken }) {
       const common = { group: REPORT_API_GROUP, version: REPORT_API_VERSION, plural: kind.plural, limit, _continue: continueToken };
-      const body: unknown = namespace ? await api.listNamespacedCustomObject({ ...common, namespace }, options) : await api.listClusterCustomObject(common, options);
+      const body: unknown = namespace
+        ? await api.listNamespacedCustomObject({ ...common, namespace }, options)
+        : await api.listClusterCustomObject(common, options);
       const items = asRecord(body)?.["items"];
       if (!Array.isArray(items)) throw new NotKubernetesApiError(resolved.server, body);
       return { items: asArray(items), continueToken: asString(getPath(body, "metadata", "continue")) || undefined };

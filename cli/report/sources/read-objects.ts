@@ -94,8 +94,12 @@ export async function readObjects(input: AsyncIterable<Buffer | string>, options
   } else if (format === "json") {
     const result = splitter.end();
     empty = result.empty;
-    if (result.error) problems.push(`not valid JSON at byte ${result.error.byteOffset}: ${result.error.message}; ${objects} object(s) before it were read`);
-    else if (result.truncated) problems.push(`input ends in the middle of an object (truncated file?); the incomplete object was skipped, ${objects} complete object(s) were read`);
+    if (result.error)
+      problems.push(`not valid JSON at byte ${result.error.byteOffset}: ${result.error.message}; ${objects} object(s) before it were read`);
+    else if (result.truncated)
+      problems.push(
+        `input ends in the middle of an object (truncated file?); the incomplete object was skipped, ${objects} complete object(s) were read`,
+      );
   }
   if (empty && problems.length === 0) problems.push("empty input: no objects found");
   return { objects, bytes, problems };
@@ -129,7 +133,9 @@ function parseYaml(text: string, firstLine: number, what: "item" | "document", p
   if (error) {
     const position = error.linePos?.[0];
     const where = position ? `line ${firstLine + position.line - 1}, column ${position.col}` : `the ${what} at line ${firstLine}`;
-    problems.push(`invalid YAML at ${where}: ${(error.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "")}; that ${what} was skipped`);
+    problems.push(
+      `invalid YAML at ${where}: ${(error.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "")}; that ${what} was skipped`,
+    );
     return undefined;
   }
   // The yaml package's scalars are substrings of the item's text, and V8 keeps the whole parent

@@ -81,7 +81,16 @@ export function failureArtifactPlan(context: ArtifactContext): ArtifactStep[] {
     steps.push({
       description: "trivy-operator-cdktf doctor (the product's diagnosis)",
       file: process.execPath,
-      args: [context.cliEntry, "doctor", "--kubeconfig", context.kubeconfigPath, "--context", context.kubeContext, "--namespace", context.operatorNamespace],
+      args: [
+        context.cliEntry,
+        "doctor",
+        "--kubeconfig",
+        context.kubeconfigPath,
+        "--context",
+        context.kubeContext,
+        "--namespace",
+        context.operatorNamespace,
+      ],
       outputFile: "doctor.txt",
       timeoutMs: 120_000,
       // 1 = problems found, 3 = found nothing but could not read everything: both are a diagnosis.
@@ -118,7 +127,12 @@ export async function collectArtifacts(
     if (step.outputFile !== undefined) {
       const target = join(runDir, step.outputFile);
       await mkdir(dirname(target), { recursive: true });
-      await writeFile(target, ok ? result.stdout : `# ${result.command}\n# failed (exit ${result.exitCode}, timed out: ${result.timedOut})\n${result.stderr}\n${result.stdout}`);
+      await writeFile(
+        target,
+        ok
+          ? result.stdout
+          : `# ${result.command}\n# failed (exit ${result.exitCode}, timed out: ${result.timedOut})\n${result.stderr}\n${result.stdout}`,
+      );
     }
     log(`  ${ok ? "saved " : "FAILED"} ${step.description}`);
   }

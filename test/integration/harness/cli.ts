@@ -38,7 +38,16 @@ export function reportCommand(target: LiveCliTarget, format: "json" | "table"): 
   return {
     description: `report --format ${format} (live, context ${target.kubeContext})`,
     file: process.execPath,
-    args: [join(target.repoRoot, CLI_ENTRY), "report", "--kubeconfig", target.kubeconfigPath, "--context", target.kubeContext, "--format", format],
+    args: [
+      join(target.repoRoot, CLI_ENTRY),
+      "report",
+      "--kubeconfig",
+      target.kubeconfigPath,
+      "--context",
+      target.kubeContext,
+      "--format",
+      format,
+    ],
     cwd: target.repoRoot,
     env: {},
     // A two-node cluster has a few dozen reports: one page per kind, seconds.
@@ -51,7 +60,18 @@ export function doctorCommand(target: LiveCliTarget, namespace: string, format: 
   return {
     description: `doctor --namespace ${namespace} --format ${format} (live, context ${target.kubeContext})`,
     file: process.execPath,
-    args: [join(target.repoRoot, CLI_ENTRY), "doctor", "--kubeconfig", target.kubeconfigPath, "--context", target.kubeContext, "--namespace", namespace, "--format", format],
+    args: [
+      join(target.repoRoot, CLI_ENTRY),
+      "doctor",
+      "--kubeconfig",
+      target.kubeconfigPath,
+      "--context",
+      target.kubeContext,
+      "--namespace",
+      namespace,
+      "--format",
+      format,
+    ],
     cwd: target.repoRoot,
     env: {},
     timeoutMs: 2 * 60_000,
@@ -77,7 +97,9 @@ function parseObject(result: CommandResult, what: string, problems: string[]): R
     }
     problems.push(`${what} printed JSON that is not an object`);
   } catch {
-    problems.push(`${what} did not print JSON on stdout (exit ${result.exitCode ?? "signal"}); stderr: ${excerptOf(result.stderr) || "(empty)"}`);
+    problems.push(
+      `${what} did not print JSON on stdout (exit ${result.exitCode ?? "signal"}); stderr: ${excerptOf(result.stderr) || "(empty)"}`,
+    );
   }
   return undefined;
 }
@@ -120,7 +142,8 @@ export function checkLiveReport(result: CommandResult, expected: { readonly work
   const configAuditReports = numberAt(json, "reportsByKind", "ConfigAuditReport") ?? 0;
   const namespaceRows = Array.isArray(json["byNamespace"]) ? (json["byNamespace"] as unknown[]) : [];
   const workloadRow = namespaceRows.find(
-    (row): row is Record<string, unknown> => typeof row === "object" && row !== null && (row as Record<string, unknown>)["namespace"] === expected.workloadNamespace,
+    (row): row is Record<string, unknown> =>
+      typeof row === "object" && row !== null && (row as Record<string, unknown>)["namespace"] === expected.workloadNamespace,
   );
   const workloadNamespaceCritical = numberAt(workloadRow, "vulnerabilities", "critical");
 
@@ -131,17 +154,28 @@ export function checkLiveReport(result: CommandResult, expected: { readonly work
     problems.push(`totals.critical is ${critical ?? "missing"}, expected > 0 (the vulnerable workload's image has critical CVEs)`);
   }
   if (!workloadRow) {
-    const seen = namespaceRows.map((row) => (typeof row === "object" && row !== null ? String((row as Record<string, unknown>)["namespace"]) : "?"));
+    const seen = namespaceRows.map((row) =>
+      typeof row === "object" && row !== null ? String((row as Record<string, unknown>)["namespace"]) : "?",
+    );
     problems.push(`namespace ${expected.workloadNamespace} is not in byNamespace (seen: ${seen.join(", ") || "none"})`);
   } else if (workloadNamespaceCritical === undefined || workloadNamespaceCritical <= 0) {
-    problems.push(`byNamespace ${expected.workloadNamespace} has ${workloadNamespaceCritical ?? "no"} critical vulnerabilities, expected > 0`);
+    problems.push(
+      `byNamespace ${expected.workloadNamespace} has ${workloadNamespaceCritical ?? "no"} critical vulnerabilities, expected > 0`,
+    );
   }
   if (configAuditReports < 1) {
-    problems.push(`reportsByKind.ConfigAuditReport is ${configAuditReports}, expected >= 1 (reportsByKind: ${JSON.stringify(json["reportsByKind"] ?? {})})`);
+    problems.push(
+      `reportsByKind.ConfigAuditReport is ${configAuditReports}, expected >= 1 (reportsByKind: ${JSON.stringify(json["reportsByKind"] ?? {})})`,
+    );
   }
   return {
     problems,
-    parsed: { totals: { critical: critical ?? 0 }, vulnerabilityReports: vulnerabilityReports ?? 0, configAuditReports, workloadNamespaceCritical },
+    parsed: {
+      totals: { critical: critical ?? 0 },
+      vulnerabilityReports: vulnerabilityReports ?? 0,
+      configAuditReports,
+      workloadNamespaceCritical,
+    },
   };
 }
 
@@ -154,7 +188,11 @@ export function checkLiveReport(result: CommandResult, expected: { readonly work
  * tainted worker, 1500M scan memory, network policies that allow API server and DNS, no scanJobTTL,
  * the operator in trivy-system, no Windows or private images), so finding one fails the test.
  */
-export const ENVIRONMENTAL_DOCTOR_RULES: ReadonlySet<string> = new Set(["db-download-rate-limited", "scan-deadline-exceeded", "trivy-timeout"]);
+export const ENVIRONMENTAL_DOCTOR_RULES: ReadonlySet<string> = new Set([
+  "db-download-rate-limited",
+  "scan-deadline-exceeded",
+  "trivy-timeout",
+]);
 
 /** The fields of `doctor --format json` (cli/doctor/render.ts) this check reads. */
 export interface LiveDoctorSummary {

@@ -47,7 +47,8 @@ export function parseHarnessEnvironment(env: Readonly<Record<string, string | un
     artifactsDir: resolve(repoRoot, env["TRIVY_E2E_ARTIFACTS_DIR"] || "test-results"),
     playgroundClusterName: env["TRIVY_PLAYGROUND_CLUSTER"] || "trivy-playground",
     playgroundDir: resolve(env["TRIVY_PLAYGROUND_DIR"] || join(tmpdir(), "trivy-operator-cdktf-playground")),
-    reportTimeoutMs: positiveNumber("TRIVY_E2E_REPORT_TIMEOUT_SECONDS", env["TRIVY_E2E_REPORT_TIMEOUT_SECONDS"], DEFAULT_REPORT_TIMEOUT_SECONDS) * 1000,
+    reportTimeoutMs:
+      positiveNumber("TRIVY_E2E_REPORT_TIMEOUT_SECONDS", env["TRIVY_E2E_REPORT_TIMEOUT_SECONDS"], DEFAULT_REPORT_TIMEOUT_SECONDS) * 1000,
   };
 }
 

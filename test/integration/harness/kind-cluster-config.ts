@@ -6,8 +6,7 @@ import { CI_CLUSTER } from "../../../stacks/ci-cluster";
  * Node image pinned by tag and digest, like kind's own defaults and trivy-operator's CI
  * (`KIND_IMAGE` in its build.yaml). v1.34.0 is the default image of kind v0.30.0.
  */
-export const KIND_NODE_IMAGE =
-  "kindest/node:v1.34.0@sha256:7416a61b42b1662ca6ca89f02028ac133a309a2a30ba309614e8ec94d976dc5a";
+export const KIND_NODE_IMAGE = "kindest/node:v1.34.0@sha256:7416a61b42b1662ca6ca89f02028ac133a309a2a30ba309614e8ec94d976dc5a";
 
 /** kindnetd enforces NetworkPolicy since v0.24.0 (kubernetes-sigs/kind#3612); older kind ignores our policies. */
 export const MIN_KIND_VERSION = "0.24.0";

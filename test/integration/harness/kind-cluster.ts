@@ -18,14 +18,22 @@ export const NODES_READY_TIMEOUT_SECONDS = 300;
 
 export async function kindClusterExists(runner: CommandRunner, name: string): Promise<boolean> {
   const result = await runChecked(runner, "kind", ["get", "clusters"], { timeoutMs: 30_000 });
-  return result.stdout.split("\n").map((line) => line.trim()).includes(name);
+  return result.stdout
+    .split("\n")
+    .map((line) => line.trim())
+    .includes(name);
 }
 
 /**
  * Creates the cluster from the generated config and writes only `<workDir>/kubeconfig` (kind does
  * not merge into ~/.kube/config when `--kubeconfig` is given).
  */
-export async function createKindCluster(runner: CommandRunner, name: string, workDir: string, log: (line: string) => void): Promise<KindCluster> {
+export async function createKindCluster(
+  runner: CommandRunner,
+  name: string,
+  workDir: string,
+  log: (line: string) => void,
+): Promise<KindCluster> {
   await mkdir(workDir, { recursive: true });
   const configPath = join(workDir, "kind-config.yaml");
   const kubeconfigPath = join(workDir, "kubeconfig");
@@ -35,9 +43,14 @@ export async function createKindCluster(runner: CommandRunner, name: string, wor
   // pkg/cluster/internal/create/create.go `Cluster`: `if !opts.Retain { delete.Cluster(…) }`), and
   // `kind export logs` would then have nothing to show. The suite's afterAll (or the workflow's
   // fallback step) exports the logs and deletes the cluster itself.
-  await runChecked(runner, "kind", ["create", "cluster", "--name", name, "--config", configPath, "--kubeconfig", kubeconfigPath, "--wait", "5m", "--retain"], {
-    timeoutMs: CREATE_TIMEOUT_MS,
-  });
+  await runChecked(
+    runner,
+    "kind",
+    ["create", "cluster", "--name", name, "--config", configPath, "--kubeconfig", kubeconfigPath, "--wait", "5m", "--retain"],
+    {
+      timeoutMs: CREATE_TIMEOUT_MS,
+    },
+  );
   const cluster = { name, kubeconfigPath, context: kindContextName(name) };
   await waitForNodesReady(runner, cluster);
   await makeControlPlaneSchedulable(runner, cluster);

@@ -41,7 +41,15 @@ export class Kubectl {
   /** Lists the reports of an expectation by label selector (`-l`), in its namespace or cluster-wide. */
   async listReports(expectation: ReportExpectation): Promise<ReportObject[]> {
     const scope = expectation.namespace === undefined ? [] : ["--namespace", expectation.namespace];
-    const stdout = await this.run(["get", `${expectation.plural}.${REPORT_API_GROUP}`, ...scope, "--selector", labelSelectorFor(expectation.resource), "--output", "json"]);
+    const stdout = await this.run([
+      "get",
+      `${expectation.plural}.${REPORT_API_GROUP}`,
+      ...scope,
+      "--selector",
+      labelSelectorFor(expectation.resource),
+      "--output",
+      "json",
+    ]);
     return parseReportList(stdout);
   }
 }

@@ -1,6 +1,13 @@
 import { execFileRunner, type CommandRunner } from "./command-runner";
 import { SKIP_MISSING_VARIABLE, type HarnessEnvironment } from "./environment";
-import { ALL_PREREQUISITES, formatPreflightReport, PREFLIGHT_EXIT_CODE, runPreflight, type Prerequisite, type PreflightResult } from "./preflight";
+import {
+  ALL_PREREQUISITES,
+  formatPreflightReport,
+  PREFLIGHT_EXIT_CODE,
+  runPreflight,
+  type Prerequisite,
+  type PreflightResult,
+} from "./preflight";
 
 /** What the integration files learn from the global setup (vitest `provide`/`inject`). */
 export interface PreflightSummary {
@@ -14,7 +21,11 @@ export type PreflightDecision =
   | { readonly action: "exit"; readonly exitCode: number; readonly message: string };
 
 /** Pure: what to do with a preflight result, for the suite or the playground. */
-export function decide(result: PreflightResult, environment: Pick<HarnessEnvironment, "skipWhenMissing">, caller: "suite" | "playground"): PreflightDecision {
+export function decide(
+  result: PreflightResult,
+  environment: Pick<HarnessEnvironment, "skipWhenMissing">,
+  caller: "suite" | "playground",
+): PreflightDecision {
   if (result.ok) {
     return { action: "run", summary: { missing: [], message: "" } };
   }

@@ -42,11 +42,14 @@ export const INSTALL_HINTS: Readonly<Record<Prerequisite, string>> = {
     "start a Docker engine (Docker Desktop, or `sudo apt-get install docker.io && sudo systemctl start docker` on Debian/Ubuntu) and make sure `docker info` works for your user",
   kind: `install kind v${RECOMMENDED_KIND_VERSION}: \`go install sigs.k8s.io/kind@v${RECOMMENDED_KIND_VERSION}\`, \`brew install kind\`, or the binary from https://kind.sigs.k8s.io/docs/user/quick-start/#installing-from-release-binaries`,
   terraform: "install Terraform >= 1.5: https://developer.hashicorp.com/terraform/install (or `brew install hashicorp/tap/terraform`)",
-  kubectl: "install kubectl >= 1.30 (1.34 matches the cluster): https://kubernetes.io/docs/tasks/tools/#kubectl (or `brew install kubectl`)",
+  kubectl:
+    "install kubectl >= 1.30 (1.34 matches the cluster): https://kubernetes.io/docs/tasks/tools/#kubectl (or `brew install kubectl`)",
 };
 
 /** The probe command of each prerequisite; all are local and answer in well under a second. */
-export const PREFLIGHT_COMMANDS: Readonly<Record<Prerequisite, { file: string; args: readonly string[]; env?: Readonly<Record<string, string>> }>> = {
+export const PREFLIGHT_COMMANDS: Readonly<
+  Record<Prerequisite, { file: string; args: readonly string[]; env?: Readonly<Record<string, string>> }>
+> = {
   // `docker version` succeeds without a daemon; `docker info` needs one, which is what kind needs.
   docker: { file: "docker", args: ["info", "--format", "{{.ServerVersion}}"] },
   kind: { file: "kind", args: ["version"] },
@@ -85,7 +88,11 @@ function unusable(prerequisite: Prerequisite, result: CommandResult, what: strin
   return { prerequisite, ok: false, detail, installHint: INSTALL_HINTS[prerequisite] };
 }
 
-function versionCheck(prerequisite: Exclude<Prerequisite, "docker">, versionText: string | undefined, result: CommandResult): PreflightCheck {
+function versionCheck(
+  prerequisite: Exclude<Prerequisite, "docker">,
+  versionText: string | undefined,
+  result: CommandResult,
+): PreflightCheck {
   const version = versionText === undefined ? undefined : parseVersion(versionText);
   if (!version) {
     return unusable(prerequisite, result, `could not read a version from \`${result.command}\``);
@@ -189,7 +196,9 @@ export type PreflightOutcome = "fail-suite" | "skip-suite" | "stop-playground";
 /** The message printed when prerequisites are missing; the same checks for the suite and the playground. */
 export function formatPreflightReport(result: PreflightResult, outcome: PreflightOutcome, skipVariable: string): string {
   const lines = result.checks.map((check) =>
-    check.ok ? `  ok       ${check.prerequisite}: ${check.detail}` : `  MISSING  ${check.prerequisite}: ${check.detail}\n           fix: ${check.installHint ?? ""}`,
+    check.ok
+      ? `  ok       ${check.prerequisite}: ${check.detail}`
+      : `  MISSING  ${check.prerequisite}: ${check.detail}\n           fix: ${check.installHint ?? ""}`,
   );
   const header = `integration tier: ${result.missing.length} of ${result.checks.length} prerequisites missing (${result.missing.map((check) => check.prerequisite).join(", ")})`;
   const footers: Record<PreflightOutcome, string> = {

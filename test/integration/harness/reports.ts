@@ -99,9 +99,7 @@ export function describeReport(report: ReportObject): string {
   return `${where}${report.metadata?.name ?? "<unnamed>"} (${counts})`;
 }
 
-export type ReportMatch =
-  | { readonly found: true; readonly report: ReportObject }
-  | { readonly found: false; readonly seen: string };
+export type ReportMatch = { readonly found: true; readonly report: ReportObject } | { readonly found: false; readonly seen: string };
 
 /** Picks the report that meets the expectation, or says what was seen instead. */
 export function matchReport(reports: readonly ReportObject[], expectation: ReportExpectation): ReportMatch {
@@ -111,7 +109,10 @@ export function matchReport(reports: readonly ReportObject[], expectation: Repor
     return { found: true, report: satisfying };
   }
   if (ofResource.length === 0) {
-    const others = reports.length === 0 ? "no reports at all" : `${reports.length} report(s) of other resources: ${reports.slice(0, 5).map(describeReport).join("; ")}`;
+    const others =
+      reports.length === 0
+        ? "no reports at all"
+        : `${reports.length} report(s) of other resources: ${reports.slice(0, 5).map(describeReport).join("; ")}`;
     return { found: false, seen: `no report of ${describeResource(expectation.resource)} yet (${others})` };
   }
   return {

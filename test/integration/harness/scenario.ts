@@ -128,8 +128,13 @@ async function waitForPod(
       if (!recreated && clock.now() - failingSince >= PULL_RETRY_AFTER_MS) {
         recreated = true;
         failingSince = undefined;
-        context.log(`  ${explainPullFailure(failure)}: re-creating ${params.namespace}/${params.name} once, so kubelet retries the pull without its back-off`);
-        await context.kubectl.run(["delete", "pod", params.name, "--namespace", params.namespace, "--ignore-not-found", "--wait=true", "--timeout=60s"], { timeoutMs: 90_000 });
+        context.log(
+          `  ${explainPullFailure(failure)}: re-creating ${params.namespace}/${params.name} once, so kubelet retries the pull without its back-off`,
+        );
+        await context.kubectl.run(
+          ["delete", "pod", params.name, "--namespace", params.namespace, "--ignore-not-found", "--wait=true", "--timeout=60s"],
+          { timeoutMs: 90_000 },
+        );
         await applyWithRetry(context, params.manifest, `${params.namespace}/${params.name} (re-created)`);
         return { done: false, seen: `${seen}; re-created once` };
       }
@@ -148,7 +153,8 @@ export async function deployVulnerableWorkload(context: ScenarioContext): Promis
   await waitForDefaultServiceAccount(context, WORKLOAD_NAMESPACE);
   const manifests = workloadManifests();
   await applyWithRetry(context, toApplyInput(manifests), `the workload in ${WORKLOAD_NAMESPACE}`);
-  const podManifest = (name: string): string => toApplyInput(manifests.filter((manifest) => manifest["kind"] === "Pod" && (manifest["metadata"] as { name?: string }).name === name));
+  const podManifest = (name: string): string =>
+    toApplyInput(manifests.filter((manifest) => manifest["kind"] === "Pod" && (manifest["metadata"] as { name?: string }).name === name));
   const worker = workerNodeName(context.clusterName);
   await waitForPod(context, {
     namespace: WORKLOAD_NAMESPACE,
@@ -215,7 +221,12 @@ export const PROBE_SETTLE_MS = 5_000;
  * pod network). A connection from the container's start-up command would race the policy.
  */
 export async function probeDefaultDeny(context: ScenarioContext, runId: string): Promise<NetworkProbeResult> {
-  const service = await context.kubectl.getJson<{ spec?: { clusterIP?: string } }>(["service", PROBE_TARGET_SERVICE, "--namespace", WORKLOAD_NAMESPACE]);
+  const service = await context.kubectl.getJson<{ spec?: { clusterIP?: string } }>([
+    "service",
+    PROBE_TARGET_SERVICE,
+    "--namespace",
+    WORKLOAD_NAMESPACE,
+  ]);
   const targetIp = service.spec?.clusterIP;
   if (!targetIp) {
     throw new Error(`service ${WORKLOAD_NAMESPACE}/${PROBE_TARGET_SERVICE} has no clusterIP`);
@@ -235,7 +246,9 @@ export async function probeDefaultDeny(context: ScenarioContext, runId: string):
       ready: isReadyToProbe,
       manifest,
     });
-    context.log(`probe client ${namespace}/${name} runs with IP ${pod.status?.podIP ?? "?"}; waiting ${PROBE_SETTLE_MS / 1000} s for the policy controller to know it`);
+    context.log(
+      `probe client ${namespace}/${name} runs with IP ${pod.status?.podIP ?? "?"}; waiting ${PROBE_SETTLE_MS / 1000} s for the policy controller to know it`,
+    );
     await clock.sleep(PROBE_SETTLE_MS);
     return waitFor({
       description: `kubectl exec ${namespace}/${name} -- ${command.join(" ")} to give a network verdict`,
@@ -247,7 +260,9 @@ export async function probeDefaultDeny(context: ScenarioContext, runId: string):
       observe: async () => {
         const result = await context.kubectl.exec(namespace, name, command, 30_000);
         const verdict = probeVerdict(result);
-        return verdict ? { done: true, value: verdict } : { done: false, seen: `no network verdict: ${describeFailure(result).split("\n").join(" | ")}` };
+        return verdict
+          ? { done: true, value: verdict }
+          : { done: false, seen: `no network verdict: ${describeFailure(result).split("\n").join(" | ")}` };
       },
     });
   };

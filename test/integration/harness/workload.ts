@@ -60,7 +60,11 @@ export function workloadManifests(): Manifest[] {
     {
       apiVersion: "v1",
       kind: "Pod",
-      metadata: { name: PROBE_TARGET_POD_NAME, namespace: WORKLOAD_NAMESPACE, labels: { app: PROBE_TARGET_POD_NAME, [SKIP_SCAN_LABEL]: "true" } },
+      metadata: {
+        name: PROBE_TARGET_POD_NAME,
+        namespace: WORKLOAD_NAMESPACE,
+        labels: { app: PROBE_TARGET_POD_NAME, [SKIP_SCAN_LABEL]: "true" },
+      },
       spec: {
         containers: [
           {
@@ -186,7 +190,12 @@ export function pullFailure(pod: PodStatusView): PullFailure | undefined {
     const waiting = status.state?.waiting;
     if (waiting?.reason && PULL_FAILURE_REASONS.has(waiting.reason)) {
       const message = waiting.message ?? "";
-      return { image: status.image ?? "?", reason: waiting.reason, message, rateLimited: /toomanyrequests|429 Too Many Requests|rate limit/i.test(message) };
+      return {
+        image: status.image ?? "?",
+        reason: waiting.reason,
+        message,
+        rateLimited: /toomanyrequests|429 Too Many Requests|rate limit/i.test(message),
+      };
     }
   }
   return undefined;

@@ -22,7 +22,9 @@ function newestSource(directory: string): number {
  * worker's event loop and time out its RPC ("Timeout calling onTaskUpdate").
  */
 export async function ensureBuiltCli(): Promise<void> {
-  const isFresh = (): boolean => (existsSync(CLI) ? statSync(CLI).mtimeMs : 0) > Math.max(newestSource(join(REPO, "cli")), newestSource(join(REPO, "modules", "common")));
+  const isFresh = (): boolean =>
+    (existsSync(CLI) ? statSync(CLI).mtimeMs : 0) >
+    Math.max(newestSource(join(REPO, "cli")), newestSource(join(REPO, "modules", "common")));
   if (isFresh()) return;
   // Test files run in parallel workers: one builds, the others wait, so none runs a half-written dist.
   const lock = join(REPO, "dist", ".build-lock");
@@ -39,7 +41,11 @@ export async function ensureBuiltCli(): Promise<void> {
   }
   try {
     if (isFresh()) return;
-    const build = spawn(process.execPath, [join(REPO, "node_modules", "typescript", "bin", "tsc"), "-p", join(REPO, "tsconfig.build.json")], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+    const build = spawn(
+      process.execPath,
+      [join(REPO, "node_modules", "typescript", "bin", "tsc"), "-p", join(REPO, "tsconfig.build.json")],
+      { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] },
+    );
     let output = "";
     build.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     build.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -57,8 +63,14 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-export function startCli(args: readonly string[], options: { nodeArgs?: readonly string[]; stdout?: "pipe" | number; cwd?: string } = {}): { child: ChildProcess; done: Promise<CliRun> } {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, ...args], { cwd: options.cwd ?? REPO, stdio: ["pipe", options.stdout ?? "pipe", "pipe"] });
+export function startCli(
+  args: readonly string[],
+  options: { nodeArgs?: readonly string[]; stdout?: "pipe" | number; cwd?: string } = {},
+): { child: ChildProcess; done: Promise<CliRun> } {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, ...args], {
+    cwd: options.cwd ?? REPO,
+    stdio: ["pipe", options.stdout ?? "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -67,7 +79,10 @@ export function startCli(args: readonly string[], options: { nodeArgs?: readonly
   return { child, done };
 }
 
-export async function runCli(args: readonly string[], options: { nodeArgs?: readonly string[]; stdout?: "pipe" | number; stdin?: string; cwd?: string } = {}): Promise<CliRun> {
+export async function runCli(
+  args: readonly string[],
+  options: { nodeArgs?: readonly string[]; stdout?: "pipe" | number; stdin?: string; cwd?: string } = {},
+): Promise<CliRun> {
   const { child, done } = startCli(args, options);
   child.stdin?.end(options.stdin ?? "");
   return await done;

@@ -13,11 +13,21 @@ import { unboundPlaceholders } from "../../../modules/grafana-dashboard/prepare-
 const EXPORT = {
   __inputs: [
     { name: "DS_PROMETHEUS", label: "Prometheus", type: "datasource", pluginId: "prometheus", pluginName: "Prometheus" },
-    { name: "DS_JSON_API KUBE BENCH", label: "JSON API kube bench", type: "datasource", pluginId: "marcusolsson-json-datasource", pluginName: "JSON API" },
+    {
+      name: "DS_JSON_API KUBE BENCH",
+      label: "JSON API kube bench",
+      type: "datasource",
+      pluginId: "marcusolsson-json-datasource",
+      pluginName: "JSON API",
+    },
   ],
   title: "Trivy Operator - kube-bench",
   panels: [
-    { type: "table", datasource: { type: "marcusolsson-json-datasource", uid: "${DS_JSON_API KUBE BENCH}" }, targets: [{ datasource: { type: "marcusolsson-json-datasource", uid: "${DS_JSON_API KUBE BENCH}" }, urlPath: "/report" }] },
+    {
+      type: "table",
+      datasource: { type: "marcusolsson-json-datasource", uid: "${DS_JSON_API KUBE BENCH}" },
+      targets: [{ datasource: { type: "marcusolsson-json-datasource", uid: "${DS_JSON_API KUBE BENCH}" }, urlPath: "/report" }],
+    },
     { type: "stat", datasource: { type: "prometheus", uid: "${DS_PROMETHEUS}" }, targets: [{ expr: "sum(trivy_image_vulnerabilities)" }] },
   ],
 };
@@ -41,7 +51,10 @@ describe("dashboard --input", () => {
     expect(code).toBe(0);
     const dashboard = JSON.parse(stdout) as typeof EXPORT;
     expect(unboundPlaceholders(dashboard)).toEqual([]);
-    expect(dashboard.panels[0]).toMatchObject({ datasource: { uid: "kube-bench-json" }, targets: [{ datasource: { uid: "kube-bench-json" } }] });
+    expect(dashboard.panels[0]).toMatchObject({
+      datasource: { uid: "kube-bench-json" },
+      targets: [{ datasource: { uid: "kube-bench-json" } }],
+    });
     expect(dashboard.panels[1]).toMatchObject({ datasource: { uid: "prom" } });
   });
 
@@ -54,11 +67,17 @@ describe("dashboard --input", () => {
   it("without the binding, names the spaced input it cannot bind", async () => {
     const { code, stderr } = await run([]);
     expect(code).toBe(2);
-    expect(stderr).toBe('trivy-operator-cdktf dashboard: cannot bind placeholder ${DS_JSON_API KUBE BENCH}: it is a "marcusolsson-json-datasource" datasource, not prometheus; give its uid with --input DS_JSON_API KUBE BENCH=<uid>\n');
+    expect(stderr).toBe(
+      'trivy-operator-cdktf dashboard: cannot bind placeholder ${DS_JSON_API KUBE BENCH}: it is a "marcusolsson-json-datasource" datasource, not prometheus; give its uid with --input DS_JSON_API KUBE BENCH=<uid>\n',
+    );
   });
 
   it.each([
-    ["a name the dashboard does not have", ["--input", "DS_JSON_API=kube-bench-json"], '--input "DS_JSON_API": the dashboard has no input of that name (its inputs: "DS_JSON_API KUBE BENCH", "DS_PROMETHEUS")'],
+    [
+      "a name the dashboard does not have",
+      ["--input", "DS_JSON_API=kube-bench-json"],
+      '--input "DS_JSON_API": the dashboard has no input of that name (its inputs: "DS_JSON_API KUBE BENCH", "DS_PROMETHEUS")',
+    ],
     ["no name", ["--input", "=x"], '--input "=x" must look like NAME=VALUE, e.g. DS_LOKI=loki'],
     ["the same name twice", ["--input", "DS_PROMETHEUS=a", "--input", "DS_PROMETHEUS=b"], "--input DS_PROMETHEUS is given twice"],
   ])("fails with exit 2, one line and no output on %s", async (_case, argv, message) => {

@@ -55,7 +55,11 @@ describe("dashboard command |", () => {
   it("can wrap the dashboard as an HTTP API payload with --folder-uid", async () => {
     const { code, stdout } = await run(["--file", FIXTURE, "--datasource-name", "Prometheus", "--folder-uid", "security"]);
     expect(code).toBe(0);
-    const payload = JSON.parse(stdout) as { dashboard: { title: string; panels: Array<{ datasource?: unknown }> }; folderUid: string; overwrite: boolean };
+    const payload = JSON.parse(stdout) as {
+      dashboard: { title: string; panels: Array<{ datasource?: unknown }> };
+      folderUid: string;
+      overwrite: boolean;
+    };
     expect(payload).toMatchObject({ folderUid: "security", overwrite: true, dashboard: { title: "Trivy Operator Dashboard" } });
     expect(payload.dashboard.panels[1]!.datasource).toEqual({ type: "prometheus", uid: "Prometheus" });
   });
@@ -73,7 +77,10 @@ describe("dashboard command |", () => {
         { datasource: { type: "prometheus", uid: "${DS_PROM}" } },
       ],
     };
-    const { code, stdout, stderr } = await run(["--file", "-", "--datasource-uid", "prom", "--input", "DS_LOKI=loki-uid"], JSON.stringify(exported));
+    const { code, stdout, stderr } = await run(
+      ["--file", "-", "--datasource-uid", "prom", "--input", "DS_LOKI=loki-uid"],
+      JSON.stringify(exported),
+    );
     expect(stderr).toBe("");
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({
@@ -95,12 +102,23 @@ describe("dashboard command |", () => {
       "a placeholder it cannot bind",
       () => [
         "--file",
-        write("loki.json", JSON.stringify({ __inputs: [{ name: "DS_LOKI", type: "datasource", pluginId: "loki" }], title: "t", panels: [{ datasource: "${DS_LOKI}" }] })),
+        write(
+          "loki.json",
+          JSON.stringify({
+            __inputs: [{ name: "DS_LOKI", type: "datasource", pluginId: "loki" }],
+            title: "t",
+            panels: [{ datasource: "${DS_LOKI}" }],
+          }),
+        ),
         ...UID,
       ],
       /cannot bind placeholder \$\{DS_LOKI\}: it is a "loki" datasource/,
     ],
-    ["an undeclared input placeholder", () => ["--file", write("undeclared.json", JSON.stringify({ title: "t", panels: [{ datasource: { uid: "${DS_OTHER}" } }] })), ...UID], /cannot bind placeholder \$\{DS_OTHER\} at panels\[0\]\.datasource\.uid/],
+    [
+      "an undeclared input placeholder",
+      () => ["--file", write("undeclared.json", JSON.stringify({ title: "t", panels: [{ datasource: { uid: "${DS_OTHER}" } }] })), ...UID],
+      /cannot bind placeholder \$\{DS_OTHER\} at panels\[0\]\.datasource\.uid/,
+    ],
     ["a missing file", () => ["--file", path.join(tmp, "nope.json"), ...UID], /cannot read --file .*no such file/],
     ["no datasource", () => ["--file", FIXTURE], /exactly one of --datasource-uid/],
     ["both datasources", () => ["--file", FIXTURE, "--datasource-uid", "a", "--datasource-name", "b"], /exactly one of --datasource-uid/],

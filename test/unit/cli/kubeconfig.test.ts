@@ -28,14 +28,18 @@ describe("kubeconfig discovery", () => {
     const captured = captureIo();
     const code = await main(["doctor"], captured.io);
     expect(code).toBe(ExitCode.USAGE);
-    expect(captured.stderr()).toBe("trivy-operator-cdktf doctor: no kubeconfig found: pass --kubeconfig, set KUBECONFIG, or create ~/.kube/config\n");
+    expect(captured.stderr()).toBe(
+      "trivy-operator-cdktf doctor: no kubeconfig found: pass --kubeconfig, set KUBECONFIG, or create ~/.kube/config\n",
+    );
   });
 
   it("names the context and the missing kubeconfig in report's warning", async () => {
     const captured = captureIo();
     const code = await main(["report", "--context", "prod"], captured.io);
     expect(code).toBe(ExitCode.USAGE);
-    expect(captured.stderr()).toContain("warning: context prod: no kubeconfig found: pass --kubeconfig, set KUBECONFIG, or create ~/.kube/config");
+    expect(captured.stderr()).toContain(
+      "warning: context prod: no kubeconfig found: pass --kubeconfig, set KUBECONFIG, or create ~/.kube/config",
+    );
     expect(captured.stderr()).not.toMatch(/localhost:8080|loaded-context/);
   });
 });

@@ -46,7 +46,7 @@ async function writeLargeList(path: string): Promise<{ bytes: number; critical: 
       "      tag: v1.2.3",
       "    registry:",
       "      server: ghcr.io",
-      "    updateTimestamp: \"2024-04-30T08:00:00Z\"",
+      '    updateTimestamp: "2024-04-30T08:00:00Z"',
       "    vulnerabilities:",
       "    - description: |",
       description.trimEnd(),
@@ -56,11 +56,11 @@ async function writeLargeList(path: string): Promise<{ bytes: number; critical: 
       "      severity: CRITICAL",
       `      title: "openssl: issue ${index}"`,
       `      vulnerabilityID: CVE-2024-${10000 + index}`,
-      "    - fixedVersion: \"\"",
+      '    - fixedVersion: ""',
       "      installedVersion: 2.36-9",
       "      resource: libc6",
       "      severity: HIGH",
-      "      title: \"glibc: stack overflow\"",
+      '      title: "glibc: stack overflow"',
       "      vulnerabilityID: CVE-2023-4911",
       "",
     ].join("\n");
@@ -77,7 +77,9 @@ describe("YAML input streams with bounded memory", () => {
     const written = await writeLargeList(input);
     expect(statSync(input).size).toBeGreaterThanOrEqual(TARGET_BYTES);
     // Holding the file as one string would already need 260 MB of heap; parsing it whole, several times that.
-    const run = await runCli(["report", input, "--cluster", "big", "-f", "json", "--now", "2024-05-01T00:00:00Z"], { nodeArgs: ["--max-old-space-size=256"] });
+    const run = await runCli(["report", input, "--cluster", "big", "-f", "json", "--now", "2024-05-01T00:00:00Z"], {
+      nodeArgs: ["--max-old-space-size=256"],
+    });
     rmSync(input);
     expect(run.stderr).toBe("");
     expect(run.code).toBe(ExitCode.OK);

@@ -1,5 +1,19 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, closeSync, createReadStream, existsSync, lstatSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  createReadStream,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -26,7 +40,9 @@ describe("a report that cannot be written is not produced (exit 2), whatever was
     try {
       const run = await runCli(["report", FIXTURE, ...NOW, "-f", "json", "--fail-on", "critical"], { stdout: full });
       expect(run.code).toBe(ExitCode.USAGE);
-      expect(run.stderr).toBe("trivy-operator-cdktf report: stdout: cannot write (ENOSPC: no space left on device, write); the report was not produced\n");
+      expect(run.stderr).toBe(
+        "trivy-operator-cdktf report: stdout: cannot write (ENOSPC: no space left on device, write); the report was not produced\n",
+      );
     } finally {
       closeSync(full);
     }
@@ -36,7 +52,9 @@ describe("a report that cannot be written is not produced (exit 2), whatever was
     for (const format of ["json", "csv"]) {
       const run = await runCli(["report", FIXTURE, ...NOW, "-f", format, "-o", "/dev/full", "--fail-on", "critical"]);
       expect(run.code, format).toBe(ExitCode.USAGE);
-      expect(run.stderr, format).toMatch(/^trivy-operator-cdktf report: --output \/dev\/full: cannot write \(ENOSPC: no space left on device, write\); the report was not produced\n$/);
+      expect(run.stderr, format).toMatch(
+        /^trivy-operator-cdktf report: --output \/dev\/full: cannot write \(ENOSPC: no space left on device, write\); the report was not produced\n$/,
+      );
     }
     expect(statSync("/dev/full").isCharacterDevice()).toBe(true);
   });
@@ -85,21 +103,26 @@ describe("Ctrl-C / SIGTERM while reading", () => {
   it.each([
     ["SIGTERM", 143],
     ["SIGINT", 130],
-  ] as const)("%s removes the temporary file and leaves the previous report as it was", async (signal, code) => {
-    const output = join(scratch, `interrupted-${signal}.json`);
-    writeFileSync(output, "previous report\n");
-    // stdin stays open: the command is still reading when the signal comes.
-    const { child, done } = startCli(["report", "-", "-f", "json", "-o", output]);
-    child.stdin?.write("apiVersion: v1\nitems:\n");
-    const deadline = Date.now() + 60_000;
-    while (!readdirSync(scratch).some((name) => name.startsWith(`.interrupted-${signal}.json.`)) && Date.now() < deadline) await new Promise((wait) => setTimeout(wait, 50));
-    expect(readdirSync(scratch).filter((name) => name.startsWith(`.interrupted-${signal}.json.`))).toHaveLength(1);
-    child.kill(signal);
-    const run = await done;
-    expect(run.code).toBe(code);
-    expect(readdirSync(scratch).filter((name) => name.startsWith(`.interrupted-${signal}.json.`))).toEqual([]);
-    expect(readFileSync(output, "utf8")).toBe("previous report\n");
-  }, 90_000);
+  ] as const)(
+    "%s removes the temporary file and leaves the previous report as it was",
+    async (signal, code) => {
+      const output = join(scratch, `interrupted-${signal}.json`);
+      writeFileSync(output, "previous report\n");
+      // stdin stays open: the command is still reading when the signal comes.
+      const { child, done } = startCli(["report", "-", "-f", "json", "-o", output]);
+      child.stdin?.write("apiVersion: v1\nitems:\n");
+      const deadline = Date.now() + 60_000;
+      while (!readdirSync(scratch).some((name) => name.startsWith(`.interrupted-${signal}.json.`)) && Date.now() < deadline)
+        await new Promise((wait) => setTimeout(wait, 50));
+      expect(readdirSync(scratch).filter((name) => name.startsWith(`.interrupted-${signal}.json.`))).toHaveLength(1);
+      child.kill(signal);
+      const run = await done;
+      expect(run.code).toBe(code);
+      expect(readdirSync(scratch).filter((name) => name.startsWith(`.interrupted-${signal}.json.`))).toEqual([]);
+      expect(readFileSync(output, "utf8")).toBe("previous report\n");
+    },
+    90_000,
+  );
 });
 
 describe("live calls time out instead of hanging", () => {
@@ -135,22 +158,38 @@ describe("live calls time out instead of hanging", () => {
     const started = Date.now();
     const run = await runCli(["report", "--kubeconfig", kubeconfig, "--context", "hang", "--read-timeout", "1s"]);
     expect(run.code).toBe(ExitCode.USAGE);
-    expect(run.stderr).toMatch(/^warning: context hang: cannot reach the API server: request to http:\/\/127\.0\.0\.1:\d+\/apis\/aquasecurity\.github\.io\/v1alpha1\/vulnerabilityreports\?limit=500 failed, reason: no answer for 1s \(--read-timeout\); nothing read from this context\n/);
+    expect(run.stderr).toMatch(
+      /^warning: context hang: cannot reach the API server: request to http:\/\/127\.0\.0\.1:\d+\/apis\/aquasecurity\.github\.io\/v1alpha1\/vulnerabilityreports\?limit=500 failed, reason: no answer for 1s \(--read-timeout\); nothing read from this context\n/,
+    );
     // Stopped at the first list, not after one timeout per kind.
     expect(api.requestsFrom("hang")).toHaveLength(1);
     expect(Date.now() - started).toBeLessThan(60_000);
   }, 90_000);
 
   it("a server that never completes the TLS handshake: --connect-timeout", async () => {
-    const run = await runCli(["report", "--kubeconfig", kubeconfig, "--context", "no-tls", "--connect-timeout", "1s", "--read-timeout", "1h"]);
+    const run = await runCli([
+      "report",
+      "--kubeconfig",
+      kubeconfig,
+      "--context",
+      "no-tls",
+      "--connect-timeout",
+      "1s",
+      "--read-timeout",
+      "1h",
+    ]);
     expect(run.code).toBe(ExitCode.USAGE);
-    expect(run.stderr).toMatch(/^warning: context no-tls: cannot reach the API server: .*no connection within 1s \(--connect-timeout\); nothing read from this context\n/);
+    expect(run.stderr).toMatch(
+      /^warning: context no-tls: cannot reach the API server: .*no connection within 1s \(--connect-timeout\); nothing read from this context\n/,
+    );
   }, 90_000);
 
   it("an HTML page answered with 200 is not an empty cluster", async () => {
     const run = await runCli(["report", "--kubeconfig", kubeconfig, "--context", "html"]);
     expect(run.code).toBe(ExitCode.USAGE);
-    expect(run.stderr).toMatch(/^warning: context html: http:\/\/127\.0\.0\.1:\d+ answered with an HTML page \("Sign in - Corporate SSO"\) instead of the Kubernetes API \(a proxy or login page in between, or the wrong server in the kubeconfig\?\); nothing more read from this context\n/);
+    expect(run.stderr).toMatch(
+      /^warning: context html: http:\/\/127\.0\.0\.1:\d+ answered with an HTML page \("Sign in - Corporate SSO"\) instead of the Kubernetes API \(a proxy or login page in between, or the wrong server in the kubeconfig\?\); nothing more read from this context\n/,
+    );
     expect(api.requestsFrom("html")).toHaveLength(1);
   }, 90_000);
 });

@@ -32,23 +32,49 @@ function busyNamespace(): unknown[] {
     reason,
     message,
   });
-  const normal = Array.from({ length: NORMAL_EVENTS }, (_, index) => event(index, "Normal", "Scheduled", `Successfully assigned trivy-system/scan-vulnerabilityreport-${index} to node-1`));
-  return [...itemsOf("healthy.json"), ...normal, event(NORMAL_EVENTS, "Warning", "FailedScheduling", "0/3 nodes are available: 3 node(s) had untolerated taint {dedicated: infra}.")];
+  const normal = Array.from({ length: NORMAL_EVENTS }, (_, index) =>
+    event(index, "Normal", "Scheduled", `Successfully assigned trivy-system/scan-vulnerabilityreport-${index} to node-1`),
+  );
+  return [
+    ...itemsOf("healthy.json"),
+    ...normal,
+    event(NORMAL_EVENTS, "Warning", "FailedScheduling", "0/3 nodes are available: 3 node(s) had untolerated taint {dedicated: infra}."),
+  ];
 }
 
 const SCENARIOS: Record<string, FakeScenario> = {
-  field: { objects: itemsOf("pods-jobs-events.json"), resources: BUILTIN_RESOURCES, logs: { [OPERATOR_POD]: readFileSync(fixture("operator.log"), "utf8") } },
-  healthy: { objects: itemsOf("healthy.json"), resources: BUILTIN_RESOURCES, logs: { [OPERATOR_POD]: readFileSync(fixture("healthy.log"), "utf8") } },
+  field: {
+    objects: itemsOf("pods-jobs-events.json"),
+    resources: BUILTIN_RESOURCES,
+    logs: { [OPERATOR_POD]: readFileSync(fixture("operator.log"), "utf8") },
+  },
+  healthy: {
+    objects: itemsOf("healthy.json"),
+    resources: BUILTIN_RESOURCES,
+    logs: { [OPERATOR_POD]: readFileSync(fixture("healthy.log"), "utf8") },
+  },
   "no-logs": {
     objects: itemsOf("healthy.json"),
     resources: BUILTIN_RESOURCES,
-    failures: [{ path: `${NS}/pods/${OPERATOR_POD}/log`, code: 403, message: `pods "${OPERATOR_POD}" is forbidden: User "x" cannot get resource "pods/log" in API group "" in the namespace "trivy-system"` }],
+    failures: [
+      {
+        path: `${NS}/pods/${OPERATOR_POD}/log`,
+        code: 403,
+        message: `pods "${OPERATOR_POD}" is forbidden: User "x" cannot get resource "pods/log" in API group "" in the namespace "trivy-system"`,
+      },
+    ],
   },
   "no-events": {
     objects: itemsOf("healthy.json"),
     resources: BUILTIN_RESOURCES,
     logs: { [OPERATOR_POD]: readFileSync(fixture("healthy.log"), "utf8") },
-    failures: [{ path: `${NS}/events`, code: 403, message: 'events is forbidden: User "x" cannot list resource "events" in API group "" in the namespace "trivy-system"' }],
+    failures: [
+      {
+        path: `${NS}/events`,
+        code: 403,
+        message: 'events is forbidden: User "x" cannot list resource "events" in API group "" in the namespace "trivy-system"',
+      },
+    ],
   },
   busy: { objects: busyNamespace(), resources: BUILTIN_RESOURCES, logs: { [OPERATOR_POD]: readFileSync(fixture("healthy.log"), "utf8") } },
   // The Events list's continue token expires once (HTTP 410) on the second page.
@@ -56,7 +82,15 @@ const SCENARIOS: Record<string, FakeScenario> = {
     objects: busyNamespace(),
     resources: BUILTIN_RESOURCES,
     logs: { [OPERATOR_POD]: readFileSync(fixture("healthy.log"), "utf8") },
-    failures: [{ path: `${NS}/events`, code: 410, message: "The provided continue parameter is too old to display a consistent list result.", onlyWithContinue: true, times: 1 }],
+    failures: [
+      {
+        path: `${NS}/events`,
+        code: 410,
+        message: "The provided continue parameter is too old to display a consistent list result.",
+        onlyWithContinue: true,
+        times: 1,
+      },
+    ],
   },
   // The connection drops on the last list: what was read before is diagnosed, and the warning must say so.
   "drops-midway": {
@@ -81,7 +115,14 @@ let kubeconfig: string;
 beforeAll(async () => {
   api = await startFakeKubeApi({ scenarios: SCENARIOS, maxRequests: 200 });
   scratch = mkdtempSync(join(tmpdir(), "doctor-live-"));
-  kubeconfig = writeKubeconfig(join(scratch, "kubeconfig"), [...Object.keys(SCENARIOS).map((name) => ({ name, token: name, server: api.url })), { name: "expired", token: "expired", server: api.url }], "healthy");
+  kubeconfig = writeKubeconfig(
+    join(scratch, "kubeconfig"),
+    [
+      ...Object.keys(SCENARIOS).map((name) => ({ name, token: name, server: api.url })),
+      { name: "expired", token: "expired", server: api.url },
+    ],
+    "healthy",
+  );
 });
 
 afterAll(async () => {
@@ -110,14 +151,23 @@ async function doctor(args: string[]): Promise<{ code: number; report: DoctorJso
 const LOG_NAMES = new Set([fixture("operator.log"), `logs of ${OPERATOR_POD}`]);
 const findings = (report: DoctorJson | undefined) =>
   (report?.problems ?? [])
-    .map((problem) => ({ ruleId: problem.ruleId, occurrences: problem.occurrences.map(({ subject, excerpt }) => ({ subject: LOG_NAMES.has(subject) ? "<operator log>" : subject, excerpt })) }))
+    .map((problem) => ({
+      ruleId: problem.ruleId,
+      occurrences: problem.occurrences.map(({ subject, excerpt }) => ({
+        subject: LOG_NAMES.has(subject) ? "<operator log>" : subject,
+        excerpt,
+      })),
+    }))
     .sort((a, b) => a.ruleId.localeCompare(b.ruleId));
 
 describe("doctor --context against a fake API server (real client-node)", () => {
   it("finds the same problems live as on the captured files, reading each endpoint once", async () => {
     const live = await doctor(["--context", "field", "--format", "json"]);
     const captured = captureIo();
-    const filesCode = await runDoctorCommand(["--from", fixture("pods-jobs-events.json"), "--logs", fixture("operator.log"), "--format", "json"], captured.io);
+    const filesCode = await runDoctorCommand(
+      ["--from", fixture("pods-jobs-events.json"), "--logs", fixture("operator.log"), "--format", "json"],
+      captured.io,
+    );
     const files = JSON.parse(captured.stdout()) as DoctorJson;
 
     expect(live.code).toBe(ExitCode.FINDINGS);
@@ -141,7 +191,9 @@ describe("doctor --context against a fake API server (real client-node)", () => 
   it("uses the kubeconfig's current context when none is named, and exits 0 on a healthy namespace", async () => {
     const { code, stdout, stderr } = await doctor([]);
     expect(code).toBe(ExitCode.OK);
-    expect(stdout).toMatch(/^trivy-operator doctor — namespace trivy-system \(context healthy\)\ninspected 1 pod\(s\), 1 job\(s\), 1 event\(s\), 1 deployment\(s\), 2 operator log line\(s\)/);
+    expect(stdout).toMatch(
+      /^trivy-operator doctor — namespace trivy-system \(context healthy\)\ninspected 1 pod\(s\), 1 job\(s\), 1 event\(s\), 1 deployment\(s\), 2 operator log line\(s\)/,
+    );
     expect(stdout).toMatch(/^No known problem found in what was inspected\.$/m);
     expect(stderr).toBe("");
   });
@@ -159,14 +211,18 @@ describe("doctor --context against a fake API server (real client-node)", () => 
     const { code, report } = await doctor(["--context", "no-events", "--format", "json"]);
     expect(code).toBe(ExitCode.PARTIAL);
     expect(report?.inspected).toMatchObject({ pods: 1, jobs: 1, events: 0, deployments: 1, logLines: 2 });
-    expect(report?.warnings).toEqual([expect.stringMatching(/^context no-events: cannot list Events in namespace "trivy-system" \(HTTP 403: events is forbidden: /)]);
+    expect(report?.warnings).toEqual([
+      expect.stringMatching(/^context no-events: cannot list Events in namespace "trivy-system" \(HTTP 403: events is forbidden: /),
+    ]);
   });
 
   it("stops after the first request when the credentials are rejected (401), exit 2", async () => {
     const { code, stdout, stderr } = await doctor(["--context", "expired"]);
     expect(code).toBe(ExitCode.USAGE);
     expect(stdout).toBe("");
-    expect(stderr).toBe("trivy-operator-cdktf doctor: nothing inspected in context expired: cannot read from the API server (HTTP 401); nothing inspected\n");
+    expect(stderr).toBe(
+      "trivy-operator-cdktf doctor: nothing inspected in context expired: cannot read from the API server (HTTP 401); nothing inspected\n",
+    );
     expect(api.requestsFrom("expired")).toHaveLength(1);
   });
 
@@ -176,7 +232,9 @@ describe("doctor --context against a fake API server (real client-node)", () => 
     expect(report?.inspected).toMatchObject({ pods: 3, jobs: 4, events: 0, deployments: 1, logLines: 0 });
     expect(report?.problems.map((problem) => problem.ruleId)).toContain("scan-job-oom-killed");
     expect(stderr.split("\n").filter(Boolean)).toEqual([
-      expect.stringMatching(/^warning: context drops-midway: cannot read from the API server \(request to http:\/\/127\.0\.0\.1:\d+\/api\/v1\/namespaces\/trivy-system\/events\?limit=500 failed, reason: socket hang up\); stopped after 8 object\(s\): Events and the operator logs were not inspected$/),
+      expect.stringMatching(
+        /^warning: context drops-midway: cannot read from the API server \(request to http:\/\/127\.0\.0\.1:\d+\/api\/v1\/namespaces\/trivy-system\/events\?limit=500 failed, reason: socket hang up\); stopped after 8 object\(s\): Events and the operator logs were not inspected$/,
+      ),
     ]);
   });
 
@@ -223,7 +281,9 @@ describe("doctor --context against a fake API server (real client-node)", () => 
     const code = await main(["doctor", "--context", "nope", "--kubeconfig", kubeconfig], captured.io);
     expect(code).toBe(ExitCode.USAGE);
     expect(captured.stdout()).toBe("");
-    expect(captured.stderr()).toBe(`trivy-operator-cdktf doctor: context "nope" is not in the kubeconfig (known: ${[...Object.keys(SCENARIOS), "expired"].join(", ")})\n`);
+    expect(captured.stderr()).toBe(
+      `trivy-operator-cdktf doctor: context "nope" is not in the kubeconfig (known: ${[...Object.keys(SCENARIOS), "expired"].join(", ")})\n`,
+    );
     expect(api.requests.length).toBe(before);
   });
 });
@@ -243,7 +303,9 @@ describe("doctor --context against an API server that accepts and never answers"
       const code = await main(["doctor", "--kubeconfig", config, "--context", "hang", "--read-timeout", "300ms"], captured.io);
       expect(code).toBe(ExitCode.USAGE);
       expect(captured.stdout()).toBe("");
-      expect(captured.stderr()).toMatch(/^trivy-operator-cdktf doctor: nothing inspected in context hang: cannot read from the API server \(request to http:\/\/127\.0\.0\.1:\d+\/apis\/apps\/v1\/namespaces\/trivy-system\/deployments\?limit=500 failed, reason: no answer for 300ms \(--read-timeout\)\); nothing inspected\n$/);
+      expect(captured.stderr()).toMatch(
+        /^trivy-operator-cdktf doctor: nothing inspected in context hang: cannot read from the API server \(request to http:\/\/127\.0\.0\.1:\d+\/apis\/apps\/v1\/namespaces\/trivy-system\/deployments\?limit=500 failed, reason: no answer for 300ms \(--read-timeout\)\); nothing inspected\n$/,
+      );
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolveClose) => silent.close(resolveClose));

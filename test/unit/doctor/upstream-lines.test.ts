@@ -77,7 +77,8 @@ const LINES = {
   },
   /** What v0.32.0 logs itself for `no child with platform linux` (derived from the code: pkg/vulnerabilityreport/controller/scanjob.go completedContainers, log.Info). */
   windowsNoLinuxPlatform: {
-    source: "trivy-operator v0.32.0 pkg/vulnerabilityreport/controller/scanjob.go completedContainers (derived: job and container names ours)",
+    source:
+      "trivy-operator v0.32.0 pkg/vulnerabilityreport/controller/scanjob.go completedContainers (derived: job and container names ours)",
     text: String.raw`{"level":"info","ts":"2025-11-02T09:12:40Z","logger":"reconciler.scan job","msg":"Scan job container","job":"trivy-system/scan-vulnerabilityreport-65b9d7c4f8","container":"cloud-node-manager","status.reason":"Error","status.message":"By default, only Linux amd64 images are supported for scanning."}`,
   },
   /** A registry that refuses: not a timeout (policies drop, they do not refuse). */
@@ -92,7 +93,8 @@ const LINES = {
   },
   /** Derived from #2021 (the DB download in a scan job): an internal DB mirror on a private address that a policy drops. */
   dbMirrorTimeoutPrivate: {
-    source: "https://github.com/aquasecurity/trivy-operator/issues/2021 (derived: ghcr.io 140.82.121.33 → registry.internal 10.40.3.17, connection refused → i/o timeout)",
+    source:
+      "https://github.com/aquasecurity/trivy-operator/issues/2021 (derived: ghcr.io 140.82.121.33 → registry.internal 10.40.3.17, connection refused → i/o timeout)",
     text: String.raw`{"level":"error","ts":"2024-04-19T12:07:34Z","logger":"reconciler.scan job","msg":"Scan job container","job":"trivy/scan-vulnerabilityreport-8cd79b","container":"e472375a-1193-468f-942b-59ab3c475ab8","status.reason":"Error","status.message":"2024-04-19T12:07:30.522Z\t\u001b[34mINFO\u001b[0m\tNeed to update DB\n2024-04-19T12:07:30.522Z\t\u001b[34mINFO\u001b[0m\tDB Repository: registry.internal/aquasecurity/trivy-db\n2024-04-19T12:07:30.522Z\t\u001b[34mINFO\u001b[0m\tDownloading DB...\n2024-04-19T12:07:30.563Z\t\u001b[31mFATAL\u001b[0m\tinit error: DB error: failed to download vulnerability DB: database download error: OCI repository error: 1 error occurred:\n\t* Get \"https://registry.internal/v2/\": dial tcp 10.40.3.17:443: i/o timeout\n\n\n"}`,
   },
   dbRefused: {
@@ -102,7 +104,10 @@ const LINES = {
   /** A DNS timeout: `dial tcp: lookup …`, not a dial to an address. */
   dnsTimeout: {
     source: "https://github.com/opendatahub-io/notebooks/issues/776",
-    text: ["2024-11-22T19:53:49Z\tFATAL\tFatal error\tinit error: DB error: failed to download vulnerability DB: database download error: OCI repository error: 1 error occurred:", '\t* Get "https://ghcr.io/v2/": dial tcp: lookup ghcr.io on 168.63.129.16:53: read udp 10.88.0.2:43149->168.63.129.16:53: i/o timeout'].join("\n"),
+    text: [
+      "2024-11-22T19:53:49Z\tFATAL\tFatal error\tinit error: DB error: failed to download vulnerability DB: database download error: OCI repository error: 1 error occurred:",
+      '\t* Get "https://ghcr.io/v2/": dial tcp: lookup ghcr.io on 168.63.129.16:53: read udp 10.88.0.2:43149->168.63.129.16:53: i/o timeout',
+    ].join("\n"),
   },
   apiServerTimeout: {
     source: "/work/shared/seed/trivy-in-kubernetes.md (Calico: i/o timeout to the API server)",
@@ -141,7 +146,14 @@ const LINES = {
 type LineName = keyof typeof LINES;
 
 function evidenceOf(signals: DoctorEvidence["signals"]): DoctorEvidence {
-  return { namespace: "trivy-system", signals, completedScanJobsWithTtl: [], scanJobsConcurrentLimit: undefined, operatorDeploymentFound: undefined, counts: { pods: 0, jobs: 0, events: 0, deployments: 0, logLines: 0, logEntries: 0 } };
+  return {
+    namespace: "trivy-system",
+    signals,
+    completedScanJobsWithTtl: [],
+    scanJobsConcurrentLimit: undefined,
+    operatorDeploymentFound: undefined,
+    counts: { pods: 0, jobs: 0, events: 0, deployments: 0, logLines: 0, logEntries: 0 },
+  };
 }
 
 const diagnoseLog = (text: string): Problem[] => diagnose(evidenceOf(readLog(text, "captured.log").signals));
@@ -152,7 +164,10 @@ const CAPTURES: Record<string, (line: string) => string> = {
   plain: (line) => line,
   "--timestamps": (line) => `2025-11-02T09:12:40.123456789Z ${line}`,
   "--prefix": (line) => (line.startsWith("[pod/") ? line : `[pod/trivy-operator-7d9f8c6b5-x2k4p/trivy-operator] ${line}`),
-  "--prefix --timestamps": (line) => (line.startsWith("[pod/") ? line.replace(/^(\[[^\]]+\] )/, "$12025-11-02T09:12:40.123456789Z ") : `[pod/trivy-operator-7d9f8c6b5-x2k4p/trivy-operator] 2025-11-02T09:12:40.123456789Z ${line}`),
+  "--prefix --timestamps": (line) =>
+    line.startsWith("[pod/")
+      ? line.replace(/^(\[[^\]]+\] )/, "$12025-11-02T09:12:40.123456789Z ")
+      : `[pod/trivy-operator-7d9f8c6b5-x2k4p/trivy-operator] 2025-11-02T09:12:40.123456789Z ${line}`,
 };
 
 /** Every line, the exact rules it must fire (so every other rule must not). */
@@ -192,43 +207,72 @@ describe("doctor rules on real upstream log lines", () => {
       for (const [capture, decorate] of Object.entries(CAPTURES)) {
         const decorated = diagnoseLog(line.text.split("\n").map(decorate).join("\n"));
         expect(ruleIds(decorated), capture).toEqual(ruleIds(plain));
-        expect(decorated.map((problem) => problem.occurrences.map((entry) => entry.excerpt)), capture).toEqual(plain.map((problem) => problem.occurrences.map((entry) => entry.excerpt)));
+        expect(
+          decorated.map((problem) => problem.occurrences.map((entry) => entry.excerpt)),
+          capture,
+        ).toEqual(plain.map((problem) => problem.occurrences.map((entry) => entry.excerpt)));
       }
     });
   }
 
   it("every message rule is exercised by a real line above", () => {
     const fired = new Set(Object.values(EXPECTED).flat());
-    const objectRules = ["operator-oom-or-crash-loop", "scan-job-untolerated-taint", "scan-job-insufficient-resources", "node-collector-untolerated-taint", "node-collector-insufficient-memory", "scan-deadline-exceeded", "completed-jobs-block-concurrency", "operator-deployment-missing"];
+    const objectRules = [
+      "operator-oom-or-crash-loop",
+      "scan-job-untolerated-taint",
+      "scan-job-insufficient-resources",
+      "node-collector-untolerated-taint",
+      "node-collector-insufficient-memory",
+      "scan-deadline-exceeded",
+      "completed-jobs-block-concurrency",
+      "operator-deployment-missing",
+    ];
     expect(RULES.map((rule) => rule.id).filter((id) => !fired.has(id) && !objectRules.includes(id))).toEqual([]);
   });
 
   it("names the registry and the artifact in the fix: a Docker Hub image gets a Docker Hub mirror, never the DB mirror", () => {
     const [problem] = diagnoseLog(LINES.dockerHubImageRateLimit.text);
-    expect(problem?.fixes.map((fix) => fix.chartValue)).toEqual(['trivy.registry.mirror."index.docker.io"', "operator.privateRegistryScanSecretsNames"]);
+    expect(problem?.fixes.map((fix) => fix.chartValue)).toEqual([
+      'trivy.registry.mirror."index.docker.io"',
+      "operator.privateRegistryScanSecretsNames",
+    ]);
     expect(problem?.fixes.map((fix) => fix.moduleSetting).join(" ")).not.toMatch(/dbRegistry|builtInTrivyServer/);
   });
 
   it("never suggests excluding a Linux image whose tag is missing; suggests it (after a check) only for a Windows-named one", () => {
     for (const name of ["manifestUnknownDockerHub", "manifestUnknownPrivateRegistry"] as const) {
       const fixes = diagnoseLog(LINES[name].text)[0]?.fixes ?? [];
-      expect(fixes.map((fix) => fix.chartValue), name).not.toContain("trivyOperator.excludeImages");
+      expect(
+        fixes.map((fix) => fix.chartValue),
+        name,
+      ).not.toContain("trivyOperator.excludeImages");
     }
-    expect(diagnoseLog(LINES.manifestUnknownPrivateRegistry.text)[0]?.fixes[0]?.moduleSetting).toBe('extraValues: { trivy: { registry: { mirror: { "10.121.0.9:5000": "<the mirror your nodes pull from>" } } } }');
+    expect(diagnoseLog(LINES.manifestUnknownPrivateRegistry.text)[0]?.fixes[0]?.moduleSetting).toBe(
+      'extraValues: { trivy: { registry: { mirror: { "10.121.0.9:5000": "<the mirror your nodes pull from>" } } } }',
+    );
     const windows = diagnoseLog(LINES.manifestUnknownWindowsNamed.text)[0]?.fixes ?? [];
-    expect(windows[1]?.moduleSetting).toMatch(/^excludeImages: \["mcr\.microsoft\.com\/oss\/calico\/windows-upgrade:\*"\] {2}— only after `crane manifest`/);
+    expect(windows[1]?.moduleSetting).toMatch(
+      /^excludeImages: \["mcr\.microsoft\.com\/oss\/calico\/windows-upgrade:\*"\] {2}— only after `crane manifest`/,
+    );
   });
 
   it("names networkPolicy.privateRegistryCidrs with the blocked private address for a registry i/o timeout, and says a public one is not our policy's doing", () => {
     const privateFixes = diagnoseLog(LINES.dbMirrorTimeoutPrivate.text)[0]?.fixes ?? [];
-    expect(privateFixes.map((fix) => fix.moduleSetting)).toEqual(['networkPolicy.privateRegistryCidrs: ["10.40.3.17/32"]  (TrivyNetworkPolicy privateRegistryCidrs)']);
+    expect(privateFixes.map((fix) => fix.moduleSetting)).toEqual([
+      'networkPolicy.privateRegistryCidrs: ["10.40.3.17/32"]  (TrivyNetworkPolicy privateRegistryCidrs)',
+    ]);
     const publicFixes = diagnoseLog(LINES.imageRegistryTimeoutPublic.text)[0]?.fixes ?? [];
-    expect(publicFixes[1]?.moduleSetting).toBe("networkPolicy.registryCidrs (TrivyNetworkPolicy registryCidrs) must include 3.67.33.93:443 if you narrowed it");
+    expect(publicFixes[1]?.moduleSetting).toBe(
+      "networkPolicy.registryCidrs (TrivyNetworkPolicy registryCidrs) must include 3.67.33.93:443 if you narrowed it",
+    );
   });
 
   it("does not take a ClientServer scan job's timeout to the Trivy server for a registry pull", () => {
     // Derived from the #2095 line: the remote error replaced by a call to the built-in server's Service (port 4954, /twirp/ API).
-    const toServer = LINES.imageRegistryTimeoutPublic.text.replace(String.raw`* remote error: Get \"https://cr.l5d.io/v2/\": dial tcp 3.67.33.93:443: i/o timeout`, String.raw`* remote error: Post \"http://trivy-service.trivy-system:4954/twirp/trivy.cache.v1.Cache/MissingBlobs\": dial tcp 10.96.41.7:4954: i/o timeout`);
+    const toServer = LINES.imageRegistryTimeoutPublic.text.replace(
+      String.raw`* remote error: Get \"https://cr.l5d.io/v2/\": dial tcp 3.67.33.93:443: i/o timeout`,
+      String.raw`* remote error: Post \"http://trivy-service.trivy-system:4954/twirp/trivy.cache.v1.Cache/MissingBlobs\": dial tcp 10.96.41.7:4954: i/o timeout`,
+    );
     expect(toServer).toContain("/twirp/");
     expect(ruleIds(diagnoseLog(toServer))).toEqual(["scan-job-failed-unrecognised"]);
   });
@@ -241,26 +285,44 @@ describe("doctor rules on real upstream log lines", () => {
     ].join("\n");
     const log = readLog(console, "dev.log");
     expect(log).toMatchObject({ lines: 3, entries: 1 });
-    expect(log.signals).toEqual([expect.objectContaining({ component: "operator", logger: "policyLoader.Get misconfig bundle policies", location: "dev.log line 1" })]);
+    expect(log.signals).toEqual([
+      expect.objectContaining({ component: "operator", logger: "policyLoader.Get misconfig bundle policies", location: "dev.log line 1" }),
+    ]);
   });
 
   it("reads Trivy's coloured console line as an entry, with the colour codes gone", () => {
     const log = readLog(LINES.sbomMultipleOsScanPod.text, "scan.log");
     expect(log).toMatchObject({ lines: 1, entries: 1 });
-    expect(log.signals[0]?.message).toBe("sbom scan error: scan error: scan failed: failed analysis: SBOM decode error: failed to decode: failed to decode components: multiple OS components are not supported");
+    expect(log.signals[0]?.message).toBe(
+      "sbom scan error: scan error: scan failed: failed analysis: SBOM decode error: failed to decode: failed to decode components: multiple OS components are not supported",
+    );
   });
 
   it("joins Trivy's indented error lines to the FATAL line they belong to", () => {
     const { signals } = readLog(LINES.manifestUnknownPrivateRegistry.text, "scan.log");
     expect(signals).toHaveLength(1);
-    expect(signals[0]).toMatchObject({ component: "scan-job", job: "scan-vulnerabilityreport-6d5c8b7f9c", subject: "Pod scan-vulnerabilityreport-6d5c8b7f9c-k2x7p" });
-    expect(signals[0]?.message).toMatch(/4 errors occurred:\n\* unable to inspect[\s\S]*MANIFEST_UNKNOWN: manifest unknown; map\[Tag:v2\.8\.2\]$/);
+    expect(signals[0]).toMatchObject({
+      component: "scan-job",
+      job: "scan-vulnerabilityreport-6d5c8b7f9c",
+      subject: "Pod scan-vulnerabilityreport-6d5c8b7f9c-k2x7p",
+    });
+    expect(signals[0]?.message).toMatch(
+      /4 errors occurred:\n\* unable to inspect[\s\S]*MANIFEST_UNKNOWN: manifest unknown; map\[Tag:v2\.8\.2\]$/,
+    );
   });
 });
 
 /** An Event as `kubectl get events -o json` lists it. */
 function event(involved: { kind: string; name: string }, reason: string, message: string, type = "Warning"): unknown {
-  return { apiVersion: "v1", kind: "Event", metadata: { name: `${involved.name}.1860c1d2e3f4a5b6`, namespace: "trivy-system" }, involvedObject: { ...involved, namespace: "trivy-system" }, reason, type, message };
+  return {
+    apiVersion: "v1",
+    kind: "Event",
+    metadata: { name: `${involved.name}.1860c1d2e3f4a5b6`, namespace: "trivy-system" },
+    involvedObject: { ...involved, namespace: "trivy-system" },
+    reason,
+    type,
+    message,
+  };
 }
 
 describe("doctor rules on real Kubernetes event and condition messages", () => {
@@ -269,34 +331,66 @@ describe("doctor rules on real Kubernetes event and condition messages", () => {
     return { problems: diagnose(evidence), evidence };
   };
   // https://github.com/aws/karpenter-provider-aws/issues/4450 (the scheduler's message; the pod is a node collector named as in aquasecurity/trivy-operator#1610)
-  const INSUFFICIENT_MEMORY = "0/4 nodes are available: 4 Insufficient memory. preemption: 0/4 nodes are available: 4 No preemption victims found for incoming pod.";
+  const INSUFFICIENT_MEMORY =
+    "0/4 nodes are available: 4 Insufficient memory. preemption: 0/4 nodes are available: 4 No preemption victims found for incoming pod.";
 
   it("names operator.scanJobResources.requests.memory for a Pending node collector (Insufficient memory); a scan job gets its own rule", () => {
-    const collector = diagnoseObjects([event({ kind: "Pod", name: "node-collector-756ffb6f47-9xk2q" }, "FailedScheduling", INSUFFICIENT_MEMORY)]).problems;
+    const collector = diagnoseObjects([
+      event({ kind: "Pod", name: "node-collector-756ffb6f47-9xk2q" }, "FailedScheduling", INSUFFICIENT_MEMORY),
+    ]).problems;
     expect(ruleIds(collector)).toEqual(["node-collector-insufficient-memory"]);
-    expect(collector[0]?.fixes[0]).toMatchObject({ chartValue: "trivy.resources.requests.memory", moduleSetting: expect.stringMatching(/^operator\.scanJobResources\.requests\.memory /) });
-    const scan = diagnoseObjects([event({ kind: "Pod", name: "scan-vulnerabilityreport-7d9c5f4b8d-x7k2p" }, "FailedScheduling", INSUFFICIENT_MEMORY)]).problems;
+    expect(collector[0]?.fixes[0]).toMatchObject({
+      chartValue: "trivy.resources.requests.memory",
+      moduleSetting: expect.stringMatching(/^operator\.scanJobResources\.requests\.memory /),
+    });
+    const scan = diagnoseObjects([
+      event({ kind: "Pod", name: "scan-vulnerabilityreport-7d9c5f4b8d-x7k2p" }, "FailedScheduling", INSUFFICIENT_MEMORY),
+    ]).problems;
     expect(ruleIds(scan)).toEqual(["scan-job-insufficient-resources"]);
     expect(scan[0]?.fixes.map((fix) => fix.chartValue)).toEqual(["trivy.resources.requests", "operator.scanJobsConcurrentLimit"]);
   });
 
   it("recognises the node collector by its pod label too (app: node-collector), from a PodScheduled=False condition", () => {
     // https://github.com/kubernetes/kubernetes/issues/86942 (the scheduler's message)
-    const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "collector-x", labels: { app: "node-collector" } }, status: { phase: "Pending", conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message: "0/12 nodes are available: 3 Insufficient memory, 9 node(s) didn't match node selector." }] } };
+    const pod = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "collector-x", labels: { app: "node-collector" } },
+      status: {
+        phase: "Pending",
+        conditions: [
+          {
+            type: "PodScheduled",
+            status: "False",
+            reason: "Unschedulable",
+            message: "0/12 nodes are available: 3 Insufficient memory, 9 node(s) didn't match node selector.",
+          },
+        ],
+      },
+    };
     expect(ruleIds(diagnoseObjects([pod]).problems)).toEqual(["node-collector-insufficient-memory"]);
   });
 
   it("reads the pre-1.25 taint wording (`had taint {…}, that the pod didn't tolerate`)", () => {
     // https://github.com/aquasecurity/trivy-operator/issues/1682
-    const message = "1 node(s) had taint {node-role.kubernetes.io/master: }, that the pod didn't tolerate, 2 node(s) had taint {dedicated: ams}, that the pod didn't tolerate , 8 node(s) didn't match Pod's node affinity/selector";
-    const problems = diagnoseObjects([event({ kind: "Pod", name: "node-collector-677f9fb5b8-jc6tw" }, "FailedScheduling", message)]).problems;
+    const message =
+      "1 node(s) had taint {node-role.kubernetes.io/master: }, that the pod didn't tolerate, 2 node(s) had taint {dedicated: ams}, that the pod didn't tolerate , 8 node(s) didn't match Pod's node affinity/selector";
+    const problems = diagnoseObjects([
+      event({ kind: "Pod", name: "node-collector-677f9fb5b8-jc6tw" }, "FailedScheduling", message),
+    ]).problems;
     expect(ruleIds(problems)).toEqual(["node-collector-untolerated-taint"]);
-    expect(problems[0]?.fixes[0]?.moduleSetting).toBe('taints: [{ key: "node-role.kubernetes.io/master" }, { key: "dedicated", value: "ams" }]');
+    expect(problems[0]?.fixes[0]?.moduleSetting).toBe(
+      'taints: [{ key: "node-role.kubernetes.io/master" }, { key: "dedicated", value: "ams" }]',
+    );
   });
 
   it("tells the Job deadline (DeadlineExceeded) from Trivy's own timeout", () => {
     // https://github.com/kubernetes/kubernetes/issues/62134 (the Job controller's event)
-    const deadline = event({ kind: "Job", name: "scan-vulnerabilityreport-77d66d9c54" }, "DeadlineExceeded", "Job was active longer than specified deadline");
+    const deadline = event(
+      { kind: "Job", name: "scan-vulnerabilityreport-77d66d9c54" },
+      "DeadlineExceeded",
+      "Job was active longer than specified deadline",
+    );
     const killed = diagnoseObjects([deadline]).problems;
     expect(ruleIds(killed)).toEqual(["scan-deadline-exceeded"]);
     expect(killed[0]?.fixes.map((fix) => fix.chartValue)).toEqual(["operator.scanJobTimeout", "operator.builtInTrivyServer"]);
@@ -304,20 +398,41 @@ describe("doctor rules on real Kubernetes event and condition messages", () => {
     const own = diagnoseLog(LINES.trivyTimeout.text);
     expect(own[0]?.fixes.map((fix) => fix.chartValue)).toEqual(["trivy.timeout", "operator.scanJobTimeout"]);
     // A node collector's deadline is not a scan's.
-    expect(ruleIds(diagnoseObjects([event({ kind: "Job", name: "node-collector-756ffb6f47" }, "DeadlineExceeded", "Job was active longer than specified deadline")]).problems)).toEqual([]);
+    expect(
+      ruleIds(
+        diagnoseObjects([
+          event({ kind: "Job", name: "node-collector-756ffb6f47" }, "DeadlineExceeded", "Job was active longer than specified deadline"),
+        ]).problems,
+      ),
+    ).toEqual([]);
   });
 
   it("ties a deleted scan Job's BackoffLimitExceeded event to the operator's log line for it, and reports one it cannot explain", () => {
     // https://github.com/aquasecurity/trivy-operator/issues/1256 (the Job controller's message)
-    const backoff = (job: string) => event({ kind: "Job", name: job }, "BackoffLimitExceeded", "Job has reached the specified backoff limit");
-    const { problems, evidence } = diagnoseObjects([backoff("scan-vulnerabilityreport-5b786b579f"), backoff("scan-vulnerabilityreport-0a1b2c3d4e")], LINES.dockerHubImageRateLimitUnauthenticated.text);
+    const backoff = (job: string) =>
+      event({ kind: "Job", name: job }, "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+    const { problems, evidence } = diagnoseObjects(
+      [backoff("scan-vulnerabilityreport-5b786b579f"), backoff("scan-vulnerabilityreport-0a1b2c3d4e")],
+      LINES.dockerHubImageRateLimitUnauthenticated.text,
+    );
     expect(ruleIds(problems)).toEqual(["image-pull-rate-limited", "scan-job-failed-unrecognised"]);
     expect(problems.find((problem) => problem.ruleId === "scan-job-failed-unrecognised")?.occurrences).toEqual([
-      expect.objectContaining({ subject: "Job scan-vulnerabilityreport-0a1b2c3d4e", excerpt: "BackoffLimitExceeded: Job has reached the specified backoff limit" }),
+      expect.objectContaining({
+        subject: "Job scan-vulnerabilityreport-0a1b2c3d4e",
+        excerpt: "BackoffLimitExceeded: Job has reached the specified backoff limit",
+      }),
     ]);
     expect(failedScanJobs(evidence, problems)).toEqual([
-      { job: "scan-vulnerabilityreport-5b786b579f", evidence: ["Event BackoffLimitExceeded", "operator.log line 1"], diagnosedBy: ["image-pull-rate-limited"] },
-      { job: "scan-vulnerabilityreport-0a1b2c3d4e", evidence: ["Event BackoffLimitExceeded"], diagnosedBy: ["scan-job-failed-unrecognised"] },
+      {
+        job: "scan-vulnerabilityreport-5b786b579f",
+        evidence: ["Event BackoffLimitExceeded", "operator.log line 1"],
+        diagnosedBy: ["image-pull-rate-limited"],
+      },
+      {
+        job: "scan-vulnerabilityreport-0a1b2c3d4e",
+        evidence: ["Event BackoffLimitExceeded"],
+        diagnosedBy: ["scan-job-failed-unrecognised"],
+      },
     ]);
   });
 });
@@ -327,7 +442,9 @@ describe("failed scan Jobs in the output", () => {
     // The same scan Job failing again (the operator re-creates it under the same name for the same workload).
     const log = [LINES.oomKilled.text, LINES.oomKilled.text.replace("2024-04-08T10:08:16Z", "2024-04-08T10:38:16Z")].join("\n");
     const evidence = evidenceOf(readLog(log, "operator.log").signals);
-    expect(failedScanJobs(evidence, diagnose(evidence))).toEqual([{ job: "scan-vulnerabilityreport-5c498d8bc6", evidence: ["operator.log lines 1, 2"], diagnosedBy: ["scan-job-oom-killed"] }]);
+    expect(failedScanJobs(evidence, diagnose(evidence))).toEqual([
+      { job: "scan-vulnerabilityreport-5c498d8bc6", evidence: ["operator.log lines 1, 2"], diagnosedBy: ["scan-job-oom-killed"] },
+    ]);
   });
 });
 
@@ -336,7 +453,9 @@ describe("doctor output on hostile log text", () => {
     const hostile = String.raw`{"level":"error","msg":"Scan job container","job":"trivy-system/scan-vulnerabilityreport-1a2b3c4d5e","container":"x","status.reason":"Error","status.message":"\u001b[2J\u001b[Hboom\u0007 TOOMANYREQUESTS GET https://index.docker.io/v2/library/nginx/manifests/1.27: TOOMANYREQUESTS"}`;
     const [problem] = diagnose(evidenceOf(readLog(hostile, "x.log").signals));
     expect(problem?.ruleId).toBe("image-pull-rate-limited");
-    expect(problem?.occurrences[0]?.excerpt).toBe("Error: Scan job container: boom TOOMANYREQUESTS GET https://index.docker.io/v2/library/nginx/manifests/1.27: TOOMANYREQUESTS");
+    expect(problem?.occurrences[0]?.excerpt).toBe(
+      "Error: Scan job container: boom TOOMANYREQUESTS GET https://index.docker.io/v2/library/nginx/manifests/1.27: TOOMANYREQUESTS",
+    );
   });
 });
 
@@ -345,7 +464,15 @@ describe("doctor text output on a hostile capture", () => {
     const hostile = String.raw`{"level":"error","msg":"Scan job container","job":"trivy-system/scan-vulnerabilityreport-1a2b3c4d5e\u001b[2J","container":"x\u0007","status.reason":"Error","status.message":"GET https://evil\u001b[31m.example/v2/a/manifests/1: TOOMANYREQUESTS"}`;
     const evidence = evidenceOf(readLog(hostile, "x.log").signals);
     const problems = diagnose(evidence);
-    const text = renderDoctorText({ namespace: "trivy-system", source: "x.log", problems, failedScanJobs: failedScanJobs(evidence, problems), inspected: evidence.counts, warnings: [], notes: [] });
+    const text = renderDoctorText({
+      namespace: "trivy-system",
+      source: "x.log",
+      problems,
+      failedScanJobs: failedScanJobs(evidence, problems),
+      inspected: evidence.counts,
+      warnings: [],
+      notes: [],
+    });
     expect(problems.map((problem) => problem.ruleId)).toEqual(["image-pull-rate-limited"]);
     // eslint-disable-next-line no-control-regex -- asserting their absence
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);

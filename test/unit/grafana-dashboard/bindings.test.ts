@@ -31,7 +31,9 @@ describe("grafana bindings |", () => {
     // THEN the file set and every byte match: a schema change without regeneration, or a hand edit of .gen, fails here
     const files = listFiles(COMMITTED);
     expect(listFiles(regenerated)).toEqual(files);
-    const drifted = files.filter((file) => !fs.readFileSync(path.join(COMMITTED, file)).equals(fs.readFileSync(path.join(regenerated, file))));
+    const drifted = files.filter(
+      (file) => !fs.readFileSync(path.join(COMMITTED, file)).equals(fs.readFileSync(path.join(regenerated, file))),
+    );
     expect(drifted, "run `npm run gen:grafana` and commit .gen/providers/grafana").toEqual([]);
   });
 

@@ -11,7 +11,12 @@ describe("GrafanaDashboard |", () => {
   it("can deliver through the Grafana API with a folder, downloading the pinned revision", () => {
     // WHEN
     const { parsed } = synthesize((stack) => {
-      new GrafanaDashboard(stack, "trivy-dashboard", { delivery: "grafana-api", datasourceUid: "prometheus", folderTitle: "Security", folderUid: "security" });
+      new GrafanaDashboard(stack, "trivy-dashboard", {
+        delivery: "grafana-api",
+        datasourceUid: "prometheus",
+        folderTitle: "Security",
+        folderUid: "security",
+      });
     });
 
     // THEN
@@ -20,10 +25,13 @@ describe("GrafanaDashboard |", () => {
     expect(download[0]).toMatchObject({ url: "https://grafana.com/api/dashboards/17813/revisions/2/download" });
     expect(onlyResourceOfType(parsed, "grafana_folder")).toEqual({ title: "Security", uid: "security" });
     const dashboard = onlyResourceOfType(parsed, "grafana_dashboard");
-    expect(dashboard).toMatchObject({ overwrite: true, folder: expect.stringMatching(/^\$\{grafana_folder\.trivy-dashboard_folder_\w+\.uid\}$/) });
+    expect(dashboard).toMatchObject({
+      overwrite: true,
+      folder: expect.stringMatching(/^\$\{grafana_folder\.trivy-dashboard_folder_\w+\.uid\}$/),
+    });
     expect(dashboard.config_json).toMatch(/^\$\{local\.trivy-dashboard_bound-json_\w+\}$/);
     const bound = Object.entries(parsed.locals ?? {}).find(([name]) => name.startsWith("trivy-dashboard_bound-json"))![1];
-    expect(bound).toContain('replace(data.http.trivy-dashboard_download_');
+    expect(bound).toContain("replace(data.http.trivy-dashboard_download_");
     expect(bound).toContain('"$${DS_PROMETHEUS}"');
     expect(resourcesOfType(parsed, "kubernetes_config_map_v1")).toHaveLength(0);
   });
@@ -47,7 +55,10 @@ describe("GrafanaDashboard |", () => {
     const configJson = String(onlyResourceOfType(parsed, "grafana_dashboard").config_json);
     expect(configJson).not.toContain("DS_PROMETHEUS");
     expect(configJson).toContain("$${__interval}");
-    const dashboard = JSON.parse(configJson.replaceAll("$${", "${").replaceAll("%%{", "%{")) as { title: string; panels: Array<{ datasource?: unknown }> };
+    const dashboard = JSON.parse(configJson.replaceAll("$${", "${").replaceAll("%%{", "%{")) as {
+      title: string;
+      panels: Array<{ datasource?: unknown }>;
+    };
     expect(dashboard.title).toBe("Trivy Operator Dashboard");
     expect(dashboard.panels[1]!.datasource).toEqual({ type: "prometheus", uid: "prom-main" });
   });
@@ -65,7 +76,10 @@ describe("GrafanaDashboard |", () => {
     });
 
     // THEN
-    const configMap = onlyResourceOfType(parsed, "kubernetes_config_map_v1") as { metadata: Record<string, unknown>; data: Record<string, string> };
+    const configMap = onlyResourceOfType(parsed, "kubernetes_config_map_v1") as {
+      metadata: Record<string, unknown>;
+      data: Record<string, string>;
+    };
     expect(configMap.metadata).toEqual({
       name: "trivy-operator-dashboard",
       namespace: "observability",
@@ -83,7 +97,9 @@ describe("GrafanaDashboard |", () => {
       const dashboard = new GrafanaDashboard(stack, "d", { delivery: "helm-values", datasourceUid: "prometheus", folderTitle: "Security" });
       // THEN the values are also available to code
       expect(dashboard.helmValues?.dashboards).toEqual({
-        "trivy-operator": { "trivy-operator-dashboard": { gnetId: 17813, revision: 2, datasource: [{ name: "DS_PROMETHEUS", value: "prometheus" }] } },
+        "trivy-operator": {
+          "trivy-operator-dashboard": { gnetId: 17813, revision: 2, datasource: [{ name: "DS_PROMETHEUS", value: "prometheus" }] },
+        },
       });
       expect(dashboard.helmValues?.dashboardProviders["dashboardproviders.yaml"].providers[0]).toMatchObject({
         name: "trivy-operator",
@@ -112,7 +128,13 @@ describe("GrafanaDashboard |", () => {
 
   it("can provision a dashboard outside the catalog with a pinned revision", () => {
     const { parsed } = synthesize((stack) => {
-      new GrafanaDashboard(stack, "d", { delivery: "sidecar", datasourceUid: "p", gnetId: 16337, revision: 12, datasourceInputs: ["DS_PROMETHEUS", "DS_PROM2"] });
+      new GrafanaDashboard(stack, "d", {
+        delivery: "sidecar",
+        datasourceUid: "p",
+        gnetId: 16337,
+        revision: 12,
+        datasourceInputs: ["DS_PROMETHEUS", "DS_PROM2"],
+      });
     });
     expect(Object.values(parsed.data!.http!)[0]).toMatchObject({ url: "https://grafana.com/api/dashboards/16337/revisions/12/download" });
     expect(onlyResourceOfType(parsed, "kubernetes_config_map_v1")).toMatchObject({ metadata: { name: "grafana-dashboard-16337" } });
@@ -126,12 +148,32 @@ describe("GrafanaDashboard |", () => {
     ["no datasource", { delivery: "grafana-api" }, /datasourceUid\/datasourceName .* set exactly one of them/],
     ["both datasources", { ...base, datasourceName: "Prometheus" }, /set exactly one of them/],
     ["a bad datasource uid", { ...base, datasourceUid: "not a uid" }, /datasourceUid "not a uid" is invalid: use 1-40 letters/],
-    ["an unknown delivery", { ...base, delivery: "configmap" as never }, /delivery "configmap" is invalid: use one of grafana-api, sidecar, helm-values/],
-    ["an unpinned dashboard outside the catalog", { ...base, gnetId: 16337 }, /revision undefined is invalid: pin a revision for gnetId 16337/],
+    [
+      "an unknown delivery",
+      { ...base, delivery: "configmap" as never },
+      /delivery "configmap" is invalid: use one of grafana-api, sidecar, helm-values/,
+    ],
+    [
+      "an unpinned dashboard outside the catalog",
+      { ...base, gnetId: 16337 },
+      /revision undefined is invalid: pin a revision for gnetId 16337/,
+    ],
     ["a zero revision", { ...base, revision: 0 }, /revision 0 is invalid: use a positive integer/],
-    ["a download base URL that is not http(s)", { ...base, downloadBaseUrl: "ftp://mirror" }, /downloadBaseUrl "ftp:\/\/mirror" is invalid: use an http\(s\) URL/],
-    ["an unreadable local file", { ...base, sourceFile: "/nonexistent/dashboard.json" }, /sourceFile "\/nonexistent\/dashboard.json" is invalid: cannot be read \(ENOENT\); use a readable exported dashboard JSON file/],
-    ["a folder uid without title for the sidecar", { delivery: "sidecar", datasourceUid: "p", folderUid: "sec" }, /folderUid "sec" is invalid: needs folderTitle with delivery sidecar/],
+    [
+      "a download base URL that is not http(s)",
+      { ...base, downloadBaseUrl: "ftp://mirror" },
+      /downloadBaseUrl "ftp:\/\/mirror" is invalid: use an http\(s\) URL/,
+    ],
+    [
+      "an unreadable local file",
+      { ...base, sourceFile: "/nonexistent/dashboard.json" },
+      /sourceFile "\/nonexistent\/dashboard.json" is invalid: cannot be read \(ENOENT\); use a readable exported dashboard JSON file/,
+    ],
+    [
+      "a folder uid without title for the sidecar",
+      { delivery: "sidecar", datasourceUid: "p", folderUid: "sec" },
+      /folderUid "sec" is invalid: needs folderTitle with delivery sidecar/,
+    ],
     ["empty datasource inputs", { ...base, datasourceInputs: [] }, /datasourceInputs \[\] is invalid/],
   ])("fails when given %s", (_case, props, message) => {
     expect(() => synthesize((stack) => new GrafanaDashboard(stack, "d", props))).toThrow(message);

@@ -1,7 +1,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { DashboardBindingError, parseDashboardJson, prepareDashboard, unboundPlaceholders } from "../../../modules/grafana-dashboard/prepare-dashboard";
+import {
+  DashboardBindingError,
+  parseDashboardJson,
+  prepareDashboard,
+  unboundPlaceholders,
+} from "../../../modules/grafana-dashboard/prepare-dashboard";
 
 const fixture = (): unknown =>
   parseDashboardJson(fs.readFileSync(path.resolve(__dirname, "../../fixtures/dashboards/trivy-operator-export.json"), "utf8"));
@@ -53,7 +58,11 @@ describe("prepareDashboard |", () => {
         { datasource: "Prometheus-EU" },
         { datasource: null },
       ],
-      templating: { list: [{ type: "datasource", name: "datasource", query: "prometheus", current: { text: "Prometheus-EU", value: "P1809F7CD0C75ACF3" } }] },
+      templating: {
+        list: [
+          { type: "datasource", name: "datasource", query: "prometheus", current: { text: "Prometheus-EU", value: "P1809F7CD0C75ACF3" } },
+        ],
+      },
     };
 
     // WHEN
@@ -93,9 +102,21 @@ describe("prepareDashboard |", () => {
   it.each([
     ["an array", [], /not a Grafana dashboard: .*got an array/],
     ["an object without panels", { title: "x" }, /not a Grafana dashboard/],
-    ["a datasource input of another type", { __inputs: [{ name: "DS_LOKI", type: "datasource", pluginId: "loki" }], title: "t", panels: [] }, /cannot bind placeholder \$\{DS_LOKI\}: it is a "loki" datasource/],
-    ["an undeclared DS_ placeholder", { title: "t", panels: [{ targets: [{ datasource: { uid: "${DS_X}" } }] }] }, /\$\{DS_X\} at panels\[0\]\.targets\[0\]\.datasource\.uid/],
-    ["a constant without a value", { __inputs: [{ name: "VAR_ENV", type: "constant" }], title: "t", panels: [] }, /\$\{VAR_ENV\}: the constant has no default value/],
+    [
+      "a datasource input of another type",
+      { __inputs: [{ name: "DS_LOKI", type: "datasource", pluginId: "loki" }], title: "t", panels: [] },
+      /cannot bind placeholder \$\{DS_LOKI\}: it is a "loki" datasource/,
+    ],
+    [
+      "an undeclared DS_ placeholder",
+      { title: "t", panels: [{ targets: [{ datasource: { uid: "${DS_X}" } }] }] },
+      /\$\{DS_X\} at panels\[0\]\.targets\[0\]\.datasource\.uid/,
+    ],
+    [
+      "a constant without a value",
+      { __inputs: [{ name: "VAR_ENV", type: "constant" }], title: "t", panels: [] },
+      /\$\{VAR_ENV\}: the constant has no default value/,
+    ],
   ])("fails when given %s", (_case, input, message) => {
     expect(() => prepareDashboard(input, { datasource: { uid: "p" } })).toThrow(DashboardBindingError);
     expect(() => prepareDashboard(input, { datasource: { uid: "p" } })).toThrow(message);

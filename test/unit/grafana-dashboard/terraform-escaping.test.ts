@@ -47,7 +47,6 @@ function extract(synth: SynthesizedStack, constructId: string, fixtureFile: stri
   };
 }
 
-
 /** Evaluates the extracted locals/conditions in a providerless config and returns the outputs. */
 function evaluate(dir: string, cases: Record<string, Extracted>): Record<string, { value: unknown }> {
   const config = {
@@ -93,7 +92,14 @@ describe.skipIf(terraformMissing)("grafana dashboard plan-time binding, evaluate
       unbound: extract(parsed, "unbound", "with-loki.json"),
     });
     // THEN every case produced a JSON string
-    expect(Object.keys(outputs).sort()).toEqual(["by_name_fully_bound", "by_name_json", "by_uid_fully_bound", "by_uid_json", "unbound_fully_bound", "unbound_json"]);
+    expect(Object.keys(outputs).sort()).toEqual([
+      "by_name_fully_bound",
+      "by_name_json",
+      "by_uid_fully_bound",
+      "by_uid_json",
+      "unbound_fully_bound",
+      "unbound_json",
+    ]);
   });
 
   it("can bind every input exactly like prepareDashboard does offline", () => {

@@ -4,7 +4,15 @@ import { describe, expect, it } from "vitest";
 import { runDoctorCommand } from "../../../cli/doctor/command";
 import { RULES } from "../../../cli/doctor/rules";
 import { runReportCommand } from "../../../cli/report/command";
-import { checkLiveDoctor, checkLiveReport, CLI_ENTRY, cliBuildCommand, doctorCommand, ENVIRONMENTAL_DOCTOR_RULES, reportCommand } from "../../integration/harness/cli";
+import {
+  checkLiveDoctor,
+  checkLiveReport,
+  CLI_ENTRY,
+  cliBuildCommand,
+  doctorCommand,
+  ENVIRONMENTAL_DOCTOR_RULES,
+  reportCommand,
+} from "../../integration/harness/cli";
 import type { CommandResult } from "../../integration/harness/command-runner";
 import { captureIo } from "../report/helpers";
 
@@ -37,7 +45,10 @@ const doctorFixture = (name: string): string => join(REPO, "test/fixtures/doctor
 
 describe("CLI commands of the live checks", () => {
   it("builds with exactly what `npm run build` runs, under the current node", () => {
-    const packageJson = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { scripts: Record<string, string>; bin: Record<string, string> };
+    const packageJson = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as {
+      scripts: Record<string, string>;
+      bin: Record<string, string>;
+    };
     const build = cliBuildCommand("/repo");
 
     expect(packageJson.scripts["build"]).toBe("tsc -p tsconfig.build.json");
@@ -51,7 +62,16 @@ describe("CLI commands of the live checks", () => {
     const command = reportCommand(target, "json");
 
     expect(command.file).toBe(process.execPath);
-    expect(command.args).toEqual(["/repo/dist/cli/main.js", "report", "--kubeconfig", "/tmp/run/kubeconfig", "--context", "kind-trivy-e2e-1", "--format", "json"]);
+    expect(command.args).toEqual([
+      "/repo/dist/cli/main.js",
+      "report",
+      "--kubeconfig",
+      "/tmp/run/kubeconfig",
+      "--context",
+      "kind-trivy-e2e-1",
+      "--format",
+      "json",
+    ]);
     expect(command.timeoutMs).toBeGreaterThan(0);
   });
 
@@ -59,7 +79,16 @@ describe("CLI commands of the live checks", () => {
     const command = doctorCommand(target, "trivy-system", "json");
 
     expect(command.args).toEqual([
-      "/repo/dist/cli/main.js", "doctor", "--kubeconfig", "/tmp/run/kubeconfig", "--context", "kind-trivy-e2e-1", "--namespace", "trivy-system", "--format", "json",
+      "/repo/dist/cli/main.js",
+      "doctor",
+      "--kubeconfig",
+      "/tmp/run/kubeconfig",
+      "--context",
+      "kind-trivy-e2e-1",
+      "--namespace",
+      "trivy-system",
+      "--format",
+      "json",
     ]);
   });
 
@@ -94,7 +123,9 @@ describe("checkLiveReport", () => {
   it("fails without a ConfigAuditReport, and without critical vulnerabilities", async () => {
     const noAudit = checkLiveReport(await realReport([files[0] as string]), { workloadNamespace: "default" });
     // One HIGH vulnerability in kube-system, nothing critical.
-    const noCritical = checkLiveReport(await realReport([reportFixture("vulnerabilityreport.vulnerability-ttl.yaml")]), { workloadNamespace: "kube-system" });
+    const noCritical = checkLiveReport(await realReport([reportFixture("vulnerabilityreport.vulnerability-ttl.yaml")]), {
+      workloadNamespace: "kube-system",
+    });
 
     expect(noAudit.problems).toEqual([expect.stringContaining("reportsByKind.ConfigAuditReport is 0")]);
     expect(noCritical.problems).toEqual([
@@ -108,11 +139,15 @@ describe("checkLiveReport", () => {
     const partial = await realReport([...files, reportFixture("vulnerabilityreport.replicaset-nginx-extended.INVALID.yaml")]);
 
     expect(partial.exitCode).toBe(3);
-    expect(checkLiveReport(partial, { workloadNamespace: "default" }).problems).toEqual([expect.stringMatching(/^report exited with 3, expected 0 .*stderr: warning: /)]);
+    expect(checkLiveReport(partial, { workloadNamespace: "default" }).problems).toEqual([
+      expect.stringMatching(/^report exited with 3, expected 0 .*stderr: warning: /),
+    ]);
   });
 
   it("reports stderr when there is no JSON at all (unreachable context: exit 2)", () => {
-    const check = checkLiveReport(result(2, "", "warning: context kind-x: cannot reach the API server\nreport: no input could be read"), { workloadNamespace: "default" });
+    const check = checkLiveReport(result(2, "", "warning: context kind-x: cannot reach the API server\nreport: no input could be read"), {
+      workloadNamespace: "default",
+    });
 
     expect(check.problems).toEqual([
       expect.stringContaining("report exited with 2"),
@@ -130,7 +165,13 @@ describe("checkLiveDoctor", () => {
       expect(ruleIds).toContain(id);
     }
     // The rules the ci stack's settings prevent must stay failures.
-    for (const prevented of ["scan-job-oom-killed", "scan-job-untolerated-taint", "node-collector-untolerated-taint", "api-server-unreachable", "dns-resolution-failed"]) {
+    for (const prevented of [
+      "scan-job-oom-killed",
+      "scan-job-untolerated-taint",
+      "node-collector-untolerated-taint",
+      "api-server-unreachable",
+      "dns-resolution-failed",
+    ]) {
       expect(ENVIRONMENTAL_DOCTOR_RULES.has(prevented)).toBe(false);
     }
   });
@@ -174,7 +215,9 @@ describe("checkLiveDoctor", () => {
 
   it("fails when doctor did not read the live namespace (no deployment, no log) or read only part of it (exit 3)", () => {
     const json = { namespace: "trivy-system", problems: [], inspected: { pods: 0, jobs: 0, events: 0, deployments: 0, logLines: 0 } };
-    const check = checkLiveDoctor(result(3, JSON.stringify(json), "warning: context kind-x: cannot list Pods"), { namespace: "trivy-system" });
+    const check = checkLiveDoctor(result(3, JSON.stringify(json), "warning: context kind-x: cannot list Pods"), {
+      namespace: "trivy-system",
+    });
 
     expect(check.problems).toEqual([
       expect.stringMatching(/^doctor exited with 3, expected 0/),

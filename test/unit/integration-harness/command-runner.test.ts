@@ -43,11 +43,11 @@ describe("execFileRunner", () => {
 
 describe("runChecked", () => {
   it("throws a CommandFailedError quoting the command and its stderr", async () => {
-    await expect(runChecked(execFileRunner, node, ["-e", "console.error('no such cluster'); process.exit(1)"], { timeoutMs: 10_000 })).rejects.toThrow(
-      CommandFailedError,
-    );
-    await expect(runChecked(execFileRunner, node, ["-e", "console.error('no such cluster'); process.exit(1)"], { timeoutMs: 10_000 })).rejects.toThrow(
-      /exited with 1:\nno such cluster/,
-    );
+    await expect(
+      runChecked(execFileRunner, node, ["-e", "console.error('no such cluster'); process.exit(1)"], { timeoutMs: 10_000 }),
+    ).rejects.toThrow(CommandFailedError);
+    await expect(
+      runChecked(execFileRunner, node, ["-e", "console.error('no such cluster'); process.exit(1)"], { timeoutMs: 10_000 }),
+    ).rejects.toThrow(/exited with 1:\nno such cluster/);
   });
 });

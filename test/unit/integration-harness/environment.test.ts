@@ -15,7 +15,10 @@ describe("harness environment", () => {
   });
 
   it("reads the opt-ins as flags", () => {
-    expect(parseHarnessEnvironment({ TRIVY_E2E_SKIP_MISSING: "1", TRIVY_E2E_KEEP_CLUSTER: "true" }, "/repo")).toMatchObject({ skipWhenMissing: true, keepCluster: true });
+    expect(parseHarnessEnvironment({ TRIVY_E2E_SKIP_MISSING: "1", TRIVY_E2E_KEEP_CLUSTER: "true" }, "/repo")).toMatchObject({
+      skipWhenMissing: true,
+      keepCluster: true,
+    });
     expect(parseHarnessEnvironment({ TRIVY_E2E_SKIP_MISSING: "0" }, "/repo").skipWhenMissing).toBe(false);
   });
 
@@ -25,6 +28,8 @@ describe("harness environment", () => {
 
   it("fails on a report timeout that is not a positive number", () => {
     expect(parseHarnessEnvironment({ TRIVY_E2E_REPORT_TIMEOUT_SECONDS: "90" }, "/repo").reportTimeoutMs).toBe(90_000);
-    expect(() => parseHarnessEnvironment({ TRIVY_E2E_REPORT_TIMEOUT_SECONDS: "ten" }, "/repo")).toThrow(/positive number of seconds, got "ten"/);
+    expect(() => parseHarnessEnvironment({ TRIVY_E2E_REPORT_TIMEOUT_SECONDS: "ten" }, "/repo")).toThrow(
+      /positive number of seconds, got "ten"/,
+    );
   });
 });

@@ -40,7 +40,11 @@ describe("waitFor", () => {
       intervalMs: 5_000,
       clock,
       log: (line) => lines.push(line),
-      observe: sequence<string>([{ done: false, seen: "nothing" }, { done: false, seen: "nothing" }, { done: true, value: "found it" }]),
+      observe: sequence<string>([
+        { done: false, seen: "nothing" },
+        { done: false, seen: "nothing" },
+        { done: true, value: "found it" },
+      ]),
     });
 
     expect(value).toBe("found it");
@@ -58,11 +62,16 @@ describe("waitFor", () => {
       intervalMs: 5_000,
       clock,
       log: () => undefined,
-      observe: sequence<never>([{ done: false, seen: "no report yet" }, { done: false, seen: "report with critical=0" }]),
+      observe: sequence<never>([
+        { done: false, seen: "no report yet" },
+        { done: false, seen: "report with critical=0" },
+      ]),
     });
 
     await expect(waiting).rejects.toThrow(WaitTimeoutError);
-    await expect(waiting).rejects.toThrow("timed out after 12s (4 attempts) waiting for VulnerabilityReport; last seen: report with critical=0");
+    await expect(waiting).rejects.toThrow(
+      "timed out after 12s (4 attempts) waiting for VulnerabilityReport; last seen: report with critical=0",
+    );
     // The last sleep is shortened to the deadline instead of overshooting it.
     expect(clock.sleeps).toEqual([5_000, 5_000, 2_000]);
   });
@@ -76,7 +85,10 @@ describe("waitFor", () => {
       timeoutMs: 60_000,
       clock,
       log: (line) => lines.push(line),
-      observe: sequence<number>([new Error("the server doesn't have a resource type \"configauditreports\"\nmore"), { done: true, value: 1 }]),
+      observe: sequence<number>([
+        new Error('the server doesn\'t have a resource type "configauditreports"\nmore'),
+        { done: true, value: 1 },
+      ]),
     });
 
     expect(value).toBe(1);

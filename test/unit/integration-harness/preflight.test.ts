@@ -39,7 +39,10 @@ describe("docker", () => {
 
   it("is missing when no daemon answers, quoting docker's reason", () => {
     const check = evaluateDocker(
-      result({ exitCode: 1, stderr: "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n" }),
+      result({
+        exitCode: 1,
+        stderr: "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n",
+      }),
     );
 
     expect(check.ok).toBe(false);
@@ -77,7 +80,12 @@ describe("kind", () => {
 
 describe("terraform", () => {
   it("reads terraform_version from -json output", () => {
-    const stdout = JSON.stringify({ terraform_version: "1.11.4", platform: "linux_amd64", provider_selections: {}, terraform_outdated: false });
+    const stdout = JSON.stringify({
+      terraform_version: "1.11.4",
+      platform: "linux_amd64",
+      provider_selections: {},
+      terraform_outdated: false,
+    });
 
     expect(evaluateTerraform(result({ stdout }))).toMatchObject({ ok: true, detail: "version 1.11.4" });
   });
@@ -90,7 +98,10 @@ describe("terraform", () => {
 
 describe("kubectl", () => {
   it("reads clientVersion.gitVersion, which stays parseable when minor is '32+'", () => {
-    const stdout = JSON.stringify({ clientVersion: { major: "1", minor: "32+", gitVersion: "v1.32.4-dispatcher" }, kustomizeVersion: "v5.5.0" });
+    const stdout = JSON.stringify({
+      clientVersion: { major: "1", minor: "32+", gitVersion: "v1.32.4-dispatcher" },
+      kustomizeVersion: "v5.5.0",
+    });
 
     expect(evaluateKubectl(result({ stdout }))).toMatchObject({ ok: true, detail: "version 1.32.4" });
   });
@@ -122,10 +133,14 @@ describe("runPreflight", () => {
 
   it("passes a timeout to every probe so none can hang", async () => {
     const timeouts: number[] = [];
-    await runPreflight(async (file, _args, options) => {
-      timeouts.push(options.timeoutMs);
-      return result({ ...outputs[file] });
-    }, undefined, 1234);
+    await runPreflight(
+      async (file, _args, options) => {
+        timeouts.push(options.timeoutMs);
+        return result({ ...outputs[file] });
+      },
+      undefined,
+      1234,
+    );
 
     expect(timeouts).toEqual([1234, 1234, 1234, 1234]);
   });

@@ -8,7 +8,11 @@ import {
   type ReportObject,
 } from "../../integration/harness/reports";
 
-const expectations = scenarioExpectations({ workloadNamespace: "trivy-e2e-workload", workloadPodName: "vulnerable-nginx", workerNodeName: "c-worker" });
+const expectations = scenarioExpectations({
+  workloadNamespace: "trivy-e2e-workload",
+  workloadPodName: "vulnerable-nginx",
+  workerNodeName: "c-worker",
+});
 const [configAudit, vulnerability, infraAssessment] = expectations as [
   (typeof expectations)[number],
   (typeof expectations)[number],
@@ -57,7 +61,11 @@ describe("isReportOf", () => {
 
 describe("scenario expectations", () => {
   it("waits for three reports: config audit, vulnerabilities, node infra assessment", () => {
-    expect(expectations.map((expectation) => expectation.plural)).toEqual(["configauditreports", "vulnerabilityreports", "clusterinfraassessmentreports"]);
+    expect(expectations.map((expectation) => expectation.plural)).toEqual([
+      "configauditreports",
+      "vulnerabilityreports",
+      "clusterinfraassessmentreports",
+    ]);
     expect(infraAssessment.namespace).toBeUndefined();
     expect(configAudit.namespace).toBe("trivy-e2e-workload");
   });
@@ -89,7 +97,10 @@ describe("scenario expectations", () => {
   });
 
   it("says when nothing was seen, and what other reports exist", () => {
-    expect(matchReport([], configAudit)).toEqual({ found: false, seen: "no report of Pod trivy-e2e-workload/vulnerable-nginx yet (no reports at all)" });
+    expect(matchReport([], configAudit)).toEqual({
+      found: false,
+      seen: "no report of Pod trivy-e2e-workload/vulnerable-nginx yet (no reports at all)",
+    });
     const seen = matchReport([podReport("pod-other", { lowCount: 1 }, "other")], configAudit);
     expect(seen).toMatchObject({ found: false });
     expect(seen.found ? "" : seen.seen).toContain("1 report(s) of other resources: trivy-e2e-workload/pod-other (low=1)");

@@ -7,7 +7,14 @@ import type { CommandResult, CommandRunner } from "../../integration/harness/com
 import { createKindCluster } from "../../integration/harness/kind-cluster";
 import { Kubectl } from "../../integration/harness/kubectl";
 import type { Clock } from "../../integration/harness/poller";
-import { deployVulnerableWorkload, expectationsFor, PROBE_SETTLE_MS, probeDefaultDeny, waitForReport, type ScenarioContext } from "../../integration/harness/scenario";
+import {
+  deployVulnerableWorkload,
+  expectationsFor,
+  PROBE_SETTLE_MS,
+  probeDefaultDeny,
+  waitForReport,
+  type ScenarioContext,
+} from "../../integration/harness/scenario";
 
 /**
  * The glue between harness and tools, against a scripted fake of kind/kubectl: checks the
@@ -15,7 +22,10 @@ import { deployVulnerableWorkload, expectationsFor, PROBE_SETTLE_MS, probeDefaul
  */
 type Handler = (args: readonly string[], input: string | undefined) => Partial<CommandResult> | undefined;
 
-function scriptedRunner(handler: Handler): { runner: CommandRunner; calls: Array<{ file: string; args: readonly string[]; input?: string }> } {
+function scriptedRunner(handler: Handler): {
+  runner: CommandRunner;
+  calls: Array<{ file: string; args: readonly string[]; input?: string }>;
+} {
   const calls: Array<{ file: string; args: readonly string[]; input?: string }> = [];
   const runner: CommandRunner = async (file, args, options) => {
     calls.push({ file, args, ...(options.input === undefined ? {} : { input: options.input }) });
@@ -48,18 +58,41 @@ describe("createKindCluster", () => {
 
     expect(cluster).toEqual({ name: "trivy-e2e-x", kubeconfigPath: join(workDir, "kubeconfig"), context: "kind-trivy-e2e-x" });
     expect(calls[0]?.args).toEqual([
-      "create", "cluster", "--name", "trivy-e2e-x", "--config", join(workDir, "kind-config.yaml"), "--kubeconfig", join(workDir, "kubeconfig"), "--wait", "5m", "--retain",
+      "create",
+      "cluster",
+      "--name",
+      "trivy-e2e-x",
+      "--config",
+      join(workDir, "kind-config.yaml"),
+      "--kubeconfig",
+      join(workDir, "kubeconfig"),
+      "--wait",
+      "5m",
+      "--retain",
     ]);
     const config = parse(await readFile(join(workDir, "kind-config.yaml"), "utf8")) as { name: string; nodes: unknown[] };
     expect(config).toMatchObject({ name: "trivy-e2e-x", nodes: [{ role: "control-plane" }, { role: "worker" }] });
     // `kind create --wait` covers the control plane only: every node (the tainted worker) must be Ready before the taint edit.
     expect(calls[1]?.args).toEqual([
-      "--kubeconfig", join(workDir, "kubeconfig"), "--context", "kind-trivy-e2e-x",
-      "wait", "--for=condition=Ready", "nodes", "--all", "--timeout=300s",
+      "--kubeconfig",
+      join(workDir, "kubeconfig"),
+      "--context",
+      "kind-trivy-e2e-x",
+      "wait",
+      "--for=condition=Ready",
+      "nodes",
+      "--all",
+      "--timeout=300s",
     ]);
     expect(calls.at(-1)?.args).toEqual([
-      "--kubeconfig", join(workDir, "kubeconfig"), "--context", "kind-trivy-e2e-x",
-      "taint", "node", "trivy-e2e-x-control-plane", "node-role.kubernetes.io/control-plane:NoSchedule-",
+      "--kubeconfig",
+      join(workDir, "kubeconfig"),
+      "--context",
+      "kind-trivy-e2e-x",
+      "taint",
+      "node",
+      "trivy-e2e-x-control-plane",
+      "node-role.kubernetes.io/control-plane:NoSchedule-",
     ]);
   });
 
@@ -71,22 +104,32 @@ describe("createKindCluster", () => {
         : undefined,
     );
 
-    await expect(createKindCluster(runner, "trivy-e2e-x", workDir, () => undefined)).rejects.toThrow(/timed out waiting for the condition on nodes\/trivy-e2e-x-worker/);
+    await expect(createKindCluster(runner, "trivy-e2e-x", workDir, () => undefined)).rejects.toThrow(
+      /timed out waiting for the condition on nodes\/trivy-e2e-x-worker/,
+    );
     expect(calls.some((call) => call.args.includes("taint"))).toBe(false);
   });
 
   it("fails with kind's own error when creation fails", async () => {
     const workDir = await mkdtemp(join(tmpdir(), "kind-cluster-test-"));
-    const { runner } = scriptedRunner(() => ({ exitCode: 1, stderr: "ERROR: failed to create cluster: node(s) already exist for a cluster with the name \"x\"" }));
+    const { runner } = scriptedRunner(() => ({
+      exitCode: 1,
+      stderr: 'ERROR: failed to create cluster: node(s) already exist for a cluster with the name "x"',
+    }));
 
-    await expect(createKindCluster(runner, "trivy-e2e-x", workDir, () => undefined)).rejects.toThrow(/kind create cluster .* exited with 1:\nERROR: failed to create cluster/);
+    await expect(createKindCluster(runner, "trivy-e2e-x", workDir, () => undefined)).rejects.toThrow(
+      /kind create cluster .* exited with 1:\nERROR: failed to create cluster/,
+    );
   });
 });
 
 describe("scenario steps", () => {
   function context(handler: Handler): { scenario: ScenarioContext; calls: ReturnType<typeof scriptedRunner>["calls"] } {
     const { runner, calls } = scriptedRunner(handler);
-    return { scenario: { runner, kubectl: new Kubectl(runner, "/tmp/kc", "kind-c"), clusterName: "c", log: () => undefined, clock: instantClock }, calls };
+    return {
+      scenario: { runner, kubectl: new Kubectl(runner, "/tmp/kc", "kind-c"), clusterName: "c", log: () => undefined, clock: instantClock },
+      calls,
+    };
   }
 
   it("applies the namespace, waits for its default ServiceAccount, then applies the pods, and waits until they run", async () => {
@@ -96,11 +139,17 @@ describe("scenario steps", () => {
       const command = verb(args);
       if (command.startsWith("get serviceaccount default")) {
         serviceAccountLookups++;
-        return serviceAccountLookups < 3 ? { exitCode: 1, stderr: 'Error from server (NotFound): serviceaccounts "default" not found' } : { stdout: "{}" };
+        return serviceAccountLookups < 3
+          ? { exitCode: 1, stderr: 'Error from server (NotFound): serviceaccounts "default" not found' }
+          : { stdout: "{}" };
       }
       if (command.startsWith("get pod vulnerable-app")) {
         polls++;
-        return { stdout: JSON.stringify(polls < 3 ? { status: { phase: "Pending" } } : { spec: { nodeName: "c-worker" }, status: { phase: "Running" } }) };
+        return {
+          stdout: JSON.stringify(
+            polls < 3 ? { status: { phase: "Pending" } } : { spec: { nodeName: "c-worker" }, status: { phase: "Running" } },
+          ),
+        };
       }
       if (command.startsWith("get pod probe-target")) return { stdout: JSON.stringify({ status: { phase: "Running" } }) };
       return undefined;
@@ -113,7 +162,9 @@ describe("scenario steps", () => {
     expect(applies[0]?.input).not.toContain('"kind":"Pod"');
     expect(applies[1]?.input).toContain('"image":"mirror.gcr.io/knqyf263/vuln-image:1.2.3"');
     // The pods were applied only after the ServiceAccount lookup succeeded.
-    const lastLookup = calls.map((call) => verb(call.args)).lastIndexOf("get serviceaccount default --namespace trivy-e2e-workload --output json");
+    const lastLookup = calls
+      .map((call) => verb(call.args))
+      .lastIndexOf("get serviceaccount default --namespace trivy-e2e-workload --output json");
     expect(calls.indexOf(applies[1]!)).toBeGreaterThan(lastLookup);
     expect(serviceAccountLookups).toBe(3);
     expect(polls).toBe(3);
@@ -122,16 +173,24 @@ describe("scenario steps", () => {
   it("retries an apply the API server refused, and gives up with kubectl's message after a minute", async () => {
     let attempts = 0;
     const flaky = context((args) => {
-      if (verb(args).startsWith("apply") && ++attempts < 3) return { exitCode: 1, stderr: "Error from server (InternalError): failed calling webhook" };
-      if (verb(args).startsWith("get pod vulnerable-app")) return { stdout: JSON.stringify({ spec: { nodeName: "c-worker" }, status: { phase: "Running" } }) };
+      if (verb(args).startsWith("apply") && ++attempts < 3)
+        return { exitCode: 1, stderr: "Error from server (InternalError): failed calling webhook" };
+      if (verb(args).startsWith("get pod vulnerable-app"))
+        return { stdout: JSON.stringify({ spec: { nodeName: "c-worker" }, status: { phase: "Running" } }) };
       if (verb(args).startsWith("get pod")) return { stdout: JSON.stringify({ status: { phase: "Running" } }) };
       return { stdout: "{}" };
     });
     await deployVulnerableWorkload(flaky.scenario);
     expect(attempts).toBe(4);
 
-    const broken = context((args) => (verb(args).startsWith("apply") ? { exitCode: 1, stderr: 'Error from server (Forbidden): namespaces "trivy-e2e-workload" is forbidden' } : undefined));
-    await expect(deployVulnerableWorkload(broken.scenario)).rejects.toThrow(/kubectl apply of namespace trivy-e2e-workload to succeed; last seen: error: .* exited with 1: \| Error from server \(Forbidden\)/);
+    const broken = context((args) =>
+      verb(args).startsWith("apply")
+        ? { exitCode: 1, stderr: 'Error from server (Forbidden): namespaces "trivy-e2e-workload" is forbidden' }
+        : undefined,
+    );
+    await expect(deployVulnerableWorkload(broken.scenario)).rejects.toThrow(
+      /kubectl apply of namespace trivy-e2e-workload to succeed; last seen: error: .* exited with 1: \| Error from server \(Forbidden\)/,
+    );
   });
 
   it("re-creates a pod once when its image pull keeps failing, then fails naming the image and the registry's answer", async () => {
@@ -139,7 +198,12 @@ describe("scenario steps", () => {
       spec: { nodeName: "c-worker" },
       status: {
         phase: "Pending",
-        containerStatuses: [{ image: "mirror.gcr.io/knqyf263/vuln-image:1.2.3", state: { waiting: { reason: "ImagePullBackOff", message: "429 Too Many Requests" } } }],
+        containerStatuses: [
+          {
+            image: "mirror.gcr.io/knqyf263/vuln-image:1.2.3",
+            state: { waiting: { reason: "ImagePullBackOff", message: "429 Too Many Requests" } },
+          },
+        ],
       },
     };
     const { scenario, calls } = context((args) => {
@@ -151,18 +215,26 @@ describe("scenario steps", () => {
 
     const failure = deployVulnerableWorkload(scenario);
 
-    await expect(failure).rejects.toThrow(/Pod trivy-e2e-workload\/vulnerable-app running on c-worker; last seen: .*cannot pull mirror\.gcr\.io\/knqyf263\/vuln-image:1\.2\.3 \(ImagePullBackOff: 429 Too Many Requests\); likely the registry's pull rate limit.*already re-created once/);
+    await expect(failure).rejects.toThrow(
+      /Pod trivy-e2e-workload\/vulnerable-app running on c-worker; last seen: .*cannot pull mirror\.gcr\.io\/knqyf263\/vuln-image:1\.2\.3 \(ImagePullBackOff: 429 Too Many Requests\); likely the registry's pull rate limit.*already re-created once/,
+    );
     const deletes = calls.filter((call) => verb(call.args).startsWith("delete pod"));
     expect(deletes.map((call) => verb(call.args).split(" ").slice(0, 3).join(" "))).toEqual(["delete pod vulnerable-app"]);
     const reapplied = calls.slice(calls.indexOf(deletes[0]!)).find((call) => verb(call.args).startsWith("apply"));
-    expect(parseAllDocuments(reapplied?.input ?? "").map((document) => (document.toJS() as { metadata: { name: string } }).metadata.name)).toEqual(["vulnerable-app"]);
+    expect(
+      parseAllDocuments(reapplied?.input ?? "").map((document) => (document.toJS() as { metadata: { name: string } }).metadata.name),
+    ).toEqual(["vulnerable-app"]);
   });
 
   it("lists reports by label selector in the workload namespace and returns the matching one", async () => {
     const report = {
       metadata: {
         name: "pod-vulnerable-app-app",
-        labels: { "trivy-operator.resource.kind": "Pod", "trivy-operator.resource.name": "vulnerable-app", "trivy-operator.resource.namespace": "trivy-e2e-workload" },
+        labels: {
+          "trivy-operator.resource.kind": "Pod",
+          "trivy-operator.resource.name": "vulnerable-app",
+          "trivy-operator.resource.namespace": "trivy-e2e-workload",
+        },
       },
       report: { summary: { criticalCount: 3 } },
     };
@@ -223,18 +295,28 @@ describe("scenario steps", () => {
     for (const namespace of ["trivy-e2e-workload", "trivy-system"]) {
       const readyAt = Number(events.find((event) => event.startsWith(`ready ${namespace}`))?.split("@")[1]);
       const execAt = Number(events.find((event) => event.startsWith(`exec ${namespace}`))?.split("@")[1]);
-      expect(events.findIndex((event) => event.startsWith(`exec ${namespace}`))).toBeGreaterThan(events.findIndex((event) => event.startsWith(`ready ${namespace}`)));
+      expect(events.findIndex((event) => event.startsWith(`exec ${namespace}`))).toBeGreaterThan(
+        events.findIndex((event) => event.startsWith(`ready ${namespace}`)),
+      );
       expect(execAt - readyAt).toBeGreaterThanOrEqual(PROBE_SETTLE_MS);
     }
-    const applied = calls.filter((call) => verb(call.args).startsWith("apply")).map((call) => JSON.parse(call.input ?? "{}") as { metadata: { namespace: string }; spec: { containers: Array<{ args: string[] }> } });
+    const applied = calls
+      .filter((call) => verb(call.args).startsWith("apply"))
+      .map(
+        (call) => JSON.parse(call.input ?? "{}") as { metadata: { namespace: string }; spec: { containers: Array<{ args: string[] }> } },
+      );
     expect(applied.map((pod) => pod.metadata.namespace)).toEqual(["trivy-e2e-workload", "trivy-system"]);
     const exec = calls.find((call) => verb(call.args).startsWith("exec"));
-    expect(verb(exec?.args ?? [])).toBe("exec --namespace trivy-e2e-workload network-probe-abc123 -- /agnhost connect 10.96.0.42:80 --timeout=5s --protocol=tcp");
+    expect(verb(exec?.args ?? [])).toBe(
+      "exec --namespace trivy-e2e-workload network-probe-abc123 -- /agnhost connect 10.96.0.42:80 --timeout=5s --protocol=tcp",
+    );
   });
 
   it("retries when kubectl exec fails without a network verdict, instead of calling it blocked", async () => {
     let execs = 0;
-    const { scenario } = probeCluster(() => (++execs === 1 ? { exitCode: 1, stderr: "error: unable to upgrade connection: container not found" } : { exitCode: 0 }));
+    const { scenario } = probeCluster(() =>
+      ++execs === 1 ? { exitCode: 1, stderr: "error: unable to upgrade connection: container not found" } : { exitCode: 0 },
+    );
 
     const result = await probeDefaultDeny(scenario, "abc123");
 

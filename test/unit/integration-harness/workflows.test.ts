@@ -35,7 +35,8 @@ function loadWorkflow(file: string): Workflow {
 }
 
 /** Only these maintained actions, each pinned to a version tag (never a branch). */
-const ALLOWED_ACTIONS = /^(actions\/checkout|actions\/setup-node|actions\/upload-artifact|actions\/cache|hashicorp\/setup-terraform|helm\/kind-action)@v\d+(\.\d+\.\d+)?$/;
+const ALLOWED_ACTIONS =
+  /^(actions\/checkout|actions\/setup-node|actions\/upload-artifact|actions\/cache|hashicorp\/setup-terraform|helm\/kind-action)@v\d+(\.\d+\.\d+)?$/;
 
 function allSteps(workflow: Workflow): Step[] {
   return Object.values(workflow.jobs).flatMap((job) => [...job.steps]);
@@ -46,7 +47,14 @@ describe.each(["ci.yml", "integration.yml"])("%s", (file) => {
 
   it("uses no action major that still declares the Node 20 runtime (removed from GitHub runners on 2026-09-16)", () => {
     // Checked in each action's action.yml `runs.using`: these majors say node20, their successors node24.
-    const node20Majors = ["actions/checkout@v4", "actions/setup-node@v4", "hashicorp/setup-terraform@v3", "actions/upload-artifact@v4", "actions/upload-artifact@v5", "actions/cache@v4"];
+    const node20Majors = [
+      "actions/checkout@v4",
+      "actions/setup-node@v4",
+      "hashicorp/setup-terraform@v3",
+      "actions/upload-artifact@v4",
+      "actions/upload-artifact@v5",
+      "actions/cache@v4",
+    ];
     const uses = allSteps(workflow).flatMap((step) => (step.uses ? [step.uses] : []));
 
     expect(uses.filter((action) => node20Majors.some((major) => action === major || action.startsWith(`${major}.`)))).toEqual([]);
@@ -99,7 +107,9 @@ describe.each(["ci.yml", "integration.yml"])("%s", (file) => {
     const versions = allSteps(workflow)
       .filter((step) => step.uses?.startsWith("actions/setup-node@"))
       .map((step) => String(step.with?.["node-version"]));
-    const matrixVersions = Object.values(workflow.jobs).flatMap((job) => (job.strategy?.matrix?.["node-version"] as unknown[] | undefined) ?? []);
+    const matrixVersions = Object.values(workflow.jobs).flatMap(
+      (job) => (job.strategy?.matrix?.["node-version"] as unknown[] | undefined) ?? [],
+    );
     const concrete = [...versions.filter((version) => !version.includes("matrix")), ...matrixVersions.map(String)];
 
     expect(concrete.length).toBeGreaterThan(0);
@@ -117,10 +127,15 @@ describe("ci.yml", () => {
     const runs = unit?.steps.map((step) => step.run ?? "") ?? [];
     const at = (command: string): number => runs.findIndex((run) => run === command);
     const promtool = runs.findIndex((run) => /apt-get install -y prometheus\b/.test(run));
-    const check = (JSON.parse(readFileSync(resolve(__dirname, "../../../package.json"), "utf8")) as { scripts: Record<string, string> }).scripts["check"] ?? "";
+    const check =
+      (JSON.parse(readFileSync(resolve(__dirname, "../../../package.json"), "utf8")) as { scripts: Record<string, string> }).scripts[
+        "check"
+      ] ?? "";
 
     expect(unit?.strategy?.matrix?.["node-version"]).toEqual([22, 24]);
-    expect(unit?.steps.find((step) => step.uses?.startsWith("actions/setup-node"))?.with?.["node-version"]).toBe("${{ matrix.node-version }}");
+    expect(unit?.steps.find((step) => step.uses?.startsWith("actions/setup-node"))?.with?.["node-version"]).toBe(
+      "${{ matrix.node-version }}",
+    );
     expect(runs[promtool]).toMatch(/apt-get update &&/);
     expect(unit?.env?.["TRIVY_REQUIRE_PROMTOOL"]).toBe("1");
     expect(at("npm ci")).toBeGreaterThanOrEqual(0);
@@ -137,7 +152,10 @@ describe("ci.yml", () => {
   it("validates every synthesized stack with a pinned terraform, without the stdout wrapper", () => {
     const validate = workflow.jobs["terraform-validate"];
 
-    expect(validate?.steps.find((step) => step.uses?.startsWith("hashicorp/setup-terraform@"))?.with).toMatchObject({ terraform_wrapper: false, terraform_version: "1.11.4" });
+    expect(validate?.steps.find((step) => step.uses?.startsWith("hashicorp/setup-terraform@"))?.with).toMatchObject({
+      terraform_wrapper: false,
+      terraform_version: "1.11.4",
+    });
     const runs = validate?.steps.map((step) => step.run ?? "") ?? [];
     expect(runs.indexOf("npm run validate:stacks")).toBeGreaterThan(runs.indexOf("npm ci"));
     expect(runs.indexOf("npm ci")).toBeGreaterThanOrEqual(0);
@@ -196,7 +214,8 @@ describe("integration.yml", () => {
 
   it("keeps a push from cancelling the weekly scheduled run", () => {
     const group = workflow.concurrency?.group ?? "";
-    const render = (event: string, ref: string): string => group.replace("${{ github.event_name }}", event).replace("${{ github.ref }}", ref);
+    const render = (event: string, ref: string): string =>
+      group.replace("${{ github.event_name }}", event).replace("${{ github.ref }}", ref);
 
     expect(Object.keys(workflow.on)).toContain("schedule");
     expect(render("schedule", "refs/heads/main")).not.toBe(render("push", "refs/heads/main"));

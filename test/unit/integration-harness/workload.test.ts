@@ -65,7 +65,11 @@ describe("vulnerable workload", () => {
 
   it("puts the pods in the namespace that is applied before them, with a Service selecting only the probe target", () => {
     expect(namespace.kind).toBe("Namespace");
-    expect([pod, target, service].map((manifest) => manifest?.metadata.namespace)).toEqual([namespace.metadata.name, namespace.metadata.name, namespace.metadata.name]);
+    expect([pod, target, service].map((manifest) => manifest?.metadata.namespace)).toEqual([
+      namespace.metadata.name,
+      namespace.metadata.name,
+      namespace.metadata.name,
+    ]);
     expect(service?.spec.selector).toEqual({ app: target?.metadata.labels?.["app"] });
     expect(pod?.metadata.labels?.["app"]).not.toBe(target?.metadata.labels?.["app"]);
   });
@@ -115,13 +119,18 @@ describe("network probe", () => {
 
   it("reads agnhost's exit 0 as reachable and its network errors as blocked", () => {
     expect(probeVerdict({ exitCode: 0, stderr: "" })?.outcome).toBe("reachable");
-    expect(probeVerdict({ exitCode: 1, stderr: "TIMEOUT\ncommand terminated with exit code 1\n" })).toEqual({ outcome: "blocked", detail: "TIMEOUT" });
+    expect(probeVerdict({ exitCode: 1, stderr: "TIMEOUT\ncommand terminated with exit code 1\n" })).toEqual({
+      outcome: "blocked",
+      detail: "TIMEOUT",
+    });
     expect(probeVerdict({ exitCode: 1, stderr: "REFUSED\ncommand terminated with exit code 1" })?.outcome).toBe("blocked");
-    expect(probeVerdict({ exitCode: 1, stderr: "OTHER: dial tcp 10.96.0.42:80: connect: no route to host\n" })?.detail).toBe("OTHER: dial tcp 10.96.0.42:80: connect: no route to host");
+    expect(probeVerdict({ exitCode: 1, stderr: "OTHER: dial tcp 10.96.0.42:80: connect: no route to host\n" })?.detail).toBe(
+      "OTHER: dial tcp 10.96.0.42:80: connect: no route to host",
+    );
   });
 
   it("gives no verdict when kubectl, not the network, failed", () => {
-    expect(probeVerdict({ exitCode: 1, stderr: "error: unable to upgrade connection: container not found (\"probe\")" })).toBeUndefined();
+    expect(probeVerdict({ exitCode: 1, stderr: 'error: unable to upgrade connection: container not found ("probe")' })).toBeUndefined();
     expect(probeVerdict({ exitCode: 1, stderr: 'Error from server (NotFound): pods "network-probe-1" not found' })).toBeUndefined();
     expect(probeVerdict({ exitCode: 1, stderr: "UNKNOWN: address 10.96.0.42: missing port in address" })).toBeUndefined();
     expect(probeVerdict({ exitCode: null, stderr: "TIMEOUT" })).toBeUndefined();
@@ -159,12 +168,23 @@ describe("image pull failures", () => {
     const failure = pullFailure(rateLimited);
 
     expect(failure).toMatchObject({ image: "docker.io/library/nginx:1.14.2", reason: "ErrImagePull", rateLimited: true });
-    expect(explainPullFailure(failure!)).toMatch(/cannot pull docker\.io\/library\/nginx:1\.14\.2 \(ErrImagePull: .*429 Too Many Requests.*\); likely the registry's pull rate limit: .*DOCKERHUB_TOKEN/);
+    expect(explainPullFailure(failure!)).toMatch(
+      /cannot pull docker\.io\/library\/nginx:1\.14\.2 \(ErrImagePull: .*429 Too Many Requests.*\); likely the registry's pull rate limit: .*DOCKERHUB_TOKEN/,
+    );
     expect(describePod(rateLimited)).toMatch(/^phase Pending: cannot pull docker\.io\/library\/nginx:1\.14\.2/);
   });
 
   it("tells a missing image from a rate limit, and ignores containers that are merely starting", () => {
-    const missing = { status: { containerStatuses: [{ image: "mirror.gcr.io/x:1", state: { waiting: { reason: "ImagePullBackOff", message: "Back-off pulling image \"mirror.gcr.io/x:1\": not found" } } }] } };
+    const missing = {
+      status: {
+        containerStatuses: [
+          {
+            image: "mirror.gcr.io/x:1",
+            state: { waiting: { reason: "ImagePullBackOff", message: 'Back-off pulling image "mirror.gcr.io/x:1": not found' } },
+          },
+        ],
+      },
+    };
 
     expect(pullFailure(missing)?.rateLimited).toBe(false);
     expect(explainPullFailure(pullFailure(missing)!)).toMatch(/check that the image exists/);

@@ -46,24 +46,51 @@ describe("layers/import-boundaries", () => {
   });
 
   it.each([
-    ["modules/trivy-operator/values.ts", 'import { defineEnvironments } from "../../stacks/environments";', "modules must not import stacks (stacks/environments)"],
-    ["modules/common/index.ts", 'export * from "../trivy-operator/defaults";', "modules/common must not import modules (modules/trivy-operator/defaults)"],
+    [
+      "modules/trivy-operator/values.ts",
+      'import { defineEnvironments } from "../../stacks/environments";',
+      "modules must not import stacks (stacks/environments)",
+    ],
+    [
+      "modules/common/index.ts",
+      'export * from "../trivy-operator/defaults";',
+      "modules/common must not import modules (modules/trivy-operator/defaults)",
+    ],
     ["main.ts", 'import { TrivyOperator } from "./modules/trivy-operator";', "main must not import modules (modules/trivy-operator)"],
-    ["stacks/cluster.ts", 'import { TrivyOperator } from "../modules/trivy-operator/trivy-operator";', "stacks must not import modules (modules/trivy-operator/trivy-operator)"],
-    ["cli/doctor/rules.ts", 'import type { TrivyOperatorOptions } from "../../modules/trivy-operator/options";', "cli must not import modules (modules/trivy-operator/options)"],
+    [
+      "stacks/cluster.ts",
+      'import { TrivyOperator } from "../modules/trivy-operator/trivy-operator";',
+      "stacks must not import modules (modules/trivy-operator/trivy-operator)",
+    ],
+    [
+      "cli/doctor/rules.ts",
+      'import type { TrivyOperatorOptions } from "../../modules/trivy-operator/options";',
+      "cli must not import modules (modules/trivy-operator/options)",
+    ],
     ["cli/report/command.ts", 'import { buildStacks } from "../../stacks/app";', "cli must not import stacks (stacks/app)"],
     ["stacks/app.ts", 'const load = () => import("../cli/main.js");', "stacks must not import cli (cli/main)"],
-    ["dashboards/catalog.ts", 'import { isDnsLabel } from "../modules/common";', "dashboards must not import modules/common (modules/common)"],
+    [
+      "dashboards/catalog.ts",
+      'import { isDnsLabel } from "../modules/common";',
+      "dashboards must not import modules/common (modules/common)",
+    ],
   ])("reports %s importing across the layers: %s", (file, code, problem) => {
     expect(lint(file, code)).toEqual([expect.stringContaining(problem)]);
   });
 
   it("reports a product file that imports test code", () => {
-    expect(lint("bench/synth.ts", 'import { synthesize } from "../test/helpers/synth";')).toEqual(["only test/ may import test/ (test/helpers/synth)"]);
+    expect(lint("bench/synth.ts", 'import { synthesize } from "../test/helpers/synth";')).toEqual([
+      "only test/ may import test/ (test/helpers/synth)",
+    ]);
   });
 
   it("keeps CDKTF out of the CLI, which runs without it", () => {
-    expect(lint("cli/doctor/live.ts", 'import { App } from "cdktf";\nimport { Construct } from "constructs";\nimport { Release } from "@cdktf/provider-helm/lib/release";')).toEqual([
+    expect(
+      lint(
+        "cli/doctor/live.ts",
+        'import { App } from "cdktf";\nimport { Construct } from "constructs";\nimport { Release } from "@cdktf/provider-helm/lib/release";',
+      ),
+    ).toEqual([
       expect.stringContaining("cli must not import the package cdktf"),
       expect.stringContaining("cli must not import the package constructs"),
       expect.stringContaining("cli must not import the package @cdktf/provider-helm/lib/release"),

@@ -25,11 +25,15 @@ describe("trivyAlertRules |", () => {
   it("can select Critical image vulnerabilities per workload and image, current values only, bridged by keep_firing_for", () => {
     const rule = byName(defaults, "TrivyCriticalVulnerabilities");
     const facts = promqlFacts(rule.expr);
-    expect(facts.selectors).toEqual([{ metric: "trivy_image_vulnerabilities", matchers: [{ label: "severity", op: "=", value: "Critical" }] }]);
+    expect(facts.selectors).toEqual([
+      { metric: "trivy_image_vulnerabilities", matchers: [{ label: "severity", op: "=", value: "Critical" }] },
+    ]);
     // No range function: for: must see a short-lived finding end (behaviour: promtool-rules.test.ts).
     expect(facts.functions).toEqual([]);
     expect(facts.ranges).toEqual([]);
-    expect(rule.expr).toMatch(/^max by \(namespace, resource_kind, resource_name, container_name, image_registry, image_repository, image_tag\)/);
+    expect(rule.expr).toMatch(
+      /^max by \(namespace, resource_kind, resource_name, container_name, image_registry, image_repository, image_tag\)/,
+    );
     expect(rule.expr).toMatch(/> 0$/);
     expect(rule).toMatchObject({ for: "15m", keepFiringFor: "1h", labels: { severity: "critical" } });
   });
@@ -55,13 +59,22 @@ describe("trivyAlertRules |", () => {
     const absent = promqlFacts(byName(defaults, "TrivyOperatorAbsent").expr);
     expect(absent.functions).toEqual(["absent"]);
     expect(absent.selectors).toEqual([
-      { metric: "up", matchers: [{ label: "job", op: "=", value: "trivy-operator" }, { label: "namespace", op: "=", value: "trivy-system" }] },
+      {
+        metric: "up",
+        matchers: [
+          { label: "job", op: "=", value: "trivy-operator" },
+          { label: "namespace", op: "=", value: "trivy-system" },
+        ],
+      },
     ]);
     const jobs = promqlFacts(byName(defaults, "TrivyScanJobsFailing").expr);
     expect(jobs.selectors).toEqual([
       {
         metric: "kube_job_created",
-        matchers: [{ label: "namespace", op: "=", value: "trivy-system" }, { label: "job_name", op: "=~", value: "scan-vulnerabilityreport-.*" }],
+        matchers: [
+          { label: "namespace", op: "=", value: "trivy-system" },
+          { label: "job_name", op: "=~", value: "scan-vulnerabilityreport-.*" },
+        ],
       },
     ]);
     expect(jobs.functions).toEqual(["changes"]);
@@ -91,7 +104,9 @@ describe("trivyAlertRules |", () => {
     expect(promqlFacts(vulns.expr).numbers).toEqual([5]);
     expect(vulns).toMatchObject({ for: "1h", labels: { severity: "critical", team: "security" } });
     expect(promqlFacts(byName(rules, "TrivyCriticalConfigAuditFindings").expr).numbers).toEqual([2]);
-    expect(promqlFacts(byName(rules, "TrivyExposedSecrets").expr).selectors[0]!.matchers).toEqual([{ label: "severity", op: "=~", value: "Critical" }]);
+    expect(promqlFacts(byName(rules, "TrivyExposedSecrets").expr).selectors[0]!.matchers).toEqual([
+      { label: "severity", op: "=~", value: "Critical" },
+    ]);
     expect(promqlFacts(byName(rules, "TrivyOperatorAbsent").expr).selectors[0]!.matchers).toEqual([
       { label: "job", op: "=", value: "trivy" },
       { label: "namespace", op: "=", value: "security" },
@@ -120,27 +135,65 @@ describe("trivyAlertRules |", () => {
     // The operator's time.ParseDuration takes 1.5h; a PromQL range (model.ParseDuration) does not.
     expect(promqlFacts(byName(trivyAlertRules({ scannerReportTTL: "1.5h" }), "TrivyScanJobsFailing").expr).ranges).toEqual(["1h30m"]);
     // The TTL still bounds keep_firing_for at its real length (90m), whatever the spelling.
-    expect(() => trivyAlertRules({ scannerReportTTL: "1.5h", findingsKeepFiringFor: "90m" })).toThrow(/findingsKeepFiringFor "90m" is invalid: use a duration shorter than scannerReportTTL \(1.5h\)/);
+    expect(() => trivyAlertRules({ scannerReportTTL: "1.5h", findingsKeepFiringFor: "90m" })).toThrow(
+      /findingsKeepFiringFor "90m" is invalid: use a duration shorter than scannerReportTTL \(1.5h\)/,
+    );
     expect(() => trivyAlertRules({ scannerReportTTL: "1.5h", findingsKeepFiringFor: "89m" })).not.toThrow();
   });
 
   it.each<[string, Parameters<typeof trivyAlertRules>[0], RegExp]>([
-    ["upper-case severities", { exposedSecretSeverities: ["CRITICAL" as never] }, /exposedSecretSeverities "CRITICAL" is invalid: the operator emits Title-case severities .*did you mean "Critical"\?/],
-    ["a bad duration", { criticalVulnerabilitiesFor: "15 minutes" }, /criticalVulnerabilitiesFor "15 minutes" is invalid: use a Prometheus duration/],
-    ["a Go duration where Prometheus reads it", { criticalVulnerabilitiesFor: "1.5h" }, /criticalVulnerabilitiesFor "1.5h" is invalid: use a Prometheus duration such as 30m, 24h or 1h30m/],
-    ["a TTL in no grammar", { scannerReportTTL: "a day" }, /scannerReportTTL "a day" is invalid: use the operator's Go duration \(such as 24h, 1.5h or 10m0s\) or a Prometheus duration/],
+    [
+      "upper-case severities",
+      { exposedSecretSeverities: ["CRITICAL" as never] },
+      /exposedSecretSeverities "CRITICAL" is invalid: the operator emits Title-case severities .*did you mean "Critical"\?/,
+    ],
+    [
+      "a bad duration",
+      { criticalVulnerabilitiesFor: "15 minutes" },
+      /criticalVulnerabilitiesFor "15 minutes" is invalid: use a Prometheus duration/,
+    ],
+    [
+      "a Go duration where Prometheus reads it",
+      { criticalVulnerabilitiesFor: "1.5h" },
+      /criticalVulnerabilitiesFor "1.5h" is invalid: use a Prometheus duration such as 30m, 24h or 1h30m/,
+    ],
+    [
+      "a TTL in no grammar",
+      { scannerReportTTL: "a day" },
+      /scannerReportTTL "a day" is invalid: use the operator's Go duration \(such as 24h, 1.5h or 10m0s\) or a Prometheus duration/,
+    ],
     ["a negative TTL", { scannerReportTTL: "-1h" }, /scannerReportTTL "-1h" is invalid: use the operator's Go duration/],
     ["a zero TTL", { scannerReportTTL: "0s" }, /scannerReportTTL "0s" is invalid: use a duration longer than 0s/],
-    ["a negative threshold", { criticalVulnerabilitiesThreshold: -1 }, /criticalVulnerabilitiesThreshold -1 is invalid: use a whole number >= 0/],
-    ["a scan-job threshold every scan reaches", { failedScanJobsThreshold: 1 }, /failedScanJobsThreshold 1 is invalid: use a whole number >= 2/],
+    [
+      "a negative threshold",
+      { criticalVulnerabilitiesThreshold: -1 },
+      /criticalVulnerabilitiesThreshold -1 is invalid: use a whole number >= 0/,
+    ],
+    [
+      "a scan-job threshold every scan reaches",
+      { failedScanJobsThreshold: 1 },
+      /failedScanJobsThreshold 1 is invalid: use a whole number >= 2/,
+    ],
     [
       "a scan-job window that holds healthy TTL rescans",
       { scannerReportTTL: "12h", scanJobFailureWindow: "36h" },
       /scanJobFailureWindow "36h" is invalid: a healthy workload's scan job is created 3 times in 36h with scannerReportTTL 12h; use a threshold above 3/,
     ],
-    ["Unknown exposed-secret severities", { exposedSecretSeverities: ["Unknown" as never] }, /exposedSecretSeverities "Unknown" is invalid: the operator never emits Unknown for exposed secrets/],
-    ["a keep_firing_for as long as the TTL", { findingsKeepFiringFor: "1d" }, /findingsKeepFiringFor "1d" is invalid: use a duration shorter than scannerReportTTL \(24h\)/],
-    ["an unknown alert name", { disabledAlerts: ["TrivyEverything" as never] }, /disabledAlerts "TrivyEverything" is invalid: use alert names/],
+    [
+      "Unknown exposed-secret severities",
+      { exposedSecretSeverities: ["Unknown" as never] },
+      /exposedSecretSeverities "Unknown" is invalid: the operator never emits Unknown for exposed secrets/,
+    ],
+    [
+      "a keep_firing_for as long as the TTL",
+      { findingsKeepFiringFor: "1d" },
+      /findingsKeepFiringFor "1d" is invalid: use a duration shorter than scannerReportTTL \(24h\)/,
+    ],
+    [
+      "an unknown alert name",
+      { disabledAlerts: ["TrivyEverything" as never] },
+      /disabledAlerts "TrivyEverything" is invalid: use alert names/,
+    ],
     ["a bad label name", { additionalLabels: { "team-name": "x" } }, /additionalLabels "team-name" is invalid/],
     ["a bad job regex", { scanJobNamePattern: "scan-(" }, /scanJobNamePattern "scan-\(" is invalid/],
   ])("fails when given %s", (_case, options, message) => {

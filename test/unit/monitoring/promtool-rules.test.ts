@@ -387,7 +387,12 @@ describe.skipIf(!promtool.available)(`alert rules on the real Prometheus engine 
     const prod = environments.prod;
     const withTtl = {
       ...environments,
-      prod: { ...prod, clusters: prod.clusters.map((cluster) => (cluster.name === "eu-1" ? { ...cluster, operator: { ...cluster.operator, scannerReportTTL: "1.5h" } } : cluster)) },
+      prod: {
+        ...prod,
+        clusters: prod.clusters.map((cluster) =>
+          cluster.name === "eu-1" ? { ...cluster, operator: { ...cluster.operator, scannerReportTTL: "1.5h" } } : cluster,
+        ),
+      },
     };
     const fractional = deployedRuleFile("eu-1", withTtl);
     const scanJobs = fractional.groups.flatMap((group) => group.rules).find((rule) => rule.alert === "TrivyScanJobsFailing");

@@ -1,7 +1,12 @@
 import { TerraformVariable } from "cdktf";
 import { describe, expect, it } from "vitest";
 import type { KubernetesManifest } from "../../../modules/manifest-bundle";
-import { TrivyGrafanaAlerts, TrivyOperatorMonitoring, type TrivyAlertRulesOptions, type TrivyGrafanaAlertsProps } from "../../../modules/monitoring";
+import {
+  TrivyGrafanaAlerts,
+  TrivyOperatorMonitoring,
+  type TrivyAlertRulesOptions,
+  type TrivyGrafanaAlertsProps,
+} from "../../../modules/monitoring";
 import { missingSeriesEvalsToResolve } from "../../../modules/monitoring/trivy-grafana-alerts";
 import { TrivyOperator } from "../../../modules/trivy-operator";
 import { onlyResourceOfType, resourcesOfType, synthesize } from "../../helpers/synth";
@@ -25,7 +30,11 @@ describe("TrivyGrafanaAlerts |", () => {
   it("can create a rule group and a Slack contact point whose URL comes from a sensitive variable", () => {
     // GIVEN the secret lives only in a sensitive stack variable (TF_VAR_slack_webhook_url)
     const { json, parsed } = synthesize((stack) => {
-      const slackUrl = new TerraformVariable(stack, "slack_webhook_url", { type: "string", sensitive: true, description: "Slack incoming webhook" });
+      const slackUrl = new TerraformVariable(stack, "slack_webhook_url", {
+        type: "string",
+        sensitive: true,
+        description: "Slack incoming webhook",
+      });
       // WHEN
       new TrivyGrafanaAlerts(stack, "alerts", { datasourceUid: "prometheus", contactPoint: { type: "slack", url: slackUrl.stringValue } });
     });
@@ -34,7 +43,10 @@ describe("TrivyGrafanaAlerts |", () => {
     expect(json).not.toContain(SENTINEL_SECRET);
     expect(json).not.toContain("hooks.slack.com");
     expect(parsed.variable?.slack_webhook_url).toMatchObject({ sensitive: true });
-    expect(onlyResourceOfType(parsed, "grafana_contact_point")).toEqual({ name: "trivy-security", slack: [{ url: "${var.slack_webhook_url}" }] });
+    expect(onlyResourceOfType(parsed, "grafana_contact_point")).toEqual({
+      name: "trivy-security",
+      slack: [{ url: "${var.slack_webhook_url}" }],
+    });
     expect(onlyResourceOfType(parsed, "grafana_folder")).toEqual({ title: "Trivy Operator alerts" });
     const group = onlyResourceOfType(parsed, "grafana_rule_group") as { name: string; interval_seconds: number; rule: SynthRule[] };
     expect(group).toMatchObject({ name: "trivy-operator", interval_seconds: 60 });
@@ -46,7 +58,10 @@ describe("TrivyGrafanaAlerts |", () => {
       "TrivyScanJobsFailing",
     ]);
     const first = group.rule[0]!;
-    expect(first.data.map((d) => [d.ref_id, d.datasource_uid])).toEqual([["A", "prometheus"], ["C", "__expr__"]]);
+    expect(first.data.map((d) => [d.ref_id, d.datasource_uid])).toEqual([
+      ["A", "prometheus"],
+      ["C", "__expr__"],
+    ]);
     expect(first.notification_settings?.contact_point).toMatch(/^\$\{grafana_contact_point\.alerts_contact-point_\w+\.name\}$/);
     expect(first.annotations.summary).toContain("{{ $values.A.Value }}");
     expect(resourcesOfType(parsed, "grafana_notification_policy")).toHaveLength(0);
@@ -54,11 +69,21 @@ describe("TrivyGrafanaAlerts |", () => {
 
   it("can send the same PromQL as the PrometheusRule through a query-model local", () => {
     const { parsed } = synthesize((stack) => {
-      new TrivyGrafanaAlerts(stack, "alerts", { datasourceUid: "prometheus", contactPoint: { type: "email", addresses: ["security@example.com"] }, folderUid: "security" });
+      new TrivyGrafanaAlerts(stack, "alerts", {
+        datasourceUid: "prometheus",
+        contactPoint: { type: "email", addresses: ["security@example.com"] },
+        folderUid: "security",
+      });
     });
-    const models = Object.entries(parsed.locals ?? {}).find(([name]) => name.startsWith("alerts_query-models"))![1] as Record<string, { expr: string; datasource: { uid: string } }>;
+    const models = Object.entries(parsed.locals ?? {}).find(([name]) => name.startsWith("alerts_query-models"))![1] as Record<
+      string,
+      { expr: string; datasource: { uid: string } }
+    >;
     const vulns = models.TrivyCriticalVulnerabilities!;
-    expect(promqlFacts(vulns.expr).selectors[0]).toEqual({ metric: "trivy_image_vulnerabilities", matchers: [{ label: "severity", op: "=", value: "Critical" }] });
+    expect(promqlFacts(vulns.expr).selectors[0]).toEqual({
+      metric: "trivy_image_vulnerabilities",
+      matchers: [{ label: "severity", op: "=", value: "Critical" }],
+    });
     expect(vulns.datasource.uid).toBe("prometheus");
     const group = onlyResourceOfType(parsed, "grafana_rule_group") as { folder_uid: string; rule: SynthRule[] };
     expect(group.folder_uid).toBe("security");
@@ -78,7 +103,13 @@ describe("TrivyGrafanaAlerts |", () => {
     });
     expect(json).not.toContain(SENTINEL_SECRET);
     expect(onlyResourceOfType(parsed, "grafana_contact_point")).toMatchObject({
-      webhook: [{ url: "https://alerts.example.com/trivy", authorization_credentials: "${var.alert_webhook_token}", authorization_scheme: "Bearer" }],
+      webhook: [
+        {
+          url: "https://alerts.example.com/trivy",
+          authorization_credentials: "${var.alert_webhook_token}",
+          authorization_scheme: "Bearer",
+        },
+      ],
     });
     expect(onlyResourceOfType(parsed, "grafana_notification_policy")).toMatchObject({ group_by: ["alertname", "namespace"] });
     const group = onlyResourceOfType(parsed, "grafana_rule_group") as { rule: SynthRule[] };
@@ -100,14 +131,34 @@ describe("TrivyGrafanaAlerts |", () => {
       // The PrometheusRule takes namespace and report TTL from its operator, the Grafana rules from alertRules.
       const operator = TrivyOperator.fromAttributes(stack, "operator", { namespace: "security", scannerReportTTL: "12h" });
       new TrivyOperatorMonitoring(stack, "monitoring", { operator, alertRules });
-      new TrivyGrafanaAlerts(stack, "alerts", { datasourceUid: "prometheus", contactPoint: { type: "email", addresses: ["security@example.com"] }, alertRules, intervalSeconds: 60 });
+      new TrivyGrafanaAlerts(stack, "alerts", {
+        datasourceUid: "prometheus",
+        contactPoint: { type: "email", addresses: ["security@example.com"] },
+        alertRules,
+        intervalSeconds: 60,
+      });
     });
     const release = resourcesOfType(parsed, "helm_release")[0]!;
-    const manifests = (JSON.parse((release.values as string[])[0]!.replaceAll("$${", "${")) as { manifests: KubernetesManifest[] }).manifests;
-    const prometheusRules = (manifests.find((manifest) => manifest.kind === "PrometheusRule")!.spec as {
-      groups: Array<{ rules: Array<{ alert: string; expr: string; for: string; keep_firing_for?: string; labels: Record<string, string>; annotations: Record<string, string> }> }>;
-    }).groups[0]!.rules;
-    const models = Object.entries(parsed.locals ?? {}).find(([name]) => name.startsWith("alerts_query-models"))![1] as Record<string, { expr: string }>;
+    const manifests = (JSON.parse((release.values as string[])[0]!.replaceAll("$${", "${")) as { manifests: KubernetesManifest[] })
+      .manifests;
+    const prometheusRules = (
+      manifests.find((manifest) => manifest.kind === "PrometheusRule")!.spec as {
+        groups: Array<{
+          rules: Array<{
+            alert: string;
+            expr: string;
+            for: string;
+            keep_firing_for?: string;
+            labels: Record<string, string>;
+            annotations: Record<string, string>;
+          }>;
+        }>;
+      }
+    ).groups[0]!.rules;
+    const models = Object.entries(parsed.locals ?? {}).find(([name]) => name.startsWith("alerts_query-models"))![1] as Record<
+      string,
+      { expr: string }
+    >;
     const grafanaRules = (onlyResourceOfType(parsed, "grafana_rule_group") as { rule: SynthRule[] }).rule;
 
     // THEN rule by rule
@@ -120,9 +171,13 @@ describe("TrivyGrafanaAlerts |", () => {
       expect(grafanaRule.keep_firing_for).toBe(prometheusRule.keep_firing_for);
       // Resolves when Prometheus' keep_firing_for does: 45m of 60s evaluations after the first missing one.
       expect(grafanaRule.missing_series_evals_to_resolve).toBe(prometheusRule.keep_firing_for === undefined ? 1 : 46);
-      expect(Object.fromEntries(Object.entries(grafanaRule.labels).map(([key, value]) => [key, unescape(value)]))).toEqual(prometheusRule.labels);
+      expect(Object.fromEntries(Object.entries(grafanaRule.labels).map(([key, value]) => [key, unescape(value)]))).toEqual(
+        prometheusRule.labels,
+      );
       for (const key of ["summary", "description"] as const) {
-        expect(unescape(grafanaRule.annotations[key]!)).toBe(prometheusRule.annotations[key]!.replaceAll("{{ $value }}", "{{ $values.A.Value }}"));
+        expect(unescape(grafanaRule.annotations[key]!)).toBe(
+          prometheusRule.annotations[key]!.replaceAll("{{ $value }}", "{{ $values.A.Value }}"),
+        );
       }
     }
     expect(prometheusRules.filter((rule) => rule.keep_firing_for === "45m").map((rule) => rule.alert)).toEqual([
@@ -141,20 +196,37 @@ describe("TrivyGrafanaAlerts |", () => {
   it("fails when given a literal secret, without echoing it", () => {
     let message = "";
     try {
-      synthesize((stack) => new TrivyGrafanaAlerts(stack, "alerts", { datasourceUid: "prometheus", contactPoint: { type: "slack", url: SENTINEL_SECRET } }));
+      synthesize(
+        (stack) =>
+          new TrivyGrafanaAlerts(stack, "alerts", { datasourceUid: "prometheus", contactPoint: { type: "slack", url: SENTINEL_SECRET } }),
+      );
     } catch (error) {
       message = (error as Error).message;
     }
-    expect(message).toMatch(/contactPoint\.url "<literal secret>" is invalid: a literal string; pass the value of a sensitive TerraformVariable/);
+    expect(message).toMatch(
+      /contactPoint\.url "<literal secret>" is invalid: a literal string; pass the value of a sensitive TerraformVariable/,
+    );
     expect(message).not.toContain(SENTINEL_SECRET);
   });
 
   const base: TrivyGrafanaAlertsProps = { datasourceUid: "prometheus", contactPoint: { type: "email", addresses: ["a@example.com"] } };
   it.each<[string, TrivyGrafanaAlertsProps, RegExp]>([
-    ["no contact point", { datasourceUid: "prometheus" } as never, /contactPoint.type undefined is invalid: use one of slack, webhook, email/],
-    ["a Slack bot token without recipient", { ...base, contactPoint: { type: "slack", token: "${var.t}" } as never }, /contactPoint.recipient undefined is invalid: name the channel or user/],
+    [
+      "no contact point",
+      { datasourceUid: "prometheus" } as never,
+      /contactPoint.type undefined is invalid: use one of slack, webhook, email/,
+    ],
+    [
+      "a Slack bot token without recipient",
+      { ...base, contactPoint: { type: "slack", token: "${var.t}" } as never },
+      /contactPoint.recipient undefined is invalid: name the channel or user/,
+    ],
     ["a bad datasource uid", { ...base, datasourceUid: "a b" }, /datasourceUid "a b" is invalid/],
-    ["both folder title and uid", { ...base, folderTitle: "x", folderUid: "y" }, /folderTitle "x" is invalid: set folderTitle \(created\) or folderUid \(existing\), not both/],
+    [
+      "both folder title and uid",
+      { ...base, folderTitle: "x", folderUid: "y" },
+      /folderTitle "x" is invalid: set folderTitle \(created\) or folderUid \(existing\), not both/,
+    ],
     ["a too short interval", { ...base, intervalSeconds: 5 }, /intervalSeconds 5 is invalid/],
     ["an empty address list", { ...base, contactPoint: { type: "email", addresses: [] } }, /contactPoint.addresses \[\] is invalid/],
     ["upper-case severities", { ...base, alertRules: { exposedSecretSeverities: ["CRITICAL" as never] } }, /did you mean "Critical"/],

@@ -13,13 +13,17 @@ function deliveredManifests(values: unknown): KubernetesManifest[] {
 }
 
 /** An operator with the chart's defaults (namespace trivy-system, release trivy-operator), installed elsewhere. */
-const operatorIn = (scope: Construct, attributes: TrivyOperatorAttributes = {}) => TrivyOperator.fromAttributes(scope, "operator", attributes);
+const operatorIn = (scope: Construct, attributes: TrivyOperatorAttributes = {}) =>
+  TrivyOperator.fromAttributes(scope, "operator", attributes);
 
 describe("TrivyOperatorMonitoring |", () => {
   it("can deliver a ServiceMonitor and a PrometheusRule in their own release", () => {
     // WHEN
     const { parsed } = synthesize((stack) => {
-      new TrivyOperatorMonitoring(stack, "monitoring", { operator: operatorIn(stack), prometheusSelectorLabels: { release: "kube-prometheus-stack" } });
+      new TrivyOperatorMonitoring(stack, "monitoring", {
+        operator: operatorIn(stack),
+        prometheusSelectorLabels: { release: "kube-prometheus-stack" },
+      });
     });
 
     // THEN one release of the local chart, separate from the operator's
@@ -32,7 +36,11 @@ describe("TrivyOperatorMonitoring |", () => {
       metadata: {
         name: "trivy-operator",
         namespace: "trivy-system",
-        labels: { "app.kubernetes.io/part-of": "trivy-operator", "app.kubernetes.io/managed-by": "trivy-operator-cdktf", release: "kube-prometheus-stack" },
+        labels: {
+          "app.kubernetes.io/part-of": "trivy-operator",
+          "app.kubernetes.io/managed-by": "trivy-operator-cdktf",
+          release: "kube-prometheus-stack",
+        },
       },
       spec: {
         jobLabel: "app.kubernetes.io/name",
@@ -41,8 +49,12 @@ describe("TrivyOperatorMonitoring |", () => {
         endpoints: [{ port: "metrics", interval: "60s", honorLabels: true }],
       },
     });
-    expect(rule).toMatchObject({ kind: "PrometheusRule", metadata: { name: "trivy-operator-alerts", labels: { release: "kube-prometheus-stack" } } });
-    const rules = (rule!.spec as { groups: Array<{ rules: Array<{ alert: string; expr: string; annotations: Record<string, string> }> }> }).groups[0]!.rules;
+    expect(rule).toMatchObject({
+      kind: "PrometheusRule",
+      metadata: { name: "trivy-operator-alerts", labels: { release: "kube-prometheus-stack" } },
+    });
+    const rules = (rule!.spec as { groups: Array<{ rules: Array<{ alert: string; expr: string; annotations: Record<string, string> }> }> })
+      .groups[0]!.rules;
     expect(rules).toHaveLength(5);
     for (const alert of rules) expect(promqlFacts(alert.expr).errors).toEqual([]);
     // Alert templates arrive as text, not as Helm or Terraform templates.
@@ -61,7 +73,9 @@ describe("TrivyOperatorMonitoring |", () => {
       namespaceSelector: { matchNames: ["security"] },
       endpoints: [{ interval: "2m" }],
     });
-    const absent = (rule!.spec as { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> }).groups[0]!.rules.find((r) => r.alert === "TrivyOperatorAbsent")!;
+    const absent = (rule!.spec as { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> }).groups[0]!.rules.find(
+      (r) => r.alert === "TrivyOperatorAbsent",
+    )!;
     expect(promqlFacts(absent.expr).selectors[0]!.matchers).toContainEqual({ label: "namespace", op: "=", value: "security" });
   });
 
@@ -74,10 +88,18 @@ describe("TrivyOperatorMonitoring |", () => {
   });
 
   it("fails when there is nothing to deliver or the interval is not a duration", () => {
-    expect(() => synthesize((stack) => operatorIn(stack).addMonitoring("m", { serviceMonitor: false, prometheusRule: false }))).toThrow(/both false: nothing to deliver/);
-    expect(() => synthesize((stack) => operatorIn(stack).addMonitoring("m", { scrapeInterval: "1 minute" }))).toThrow(/scrapeInterval "1 minute" is invalid/);
-    expect(() => synthesize((stack) => operatorIn(stack).addMonitoring("m", { scrapeInterval: "0s" }))).toThrow(/scrapeInterval "0s" is invalid: use a Prometheus duration longer than 0s/);
-    expect(() => synthesize((stack) => operatorIn(stack).addMonitoring("m", { alertRules: { exposedSecretSeverities: ["HIGH" as never] } }))).toThrow(/did you mean "High"/);
+    expect(() => synthesize((stack) => operatorIn(stack).addMonitoring("m", { serviceMonitor: false, prometheusRule: false }))).toThrow(
+      /both false: nothing to deliver/,
+    );
+    expect(() => synthesize((stack) => operatorIn(stack).addMonitoring("m", { scrapeInterval: "1 minute" }))).toThrow(
+      /scrapeInterval "1 minute" is invalid/,
+    );
+    expect(() => synthesize((stack) => operatorIn(stack).addMonitoring("m", { scrapeInterval: "0s" }))).toThrow(
+      /scrapeInterval "0s" is invalid: use a Prometheus duration longer than 0s/,
+    );
+    expect(() =>
+      synthesize((stack) => operatorIn(stack).addMonitoring("m", { alertRules: { exposedSecretSeverities: ["HIGH" as never] } })),
+    ).toThrow(/did you mean "High"/);
   });
 
   it("can create no kubernetes_manifest, which would fail at plan time without the CRDs", () => {

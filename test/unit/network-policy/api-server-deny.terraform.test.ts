@@ -20,10 +20,12 @@ const terraform = terraformAvailability();
 const terraformMissing = !terraform.available;
 if (terraformMissing) console.warn(`skipping the API server deny evaluation: ${terraform.reason}`);
 
-
 // What the kubernetes provider's data source holds for a cluster with a private, a kind-style and
 // a public API server endpoint, plus an IPv6 one (dual-stack).
-const ENDPOINT_SUBSETS = [{ address: [{ ip: "10.20.0.5" }, { ip: "172.18.0.3" }, { ip: "34.118.0.10" }] }, { address: [{ ip: "fd00:10::1" }] }];
+const ENDPOINT_SUBSETS = [
+  { address: [{ ip: "10.20.0.5" }, { ip: "172.18.0.3" }, { ip: "34.118.0.10" }] },
+  { address: [{ ip: "fd00:10::1" }] },
+];
 
 describe.skipIf(terraformMissing)("kubernetes flavor API server deny, evaluated by terraform |", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "trivy-api-deny-"));
@@ -34,7 +36,9 @@ describe.skipIf(terraformMissing)("kubernetes flavor API server deny, evaluated 
     const synth = synthPolicy({ privateRegistryCidrs: ["10.20.0.0/16", "fd00:10::/64"] });
     const dataId = Object.keys(synth.data?.kubernetes_endpoints_v1 ?? {})[0]!;
     expect(synth.data?.kubernetes_endpoints_v1?.[dataId]).toEqual({ metadata: { name: "kubernetes", namespace: "default" } });
-    const registryRule = nativePolicyFor(synth, SCAN_JOB_LABELS).spec.egress!.find((rule) => rule.ports?.some((port) => port.port === "443"))!;
+    const registryRule = nativePolicyFor(synth, SCAN_JOB_LABELS).spec.egress!.find((rule) =>
+      rule.ports?.some((port) => port.port === "443"),
+    )!;
     const blocks = registryRule.to!.map((peer) => peer.ip_block as { cidr: string; except: string });
     expect(blocks.map((block) => block.cidr)).toEqual(["0.0.0.0/0", "10.20.0.0/16", "fd00:10::/64"]);
 
@@ -56,7 +60,14 @@ describe.skipIf(terraformMissing)("kubernetes flavor API server deny, evaluated 
     const outputs = JSON.parse(runTerraform(dir, ["output", "-json"])) as Record<string, { value: string[] }>;
 
     // THEN the public range loses the private ranges and every IPv4 endpoint, the public one included
-    expect(outputs.except_0!.value).toEqual(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "10.20.0.5/32", "172.18.0.3/32", "34.118.0.10/32"]);
+    expect(outputs.except_0!.value).toEqual([
+      "10.0.0.0/8",
+      "172.16.0.0/12",
+      "192.168.0.0/16",
+      "10.20.0.5/32",
+      "172.18.0.3/32",
+      "34.118.0.10/32",
+    ]);
     // AND a private registry range loses only the endpoint inside it, so the rest of it stays reachable
     expect(outputs.except_1!.value).toEqual(["10.20.0.5/32"]);
     // AND the IPv6 range only the IPv6 endpoint

@@ -7,7 +7,14 @@ interface CalicoRule {
   action: string;
   protocol?: string;
   source?: Record<string, unknown>;
-  destination?: { ports?: number[]; nets?: string[]; notNets?: string[]; selector?: string; namespaceSelector?: string; services?: unknown };
+  destination?: {
+    ports?: number[];
+    nets?: string[];
+    notNets?: string[];
+    selector?: string;
+    namespaceSelector?: string;
+    services?: unknown;
+  };
 }
 interface CalicoSpec {
   selector: string;
@@ -42,7 +49,10 @@ describe("TrivyNetworkPolicy | calico flavor", () => {
   });
 
   it("can deny all ingress and egress of every pod by default", () => {
-    expect(spec(bundledManifests(synthPolicy({ flavor: "calico" })), "trivy-operator-default-deny")).toEqual({ selector: "all()", types: ["Ingress", "Egress"] });
+    expect(spec(bundledManifests(synthPolicy({ flavor: "calico" })), "trivy-operator-default-deny")).toEqual({
+      selector: "all()",
+      types: ["Ingress", "Egress"],
+    });
   });
 
   it("can let the operator reach the API server through the default/kubernetes Service", () => {
@@ -54,14 +64,22 @@ describe("TrivyNetworkPolicy | calico flavor", () => {
   it("can allow DNS to kube-dns on UDP and TCP 53", () => {
     const manifests = bundledManifests(synthPolicy({ flavor: "calico", builtInTrivyServer: true, nodeCollector: true }));
     for (const component of ["operator", "scan-job", "node-collector", "trivy-server"]) {
-      const dns = spec(manifests, `trivy-operator-allow-${component}`).egress?.filter((r) => r.destination?.selector === "k8s-app == 'kube-dns'");
-      expect(dns?.map((r) => `${r.protocol}/${r.destination?.ports?.join(",")}`), component).toEqual(["UDP/53", "TCP/53"]);
+      const dns = spec(manifests, `trivy-operator-allow-${component}`).egress?.filter(
+        (r) => r.destination?.selector === "k8s-app == 'kube-dns'",
+      );
+      expect(
+        dns?.map((r) => `${r.protocol}/${r.destination?.ports?.join(",")}`),
+        component,
+      ).toEqual(["UDP/53", "TCP/53"]);
       expect(dns?.[0]?.destination?.namespaceSelector).toBe("kubernetes.io/metadata.name == 'kube-system'");
     }
   });
 
   it("can let scan jobs reach 443 but deny the API server before any allow", () => {
-    const scanJob = spec(bundledManifests(synthPolicy({ flavor: "calico", registryExcludedCidrs: ["10.0.0.0/8"] })), "trivy-operator-allow-scan-job");
+    const scanJob = spec(
+      bundledManifests(synthPolicy({ flavor: "calico", registryExcludedCidrs: ["10.0.0.0/8"] })),
+      "trivy-operator-allow-scan-job",
+    );
     expect(scanJob.selector).toBe("app.kubernetes.io/managed-by == 'trivy-operator' && vulnerabilityReport.scanner == 'Trivy'");
     expect(scanJob.egress?.[0]).toEqual({ action: "Deny", destination: API_SERVICE });
     expect(scanJob.egress).toContainEqual({
@@ -73,7 +91,10 @@ describe("TrivyNetworkPolicy | calico flavor", () => {
   });
 
   it("can open private registry ranges after the API server deny, which still wins inside them", () => {
-    const scanJob = spec(bundledManifests(synthPolicy({ flavor: "calico", privateRegistryCidrs: ["10.20.0.0/16"] })), "trivy-operator-allow-scan-job");
+    const scanJob = spec(
+      bundledManifests(synthPolicy({ flavor: "calico", privateRegistryCidrs: ["10.20.0.0/16"] })),
+      "trivy-operator-allow-scan-job",
+    );
     expect(scanJob.egress?.[0]).toEqual({ action: "Deny", destination: API_SERVICE });
     expect(scanJob.egress).toContainEqual({ action: "Allow", protocol: "TCP", destination: { nets: ["10.20.0.0/16"], ports: [443] } });
   });
@@ -86,7 +107,9 @@ describe("TrivyNetworkPolicy | calico flavor", () => {
       protocol: "TCP",
       destination: { nets: ["0.0.0.0/0"], notNets: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"], ports: [443] },
     });
-    expect(JSON.stringify(spec(bundledManifests(synthPolicy({ flavor: "calico" })), "trivy-operator-allow-operator").egress)).not.toContain("0.0.0.0/0");
+    expect(JSON.stringify(spec(bundledManifests(synthPolicy({ flavor: "calico" })), "trivy-operator-allow-operator").egress)).not.toContain(
+      "0.0.0.0/0",
+    );
   });
 
   it("can open 4954 only with the built-in server", () => {
@@ -121,7 +144,9 @@ describe("TrivyNetworkPolicy | calico flavor", () => {
   });
 
   it("can add the node collector policy only when infra assessment is on", () => {
-    expect(bundledManifests(synthPolicy({ flavor: "calico" })).map((m) => m.metadata.name)).not.toContain("trivy-operator-allow-node-collector");
+    expect(bundledManifests(synthPolicy({ flavor: "calico" })).map((m) => m.metadata.name)).not.toContain(
+      "trivy-operator-allow-node-collector",
+    );
     const collector = spec(bundledManifests(synthPolicy({ flavor: "calico", nodeCollector: true })), "trivy-operator-allow-node-collector");
     expect(collector.selector).toBe("app == 'node-collector'");
     expect(collector.egress).toContainEqual({ action: "Allow", destination: API_SERVICE });

@@ -16,7 +16,10 @@ const spec = (manifests: KubernetesManifest[], name: string): CiliumSpec => {
   return found.spec as CiliumSpec;
 };
 const tcp = (...ports: number[]) => [{ ports: ports.map((port) => ({ port: String(port), protocol: "TCP" })) }];
-const DNS_PORTS = [{ port: "53", protocol: "UDP" }, { port: "53", protocol: "TCP" }];
+const DNS_PORTS = [
+  { port: "53", protocol: "UDP" },
+  { port: "53", protocol: "TCP" },
+];
 const KUBE_DNS = { matchLabels: { "k8s:io.kubernetes.pod.namespace": "kube-system", "k8s-app": "kube-dns" } };
 
 describe("TrivyNetworkPolicy | cilium flavor", () => {
@@ -46,7 +49,10 @@ describe("TrivyNetworkPolicy | cilium flavor", () => {
     expect(scanJob.endpointSelector).toEqual({ matchLabels: SCAN_JOB_LABELS });
     // Not the `world` entity: it covers private addresses outside the cluster too, which the other
     // flavors keep closed unless they are named in privateRegistryCidrs.
-    expect(scanJob.egress).toContainEqual({ toCIDRSet: [{ cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] }], toPorts: tcp(443) });
+    expect(scanJob.egress).toContainEqual({
+      toCIDRSet: [{ cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] }],
+      toPorts: tcp(443),
+    });
     expect(scanJob.egress?.some((r) => r.toEntities?.includes("world"))).toBe(false);
     expect(scanJob.egress?.some((r) => r.toEntities?.includes("kube-apiserver"))).toBe(false);
     expect(scanJob.egressDeny).toEqual([{ toEntities: ["kube-apiserver"] }]);
@@ -55,11 +61,19 @@ describe("TrivyNetworkPolicy | cilium flavor", () => {
   it("can restrict registries to FQDNs, inspecting DNS only for the pods that need it", () => {
     const manifests = bundledManifests(synthPolicy({ flavor: "cilium", registryHosts: ["mirror.gcr.io", "*.docker.io"] }));
     const scanJob = spec(manifests, "trivy-operator-allow-scan-job");
-    expect(scanJob.egress).toContainEqual({ toFQDNs: [{ matchName: "mirror.gcr.io" }, { matchPattern: "*.docker.io" }], toPorts: tcp(443) });
+    expect(scanJob.egress).toContainEqual({
+      toFQDNs: [{ matchName: "mirror.gcr.io" }, { matchPattern: "*.docker.io" }],
+      toPorts: tcp(443),
+    });
     expect(scanJob.egress?.some((r) => r.toEntities?.includes("world"))).toBe(false);
-    expect(scanJob.egress).toContainEqual({ toEndpoints: [KUBE_DNS], toPorts: [{ ports: DNS_PORTS, rules: { dns: [{ matchPattern: "*" }] } }] });
+    expect(scanJob.egress).toContainEqual({
+      toEndpoints: [KUBE_DNS],
+      toPorts: [{ ports: DNS_PORTS, rules: { dns: [{ matchPattern: "*" }] } }],
+    });
     // The operator resolves no registry names, so its DNS stays out of the proxy.
-    const operatorDns = spec(manifests, "trivy-operator-allow-operator").egress?.find((r) => JSON.stringify(r.toEndpoints ?? []).includes("kube-dns"));
+    const operatorDns = spec(manifests, "trivy-operator-allow-operator").egress?.find((r) =>
+      JSON.stringify(r.toEndpoints ?? []).includes("kube-dns"),
+    );
     expect(operatorDns).toEqual({ toEndpoints: [KUBE_DNS], toPorts: [{ ports: DNS_PORTS }] });
   });
 
@@ -69,7 +83,10 @@ describe("TrivyNetworkPolicy | cilium flavor", () => {
     const operator = spec(bundledManifests(synthPolicy({ flavor: "cilium", nodeCollector: true })), "trivy-operator-allow-operator");
     expect(operator.egress).toContainEqual({ toFQDNs: [{ matchName: "mirror.gcr.io" }], toPorts: tcp(443) });
     expect(operator.egress?.some((r) => r.toCIDRSet !== undefined || r.toEntities?.includes("world"))).toBe(false);
-    expect(operator.egress).toContainEqual({ toEndpoints: [KUBE_DNS], toPorts: [{ ports: DNS_PORTS, rules: { dns: [{ matchPattern: "*" }] } }] });
+    expect(operator.egress).toContainEqual({
+      toEndpoints: [KUBE_DNS],
+      toPorts: [{ ports: DNS_PORTS, rules: { dns: [{ matchPattern: "*" }] } }],
+    });
   });
 
   it("can use CIDR sets when registry CIDRs are given", () => {
@@ -77,11 +94,17 @@ describe("TrivyNetworkPolicy | cilium flavor", () => {
       bundledManifests(synthPolicy({ flavor: "cilium", registryCidrs: ["0.0.0.0/0"], registryExcludedCidrs: ["10.0.0.0/8"] })),
       "trivy-operator-allow-scan-job",
     );
-    expect(scanJob.egress).toContainEqual({ toCIDRSet: [{ cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] }], toPorts: tcp(443) });
+    expect(scanJob.egress).toContainEqual({
+      toCIDRSet: [{ cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] }],
+      toPorts: tcp(443),
+    });
   });
 
   it("can open private registry ranges next to an FQDN list, with the API server still denied", () => {
-    const scanJob = spec(bundledManifests(synthPolicy({ flavor: "cilium", registryHosts: ["mirror.gcr.io"], privateRegistryCidrs: ["10.20.0.0/16"] })), "trivy-operator-allow-scan-job");
+    const scanJob = spec(
+      bundledManifests(synthPolicy({ flavor: "cilium", registryHosts: ["mirror.gcr.io"], privateRegistryCidrs: ["10.20.0.0/16"] })),
+      "trivy-operator-allow-scan-job",
+    );
     expect(scanJob.egress).toContainEqual({ toFQDNs: [{ matchName: "mirror.gcr.io" }], toPorts: tcp(443) });
     expect(scanJob.egress).toContainEqual({ toCIDRSet: [{ cidr: "10.20.0.0/16" }], toPorts: tcp(443) });
     expect(scanJob.egressDeny).toEqual([{ toEntities: ["kube-apiserver"] }]);
@@ -100,7 +123,9 @@ describe("TrivyNetworkPolicy | cilium flavor", () => {
   it("can open 8080 from Prometheus only when metrics are set", () => {
     expect(spec(bundledManifests(synthPolicy({ flavor: "cilium" })), "trivy-operator-allow-operator").ingress).toBeUndefined();
     const operator = spec(
-      bundledManifests(synthPolicy({ flavor: "cilium", metrics: { prometheusNamespace: "monitoring", prometheusPodLabels: { app: "prometheus" } } })),
+      bundledManifests(
+        synthPolicy({ flavor: "cilium", metrics: { prometheusNamespace: "monitoring", prometheusPodLabels: { app: "prometheus" } } }),
+      ),
       "trivy-operator-allow-operator",
     );
     expect(operator.ingress).toEqual([
@@ -109,7 +134,9 @@ describe("TrivyNetworkPolicy | cilium flavor", () => {
   });
 
   it("can add the node collector policy only when infra assessment is on", () => {
-    expect(bundledManifests(synthPolicy({ flavor: "cilium" })).map((m) => m.metadata.name)).not.toContain("trivy-operator-allow-node-collector");
+    expect(bundledManifests(synthPolicy({ flavor: "cilium" })).map((m) => m.metadata.name)).not.toContain(
+      "trivy-operator-allow-node-collector",
+    );
     const collector = spec(bundledManifests(synthPolicy({ flavor: "cilium", nodeCollector: true })), "trivy-operator-allow-node-collector");
     expect(collector).toMatchObject({ endpointSelector: { matchLabels: { app: "node-collector" } } });
     expect(collector.egress).toContainEqual({ toEntities: ["kube-apiserver"], toPorts: tcp(443, 6443) });

@@ -44,11 +44,19 @@ describe("trivyNetworkFlows |", () => {
     const registry = allowsFrom(flows, "scan-job").filter((f) => f.to.kind === "registries");
     expect(portsOf(registry)).toEqual(["TCP/443"]);
     // Private ranges are internal services unless named in privateRegistryCidrs, in every flavor.
-    expect(registry[0]?.to).toMatchObject({ ranges: [{ cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] }], privateRanges: [], anyPublicAddress: true });
+    expect(registry[0]?.to).toMatchObject({
+      ranges: [{ cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] }],
+      privateRanges: [],
+      anyPublicAddress: true,
+    });
   });
 
   it("can open private registry ranges named in privateRegistryCidrs, minus the excluded ranges inside them", () => {
-    const flows = trivyNetworkFlows({ ...baseProps, privateRegistryCidrs: ["10.20.0.0/16", "192.168.7.0/24"], registryExcludedCidrs: ["10.20.9.0/24"] });
+    const flows = trivyNetworkFlows({
+      ...baseProps,
+      privateRegistryCidrs: ["10.20.0.0/16", "192.168.7.0/24"],
+      registryExcludedCidrs: ["10.20.9.0/24"],
+    });
     const registry = allowsFrom(flows, "scan-job").find((f) => f.to.kind === "registries");
     expect(registry?.to).toMatchObject({
       privateRanges: [
@@ -56,7 +64,9 @@ describe("trivyNetworkFlows |", () => {
         { cidr: "192.168.7.0/24", except: [] },
       ],
     });
-    expect(describeNetworkFlow(registry!)).toContain("registries(0.0.0.0/0 except 10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,10.20.9.0/24; private 10.20.0.0/16 except 10.20.9.0/24; 192.168.7.0/24)");
+    expect(describeNetworkFlow(registry!)).toContain(
+      "registries(0.0.0.0/0 except 10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,10.20.9.0/24; private 10.20.0.0/16 except 10.20.9.0/24; 192.168.7.0/24)",
+    );
   });
 
   it("can carve excluded ranges out of the registry CIDRs that contain them", () => {
@@ -81,7 +91,9 @@ describe("trivyNetworkFlows |", () => {
     const flows = trivyNetworkFlows({ ...baseProps, builtInTrivyServer: true, nodeCollector: true });
     expect(allowsFrom(flows, "scan-job").some((f) => f.to.kind === "api-server")).toBe(false);
     for (const component of ["scan-job", "trivy-server"] as const) {
-      expect(flows).toContainEqual(expect.objectContaining({ action: "deny", from: { kind: "component", component }, to: { kind: "api-server-endpoints" } }));
+      expect(flows).toContainEqual(
+        expect.objectContaining({ action: "deny", from: { kind: "component", component }, to: { kind: "api-server-endpoints" } }),
+      );
     }
   });
 
@@ -119,7 +131,9 @@ describe("trivyNetworkFlows |", () => {
     // Upstream fact: k8s-node-collector pkg/collector/collect.go GETs the kubelet's configz through
     // the API server's node proxy and prints its result; the operator reads it from the pod log
     // (trivy-kubernetes jobs collector). Nothing is posted to the API server.
-    const [flow] = allowsFrom(trivyNetworkFlows({ ...baseProps, nodeCollector: true }), "node-collector").filter((f) => f.to.kind === "api-server");
+    const [flow] = allowsFrom(trivyNetworkFlows({ ...baseProps, nodeCollector: true }), "node-collector").filter(
+      (f) => f.to.kind === "api-server",
+    );
     expect(flow!.reason).toContain("configz");
     expect(flow!.reason).toContain("pod log");
     expect(flow!.reason).not.toContain("posts");
@@ -150,13 +164,22 @@ describe("trivyNetworkFlows | checks bundle", () => {
     expect(portsOf(bundle)).toEqual(["TCP/443"]);
     expect(bundle[0]!.reason).toContain("checks bundle");
     // kubernetes/calico cannot filter by name: the same public ranges as scan jobs.
-    expect(bundle[0]!.to).toMatchObject({ ranges: [{ cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] }], hosts: [] });
+    expect(bundle[0]!.to).toMatchObject({
+      ranges: [{ cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] }],
+      hosts: [],
+    });
   });
 
   it("can allow exactly the bundle's host names with cilium", () => {
     const flows = trivyNetworkFlows({ ...baseProps, flavor: "cilium", nodeCollector: true, checksBundleHosts: ["registry.example.com"] });
     const bundle = allowsFrom(flows, "operator").find((f) => f.to.kind === "registries");
-    expect(bundle?.to).toEqual({ kind: "registries", ranges: [], privateRanges: [], hosts: ["registry.example.com"], anyPublicAddress: true });
+    expect(bundle?.to).toEqual({
+      kind: "registries",
+      ranges: [],
+      privateRanges: [],
+      hosts: ["registry.example.com"],
+      anyPublicAddress: true,
+    });
   });
 
   it("can leave the operator without internet egress when no node collector runs", () => {

@@ -19,7 +19,12 @@ export const SERVER_LABELS = { "app.kubernetes.io/name": "trivy-server", "app.ku
  */
 export function addPolicy(scope: Construct, props: Partial<TrivyNetworkPolicySpec>): TrivyNetworkPolicy {
   const { namespace, releaseName, builtInTrivyServer, nodeCollector, ...options } = { ...baseProps, ...props };
-  const operator = TrivyOperator.fromAttributes(scope, "operator", { namespace, releaseName, builtInTrivyServer, nodeCollector: nodeCollector ?? false });
+  const operator = TrivyOperator.fromAttributes(scope, "operator", {
+    namespace,
+    releaseName,
+    builtInTrivyServer,
+    nodeCollector: nodeCollector ?? false,
+  });
   return operator.addNetworkPolicy("network-policy", options);
 }
 

@@ -31,7 +31,15 @@ describe("TrivyNetworkPolicy | kubernetes flavor", () => {
     const synth = synthPolicy({ apiServerCidrs: ["172.18.0.2/32"] });
     const operator = nativePolicyFor(synth, OPERATOR_LABELS);
     const toApi = operator.spec.egress?.filter((rule) => JSON.stringify(rule.to).includes("ip_block"));
-    expect(toApi).toEqual([{ to: [{ ip_block: { cidr: "172.18.0.2/32" } }], ports: [{ port: "443", protocol: "TCP" }, { port: "6443", protocol: "TCP" }] }]);
+    expect(toApi).toEqual([
+      {
+        to: [{ ip_block: { cidr: "172.18.0.2/32" } }],
+        ports: [
+          { port: "443", protocol: "TCP" },
+          { port: "6443", protocol: "TCP" },
+        ],
+      },
+    ]);
   });
 
   it("can allow DNS on UDP and TCP 53 to kube-dns from every Trivy pod", () => {
@@ -46,7 +54,10 @@ describe("TrivyNetworkPolicy | kubernetes flavor", () => {
               pod_selector: { match_labels: { "k8s-app": "kube-dns" } },
             },
           ],
-          ports: [{ port: "53", protocol: "UDP" }, { port: "53", protocol: "TCP" }],
+          ports: [
+            { port: "53", protocol: "UDP" },
+            { port: "53", protocol: "TCP" },
+          ],
         },
       ]);
     }
@@ -55,7 +66,13 @@ describe("TrivyNetworkPolicy | kubernetes flavor", () => {
   it("can allow node-local DNS by its link-local address", () => {
     const synth = synthPolicy({ dns: { nodeLocalDns: {} } });
     const egress = nativePolicyFor(synth, SCAN_JOB_LABELS).spec.egress ?? [];
-    expect(egress).toContainEqual({ to: [{ ip_block: { cidr: "169.254.20.10/32" } }], ports: [{ port: "53", protocol: "UDP" }, { port: "53", protocol: "TCP" }] });
+    expect(egress).toContainEqual({
+      to: [{ ip_block: { cidr: "169.254.20.10/32" } }],
+      ports: [
+        { port: "53", protocol: "UDP" },
+        { port: "53", protocol: "TCP" },
+      ],
+    });
   });
 
   it("can let scan jobs reach public registries on 443, keeping private ranges and the API server's real endpoints out", () => {
@@ -67,7 +84,9 @@ describe("TrivyNetworkPolicy | kubernetes flavor", () => {
     expect(block.cidr).toBe("0.0.0.0/0");
     // The except list is the private ranges plus the endpoints of default/kubernetes read at plan
     // time (evaluated by terraform in api-server-deny.terraform.test.ts), not apiServerCidrs.
-    expect(block.except).toMatch(/^\$\{distinct\(concat\(\["10\.0\.0\.0\/8","172\.16\.0\.0\/12","192\.168\.0\.0\/16"\], \[for ip in .*data\.kubernetes_endpoints_v1\./);
+    expect(block.except).toMatch(
+      /^\$\{distinct\(concat\(\["10\.0\.0\.0\/8","172\.16\.0\.0\/12","192\.168\.0\.0\/16"\], \[for ip in .*data\.kubernetes_endpoints_v1\./,
+    );
     // No rule targets the API server's own CIDR or its 6443 port.
     expect(JSON.stringify(scanJob.spec.egress)).not.toContain('"cidr":"10.0.0.0/8"');
     expect(portsOf(scanJob.spec.egress)).not.toContain("TCP/6443");
@@ -89,7 +108,9 @@ describe("TrivyNetworkPolicy | kubernetes flavor", () => {
     // private registry timed out. Now a private registry range keeps everything but the endpoints.
     const synth = synthPolicy({ privateRegistryCidrs: ["10.20.0.0/16"] });
     expect(Object.values(synth.data?.kubernetes_endpoints_v1 ?? {})).toEqual([{ metadata: { name: "kubernetes", namespace: "default" } }]);
-    const registryRule = nativePolicyFor(synth, SCAN_JOB_LABELS).spec.egress!.find((rule) => rule.ports?.some((port) => port.port === "443"))!;
+    const registryRule = nativePolicyFor(synth, SCAN_JOB_LABELS).spec.egress!.find((rule) =>
+      rule.ports?.some((port) => port.port === "443"),
+    )!;
     const privateBlock = registryRule.to![1]!.ip_block as { cidr: string; except: string };
     expect(privateBlock.cidr).toBe("10.20.0.0/16");
     expect(privateBlock.except).toMatch(/^\$\{distinct\(concat\(\[\], /);
@@ -136,7 +157,10 @@ describe("TrivyNetworkPolicy | kubernetes flavor", () => {
     const collector = nativePolicyFor(synthPolicy({ nodeCollector: true, apiServerCidrs: ["192.168.1.10/32"] }), NODE_COLLECTOR_LABELS);
     expect(collector.spec.egress).toContainEqual({
       to: [{ ip_block: { cidr: "192.168.1.10/32" } }],
-      ports: [{ port: "443", protocol: "TCP" }, { port: "6443", protocol: "TCP" }],
+      ports: [
+        { port: "443", protocol: "TCP" },
+        { port: "6443", protocol: "TCP" },
+      ],
     });
   });
 
@@ -147,7 +171,9 @@ describe("TrivyNetworkPolicy | kubernetes flavor", () => {
 
   it("can follow the release name in the operator selector", () => {
     const synth = synthPolicy({ releaseName: "trivy" });
-    expect(nativePolicyFor(synth, { "app.kubernetes.io/name": "trivy-operator", "app.kubernetes.io/instance": "trivy" }).metadata.name).toBe("trivy-allow-operator");
+    expect(
+      nativePolicyFor(synth, { "app.kubernetes.io/name": "trivy-operator", "app.kubernetes.io/instance": "trivy" }).metadata.name,
+    ).toBe("trivy-allow-operator");
   });
 
   it("can create nothing for the none flavor", () => {

@@ -29,7 +29,10 @@ function write(name: string, content: unknown): string {
   return path;
 }
 
-async function run(args: string[], stdin?: string): Promise<{ code: number; summary: ReportSummary | undefined; stdout: string; stderr: string }> {
+async function run(
+  args: string[],
+  stdin?: string,
+): Promise<{ code: number; summary: ReportSummary | undefined; stdout: string; stderr: string }> {
   const captured = captureIo(stdin);
   const code = await runReportCommand([...args, "--now", NOW], captured.io);
   const stdout = captured.stdout();
@@ -69,7 +72,10 @@ describe("every object read is counted or accounted for", () => {
 
   it("warns when a newer copy comes after the older one from stdin, which cannot be read twice", async () => {
     const older = write("older-2.json", nginxAt("2024-04-01T00:00:00Z", "100", 2));
-    const { code, summary, stderr } = await run([older, "-", "--cluster", "prod", "-f", "json"], JSON.stringify(nginxAt("2024-04-20T00:00:00Z", "200", 1)));
+    const { code, summary, stderr } = await run(
+      [older, "-", "--cluster", "prod", "-f", "json"],
+      JSON.stringify(nginxAt("2024-04-20T00:00:00Z", "200", 1)),
+    );
     expect(code).toBe(ExitCode.PARTIAL);
     expect(summary?.totals.critical).toBe(2);
     expect(stderr).toMatch(/^warning: 1 report\(s\) came again later in a newer version, but the input cannot be read twice/m);
@@ -84,30 +90,57 @@ describe("every object read is counted or accounted for", () => {
   });
 
   it("opens Lists inside the input (jq -s output, a List in a List) instead of rejecting them", async () => {
-    const listOf = (...names: string[]): Json => ({ apiVersion: "v1", kind: "List", metadata: { resourceVersion: "" }, items: names.map(load) });
+    const listOf = (...names: string[]): Json => ({
+      apiVersion: "v1",
+      kind: "List",
+      metadata: { resourceVersion: "" },
+      items: names.map(load),
+    });
     const slurped = write("slurped.json", [listOf(NGINX, COREDNS), listOf(K8S)]);
-    const nested = write("nested.yaml", stringify({ apiVersion: "v1", kind: "List", items: [listOf(NGINX, COREDNS), listOf(K8S)] }, { indentSeq: false }));
-    const expected = (await run([join(FIXTURES, NGINX), join(FIXTURES, COREDNS), join(FIXTURES, K8S), "--cluster", "prod", "-f", "json"])).summary?.totals;
+    const nested = write(
+      "nested.yaml",
+      stringify({ apiVersion: "v1", kind: "List", items: [listOf(NGINX, COREDNS), listOf(K8S)] }, { indentSeq: false }),
+    );
+    const expected = (await run([join(FIXTURES, NGINX), join(FIXTURES, COREDNS), join(FIXTURES, K8S), "--cluster", "prod", "-f", "json"]))
+      .summary?.totals;
     for (const input of [slurped, nested]) {
       const { code, summary } = await run([input, "--cluster", "prod", "-f", "json"]);
       expect(code, input).toBe(ExitCode.OK);
       expect(summary?.totals, input).toEqual(expected);
-      expect(summary?.notes.some((note) => /opened 2 List\(s\) inside the input/.test(note)), input).toBe(true);
+      expect(
+        summary?.notes.some((note) => /opened 2 List\(s\) inside the input/.test(note)),
+        input,
+      ).toBe(true);
     }
   });
 
   it("does not count a report from a YAML List that was cut off (exit 3)", async () => {
-    const list = stringify({ apiVersion: "v1", items: [load(COREDNS), load(NGINX)], kind: "List", metadata: { resourceVersion: "" } }, { indentSeq: false });
+    const list = stringify(
+      { apiVersion: "v1", items: [load(COREDNS), load(NGINX)], kind: "List", metadata: { resourceVersion: "" } },
+      { indentSeq: false },
+    );
     // Cut at a line break after nginx's first vulnerability: every line is valid YAML, only `kind: List` is missing.
     const cut = write("cut.yaml", list.slice(0, list.indexOf("\n", list.indexOf("CVE-2019-20367")) + 1));
     const { code, summary, stderr } = await run([cut, "--cluster", "prod", "-f", "json"]);
     expect(code).toBe(ExitCode.PARTIAL);
     expect(summary?.totals).toEqual({ critical: 0, high: 1, medium: 0, low: 0, unknown: 0 });
-    expect(stderr).toMatch(/^warning: .*cut\.yaml: the input ends inside a List's items, before its `kind: List` line \(truncated file\?\); the incomplete object was skipped, 1 complete object\(s\) were read$/m);
+    expect(stderr).toMatch(
+      /^warning: .*cut\.yaml: the input ends inside a List's items, before its `kind: List` line \(truncated file\?\); the incomplete object was skipped, 1 complete object\(s\) were read$/m,
+    );
   });
 
   it("applies --namespace to files and counts what it skipped", async () => {
-    const { code, summary } = await run([join(FIXTURES, NGINX), join(FIXTURES, COREDNS), join(FIXTURES, K8S), "--cluster", "prod", "-n", "kube-system", "-f", "json"]);
+    const { code, summary } = await run([
+      join(FIXTURES, NGINX),
+      join(FIXTURES, COREDNS),
+      join(FIXTURES, K8S),
+      "--cluster",
+      "prod",
+      "-n",
+      "kube-system",
+      "-f",
+      "json",
+    ]);
     expect(code).toBe(ExitCode.OK);
     expect(summary?.reportsByKind).toEqual({ VulnerabilityReport: 1 });
     expect(summary?.notes.filter((note) => /skipped 1 object\(s\) outside --namespace kube-system/.test(note))).toHaveLength(2);
@@ -128,9 +161,18 @@ describe("Workloads count workloads, not reports", () => {
       (metadata["labels"] as Json)["trivy-operator.container.name"] = container;
       return report;
     });
-    const { summary, stdout } = await run([write("three-containers.json", { apiVersion: "v1", kind: "List", items: containers }), "--cluster", "prod", "-f", "json"]);
+    const { summary, stdout } = await run([
+      write("three-containers.json", { apiVersion: "v1", kind: "List", items: containers }),
+      "--cluster",
+      "prod",
+      "-f",
+      "json",
+    ]);
     expect(summary?.byImage[0]).toMatchObject({ image: "index.docker.io/library/nginx:1.16", workloads: 1, containers: 3 });
-    expect(summary?.topVulnerabilities.find((row) => row.id === "CVE-2018-25009")).toMatchObject({ affectedImages: 1, affectedWorkloads: 1 });
+    expect(summary?.topVulnerabilities.find((row) => row.id === "CVE-2018-25009")).toMatchObject({
+      affectedImages: 1,
+      affectedWorkloads: 1,
+    });
     expect(stdout).not.toBe("");
   });
 });

@@ -5,7 +5,10 @@ import { normalizeReport, type NormalizedReport } from "../../../cli/report/norm
 const NOW = new Date("2024-05-01T00:00:00Z");
 
 function vulnerabilityReport(metadata: Record<string, unknown>, kind = "VulnerabilityReport"): NormalizedReport {
-  const outcome = normalizeReport({ kind, metadata, report: { vulnerabilities: [{ vulnerabilityID: "CVE-1", severity: "CRITICAL" }] } }, "prod");
+  const outcome = normalizeReport(
+    { kind, metadata, report: { vulnerabilities: [{ vulnerabilityID: "CVE-1", severity: "CRITICAL" }] } },
+    "prod",
+  );
   if (outcome.type !== "report") throw new Error(`fixture is not a report: ${outcome.type}`);
   return outcome.report;
 }
@@ -37,6 +40,8 @@ describe("ReportAggregator deduplication", () => {
 
   it("never merges objects without a name: by uid when they have one, else not at all", () => {
     expect(totalsOf([vulnerabilityReport({ namespace: "shop" }), vulnerabilityReport({ namespace: "shop" })]).critical).toBe(2);
-    expect(totalsOf([vulnerabilityReport({ uid: "u1" }), vulnerabilityReport({ uid: "u1" }), vulnerabilityReport({ uid: "u2" })]).critical).toBe(2);
+    expect(
+      totalsOf([vulnerabilityReport({ uid: "u1" }), vulnerabilityReport({ uid: "u1" }), vulnerabilityReport({ uid: "u2" })]).critical,
+    ).toBe(2);
   });
 });

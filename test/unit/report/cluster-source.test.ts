@@ -10,14 +10,26 @@ import type { ReportSummary } from "../../../cli/report/summary";
 import { captureIo } from "./helpers";
 
 /** The shapes @kubernetes/client-node 1.4.0 throws: ApiException (numeric code) and node-fetch FetchError (string code). */
-const apiException = (code: number, message: string) => Object.assign(new Error(`HTTP-Code: ${code}`), { code, body: { kind: "Status", message } });
-const fetchError = () => Object.assign(new Error("request to https://127.0.0.1:1/apis/aquasecurity.github.io/v1alpha1/vulnerabilityreports failed, reason: connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED", type: "system" });
+const apiException = (code: number, message: string) =>
+  Object.assign(new Error(`HTTP-Code: ${code}`), { code, body: { kind: "Status", message } });
+const fetchError = () =>
+  Object.assign(
+    new Error(
+      "request to https://127.0.0.1:1/apis/aquasecurity.github.io/v1alpha1/vulnerabilityreports failed, reason: connect ECONNREFUSED 127.0.0.1:1",
+    ),
+    { code: "ECONNREFUSED", type: "system" },
+  );
 
 const report = (name: string, namespace: string, severity: string) => ({
   apiVersion: "aquasecurity.github.io/v1alpha1",
   kind: "VulnerabilityReport",
   metadata: { name, namespace, labels: { "trivy-operator.resource.kind": "ReplicaSet", "trivy-operator.resource.name": name } },
-  report: { artifact: { repository: "library/nginx", tag: "1.25" }, registry: { server: "index.docker.io" }, updateTimestamp: "2024-04-30T12:00:00Z", vulnerabilities: [{ vulnerabilityID: `CVE-${name}`, severity, resource: "openssl", fixedVersion: "" }] },
+  report: {
+    artifact: { repository: "library/nginx", tag: "1.25" },
+    registry: { server: "index.docker.io" },
+    updateTimestamp: "2024-04-30T12:00:00Z",
+    vulnerabilities: [{ vulnerabilityID: `CVE-${name}`, severity, resource: "openssl", fixedVersion: "" }],
+  },
 });
 
 describe("CRD coverage", () => {
@@ -25,9 +37,15 @@ describe("CRD coverage", () => {
     const crds = readdirSync(resolve(__dirname, "../../fixtures/crds")).filter((file) => file.endsWith(".yaml"));
     expect(crds).toHaveLength(12);
     for (const file of crds) {
-      const crd = parse(readFileSync(join(resolve(__dirname, "../../fixtures/crds"), file), "utf8")) as { spec: { names: { kind: string; plural: string }; scope: string } };
+      const crd = parse(readFileSync(join(resolve(__dirname, "../../fixtures/crds"), file), "utf8")) as {
+        spec: { names: { kind: string; plural: string }; scope: string };
+      };
       const known = REPORT_KINDS.find((kind) => kind.kind === crd.spec.names.kind);
-      if (known) expect({ plural: known.plural, namespaced: known.namespaced }).toEqual({ plural: crd.spec.names.plural, namespaced: crd.spec.scope === "Namespaced" });
+      if (known)
+        expect({ plural: known.plural, namespaced: known.namespaced }).toEqual({
+          plural: crd.spec.names.plural,
+          namespaced: crd.spec.scope === "Namespaced",
+        });
       else expect(KINDS_WITHOUT_FINDINGS.has(crd.spec.names.kind)).toBe(true);
     }
   });
@@ -40,7 +58,9 @@ describe("readClusterReports with a fake API client", () => {
       async list({ kind, namespace, limit, continueToken }) {
         calls.push(`${kind.plural}:${namespace ?? "*"}:${limit}:${continueToken ?? ""}`);
         if (kind.kind !== "VulnerabilityReport") return { items: [], continueToken: undefined };
-        return continueToken ? { items: [report("b", "shop", "HIGH")], continueToken: undefined } : { items: [report("a", "shop", "CRITICAL")], continueToken: "page-2" };
+        return continueToken
+          ? { items: [report("b", "shop", "HIGH")], continueToken: undefined }
+          : { items: [report("a", "shop", "CRITICAL")], continueToken: "page-2" };
       },
     };
     const objects: unknown[] = [];
@@ -54,7 +74,11 @@ describe("readClusterReports with a fake API client", () => {
   it("skips a forbidden namespace with a warning and keeps the others", async () => {
     const lister: ReportLister = {
       async list({ kind, namespace }) {
-        if (namespace === "secret-team") throw apiException(403, `${kind.plural}.aquasecurity.github.io is forbidden: User "dev" cannot list resource "${kind.plural}" in API group "aquasecurity.github.io" in the namespace "secret-team"`);
+        if (namespace === "secret-team")
+          throw apiException(
+            403,
+            `${kind.plural}.aquasecurity.github.io is forbidden: User "dev" cannot list resource "${kind.plural}" in API group "aquasecurity.github.io" in the namespace "secret-team"`,
+          );
         return { items: kind.kind === "VulnerabilityReport" ? [report("a", namespace ?? "", "CRITICAL")] : [], continueToken: undefined };
       },
     };
@@ -65,10 +89,22 @@ describe("readClusterReports with a fake API client", () => {
   });
 
   it("stops a context whose API server is unreachable, and notes missing CRDs", async () => {
-    const unreachable = await readClusterReports({ list: async () => Promise.reject(fetchError()) }, { namespaces: [], pageSize: 500, onObject: () => undefined });
-    expect(unreachable.problems).toEqual([expect.stringMatching(/^cannot reach the API server: request to https:\/\/127\.0\.0\.1:1.*ECONNREFUSED.*; nothing read from this context$/)]);
+    const unreachable = await readClusterReports(
+      { list: async () => Promise.reject(fetchError()) },
+      { namespaces: [], pageSize: 500, onObject: () => undefined },
+    );
+    expect(unreachable.problems).toEqual([
+      expect.stringMatching(
+        /^cannot reach the API server: request to https:\/\/127\.0\.0\.1:1.*ECONNREFUSED.*; nothing read from this context$/,
+      ),
+    ]);
     const missing = await readClusterReports(
-      { list: async ({ kind }) => (kind.namespaced ? { items: [], continueToken: undefined } : Promise.reject(apiException(404, "the server could not find the requested resource"))) },
+      {
+        list: async ({ kind }) =>
+          kind.namespaced
+            ? { items: [], continueToken: undefined }
+            : Promise.reject(apiException(404, "the server could not find the requested resource")),
+      },
       { namespaces: [], pageSize: 500, onObject: () => undefined },
     );
     expect(missing.problems).toEqual([]);
@@ -111,13 +147,21 @@ describe("readClusterReports when a continue token expires (HTTP 410)", () => {
     expect(handedOn).toEqual(objects);
     expect(result.objects).toBe(3);
     expect(result.problems).toEqual([]);
-    expect(result.notes).toEqual([expect.stringMatching(/^vulnerabilityreports across all namespaces: a continue token expired \(HTTP 410\), so the list was read again from the start/)]);
+    expect(result.notes).toEqual([
+      expect.stringMatching(
+        /^vulnerabilityreports across all namespaces: a continue token expired \(HTTP 410\), so the list was read again from the start/,
+      ),
+    ]);
   });
 
   it("identifies objects without a uid by namespace and name", async () => {
     const objects = [withUid("a", undefined), withUid("b", undefined)];
     const handedOn: unknown[] = [];
-    await readClusterReports(expiringLister(objects, 1).lister, { namespaces: [], pageSize: 1, onObject: (object) => handedOn.push(object) });
+    await readClusterReports(expiringLister(objects, 1).lister, {
+      namespaces: [],
+      pageSize: 1,
+      onObject: (object) => handedOn.push(object),
+    });
     expect(handedOn).toEqual(objects);
   });
 
@@ -151,10 +195,18 @@ describe("readClusterReports when a continue token expires (HTTP 410)", () => {
 describe("report --context with an injected lister", () => {
   it("reports the reachable context and warns about the unreachable one (exit 3)", async () => {
     const captured = captureIo();
-    const code = await runReportCommand(["--context", "prod", "--context", "gone", "--format", "json", "--now", "2024-05-01T00:00:00Z"], captured.io, async (context) =>
-      context === "gone"
-        ? { list: async () => Promise.reject(fetchError()) }
-        : { list: async ({ kind }) => ({ items: kind.kind === "VulnerabilityReport" ? [report("a", "shop", "CRITICAL"), report("b", "shop", "LOW")] : [], continueToken: undefined }) },
+    const code = await runReportCommand(
+      ["--context", "prod", "--context", "gone", "--format", "json", "--now", "2024-05-01T00:00:00Z"],
+      captured.io,
+      async (context) =>
+        context === "gone"
+          ? { list: async () => Promise.reject(fetchError()) }
+          : {
+              list: async ({ kind }) => ({
+                items: kind.kind === "VulnerabilityReport" ? [report("a", "shop", "CRITICAL"), report("b", "shop", "LOW")] : [],
+                continueToken: undefined,
+              }),
+            },
     );
     const summary = JSON.parse(captured.stdout()) as ReportSummary;
     expect(code).toBe(ExitCode.PARTIAL);

@@ -27,7 +27,11 @@ async function render(format: string, files: readonly string[] = [SPECIAL, NGINX
 }
 
 /** GFM splits a table row on pipes that no backslash escapes. */
-const gfmCells = (row: string): string[] => row.replace(/^\| /, "").replace(/ \|$/, "").split(/(?<!\\) \| /);
+const gfmCells = (row: string): string[] =>
+  row
+    .replace(/^\| /, "")
+    .replace(/ \|$/, "")
+    .split(/(?<!\\) \| /);
 /** CommonMark: a backslash before ASCII punctuation stands for that character. */
 const unescapeMarkdown = (text: string): string => text.replace(/\\([!-/:-@[-`{-~])/g, "$1");
 
@@ -82,22 +86,27 @@ describe("markdown output is valid GFM", () => {
     });
     expect(tables).toBeGreaterThanOrEqual(8);
     const titleRow = lines.find((line) => line.startsWith("| CVE-2024-0001 |")) ?? "";
-    expect(titleRow).toBe("| CVE-2024-0001 | CRITICAL | 1 | 1 | yes | \\<script\\>alert(1)\\</script\\> in a\\|b \\& \"c\", d |");
+    expect(titleRow).toBe('| CVE-2024-0001 | CRITICAL | 1 | 1 | yes | \\<script\\>alert(1)\\</script\\> in a\\|b \\& "c", d |');
     expect(unescapeMarkdown(gfmCells(titleRow).at(-1) ?? "")).toBe(TITLE_1);
     // The multi-line title stays in its row, on one line.
     expect(lines.find((line) => line.startsWith("| CVE-2024-0002 |"))).toMatch(/ \\`ticks\\` secon… \|$/);
-    expect(lines.find((line) => line.startsWith("| vulnerabilityreport.special-characters | shop \\& co | ReplicaSet/web\\|7f9c6d5b8 |"))).toBeDefined();
+    expect(
+      lines.find((line) => line.startsWith("| vulnerabilityreport.special-characters | shop \\& co | ReplicaSet/web\\|7f9c6d5b8 |")),
+    ).toBeDefined();
   });
 
   it("escapes any text so that it reads back unchanged and cannot start markup (property)", () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom("a", " ", "|", "\\", "<", ">", "&", "*", "_", "`", "[", "]", "~", "\n", "\r", "é") }), (text) => {
-        const escaped = escapeMarkdown(text);
-        expect(escaped).not.toMatch(/[\r\n]/);
-        // Every special character is preceded by an odd number of backslashes, i.e. escaped.
-        expect(escaped.replace(/\\[\\`*_[\]<>|&~]/g, "")).not.toMatch(/[\\`*_[\]<>|&~]/);
-        expect(unescapeMarkdown(escaped)).toBe(text.replace(/\r\n|\r|\n/g, " "));
-      }),
+      fc.property(
+        fc.string({ unit: fc.constantFrom("a", " ", "|", "\\", "<", ">", "&", "*", "_", "`", "[", "]", "~", "\n", "\r", "é") }),
+        (text) => {
+          const escaped = escapeMarkdown(text);
+          expect(escaped).not.toMatch(/[\r\n]/);
+          // Every special character is preceded by an odd number of backslashes, i.e. escaped.
+          expect(escaped.replace(/\\[\\`*_[\]<>|&~]/g, "")).not.toMatch(/[\\`*_[\]<>|&~]/);
+          expect(unescapeMarkdown(escaped)).toBe(text.replace(/\r\n|\r|\n/g, " "));
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -109,15 +118,28 @@ describe("CSV output is RFC 4180", () => {
     expect(records[0]).toEqual(CSV_HEADER);
     expect(records).toHaveLength(1 + 3 + 2);
     for (const record of records) expect(record).toHaveLength(CSV_HEADER.length);
-    const byId = new Map(records.slice(1).map((record) => [record[CSV_HEADER.indexOf("id")], Object.fromEntries(CSV_HEADER.map((column, index) => [column, record[index]]))]));
-    expect(byId.get("CVE-2024-0001")).toMatchObject({ namespace: "shop & co", workload: "ReplicaSet/web|7f9c6d5b8", title: TITLE_1, severity: "CRITICAL", fixable: "true" });
+    const byId = new Map(
+      records
+        .slice(1)
+        .map((record) => [
+          record[CSV_HEADER.indexOf("id")],
+          Object.fromEntries(CSV_HEADER.map((column, index) => [column, record[index]])),
+        ]),
+    );
+    expect(byId.get("CVE-2024-0001")).toMatchObject({
+      namespace: "shop & co",
+      workload: "ReplicaSet/web|7f9c6d5b8",
+      title: TITLE_1,
+      severity: "CRITICAL",
+      fixable: "true",
+    });
     expect(byId.get("CVE-2024-0002")).toMatchObject({ title: TITLE_2, package: "pkg,with,commas", fixed_version: "", fixable: "false" });
   });
 });
 
 describe("CSV output is safe to open in a spreadsheet", () => {
   it.each([
-    ["=HYPERLINK(\"http://evil\")", "\"'=HYPERLINK(\"\"http://evil\"\")\""],
+    ['=HYPERLINK("http://evil")', '"\'=HYPERLINK(""http://evil"")"'],
     ["+1+1", "'+1+1"],
     ["-2+3", "'-2+3"],
     ["@SUM(A1)", "'@SUM(A1)"],
@@ -155,7 +177,11 @@ describe("html output", () => {
   it("draws bars proportional to the counts, labelled with the counts", () => {
     const counts = { critical: 3, high: 6, medium: 12, low: 0, unknown: 1 };
     const svg = severityChartSvg(counts);
-    const bars = [...svg.matchAll(/<rect [^>]*width="(\d+)"[^>]*><title>(\w+): (\d+)<\/title>/g)].map((match) => ({ severity: match[2], width: Number(match[1]), label: Number(match[3]) }));
+    const bars = [...svg.matchAll(/<rect [^>]*width="(\d+)"[^>]*><title>(\w+): (\d+)<\/title>/g)].map((match) => ({
+      severity: match[2],
+      width: Number(match[1]),
+      label: Number(match[3]),
+    }));
     expect(bars.map((bar) => bar.severity)).toEqual([...SEVERITIES]);
     for (const bar of bars) {
       const count = counts[bar.severity as keyof typeof counts];
@@ -180,6 +206,8 @@ describe("json format", () => {
     expect(Object.keys(sortedIndex).length).toBeGreaterThan(40);
     expect([...renderJsonPieces(summary)].join("")).toBe(`${JSON.stringify({ ...summary, findingIndex: sortedIndex }, null, 2)}\n`);
     const empty = aggregator.result({ sources: [], warnings: [], notes: [], coverage: [] });
-    expect([...renderJsonPieces({ ...empty, findingIndex: new FindingIndex() })].join("")).toBe(`${JSON.stringify({ ...empty, findingIndex: {} }, null, 2)}\n`);
+    expect([...renderJsonPieces({ ...empty, findingIndex: new FindingIndex() })].join("")).toBe(
+      `${JSON.stringify({ ...empty, findingIndex: {} }, null, 2)}\n`,
+    );
   });
 });

@@ -21,7 +21,12 @@ function split(text: string, chunkSizes: readonly number[] = [text.length || 1])
   return { items, documents, result: splitter.end() };
 }
 
-const tricky = { kind: "VulnerabilityReport", s: 'quote " brace { ] } backslash \\ end\\', u: "µ→ü 😀", nested: { items: [1, { a: "]" }] } };
+const tricky = {
+  kind: "VulnerabilityReport",
+  s: 'quote " brace { ] } backslash \\ end\\',
+  u: "µ→ü 😀",
+  nested: { items: [1, { a: "]" }] },
+};
 
 describe("JsonItemSplitter", () => {
   it("emits each item of a kind: List and the list without its items", () => {
@@ -35,19 +40,33 @@ describe("JsonItemSplitter", () => {
   it("splits identically whatever the chunk boundaries (property)", () => {
     const stringArbitrary = fc.string({ unit: fc.constantFrom("a", '"', "\\", "{", "}", "[", "]", ",", ":", "µ", "😀", " ") });
     fc.assert(
-      fc.property(fc.array(fc.dictionary(fc.constantFrom("kind", "items", "x", "y"), fc.oneof(stringArbitrary, fc.integer(), fc.array(stringArbitrary))), { maxLength: 6 }), fc.array(fc.integer({ min: 1, max: 17 }), { minLength: 1, maxLength: 5 }), (objects, chunks) => {
-        const text = JSON.stringify({ items: objects, kind: "List" });
-        expect(split(text, chunks).items).toEqual(objects);
-      }),
+      fc.property(
+        fc.array(
+          fc.dictionary(fc.constantFrom("kind", "items", "x", "y"), fc.oneof(stringArbitrary, fc.integer(), fc.array(stringArbitrary))),
+          { maxLength: 6 },
+        ),
+        fc.array(fc.integer({ min: 1, max: 17 }), { minLength: 1, maxLength: 5 }),
+        (objects, chunks) => {
+          const text = JSON.stringify({ items: objects, kind: "List" });
+          expect(split(text, chunks).items).toEqual(objects);
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it("treats a single object as a document and a bare array's elements as items", () => {
     expect(split(JSON.stringify(tricky)).documents).toEqual([tricky]);
-    expect(split("[{\"a\":1}, {\"b\":2}]").items).toEqual([{ a: 1 }, { b: 2 }]);
+    expect(split('[{"a":1}, {"b":2}]').items).toEqual([{ a: 1 }, { b: 2 }]);
     // Every element is handed on or counted: scalars (strings with brackets inside too) and arrays.
-    expect(split('{"items": [1, "x]", null, [ {"c":3} ], {"d":4}, true], "kind": "List"}').items).toEqual(["(scalar)", "(scalar)", "(scalar)", [{ c: 3 }], { d: 4 }, "(scalar)"]);
+    expect(split('{"items": [1, "x]", null, [ {"c":3} ], {"d":4}, true], "kind": "List"}').items).toEqual([
+      "(scalar)",
+      "(scalar)",
+      "(scalar)",
+      [{ c: 3 }],
+      { d: 4 },
+      "(scalar)",
+    ]);
     expect(split('{"a":1}\n{"b":2}\n').documents).toEqual([{ a: 1 }, { b: 2 }]);
   });
 

@@ -6,7 +6,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ExitCode } from "../../../cli/io";
 import { runReportCommand } from "../../../cli/report/command";
 import type { ReportSummary } from "../../../cli/report/summary";
-import { resourcesFromCrds, startFakeKubeApi, unusedLoopbackUrl, writeKubeconfig, type FakeKubeApi, type FakeScenario } from "../../helpers/fake-kube-api";
+import {
+  resourcesFromCrds,
+  startFakeKubeApi,
+  unusedLoopbackUrl,
+  writeKubeconfig,
+  type FakeKubeApi,
+  type FakeScenario,
+} from "../../helpers/fake-kube-api";
 import { captureIo, REPORT_FIXTURE_FILES } from "./helpers";
 
 /*
@@ -27,18 +34,33 @@ const HAND_COUNT_TOTALS = { critical: 2, high: 5, medium: 9, low: 2, unknown: 0 
 
 const ALL_CRDS = resourcesFromCrds(CRDS);
 /** The report kinds `report` lists (every CRD but SBOM and compliance), in its order. */
-const LISTED_PLURALS = ["vulnerabilityreports", "clustervulnerabilityreports", "exposedsecretreports", "configauditreports", "clusterconfigauditreports", "rbacassessmentreports", "clusterrbacassessmentreports", "infraassessmentreports", "clusterinfraassessmentreports"];
+const LISTED_PLURALS = [
+  "vulnerabilityreports",
+  "clustervulnerabilityreports",
+  "exposedsecretreports",
+  "configauditreports",
+  "clusterconfigauditreports",
+  "rbacassessmentreports",
+  "clusterrbacassessmentreports",
+  "infraassessmentreports",
+  "clusterinfraassessmentreports",
+];
 
-const forbidden = (plural: string, where: string) => `${plural}.aquasecurity.github.io is forbidden: User "x" cannot list resource "${plural}" in API group "aquasecurity.github.io" ${where}`;
+const forbidden = (plural: string, where: string) =>
+  `${plural}.aquasecurity.github.io is forbidden: User "x" cannot list resource "${plural}" in API group "aquasecurity.github.io" ${where}`;
 
 // The API server's answer to a `continue` token older than the etcd compaction window.
-const EXPIRED_CONTINUE = "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.";
+const EXPIRED_CONTINUE =
+  "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.";
 
 /** 1201 distinct copies of the nginx report: three pages at the default limit of 500. */
 const BULK_COUNT = 1201;
 function bulkObjects(): unknown[] {
   const template = REPORT_OBJECTS[0] as { metadata: Record<string, unknown> };
-  return Array.from({ length: BULK_COUNT }, (_, index) => ({ ...template, metadata: { ...template.metadata, name: `replicaset-nginx-${index}-nginx`, uid: `uid-${index}` } }));
+  return Array.from({ length: BULK_COUNT }, (_, index) => ({
+    ...template,
+    metadata: { ...template.metadata, name: `replicaset-nginx-${index}-nginx`, uid: `uid-${index}` },
+  }));
 }
 
 const SCENARIOS: Record<string, FakeScenario> = {
@@ -48,12 +70,20 @@ const SCENARIOS: Record<string, FakeScenario> = {
   partial: {
     objects: REPORT_OBJECTS,
     resources: ALL_CRDS.filter((resource) => resource.plural !== "clusterinfraassessmentreports"),
-    failures: [{ path: `${GROUP_PATH}/exposedsecretreports`, code: 403, message: forbidden("exposedsecretreports", "at the cluster scope") }],
+    failures: [
+      { path: `${GROUP_PATH}/exposedsecretreports`, code: 403, message: forbidden("exposedsecretreports", "at the cluster scope") },
+    ],
   },
   namespaces: {
     objects: REPORT_OBJECTS,
     resources: ALL_CRDS,
-    failures: [{ path: new RegExp(`^${GROUP_PATH}/namespaces/kube-system/`), code: 403, message: forbidden("vulnerabilityreports", 'in the namespace "kube-system"') }],
+    failures: [
+      {
+        path: new RegExp(`^${GROUP_PATH}/namespaces/kube-system/`),
+        code: 403,
+        message: forbidden("vulnerabilityreports", 'in the namespace "kube-system"'),
+      },
+    ],
   },
   "no-operator": { objects: [], resources: [] },
   // Lists that break after their first page: the warnings must not claim that nothing was read.
@@ -140,7 +170,9 @@ describe("report --context against a fake API server (real client-node)", () => 
       const served = REPORT_OBJECTS.filter((object) => `${(object as { kind: string }).kind.toLowerCase()}s` === plural).length;
       expect(pages.length, plural).toBe(Math.max(served, 1));
       pages.forEach((page, index) => {
-        expect(page.query, `${plural} page ${index + 1}`).toEqual(index === 0 ? { limit: "500" } : { limit: "500", continue: pages[index - 1]?.continueOut });
+        expect(page.query, `${plural} page ${index + 1}`).toEqual(
+          index === 0 ? { limit: "500" } : { limit: "500", continue: pages[index - 1]?.continueOut },
+        );
       });
       expect(pages.at(-1)?.continueOut).toBe("");
     }
@@ -162,7 +194,9 @@ describe("report --context against a fake API server (real client-node)", () => 
 
   it("sends --page-size as limit", async () => {
     await report(["--context", "bulk", "--page-size", "1000"]);
-    const pages = api.requestsFrom("bulk").filter((request) => request.path === `${GROUP_PATH}/vulnerabilityreports` && request.query["limit"] === "1000");
+    const pages = api
+      .requestsFrom("bulk")
+      .filter((request) => request.path === `${GROUP_PATH}/vulnerabilityreports` && request.query["limit"] === "1000");
     expect(pages.map((page) => page.items)).toEqual([1000, 201]);
   });
 
@@ -184,18 +218,31 @@ describe("report --context against a fake API server (real client-node)", () => 
     expect(code).toBe(ExitCode.PARTIAL);
     const warnings = warningLines(stderr);
     expect(warnings).toHaveLength(5); // the five namespaced kinds
-    for (const warning of warnings) expect(warning).toMatch(/^warning: context namespaces: forbidden to list \w+ in namespace "kube-system" \(HTTP 403: .*is forbidden: User "x"/);
+    for (const warning of warnings)
+      expect(warning).toMatch(
+        /^warning: context namespaces: forbidden to list \w+ in namespace "kube-system" \(HTTP 403: .*is forbidden: User "x"/,
+      );
     // default: nginx (2 critical) only; the coredns report and the cluster-scoped one are not read.
     expect(summary?.totals).toEqual({ critical: 2, high: 0, medium: 0, low: 0, unknown: 0 });
     expect(summary?.exposedSecrets.totals.high).toBe(2);
     const paths = new Set(api.requestsFrom("namespaces").map((request) => request.path));
-    expect(paths).toEqual(new Set(["default", "kube-system"].flatMap((namespace) => ["vulnerabilityreports", "exposedsecretreports", "configauditreports", "rbacassessmentreports", "infraassessmentreports"].map((plural) => `${GROUP_PATH}/namespaces/${namespace}/${plural}`))));
+    expect(paths).toEqual(
+      new Set(
+        ["default", "kube-system"].flatMap((namespace) =>
+          ["vulnerabilityreports", "exposedsecretreports", "configauditreports", "rbacassessmentreports", "infraassessmentreports"].map(
+            (plural) => `${GROUP_PATH}/namespaces/${namespace}/${plural}`,
+          ),
+        ),
+      ),
+    );
   });
 
   it("stops a context whose credentials are rejected (401) after one request and reports the others", async () => {
     const { code, summary, stderr } = await report(["--context", "all", "--context", "expired"]);
     expect(code).toBe(ExitCode.PARTIAL);
-    expect(warningLines(stderr)).toEqual(["warning: context expired: the API server rejected the credentials (HTTP 401); nothing more read from this context"]);
+    expect(warningLines(stderr)).toEqual([
+      "warning: context expired: the API server rejected the credentials (HTTP 401); nothing more read from this context",
+    ]);
     expect(api.requestsFrom("expired")).toHaveLength(1);
     expect(summary?.totals).toEqual(HAND_COUNT_TOTALS);
     expect(summary?.byCluster.map((row) => row.cluster)).toEqual(["all"]);
@@ -206,7 +253,9 @@ describe("report --context against a fake API server (real client-node)", () => 
     expect(code).toBe(ExitCode.PARTIAL);
     const warnings = warningLines(stderr);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/^warning: context down: cannot reach the API server: request to http:\/\/127\.0\.0\.1:\d+\/apis\/aquasecurity\.github\.io\/v1alpha1\/vulnerabilityreports\?limit=500 failed, reason: connect ECONNREFUSED .*; nothing read from this context$/);
+    expect(warnings[0]).toMatch(
+      /^warning: context down: cannot reach the API server: request to http:\/\/127\.0\.0\.1:\d+\/apis\/aquasecurity\.github\.io\/v1alpha1\/vulnerabilityreports\?limit=500 failed, reason: connect ECONNREFUSED .*; nothing read from this context$/,
+    );
   });
 
   it("restarts a list once when its continue token expires (410 Gone), counting nothing twice and warning about nothing", async () => {
@@ -216,8 +265,12 @@ describe("report --context against a fake API server (real client-node)", () => 
     expect(summary?.failedChecks.configAudit.reports).toBe(2);
     expect(Object.values(summary?.failedChecks.configAudit.failed ?? {}).reduce((a, b) => a + b, 0)).toBe(2 + 13);
     expect(summary?.totals).toEqual(HAND_COUNT_TOTALS);
-    expect(summary?.sources).toEqual([{ source: "context expires-once", cluster: "expires-once", reports: REPORT_OBJECTS.length, warnings: 0 }]);
-    expect(summary?.notes).toEqual(["context expires-once: configauditreports across all namespaces: a continue token expired (HTTP 410), so the list was read again from the start; objects already read were not counted twice"]);
+    expect(summary?.sources).toEqual([
+      { source: "context expires-once", cluster: "expires-once", reports: REPORT_OBJECTS.length, warnings: 0 },
+    ]);
+    expect(summary?.notes).toEqual([
+      "context expires-once: configauditreports across all namespaces: a continue token expired (HTTP 410), so the list was read again from the start; objects already read were not counted twice",
+    ]);
     // page 1, page 2 → 410, page 1 again (its object skipped), page 2 with the new token.
     const pages = api.requestsFrom("expires-once").filter((request) => request.path === `${GROUP_PATH}/configauditreports`);
     expect(pages.map((page) => [page.query["continue"] !== undefined, page.status])).toEqual([
@@ -231,7 +284,10 @@ describe("report --context against a fake API server (real client-node)", () => 
 
   it("writes each finding once to CSV when a list is restarted after 410 Gone", async () => {
     const captured = captureIo();
-    const code = await runReportCommand(["--context", "expires-once", "--kubeconfig", kubeconfig, "--format", "csv", "--now", NOW], captured.io);
+    const code = await runReportCommand(
+      ["--context", "expires-once", "--kubeconfig", kubeconfig, "--format", "csv", "--now", NOW],
+      captured.io,
+    );
     expect(code).toBe(ExitCode.OK);
     const rows = captured.stdout().trimEnd().split("\r\n");
     // header + 18 vulnerabilities + 2 secrets + 15 config-audit + 2 RBAC + 11 infra failed checks
@@ -261,7 +317,9 @@ describe("report --context against a fake API server (real client-node)", () => 
     expect(code).toBe(ExitCode.PARTIAL);
     const warnings = warningLines(stderr);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/^warning: context drops-midway: cannot reach the API server: request to http:\/\/127\.0\.0\.1:\d+\/apis\/aquasecurity\.github\.io\/v1alpha1\/vulnerabilityreports\?continue=[\w-]+&limit=500 failed, reason: socket hang up; stopped after 1 object\(s\), the rest of this context was not read$/);
+    expect(warnings[0]).toMatch(
+      /^warning: context drops-midway: cannot reach the API server: request to http:\/\/127\.0\.0\.1:\d+\/apis\/aquasecurity\.github\.io\/v1alpha1\/vulnerabilityreports\?continue=[\w-]+&limit=500 failed, reason: socket hang up; stopped after 1 object\(s\), the rest of this context was not read$/,
+    );
     expect(summary?.vulnerabilityReports).toBe(1);
     expect(api.requestsFrom("drops-midway")).toHaveLength(2);
   });
@@ -271,7 +329,9 @@ describe("report --context against a fake API server (real client-node)", () => 
     const { code, summary, stderr } = await report(["--context", "nope"]);
     expect(code).toBe(ExitCode.USAGE);
     expect(summary).toBeUndefined();
-    expect(warningLines(stderr)).toEqual([`warning: context nope: context "nope" is not in the kubeconfig (known: ${[...Object.keys(SCENARIOS), "expired", "down"].join(", ")})`]);
+    expect(warningLines(stderr)).toEqual([
+      `warning: context nope: context "nope" is not in the kubeconfig (known: ${[...Object.keys(SCENARIOS), "expired", "down"].join(", ")})`,
+    ]);
     expect(stderr.split("\n").filter(Boolean)).toHaveLength(2); // that warning and "no input could be read"
     expect(api.requests.length).toBe(before);
   });
@@ -279,7 +339,9 @@ describe("report --context against a fake API server (real client-node)", () => 
   it("says the operator is not installed when every report CRD answers 404 (exit 2)", async () => {
     const { code, stderr } = await report(["--context", "no-operator"]);
     expect(code).toBe(ExitCode.USAGE);
-    expect(warningLines(stderr)).toEqual(["warning: context no-operator: no Trivy Operator report CRDs found (HTTP 404 for every kind): is the operator installed in this cluster?"]);
+    expect(warningLines(stderr)).toEqual([
+      "warning: context no-operator: no Trivy Operator report CRDs found (HTTP 404 for every kind): is the operator installed in this cluster?",
+    ]);
     expect(api.requestsFrom("no-operator")).toHaveLength(LISTED_PLURALS.length);
   });
 
@@ -313,6 +375,8 @@ describe("report --context against a fake API server (real client-node)", () => 
     const captured = captureIo();
     const code = await runReportCommand(["--context", "all", "--kubeconfig", join(scratch, "missing-kubeconfig")], captured.io);
     expect(code).toBe(ExitCode.USAGE);
-    expect(warningLines(captured.stderr())).toEqual([expect.stringMatching(/^warning: context all: cannot load kubeconfig .*missing-kubeconfig: ENOENT/)]);
+    expect(warningLines(captured.stderr())).toEqual([
+      expect.stringMatching(/^warning: context all: cannot load kubeconfig .*missing-kubeconfig: ENOENT/),
+    ]);
   });
 });

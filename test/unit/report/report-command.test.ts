@@ -60,7 +60,13 @@ describe("report totals on the real fixture reports", () => {
     const { summary } = await runJson(REPORT_FILES);
     const mismatched = summary?.summaryMismatches.items.map((row) => row.name).sort();
     expect(mismatched).toEqual(["replicaset-coredns-558bd4d5db-coredns", "replicaset-nginx-6d4cf56db6"]);
-    expect(summary?.summaryMismatches.items.find((row) => row.kind === "VulnerabilityReport")?.summary).toEqual({ critical: 0, high: 12, medium: 6, low: 0, unknown: 9 });
+    expect(summary?.summaryMismatches.items.find((row) => row.kind === "VulnerabilityReport")?.summary).toEqual({
+      critical: 0,
+      high: 12,
+      medium: 6,
+      low: 0,
+      unknown: 9,
+    });
   });
 
   it("flags reports older than --stale-after relative to --now, and groups by cluster/namespace/workload/image", async () => {
@@ -85,7 +91,10 @@ describe("report totals on the real fixture reports", () => {
 
 describe("report on bad input", () => {
   it("names the invalid YAML fixture, still reports the rest, and exits 3", async () => {
-    const { code, summary, stderr } = await runJson([fixture("vulnerabilityreport.replicaset-nginx-extended.INVALID.yaml"), fixture("vulnerabilityreport.replicaset-nginx.yaml")]);
+    const { code, summary, stderr } = await runJson([
+      fixture("vulnerabilityreport.replicaset-nginx-extended.INVALID.yaml"),
+      fixture("vulnerabilityreport.replicaset-nginx.yaml"),
+    ]);
     expect(code).toBe(ExitCode.PARTIAL);
     expect(stderr).toMatch(/^warning: .*INVALID\.yaml: invalid YAML at line 49, column \d+: /m);
     expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
@@ -94,7 +103,9 @@ describe("report on bad input", () => {
   });
 
   it("keeps the complete items of a truncated JSON List", async () => {
-    const objects = [fixture("vulnerabilityreport.replicaset-nginx.yaml"), fixture("clustervulnerabilityreport.k8s-cluster.yaml")].map((file) => parse(readFileSync(file, "utf8"), { schema: "core" }) as unknown);
+    const objects = [fixture("vulnerabilityreport.replicaset-nginx.yaml"), fixture("clustervulnerabilityreport.k8s-cluster.yaml")].map(
+      (file) => parse(readFileSync(file, "utf8"), { schema: "core" }) as unknown,
+    );
     const text = JSON.stringify({ apiVersion: "v1", items: objects, kind: "List" }, null, 2);
     const truncated = join(scratch, "truncated.json");
     writeFileSync(truncated, text.slice(0, Math.floor(text.length * 0.7)));
@@ -161,7 +172,8 @@ describe("report --baseline compares only what both runs read completely", () =>
   const NGINX = fixture("vulnerabilityreport.replicaset-nginx.yaml");
   const COREDNS = fixture("vulnerabilityreport.vulnerability-ttl.yaml");
   const K8S = fixture("clustervulnerabilityreport.k8s-cluster.yaml");
-  const loadYaml = (file: string): Record<string, unknown> => parse(readFileSync(file, "utf8"), { schema: "core" }) as Record<string, unknown>;
+  const loadYaml = (file: string): Record<string, unknown> =>
+    parse(readFileSync(file, "utf8"), { schema: "core" }) as Record<string, unknown>;
 
   async function baselineOf(args: string[]): Promise<string> {
     const previous = await runJson(args);
@@ -183,10 +195,14 @@ describe("report --baseline compares only what both runs read completely", () =>
     expect(summary?.baseline?.resolvedFindings).toEqual({ critical: 0, high: 1, medium: 0, low: 0, unknown: 0 });
     expect(summary?.baseline?.newFindings).toEqual({ critical: 0, high: 0, medium: 0, low: 0, unknown: 0 });
     expect(summary?.baseline?.notCompared).toEqual({ critical: 0, high: 0, medium: 0, low: 0, unknown: 0 });
-    expect(summary?.baseline?.resolvedItems[0]?.text).toBe("CVE-2021-3121 in github.com/gogo/protobuf, image k8s.gcr.io/coredns/coredns (cluster prod, namespace kube-system)");
+    expect(summary?.baseline?.resolvedItems[0]?.text).toBe(
+      "CVE-2021-3121 in github.com/gogo/protobuf, image k8s.gcr.io/coredns/coredns (cluster prod, namespace kube-system)",
+    );
     const table = captureIo();
     await runReportCommand([NGINX, patchedFile, "--cluster", "prod", "--baseline", baseline, "--now", NOW], table.io);
-    expect(table.stdout()).toContain("HIGH      CVE-2021-3121 in github.com/gogo/protobuf, image k8s.gcr.io/coredns/coredns (cluster prod, namespace kube-system)");
+    expect(table.stdout()).toContain(
+      "HIGH      CVE-2021-3121 in github.com/gogo/protobuf, image k8s.gcr.io/coredns/coredns (cluster prod, namespace kube-system)",
+    );
     expect(table.stdout()).not.toMatch(/vulnerability\|prod\|/);
   });
 
@@ -200,7 +216,9 @@ describe("report --baseline compares only what both runs read completely", () =>
     // The baseline never read ClusterVulnerabilityReports: their 15 findings are not "new".
     expect(summary?.baseline?.newFindings).toEqual({ critical: 0, high: 0, medium: 0, low: 0, unknown: 0 });
     expect(summary?.baseline?.outsideBaseline).toEqual({ critical: 0, high: 4, medium: 9, low: 2, unknown: 0 });
-    expect(stderr).toMatch(/^warning: --baseline .*: 1 finding\(s\) of the baseline not compared, because this run did not read their lists completely \(cluster prod namespace kube-system\)/m);
+    expect(stderr).toMatch(
+      /^warning: --baseline .*: 1 finding\(s\) of the baseline not compared, because this run did not read their lists completely \(cluster prod namespace kube-system\)/m,
+    );
   });
 
   it("resolves nothing of a cluster whose file was truncated", async () => {
@@ -221,7 +239,9 @@ describe("report --baseline compares only what both runs read completely", () =>
     const baseline = await baselineOf([NGINX, COREDNS, "--cluster", "prod-laptop"]);
     const { code, summary, stderr } = await runJson([NGINX, COREDNS, "--cluster", "prod", "--baseline", baseline]);
     expect(code).toBe(ExitCode.PARTIAL);
-    expect(stderr).toMatch(/^warning: --baseline .*: no cluster in common with this run \(baseline: prod-laptop; this run: prod\); nothing was compared\. Name clusters the same way in both runs: --cluster NAME for files, --context NAME=CLUSTER for live clusters$/m);
+    expect(stderr).toMatch(
+      /^warning: --baseline .*: no cluster in common with this run \(baseline: prod-laptop; this run: prod\); nothing was compared\. Name clusters the same way in both runs: --cluster NAME for files, --context NAME=CLUSTER for live clusters$/m,
+    );
     expect(summary?.baseline?.newFindings).toEqual({ critical: 0, high: 0, medium: 0, low: 0, unknown: 0 });
     expect(summary?.baseline?.resolvedFindings).toEqual({ critical: 0, high: 0, medium: 0, low: 0, unknown: 0 });
     expect(summary?.baseline?.commonClusters).toEqual([]);
@@ -231,7 +251,15 @@ describe("report --baseline compares only what both runs read completely", () =>
     const baseline = await baselineOf([NGINX, "--cluster", "prod"]);
     const current = JSON.parse(readFileSync(baseline, "utf8")) as Record<string, unknown>;
     // What version 1 wrote: keys without the namespace, no coverage.
-    const v1Index = Object.fromEntries(Object.entries(current["findingIndex"] as Record<string, string>).map(([key, severity]) => [key.split("|").filter((_, index) => index !== 2).join("|"), severity]));
+    const v1Index = Object.fromEntries(
+      Object.entries(current["findingIndex"] as Record<string, string>).map(([key, severity]) => [
+        key
+          .split("|")
+          .filter((_, index) => index !== 2)
+          .join("|"),
+        severity,
+      ]),
+    );
     const v1 = join(scratch, "v1.json");
     writeFileSync(v1, JSON.stringify({ ...current, schemaVersion: 1, coverage: undefined, findingIndex: v1Index }));
     const { summary } = await runJson([NGINX, "--cluster", "prod", "--baseline", v1]);

@@ -36,7 +36,9 @@ describe("YamlItemSplitter", () => {
       fc.property(fc.array(fc.integer({ min: 1, max: 4096 }), { minLength: 1, maxLength: 8 }), (chunks) => {
         const { items, documents, result } = split(kubectlList, chunks);
         expect(items).toEqual(whole);
-        expect(documents).toEqual([{ hadItems: true, value: { apiVersion: "v1", items: [], kind: "List", metadata: { resourceVersion: "" } } }]);
+        expect(documents).toEqual([
+          { hadItems: true, value: { apiVersion: "v1", items: [], kind: "List", metadata: { resourceVersion: "" } } },
+        ]);
         expect(result.truncated).toBeUndefined();
       }),
       { numRuns: 30 },
@@ -44,10 +46,14 @@ describe("YamlItemSplitter", () => {
   });
 
   it("splits multi-document streams at --- and ..., and reads an indented items sequence", () => {
-    const indented = "apiVersion: v1\nitems:\n  - kind: A\n    x: 1\n  # comment\n  - kind: B\n    y: |\n      - not an item\n      ---x\nkind: List\n";
+    const indented =
+      "apiVersion: v1\nitems:\n  - kind: A\n    x: 1\n  # comment\n  - kind: B\n    y: |\n      - not an item\n      ---x\nkind: List\n";
     const stream = `--- \nkind: One\n...\n---\n${indented}--- # c\nkind: Two\n`;
     const { items, documents, result } = split(stream, [7]);
-    expect(items).toEqual([{ kind: "A", x: 1 }, { kind: "B", y: "- not an item\n---x\n" }]);
+    expect(items).toEqual([
+      { kind: "A", x: 1 },
+      { kind: "B", y: "- not an item\n---x\n" },
+    ]);
     expect(documents.map((entry) => (entry as { value: { kind: string } }).value.kind)).toEqual(["One", "List", "Two"]);
     expect(result.truncated).toBeUndefined();
     // Every document the yaml package sees, the splitter sees.
@@ -55,7 +61,7 @@ describe("YamlItemSplitter", () => {
   });
 
   it("hands a flow-style items list on as a whole document for the YAML parser", () => {
-    const { items, documents } = split('apiVersion: v1\nitems: [{kind: A}, {kind: B}]\nkind: List\n');
+    const { items, documents } = split("apiVersion: v1\nitems: [{kind: A}, {kind: B}]\nkind: List\n");
     expect(items).toEqual([]);
     expect(documents).toEqual([{ hadItems: false, value: { apiVersion: "v1", items: [{ kind: "A" }, { kind: "B" }], kind: "List" } }]);
   });

@@ -1,6 +1,13 @@
 import * as path from "node:path";
 import fc from "fast-check";
-import type { ClusterConfig, ContactPointConfig, DashboardConfig, EnvironmentConfig, EnvironmentName, MonitoringConfig } from "../../../stacks/config";
+import type {
+  ClusterConfig,
+  ContactPointConfig,
+  DashboardConfig,
+  EnvironmentConfig,
+  EnvironmentName,
+  MonitoringConfig,
+} from "../../../stacks/config";
 
 // Generators shared by the two property tests of the environment config:
 // config-validation.property.test.ts (broken configs, validation only) and
@@ -37,28 +44,40 @@ const optionalBoolean = fc.constantFrom(undefined, true, false);
 
 const FIXTURE_DASHBOARD = path.resolve(__dirname, "../../fixtures/dashboards/trivy-operator-export.json");
 
-const datasource = fc.constantFrom<Pick<DashboardConfig, "datasourceUid" | "datasourceName">>({ datasourceUid: "prometheus" }, { datasourceName: "Prometheus" });
-const validDashboard: fc.Arbitrary<DashboardConfig> = fc.oneof(
-  fc.record({ delivery: fc.constant("helm-values" as const), datasource, folderTitle: fc.option(fc.constant("Security"), { nil: undefined }) }),
-  fc.record({
-    delivery: fc.constant("sidecar" as const),
-    datasource,
-    folderTitle: fc.option(fc.constant("Security"), { nil: undefined }),
-    sourceFile: fc.option(fc.constant(FIXTURE_DASHBOARD), { nil: undefined }),
-    namespace: fc.option(fc.constantFrom("monitoring", "grafana"), { nil: undefined }),
-  }),
-  fc.record({
-    delivery: fc.constant("grafana-api" as const),
-    datasource,
-    folderTitle: fc.option(fc.constantFrom("Security", "Trivy"), { nil: undefined }),
-    sourceFile: fc.option(fc.constant(FIXTURE_DASHBOARD), { nil: undefined }),
-  }),
-).map(({ datasource: source, ...rest }) => ({ ...rest, ...source }));
+const datasource = fc.constantFrom<Pick<DashboardConfig, "datasourceUid" | "datasourceName">>(
+  { datasourceUid: "prometheus" },
+  { datasourceName: "Prometheus" },
+);
+const validDashboard: fc.Arbitrary<DashboardConfig> = fc
+  .oneof(
+    fc.record({
+      delivery: fc.constant("helm-values" as const),
+      datasource,
+      folderTitle: fc.option(fc.constant("Security"), { nil: undefined }),
+    }),
+    fc.record({
+      delivery: fc.constant("sidecar" as const),
+      datasource,
+      folderTitle: fc.option(fc.constant("Security"), { nil: undefined }),
+      sourceFile: fc.option(fc.constant(FIXTURE_DASHBOARD), { nil: undefined }),
+      namespace: fc.option(fc.constantFrom("monitoring", "grafana"), { nil: undefined }),
+    }),
+    fc.record({
+      delivery: fc.constant("grafana-api" as const),
+      datasource,
+      folderTitle: fc.option(fc.constantFrom("Security", "Trivy"), { nil: undefined }),
+      sourceFile: fc.option(fc.constant(FIXTURE_DASHBOARD), { nil: undefined }),
+    }),
+  )
+  .map(({ datasource: source, ...rest }) => ({ ...rest, ...source }));
 
 const validContactPoint = fc.oneof(
   fc.record({ type: fc.constant("slack" as const), recipient: fc.option(fc.constant("#security"), { nil: undefined }) }),
   fc.record({ type: fc.constant("webhook" as const), webhookAuthorization: fc.option(fc.boolean(), { nil: undefined }) }),
-  fc.record({ type: fc.constant("email" as const), addresses: fc.constantFrom(["security@example.com"], ["a@example.com", "b@example.com"]) }),
+  fc.record({
+    type: fc.constant("email" as const),
+    addresses: fc.constantFrom(["security@example.com"], ["a@example.com", "b@example.com"]),
+  }),
 ) as fc.Arbitrary<ContactPointConfig>;
 
 const validMonitoring: fc.Arbitrary<MonitoringConfig> = fc.record(
@@ -78,7 +97,13 @@ const validMonitoring: fc.Arbitrary<MonitoringConfig> = fc.record(
       { requiredKeys: [] },
     ),
     dashboard: optional(validDashboard),
-    grafanaAlerts: optional(fc.record({ datasourceUid: fc.constant("prometheus"), folderTitle: fc.option(fc.constantFrom("Security", "Trivy alerts"), { nil: undefined }), contactPoint: validContactPoint })),
+    grafanaAlerts: optional(
+      fc.record({
+        datasourceUid: fc.constant("prometheus"),
+        folderTitle: fc.option(fc.constantFrom("Security", "Trivy alerts"), { nil: undefined }),
+        contactPoint: validContactPoint,
+      }),
+    ),
   },
   { requiredKeys: [] },
 );
@@ -104,47 +129,57 @@ function consistentMonitoring(cluster: ClusterConfig): ClusterConfig {
   };
   const withFixed = { ...cluster, monitoring: fixed };
   if (fixed.serviceMonitor === false) return withFixed;
-  return { ...withFixed, networkPolicy: { ...cluster.networkPolicy, prometheus: { namespace: "monitoring", podLabels: { "app.kubernetes.io/name": "prometheus" } } } };
+  return {
+    ...withFixed,
+    networkPolicy: {
+      ...cluster.networkPolicy,
+      prometheus: { namespace: "monitoring", podLabels: { "app.kubernetes.io/name": "prometheus" } },
+    },
+  };
 }
 
 const validCluster = (name: string): fc.Arbitrary<ClusterConfig> =>
-  fc.record({
-    name: fc.constant(name),
-    kubeconfigPath: fc.constantFrom("~/.kube/config", "/etc/kube/config"),
-    kubeContext: fc.constant(`ctx-${name}`),
-    taints: fc.array(
-      fc.record(
-        {
-          key: fc.constantFrom("dedicated", "node-role.kubernetes.io/control-plane", "example.com/pool"),
-          value: fc.constantFrom("security-scans", "gpu"),
-          effect: fc.constantFrom("NoSchedule" as const, "PreferNoSchedule" as const, "NoExecute" as const),
-        },
-        { requiredKeys: ["key"] },
+  fc
+    .record({
+      name: fc.constant(name),
+      kubeconfigPath: fc.constantFrom("~/.kube/config", "/etc/kube/config"),
+      kubeContext: fc.constant(`ctx-${name}`),
+      taints: fc.array(
+        fc.record(
+          {
+            key: fc.constantFrom("dedicated", "node-role.kubernetes.io/control-plane", "example.com/pool"),
+            value: fc.constantFrom("security-scans", "gpu"),
+            effect: fc.constantFrom("NoSchedule" as const, "PreferNoSchedule" as const, "NoExecute" as const),
+          },
+          { requiredKeys: ["key"] },
+        ),
+        { maxLength: 3 },
       ),
-      { maxLength: 3 },
-    ),
-    networkPolicy: fc.record(
-      {
-        flavor: optional(fc.constantFrom("kubernetes" as const, "calico" as const, "cilium" as const, "none" as const)),
-        registryCidrs: fc.constantFrom(["0.0.0.0/0"], ["203.0.113.0/24", "198.51.100.0/24"]),
-      },
-      { requiredKeys: [] },
-    ),
-    operator: fc.record(
-      {
-        scanJobsConcurrentLimit: optional(fc.integer({ min: 1, max: 100 })),
-        ignoreUnfixed: optionalBoolean,
-        builtInTrivyServer: optionalBoolean,
-        infraAssessment: optionalBoolean,
-        excludeImages: fc.constantFrom(["mcr.microsoft.com/windows/*"], []),
-        scanJobResources: optional(fc.constantFrom({ limits: { memory: "2Gi" } }, { requests: { cpu: "200m" }, limits: { cpu: "2", memory: "3Gi" } })),
-        trivyTimeout: optional(fc.constantFrom("5m", "8m")),
-        dbRepositoryCredentials: optional(fc.constantFrom({ username: "trivy-puller" }, { username: "robot$trivy" })),
-      },
-      { requiredKeys: [] },
-    ),
-    monitoring: fc.option(validMonitoring, { nil: undefined, freq: 2 }),
-  }).map(consistentMonitoring);
+      networkPolicy: fc.record(
+        {
+          flavor: optional(fc.constantFrom("kubernetes" as const, "calico" as const, "cilium" as const, "none" as const)),
+          registryCidrs: fc.constantFrom(["0.0.0.0/0"], ["203.0.113.0/24", "198.51.100.0/24"]),
+        },
+        { requiredKeys: [] },
+      ),
+      operator: fc.record(
+        {
+          scanJobsConcurrentLimit: optional(fc.integer({ min: 1, max: 100 })),
+          ignoreUnfixed: optionalBoolean,
+          builtInTrivyServer: optionalBoolean,
+          infraAssessment: optionalBoolean,
+          excludeImages: fc.constantFrom(["mcr.microsoft.com/windows/*"], []),
+          scanJobResources: optional(
+            fc.constantFrom({ limits: { memory: "2Gi" } }, { requests: { cpu: "200m" }, limits: { cpu: "2", memory: "3Gi" } }),
+          ),
+          trivyTimeout: optional(fc.constantFrom("5m", "8m")),
+          dbRepositoryCredentials: optional(fc.constantFrom({ username: "trivy-puller" }, { username: "robot$trivy" })),
+        },
+        { requiredKeys: [] },
+      ),
+      monitoring: fc.option(validMonitoring, { nil: undefined, freq: 2 }),
+    })
+    .map(consistentMonitoring);
 
 export const validEnvironment: fc.Arbitrary<EnvironmentConfig> = fc
   .uniqueArray(dnsLabel, { minLength: 1, maxLength: 3 })
@@ -188,7 +223,8 @@ export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.constantFrom("1500MB", "lots", "1,5G").map((memory) => ({
     field: "operator.scanJobResources.limits.memory",
     shown: JSON.stringify(memory),
-    apply: (c: EnvironmentConfig) => withCluster(c, (cl) => ({ ...cl, operator: { ...cl.operator, scanJobResources: { limits: { memory } } } })),
+    apply: (c: EnvironmentConfig) =>
+      withCluster(c, (cl) => ({ ...cl, operator: { ...cl.operator, scanJobResources: { limits: { memory } } } })),
   })),
   fc.constantFrom("Never", "noschedule").map((effect) => ({
     field: "taints[0].effect",
@@ -203,17 +239,20 @@ export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.constantFrom("4m", "90s").map((timeout) => ({
     field: "operator.scanJobTimeout",
     shown: JSON.stringify(timeout),
-    apply: (c: EnvironmentConfig) => withCluster(c, (cl) => ({ ...cl, operator: { ...cl.operator, trivyTimeout: "5m", scanJobTimeout: timeout } })),
+    apply: (c: EnvironmentConfig) =>
+      withCluster(c, (cl) => ({ ...cl, operator: { ...cl.operator, trivyTimeout: "5m", scanJobTimeout: timeout } })),
   })),
   fc.constantFrom("trivy puller", "").map((username) => ({
     field: "operator.dbRepositoryCredentials.username",
     shown: JSON.stringify(username),
-    apply: (c: EnvironmentConfig) => withCluster(c, (cl) => ({ ...cl, operator: { ...cl.operator, dbRepositoryCredentials: { username } } })),
+    apply: (c: EnvironmentConfig) =>
+      withCluster(c, (cl) => ({ ...cl, operator: { ...cl.operator, dbRepositoryCredentials: { username } } })),
   })),
   fc.constantFrom("triyvOperator", "trivyoperator").map((root) => ({
     field: `${root}.scanJobTolerations`,
     shown: "trivyOperator.scanJobTolerations",
-    apply: (c: EnvironmentConfig) => withCluster(c, (cl) => ({ ...cl, operator: { ...cl.operator, extraValues: { [root]: { scanJobTolerations: [] } } } })),
+    apply: (c: EnvironmentConfig) =>
+      withCluster(c, (cl) => ({ ...cl, operator: { ...cl.operator, extraValues: { [root]: { scanJobTolerations: [] } } } })),
   })),
   fc.constant({
     field: "backend.s3",
@@ -223,7 +262,8 @@ export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.constantFrom("grafana", "configmap", "Sidecar").map((delivery) => ({
     field: "monitoring.dashboard.delivery",
     shown: JSON.stringify(delivery),
-    apply: (c: EnvironmentConfig) => withCluster(c, (cl) => ({ ...cl, monitoring: { serviceMonitor: false, dashboard: { delivery, datasourceUid: "prometheus" } } })),
+    apply: (c: EnvironmentConfig) =>
+      withCluster(c, (cl) => ({ ...cl, monitoring: { serviceMonitor: false, dashboard: { delivery, datasourceUid: "prometheus" } } })),
   })),
   fc.constantFrom("pagerduty", "Slack", "").map((type) => ({
     field: "monitoring.grafanaAlerts.contactPoint.type",
@@ -231,24 +271,42 @@ export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     apply: (c: EnvironmentConfig) =>
       withCluster(c, (cl) => ({
         ...cl,
-        monitoring: { serviceMonitor: false, prometheusRule: false, grafanaUrl: "https://grafana.example.com", grafanaAlerts: { datasourceUid: "prometheus", contactPoint: { type } } },
+        monitoring: {
+          serviceMonitor: false,
+          prometheusRule: false,
+          grafanaUrl: "https://grafana.example.com",
+          grafanaAlerts: { datasourceUid: "prometheus", contactPoint: { type } },
+        },
       })),
   })),
   fc.constant({
     field: "monitoring.grafanaUrl",
     shown: "undefined",
-    apply: (c: EnvironmentConfig) => withCluster(c, (cl) => ({ ...cl, monitoring: { serviceMonitor: false, dashboard: { delivery: "grafana-api", datasourceUid: "prometheus" } } })),
+    apply: (c: EnvironmentConfig) =>
+      withCluster(c, (cl) => ({
+        ...cl,
+        monitoring: { serviceMonitor: false, dashboard: { delivery: "grafana-api", datasourceUid: "prometheus" } },
+      })),
   }),
   fc.constantFrom("kubernetes", "calico", "cilium").map((flavor) => ({
     field: "networkPolicy.prometheus",
     shown: `"${flavor}" default-deny`,
     apply: (c: EnvironmentConfig) => withCluster(c, (cl) => ({ ...cl, networkPolicy: { flavor }, monitoring: {} })),
   })),
-  fc.oneof(fc.integer({ min: -50, max: -1 }), fc.double({ min: 0.1, max: 9.9, noNaN: true }).filter((n) => !Number.isInteger(n))).map((threshold) => ({
-    field: "monitoring.alertRules.criticalVulnerabilitiesThreshold",
-    shown: String(threshold),
-    apply: (c: EnvironmentConfig) => withCluster(c, (cl) => ({ ...cl, monitoring: { serviceMonitor: false, alertRules: { criticalVulnerabilitiesThreshold: threshold } } })),
-  })),
+  fc
+    .oneof(
+      fc.integer({ min: -50, max: -1 }),
+      fc.double({ min: 0.1, max: 9.9, noNaN: true }).filter((n) => !Number.isInteger(n)),
+    )
+    .map((threshold) => ({
+      field: "monitoring.alertRules.criticalVulnerabilitiesThreshold",
+      shown: String(threshold),
+      apply: (c: EnvironmentConfig) =>
+        withCluster(c, (cl) => ({
+          ...cl,
+          monitoring: { serviceMonitor: false, alertRules: { criticalVulnerabilitiesThreshold: threshold } },
+        })),
+    })),
   fc.constantFrom("60", "0s", "fast").map((interval) => ({
     field: "monitoring.scrapeInterval",
     shown: JSON.stringify(interval),

@@ -75,13 +75,16 @@ function expectCluster(synth: SynthesizedStack, cluster: ClusterConfig): void {
   if (options.infraAssessment ?? true) tolerationLists.push(values.nodeCollector?.tolerations ?? []);
   else expect(values.nodeCollector).toBeUndefined();
   for (const taint of cluster.taints ?? []) {
-    const toleration = taint.value === undefined ? { key: taint.key, operator: "Exists" } : { key: taint.key, operator: "Equal", value: taint.value };
+    const toleration =
+      taint.value === undefined ? { key: taint.key, operator: "Exists" } : { key: taint.key, operator: "Equal", value: taint.value };
     for (const list of tolerationLists) expect(list).toContainEqual(taint.effect ? { ...toleration, effect: taint.effect } : toleration);
   }
 
   // Network policies: native objects for `kubernetes` (the default), a manifest release for calico and cilium.
   const flavor = cluster.networkPolicy?.flavor ?? "kubernetes";
-  const nativePolicies = Object.values(synth.resource?.kubernetes_network_policy_v1 ?? {}).filter((policy) => policy.provider === kubernetes);
+  const nativePolicies = Object.values(synth.resource?.kubernetes_network_policy_v1 ?? {}).filter(
+    (policy) => policy.provider === kubernetes,
+  );
   const policyBundles = ours("trivy-operator-netpol");
   expect(nativePolicies.length > 0).toBe(flavor === "kubernetes");
   if (flavor === "calico") expect(manifestKinds(policyBundles[0]!)).toEqual(["NetworkPolicy"]);
@@ -125,11 +128,17 @@ function expectSynthesizes(environment: keyof EnvironmentsConfig, config: Enviro
 
   // One helm and one kubernetes provider per cluster, aliased by its name, on its own context;
   // one Grafana provider per cluster that talks to a Grafana API.
-  const aliases = (name: string): string[] => ((synth.provider?.[name] ?? []) as Array<{ alias: string }>).map((provider) => provider.alias).sort();
+  const aliases = (name: string): string[] =>
+    ((synth.provider?.[name] ?? []) as Array<{ alias: string }>).map((provider) => provider.alias).sort();
   const names = config.clusters.map((cluster) => cluster.name).sort();
   expect(aliases("helm")).toEqual(names);
   expect(aliases("kubernetes")).toEqual(names);
-  expect(aliases("grafana")).toEqual(config.clusters.filter((cluster) => usesGrafanaApi(cluster.monitoring)).map((cluster) => cluster.name).sort());
+  expect(aliases("grafana")).toEqual(
+    config.clusters
+      .filter((cluster) => usesGrafanaApi(cluster.monitoring))
+      .map((cluster) => cluster.name)
+      .sort(),
+  );
   for (const cluster of config.clusters) expectCluster(synth, cluster);
 
   // Exactly the secrets the config needs, all sensitive: no credential ever has a default value.
@@ -141,15 +150,19 @@ function expectSynthesizes(environment: keyof EnvironmentsConfig, config: Enviro
 }
 
 describe("environment config synthesis (property-based)", () => {
-  it(`synthesizes each of ${RUNS} valid configs into what every cluster's config asks for`, async () => {
-    const defaults = defineEnvironments();
-    await fc.assert(
-      fc.asyncProperty(environmentName, validEnvironment, async (environment, config) => {
-        await yieldToEventLoop();
-        expect(() => validateEnvironmentConfig(environment, config)).not.toThrow();
-        expectSynthesizes(environment, config, defaults);
-      }),
-      { numRuns: RUNS },
-    );
-  }, Math.max(60_000, RUNS * 1_000));
+  it(
+    `synthesizes each of ${RUNS} valid configs into what every cluster's config asks for`,
+    async () => {
+      const defaults = defineEnvironments();
+      await fc.assert(
+        fc.asyncProperty(environmentName, validEnvironment, async (environment, config) => {
+          await yieldToEventLoop();
+          expect(() => validateEnvironmentConfig(environment, config)).not.toThrow();
+          expectSynthesizes(environment, config, defaults);
+        }),
+        { numRuns: RUNS },
+      );
+    },
+    Math.max(60_000, RUNS * 1_000),
+  );
 });

@@ -10,7 +10,10 @@ const ROOT = path.resolve(__dirname, "../../..");
 describe("configuration errors", () => {
   it("fails with a ConfigurationError when an environment config is invalid", () => {
     const environments = defineEnvironments();
-    const broken = { ...environments, dev: { ...environments.dev, clusters: [{ ...environments.dev.clusters[0]!, networkPolicy: { flavor: "calcio" } }] } };
+    const broken = {
+      ...environments,
+      dev: { ...environments.dev, clusters: [{ ...environments.dev.clusters[0]!, networkPolicy: { flavor: "calcio" } }] },
+    };
     expect(() => buildStacks(Testing.app(), broken as never, { only: ["dev"] })).toThrow(ConfigurationError);
     expect(() => buildStacks(Testing.app(), broken as never, { only: ["dev"] })).toThrow('networkPolicy.flavor "calcio" is invalid');
   });
@@ -30,7 +33,9 @@ describe("configuration errors", () => {
 
     // THEN
     expect(result.status).toBe(1);
-    expect(result.stderr.trim()).toBe('invalid configuration: TRIVY_ENVIRONMENTS entries must be environments the app defines (dev, prod, ci), got "cii"');
+    expect(result.stderr.trim()).toBe(
+      'invalid configuration: TRIVY_ENVIRONMENTS entries must be environments the app defines (dev, prod, ci), got "cii"',
+    );
     expect(result.stdout).toBe("");
   });
 });
@@ -49,7 +54,12 @@ describe("main.ts --list-stacks", () => {
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual([
-      { name: "trivy-prod", environment: "prod", layout: "per-environment", state: "s3://example-org-terraform-state/trivy-operator/prod.tfstate" },
+      {
+        name: "trivy-prod",
+        environment: "prod",
+        layout: "per-environment",
+        state: "s3://example-org-terraform-state/trivy-operator/prod.tfstate",
+      },
       { name: "trivy-dev", environment: "dev", layout: "per-environment", state: "local:trivy-dev/terraform.trivy-dev.tfstate" },
     ]);
   });

@@ -32,12 +32,15 @@ function synthProd(clusters: readonly ClusterConfig[]): { json: string; parsed: 
 }
 
 /** The manifests a ManifestBundle release carries. */
-function bundleManifests(release: Record<string, unknown> | undefined): Array<{ kind: string; metadata: { name: string; labels?: Record<string, string> } }> {
+function bundleManifests(
+  release: Record<string, unknown> | undefined,
+): Array<{ kind: string; metadata: { name: string; labels?: Record<string, string> } }> {
   const values = parse((release?.values as string[])[0] ?? "{}") as { manifests?: Array<{ kind: string; metadata: { name: string } }> };
   return values.manifests ?? [];
 }
 
-const monitoringReleases = (synth: SynthesizedStack) => resourcesOfType(synth, "helm_release").filter((release) => release.name === "trivy-operator-monitoring");
+const monitoringReleases = (synth: SynthesizedStack) =>
+  resourcesOfType(synth, "helm_release").filter((release) => release.name === "trivy-operator-monitoring");
 
 const scraper = { namespace: "monitoring", podLabels: { "app.kubernetes.io/name": "prometheus" } };
 const base: ClusterConfig = { name: "eu-2", kubeconfigPath: "~/.kube/config", kubeContext: "eu-2", networkPolicy: { prometheus: scraper } };
@@ -55,7 +58,13 @@ describe("monitoring of the organisation's environments", () => {
     ]);
     const [serviceMonitor] = bundleManifests(releases[0]);
     expect(serviceMonitor?.metadata.labels).toMatchObject({ release: "kube-prometheus-stack" });
-    expect(releases.every((release) => (release.depends_on as string[])[0]?.startsWith("helm_release.") && (release.depends_on as string[])[0]?.includes("trivy-operator_release"))).toBe(true);
+    expect(
+      releases.every(
+        (release) =>
+          (release.depends_on as string[])[0]?.startsWith("helm_release.") &&
+          (release.depends_on as string[])[0]?.includes("trivy-operator_release"),
+      ),
+    ).toBe(true);
   });
 
   it("can keep the operator chart's own ServiceMonitor off", () => {
@@ -69,7 +78,12 @@ describe("monitoring of the organisation's environments", () => {
     const [configMap] = resourcesOfType(prod, "kubernetes_config_map_v1");
     expect(configMap).toMatchObject({
       provider: "kubernetes.eu-1",
-      metadata: { name: "trivy-operator-dashboard", namespace: "monitoring", labels: { grafana_dashboard: "1" }, annotations: { grafana_folder: "Security" } },
+      metadata: {
+        name: "trivy-operator-dashboard",
+        namespace: "monitoring",
+        labels: { grafana_dashboard: "1" },
+        annotations: { grafana_folder: "Security" },
+      },
     });
   });
 
@@ -100,7 +114,9 @@ describe("monitoring of the organisation's environments", () => {
     const dev = stacks.dev!.parsed;
     expect(Object.keys(dev.output ?? {})).toEqual(["grafana_dashboard_helm_values_dev"]);
     expect(dev.provider?.http).toBeUndefined();
-    expect(monitoringReleases(dev).map((release) => bundleManifests(release).map((manifest) => manifest.kind))).toEqual([["ServiceMonitor"]]);
+    expect(monitoringReleases(dev).map((release) => bundleManifests(release).map((manifest) => manifest.kind))).toEqual([
+      ["ServiceMonitor"],
+    ]);
   });
 
   it("can keep ci deployable on a bare kind cluster", () => {
@@ -135,12 +151,24 @@ describe("monitoring secrets", () => {
         ...base,
         name: "eu-3",
         kubeContext: "eu-3",
-        monitoring: { prometheusRule: false, grafanaUrl: "https://grafana-eu-3.example.com", grafanaAlerts: { datasourceUid: "prom", contactPoint: { type: "slack", recipient: "#security" } } },
+        monitoring: {
+          prometheusRule: false,
+          grafanaUrl: "https://grafana-eu-3.example.com",
+          grafanaAlerts: { datasourceUid: "prom", contactPoint: { type: "slack", recipient: "#security" } },
+        },
       },
     ]);
     // THEN each credential field is a variable reference, and nothing looks like a literal secret
     const [webhookPoint, slackPoint] = resourcesOfType(parsed, "grafana_contact_point");
-    expect(webhookPoint).toMatchObject({ webhook: [{ url: "${var.alert_webhook_url_eu_2}", authorization_credentials: "${var.alert_webhook_token_eu_2}", authorization_scheme: "Bearer" }] });
+    expect(webhookPoint).toMatchObject({
+      webhook: [
+        {
+          url: "${var.alert_webhook_url_eu_2}",
+          authorization_credentials: "${var.alert_webhook_token_eu_2}",
+          authorization_scheme: "Bearer",
+        },
+      ],
+    });
     expect(slackPoint).toMatchObject({ slack: [{ token: "${var.slack_token_eu_3}", recipient: "#security" }] });
     expect(parsed.provider?.grafana).toEqual([
       { alias: "eu-2", url: "https://grafana.example.com", auth: "${var.grafana_auth_eu_2}" },
@@ -153,7 +181,16 @@ describe("monitoring secrets", () => {
   it("fails when a secret is put into the config, without echoing it", () => {
     const sentinel = "https://hooks.slack.com/services/T0/B0/SENTINEL-not-a-real-secret";
     const config = {
-      clusters: [{ ...base, monitoring: { prometheusRule: false, grafanaUrl: "https://grafana.example.com", grafanaAlerts: { datasourceUid: "prom", contactPoint: { type: "slack", url: sentinel } } } }],
+      clusters: [
+        {
+          ...base,
+          monitoring: {
+            prometheusRule: false,
+            grafanaUrl: "https://grafana.example.com",
+            grafanaAlerts: { datasourceUid: "prom", contactPoint: { type: "slack", url: sentinel } },
+          },
+        },
+      ],
     };
     let message = "";
     try {
@@ -167,16 +204,26 @@ describe("monitoring secrets", () => {
   });
 
   it("can name the TF_VAR variables shell-safely per cluster", () => {
-    expect(monitoringSecrets({ ...base, name: "prod-eu-1", monitoring: { dashboard: { delivery: "grafana-api", datasourceUid: "p" }, grafanaUrl: "https://g" } }).map((secret) => secret.envVar)).toEqual([
-      "TF_VAR_grafana_auth_prod_eu_1",
-    ]);
+    expect(
+      monitoringSecrets({
+        ...base,
+        name: "prod-eu-1",
+        monitoring: { dashboard: { delivery: "grafana-api", datasourceUid: "p" }, grafanaUrl: "https://g" },
+      }).map((secret) => secret.envVar),
+    ).toEqual(["TF_VAR_grafana_auth_prod_eu_1"]);
   });
 });
 
 describe("monitoring wiring", () => {
   it("can bind a local dashboard file without the http provider", () => {
     const { parsed } = synthProd([
-      { ...base, monitoring: { prometheusRule: false, dashboard: { delivery: "sidecar", datasourceUid: "prom", sourceFile: FIXTURE_DASHBOARD, namespace: "grafana" } } },
+      {
+        ...base,
+        monitoring: {
+          prometheusRule: false,
+          dashboard: { delivery: "sidecar", datasourceUid: "prom", sourceFile: FIXTURE_DASHBOARD, namespace: "grafana" },
+        },
+      },
     ]);
     expect(parsed.provider?.http).toBeUndefined();
     // No download: the only data source left is the network policy's read of the API server endpoints.
@@ -193,7 +240,11 @@ describe("monitoring wiring", () => {
         monitoring: {
           prometheusRule: false,
           grafanaUrl: "https://grafana.example.com",
-          grafanaAlerts: { datasourceUid: "prom", folderTitle: "Trivy", contactPoint: { type: "email", addresses: ["security@example.com"] } },
+          grafanaAlerts: {
+            datasourceUid: "prom",
+            folderTitle: "Trivy",
+            contactPoint: { type: "email", addresses: ["security@example.com"] },
+          },
         },
       },
     ]);
@@ -203,7 +254,11 @@ describe("monitoring wiring", () => {
 
   it("can skip the Prometheus Operator objects and the metrics ingress when both are off", () => {
     const { parsed, json } = synthProd([
-      { ...base, networkPolicy: {}, monitoring: { serviceMonitor: false, prometheusRule: false, dashboard: { delivery: "helm-values", datasourceUid: "prom" } } },
+      {
+        ...base,
+        networkPolicy: {},
+        monitoring: { serviceMonitor: false, prometheusRule: false, dashboard: { delivery: "helm-values", datasourceUid: "prom" } },
+      },
     ]);
     expect(monitoringReleases(parsed)).toEqual([]);
     expect(json).not.toContain("8080");
@@ -234,7 +289,11 @@ describe("monitoring wiring", () => {
       {
         ...base,
         operator: { scannerReportTTL: "1.5h" },
-        monitoring: { prometheusRule: false, grafanaUrl: "https://grafana.example.com", grafanaAlerts: { datasourceUid: "prom", contactPoint: { type: "email", addresses: ["security@example.com"] } } },
+        monitoring: {
+          prometheusRule: false,
+          grafanaUrl: "https://grafana.example.com",
+          grafanaAlerts: { datasourceUid: "prom", contactPoint: { type: "email", addresses: ["security@example.com"] } },
+        },
       },
     ]);
     expect(grafana.json).toMatch(/scan-vulnerabilityreport-\.\*[^\]]*\[1h30m\]/);
@@ -249,36 +308,137 @@ describe("monitoring validation", () => {
   const context = 'environment "prod", cluster "eu-2": ';
 
   it.each<[string, EnvironmentConfig, string]>([
-    ["a ServiceMonitor without networkPolicy.prometheus", withMonitoring({}, { networkPolicy: { flavor: "calico" } }), 'monitoring.serviceMonitor needs networkPolicy.prometheus (namespace and podLabels of the Prometheus pods) so the "calico" default-deny policies let Prometheus scrape port 8080, got networkPolicy.prometheus undefined'],
-    ["the retired operator ServiceMonitor", withMonitoring({}, { operator: { serviceMonitor: true } }), "operator.serviceMonitor is no longer an option, got true"],
-    ["PrometheusRule and Grafana alerts together", withMonitoring({ grafanaUrl: "https://g.example.com", grafanaAlerts: { datasourceUid: "p", contactPoint: { type: "email", addresses: ["a@b.c"] } } }), "monitoring.prometheusRule must be false with monitoring.grafanaAlerts (both deliver the Trivy alerts, every alert would fire twice), got undefined"],
-    ["an unknown delivery", withMonitoring({ dashboard: { delivery: "configmap", datasourceUid: "p" } }), 'monitoring.dashboard.delivery "configmap" is invalid: use one of grafana-api, sidecar, helm-values'],
-    ["both datasource fields", withMonitoring({ dashboard: { delivery: "sidecar", datasourceUid: "p", datasourceName: "Prometheus" } }), 'monitoring.dashboard.datasourceUid/datasourceName {"datasourceUid":"p","datasourceName":"Prometheus"} is invalid: set exactly one of them'],
-    ["a bad datasource uid", withMonitoring({ dashboard: { delivery: "sidecar", datasourceUid: "has space" } }), 'monitoring.dashboard.datasourceUid "has space" is invalid: use 1-40 letters, digits, \'-\' or \'_\''],
-    ["grafana-api without a URL", withMonitoring({ dashboard: { delivery: "grafana-api", datasourceUid: "p" } }), 'monitoring.grafanaUrl must be an http(s) URL such as "https://grafana.example.com" with dashboard delivery "grafana-api" or grafanaAlerts, got undefined'],
-    ["a Grafana URL nobody uses", withMonitoring({ grafanaUrl: "https://g.example.com", dashboard: { delivery: "sidecar", datasourceUid: "p" } }), 'monitoring.grafanaUrl only applies with dashboard delivery "grafana-api" or grafanaAlerts, got "https://g.example.com"'],
-    ["credentials in the Grafana URL", withMonitoring({ ...grafana, grafanaUrl: "https://admin:pw@g.example.com", dashboard: { delivery: "grafana-api", datasourceUid: "p" } }), "monitoring.grafanaUrl must not contain credentials"],
-    ["a sidecar namespace with helm-values", withMonitoring({ dashboard: { delivery: "helm-values", datasourceUid: "p", namespace: "monitoring" } }), 'monitoring.dashboard.namespace "monitoring" is invalid: only applies to delivery sidecar, not helm-values'],
-    ["a source file with helm-values", withMonitoring({ dashboard: { delivery: "helm-values", datasourceUid: "p", sourceFile: "x.json" } }), 'monitoring.dashboard.sourceFile "x.json" is invalid: only applies to delivery grafana-api or sidecar, not helm-values'],
-    ["a missing source file", withMonitoring({ dashboard: { delivery: "sidecar", datasourceUid: "p", sourceFile: "/nonexistent/trivy.json" } }), 'monitoring.dashboard.sourceFile "/nonexistent/trivy.json" is invalid: cannot be read (ENOENT); use a readable exported dashboard JSON file'],
-    ["an unknown contact point type", withMonitoring({ ...grafana, grafanaAlerts: { datasourceUid: "p", contactPoint: { type: "pagerduty" } } }), 'monitoring.grafanaAlerts.contactPoint.type must be one of slack, webhook, email, got "pagerduty"'],
-    ["email without addresses", withMonitoring({ ...grafana, grafanaAlerts: { datasourceUid: "p", contactPoint: { type: "email" } } }), 'monitoring.grafanaAlerts.contactPoint.addresses must be a non-empty list of email addresses for type "email", got undefined'],
-    ["a bad email address", withMonitoring({ ...grafana, grafanaAlerts: { datasourceUid: "p", contactPoint: { type: "email", addresses: ["security"] } } }), 'monitoring.grafanaAlerts.contactPoint.addresses[0] must be an email address such as "security@example.com", got "security"'],
-    ["a Slack recipient on a webhook", withMonitoring({ ...grafana, grafanaAlerts: { datasourceUid: "p", contactPoint: { type: "webhook", recipient: "#sec" } } }), 'monitoring.grafanaAlerts.contactPoint.recipient "#sec" is invalid: only applies to type slack, not webhook'],
-    ["a negative threshold", withMonitoring({ alertRules: { criticalVulnerabilitiesThreshold: -1 } }), "monitoring.alertRules.criticalVulnerabilitiesThreshold -1 is invalid: use a whole number >= 0"],
-    ["an upper-case severity", withMonitoring({ alertRules: { exposedSecretSeverities: ["CRITICAL"] } }), 'monitoring.alertRules.exposedSecretSeverities "CRITICAL" is invalid: the operator emits Title-case severities (Critical, High, Medium, Low); did you mean "Critical"?'],
-    ["an alert namespace of its own", withMonitoring({ alertRules: { operatorNamespace: "x" } }), 'monitoring.alertRules.operatorNamespace must not be set; it comes from operator.namespace, got "x"'],
-    ["a misspelt alert option", withMonitoring({ alertRules: { criticalVulnerabilityThreshold: 3 } }), "monitoring.alertRules.criticalVulnerabilityThreshold is not an option; allowed: operatorJob"],
-    ["a bare-number scrape interval", withMonitoring({ scrapeInterval: "60" }), 'monitoring.scrapeInterval "60" is invalid: use a Prometheus duration longer than 0s such as 60s or 2m'],
-    ["a bad selector label value", withMonitoring({ prometheusSelectorLabels: { release: "kube prometheus" } }), 'monitoring.prometheusSelectorLabels.release must be a Kubernetes label value (at most 63 letters, digits, \'-\', \'_\', \'.\'), got "kube prometheus"'],
-    ["a misspelt monitoring option", withMonitoring({ serviceMonitors: true }), "monitoring.serviceMonitors is not an option; allowed: serviceMonitor"],
+    [
+      "a ServiceMonitor without networkPolicy.prometheus",
+      withMonitoring({}, { networkPolicy: { flavor: "calico" } }),
+      'monitoring.serviceMonitor needs networkPolicy.prometheus (namespace and podLabels of the Prometheus pods) so the "calico" default-deny policies let Prometheus scrape port 8080, got networkPolicy.prometheus undefined',
+    ],
+    [
+      "the retired operator ServiceMonitor",
+      withMonitoring({}, { operator: { serviceMonitor: true } }),
+      "operator.serviceMonitor is no longer an option, got true",
+    ],
+    [
+      "PrometheusRule and Grafana alerts together",
+      withMonitoring({
+        grafanaUrl: "https://g.example.com",
+        grafanaAlerts: { datasourceUid: "p", contactPoint: { type: "email", addresses: ["a@b.c"] } },
+      }),
+      "monitoring.prometheusRule must be false with monitoring.grafanaAlerts (both deliver the Trivy alerts, every alert would fire twice), got undefined",
+    ],
+    [
+      "an unknown delivery",
+      withMonitoring({ dashboard: { delivery: "configmap", datasourceUid: "p" } }),
+      'monitoring.dashboard.delivery "configmap" is invalid: use one of grafana-api, sidecar, helm-values',
+    ],
+    [
+      "both datasource fields",
+      withMonitoring({ dashboard: { delivery: "sidecar", datasourceUid: "p", datasourceName: "Prometheus" } }),
+      'monitoring.dashboard.datasourceUid/datasourceName {"datasourceUid":"p","datasourceName":"Prometheus"} is invalid: set exactly one of them',
+    ],
+    [
+      "a bad datasource uid",
+      withMonitoring({ dashboard: { delivery: "sidecar", datasourceUid: "has space" } }),
+      "monitoring.dashboard.datasourceUid \"has space\" is invalid: use 1-40 letters, digits, '-' or '_'",
+    ],
+    [
+      "grafana-api without a URL",
+      withMonitoring({ dashboard: { delivery: "grafana-api", datasourceUid: "p" } }),
+      'monitoring.grafanaUrl must be an http(s) URL such as "https://grafana.example.com" with dashboard delivery "grafana-api" or grafanaAlerts, got undefined',
+    ],
+    [
+      "a Grafana URL nobody uses",
+      withMonitoring({ grafanaUrl: "https://g.example.com", dashboard: { delivery: "sidecar", datasourceUid: "p" } }),
+      'monitoring.grafanaUrl only applies with dashboard delivery "grafana-api" or grafanaAlerts, got "https://g.example.com"',
+    ],
+    [
+      "credentials in the Grafana URL",
+      withMonitoring({
+        ...grafana,
+        grafanaUrl: "https://admin:pw@g.example.com",
+        dashboard: { delivery: "grafana-api", datasourceUid: "p" },
+      }),
+      "monitoring.grafanaUrl must not contain credentials",
+    ],
+    [
+      "a sidecar namespace with helm-values",
+      withMonitoring({ dashboard: { delivery: "helm-values", datasourceUid: "p", namespace: "monitoring" } }),
+      'monitoring.dashboard.namespace "monitoring" is invalid: only applies to delivery sidecar, not helm-values',
+    ],
+    [
+      "a source file with helm-values",
+      withMonitoring({ dashboard: { delivery: "helm-values", datasourceUid: "p", sourceFile: "x.json" } }),
+      'monitoring.dashboard.sourceFile "x.json" is invalid: only applies to delivery grafana-api or sidecar, not helm-values',
+    ],
+    [
+      "a missing source file",
+      withMonitoring({ dashboard: { delivery: "sidecar", datasourceUid: "p", sourceFile: "/nonexistent/trivy.json" } }),
+      'monitoring.dashboard.sourceFile "/nonexistent/trivy.json" is invalid: cannot be read (ENOENT); use a readable exported dashboard JSON file',
+    ],
+    [
+      "an unknown contact point type",
+      withMonitoring({ ...grafana, grafanaAlerts: { datasourceUid: "p", contactPoint: { type: "pagerduty" } } }),
+      'monitoring.grafanaAlerts.contactPoint.type must be one of slack, webhook, email, got "pagerduty"',
+    ],
+    [
+      "email without addresses",
+      withMonitoring({ ...grafana, grafanaAlerts: { datasourceUid: "p", contactPoint: { type: "email" } } }),
+      'monitoring.grafanaAlerts.contactPoint.addresses must be a non-empty list of email addresses for type "email", got undefined',
+    ],
+    [
+      "a bad email address",
+      withMonitoring({ ...grafana, grafanaAlerts: { datasourceUid: "p", contactPoint: { type: "email", addresses: ["security"] } } }),
+      'monitoring.grafanaAlerts.contactPoint.addresses[0] must be an email address such as "security@example.com", got "security"',
+    ],
+    [
+      "a Slack recipient on a webhook",
+      withMonitoring({ ...grafana, grafanaAlerts: { datasourceUid: "p", contactPoint: { type: "webhook", recipient: "#sec" } } }),
+      'monitoring.grafanaAlerts.contactPoint.recipient "#sec" is invalid: only applies to type slack, not webhook',
+    ],
+    [
+      "a negative threshold",
+      withMonitoring({ alertRules: { criticalVulnerabilitiesThreshold: -1 } }),
+      "monitoring.alertRules.criticalVulnerabilitiesThreshold -1 is invalid: use a whole number >= 0",
+    ],
+    [
+      "an upper-case severity",
+      withMonitoring({ alertRules: { exposedSecretSeverities: ["CRITICAL"] } }),
+      'monitoring.alertRules.exposedSecretSeverities "CRITICAL" is invalid: the operator emits Title-case severities (Critical, High, Medium, Low); did you mean "Critical"?',
+    ],
+    [
+      "an alert namespace of its own",
+      withMonitoring({ alertRules: { operatorNamespace: "x" } }),
+      'monitoring.alertRules.operatorNamespace must not be set; it comes from operator.namespace, got "x"',
+    ],
+    [
+      "a misspelt alert option",
+      withMonitoring({ alertRules: { criticalVulnerabilityThreshold: 3 } }),
+      "monitoring.alertRules.criticalVulnerabilityThreshold is not an option; allowed: operatorJob",
+    ],
+    [
+      "a bare-number scrape interval",
+      withMonitoring({ scrapeInterval: "60" }),
+      'monitoring.scrapeInterval "60" is invalid: use a Prometheus duration longer than 0s such as 60s or 2m',
+    ],
+    [
+      "a bad selector label value",
+      withMonitoring({ prometheusSelectorLabels: { release: "kube prometheus" } }),
+      "monitoring.prometheusSelectorLabels.release must be a Kubernetes label value (at most 63 letters, digits, '-', '_', '.'), got \"kube prometheus\"",
+    ],
+    [
+      "a misspelt monitoring option",
+      withMonitoring({ serviceMonitors: true }),
+      "monitoring.serviceMonitors is not an option; allowed: serviceMonitor",
+    ],
   ])("fails when given %s", (_name, config, message) => {
     expect(() => validateEnvironmentConfig("prod", config)).toThrow(`${context}${message}`);
   });
 
   it("can report every dashboard problem at once, under the config's own key names", () => {
     // GIVEN a dashboard with a bad uid, an empty folder title and a sidecar namespace on helm-values
-    const config = withMonitoring({ dashboard: { delivery: "helm-values", datasourceUid: "has space", folderTitle: " ", namespace: "grafana" } });
+    const config = withMonitoring({
+      dashboard: { delivery: "helm-values", datasourceUid: "has space", folderTitle: " ", namespace: "grafana" },
+    });
     // THEN one error names all three, each with its config path and value
     expect(() => validateEnvironmentConfig("prod", config)).toThrow(
       [
@@ -294,7 +454,11 @@ describe("monitoring validation", () => {
       ...base,
       name,
       kubeContext: name,
-      monitoring: { serviceMonitor: false, grafanaUrl: "https://grafana.example.com/", dashboard: { delivery: "grafana-api", datasourceUid: "p" } },
+      monitoring: {
+        serviceMonitor: false,
+        grafanaUrl: "https://grafana.example.com/",
+        dashboard: { delivery: "grafana-api", datasourceUid: "p" },
+      },
     });
     expect(() => validateEnvironmentConfig("prod", { clusters: [onGrafana("eu-2"), onGrafana("eu-3")] })).toThrow(
       'environment "prod", cluster "eu-3": monitoring.grafanaUrl must differ from cluster "eu-2" (dashboard uid, folder, contact point and rule group would collide in one Grafana), got "https://grafana.example.com" for both',
@@ -303,7 +467,10 @@ describe("monitoring validation", () => {
 
   it("fails when the monitoring config is invalid, before any stack exists", () => {
     const app = Testing.app();
-    const broken: EnvironmentsConfig = { ...environments, prod: withMonitoring({ dashboard: { delivery: "grafana-api", datasourceUid: "p" } }) };
+    const broken: EnvironmentsConfig = {
+      ...environments,
+      prod: withMonitoring({ dashboard: { delivery: "grafana-api", datasourceUid: "p" } }),
+    };
     expect(() => buildStacks(app, broken)).toThrow("monitoring.grafanaUrl");
     expect(app.node.children).toHaveLength(0);
   });
@@ -312,9 +479,15 @@ describe("monitoring validation", () => {
 describe("summarizeEnvironment monitoring lines", () => {
   it("can list monitoring, dashboard, alerts and the TF_VAR names per cluster", () => {
     const summary = summaryOf("prod");
-    expect(summary).toContain("monitoring   ServiceMonitor every 60s, PrometheusRule (5 alerts); selector labels release=kube-prometheus-stack");
-    expect(summary).toContain("dashboard    grafana.com 17813 r2 via sidecar ConfigMap in monitoring, datasource name \"Prometheus\", folder Security, downloaded at plan time");
-    expect(summary).toContain("alerts       Grafana-managed, 5 rules at https://grafana.example.com (datasource uid prometheus-us-1, dashboard folder Security) -> slack (incoming webhook)");
+    expect(summary).toContain(
+      "monitoring   ServiceMonitor every 60s, PrometheusRule (5 alerts); selector labels release=kube-prometheus-stack",
+    );
+    expect(summary).toContain(
+      'dashboard    grafana.com 17813 r2 via sidecar ConfigMap in monitoring, datasource name "Prometheus", folder Security, downloaded at plan time',
+    );
+    expect(summary).toContain(
+      "alerts       Grafana-managed, 5 rules at https://grafana.example.com (datasource uid prometheus-us-1, dashboard folder Security) -> slack (incoming webhook)",
+    );
     expect(summary).toContain("secrets      TF_VAR_grafana_auth_us_1, TF_VAR_slack_webhook_url_us_1");
     expect(summaryOf("ci")).toContain("monitoring   off");
   });

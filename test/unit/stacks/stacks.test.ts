@@ -75,7 +75,13 @@ describe("environment stacks", () => {
 
   it("can lock S3 state with a lock file", () => {
     expect(stacks.prod?.terraform?.backend).toEqual({
-      s3: { bucket: "example-org-terraform-state", key: "trivy-operator/prod.tfstate", region: "eu-west-1", encrypt: true, use_lockfile: true },
+      s3: {
+        bucket: "example-org-terraform-state",
+        key: "trivy-operator/prod.tfstate",
+        region: "eu-west-1",
+        encrypt: true,
+        use_lockfile: true,
+      },
     });
     expect(stacks.dev?.terraform?.backend).toEqual({ local: { path: "terraform.trivy-dev.tfstate" } });
   });
@@ -93,13 +99,20 @@ describe("buildStacks", () => {
 
   it("fails when one environment is invalid, before creating any stack", () => {
     const app = Testing.app();
-    const broken: EnvironmentsConfig = { ...environments, prod: { clusters: [{ name: "eu-1", kubeconfigPath: "~/.kube/config", networkPolicy: { flavor: "calcio" as "calico" } }] } };
-    expect(() => buildStacks(app, broken)).toThrow('environment "prod", cluster "eu-1": networkPolicy.flavor "calcio" is invalid: use one of "kubernetes", "calico", "cilium", "none"');
+    const broken: EnvironmentsConfig = {
+      ...environments,
+      prod: { clusters: [{ name: "eu-1", kubeconfigPath: "~/.kube/config", networkPolicy: { flavor: "calcio" as "calico" } }] },
+    };
+    expect(() => buildStacks(app, broken)).toThrow(
+      'environment "prod", cluster "eu-1": networkPolicy.flavor "calcio" is invalid: use one of "kubernetes", "calico", "cilium", "none"',
+    );
     expect(app.node.children).toHaveLength(0);
   });
 
   it("fails when TRIVY_ENVIRONMENTS names an environment the app does not define", () => {
-    expect(() => parseEnvironmentSelection("dev,staging", environments)).toThrow('TRIVY_ENVIRONMENTS entries must be environments the app defines (dev, prod, ci), got "staging"');
+    expect(() => parseEnvironmentSelection("dev,staging", environments)).toThrow(
+      'TRIVY_ENVIRONMENTS entries must be environments the app defines (dev, prod, ci), got "staging"',
+    );
     expect(parseEnvironmentSelection(" dev , ci ", environments)).toEqual(["dev", "ci"]);
   });
 });
@@ -107,27 +120,84 @@ describe("buildStacks", () => {
 describe("validateEnvironmentConfig", () => {
   const cluster = { name: "eu-1", kubeconfigPath: "~/.kube/config" };
   it.each<[string, unknown, string]>([
-    ["an S3 backend without locking", { clusters: [cluster], backend: { type: "s3", bucket: "b", key: "k", region: "r" } }, 'environment "prod": backend.s3 needs state locking: set dynamodbTable or useLockfile: true'],
-    ["an unknown backend", { clusters: [cluster], backend: { type: "consul" } }, 'environment "prod": backend.type must be one of local, s3, gcs, azurerm, remote, got "consul"'],
+    [
+      "an S3 backend without locking",
+      { clusters: [cluster], backend: { type: "s3", bucket: "b", key: "k", region: "r" } },
+      'environment "prod": backend.s3 needs state locking: set dynamodbTable or useLockfile: true',
+    ],
+    [
+      "an unknown backend",
+      { clusters: [cluster], backend: { type: "consul" } },
+      'environment "prod": backend.type must be one of local, s3, gcs, azurerm, remote, got "consul"',
+    ],
     ["no clusters", { clusters: [] }, 'environment "prod": clusters must be a non-empty list of clusters, got []'],
-    ["a duplicate cluster name", { clusters: [cluster, { ...cluster, kubeContext: "other" }] }, 'environment "prod", cluster "eu-1": name must be unique in the environment'],
-    ["two entries for one kube context", { clusters: [cluster, { ...cluster, name: "eu-2" }] }, 'environment "prod", cluster "eu-2": kubeconfigPath and kubeContext must differ from cluster "eu-1"'],
-    ["a bad CIDR", { clusters: [{ ...cluster, networkPolicy: { apiServerCidrs: ["10.0.0.1"] } }] }, 'environment "prod", cluster "eu-1": networkPolicy.apiServerCidrs[0] "10.0.0.1" is invalid: not a valid CIDR: it has no prefix length; did you mean "10.0.0.1/32"?'],
-    ["an operator option out of range", { clusters: [{ ...cluster, operator: { scanJobsConcurrentLimit: 0 } }] }, 'environment "prod", cluster "eu-1": operator.scanJobsConcurrentLimit must be an integer from 1 to 100, got 0'],
-    ["a chart path typo", { clusters: [{ ...cluster, operator: { extraValues: { triyvOperator: { scanJobTolerations: [] } } } }] }, 'environment "prod", cluster "eu-1": operator.extraValues: chart value "triyvOperator.scanJobTolerations" does not exist in trivy-operator chart 0.34.0; did you mean "trivyOperator.scanJobTolerations"?'],
-    ["a hand-written toleration the chart would reject", { clusters: [{ ...cluster, operator: { extraValues: { nodeCollector: { tolerations: [{ key: "a", operator: "Exists", value: "b" }] } } } }] }, 'environment "prod", cluster "eu-1": operator.extraValues: chart value "nodeCollector.tolerations"[0].value must be empty when operator is Exists'],
-    ["a port the network-policy module refuses", { clusters: [{ ...cluster, networkPolicy: { apiServerPorts: [70000] } }] }, 'environment "prod", cluster "eu-1": networkPolicy.apiServerPorts[0] 70000 is invalid: not a port: use an integer from 1 to 65535'],
-    ["an excluded registry range without a mask", { clusters: [{ ...cluster, networkPolicy: { registryExcludedCidrs: ["10.0.0.1"] } }] }, 'environment "prod", cluster "eu-1": networkPolicy.registryExcludedCidrs[0] "10.0.0.1" is invalid: not a valid CIDR: it has no prefix length; did you mean "10.0.0.1/32"?'],
-    ["a bad taint effect", { clusters: [{ ...cluster, taints: [{ key: "a", effect: "Never" }] }] }, 'environment "prod", cluster "eu-1": taints[0].effect must be one of NoSchedule, PreferNoSchedule, NoExecute, got "Never"'],
-    ["a cluster name with capitals", { clusters: [{ ...cluster, name: "EU" }] }, 'environment "prod", clusters[0]: name must be a DNS-1123 label'],
+    [
+      "a duplicate cluster name",
+      { clusters: [cluster, { ...cluster, kubeContext: "other" }] },
+      'environment "prod", cluster "eu-1": name must be unique in the environment',
+    ],
+    [
+      "two entries for one kube context",
+      { clusters: [cluster, { ...cluster, name: "eu-2" }] },
+      'environment "prod", cluster "eu-2": kubeconfigPath and kubeContext must differ from cluster "eu-1"',
+    ],
+    [
+      "a bad CIDR",
+      { clusters: [{ ...cluster, networkPolicy: { apiServerCidrs: ["10.0.0.1"] } }] },
+      'environment "prod", cluster "eu-1": networkPolicy.apiServerCidrs[0] "10.0.0.1" is invalid: not a valid CIDR: it has no prefix length; did you mean "10.0.0.1/32"?',
+    ],
+    [
+      "an operator option out of range",
+      { clusters: [{ ...cluster, operator: { scanJobsConcurrentLimit: 0 } }] },
+      'environment "prod", cluster "eu-1": operator.scanJobsConcurrentLimit must be an integer from 1 to 100, got 0',
+    ],
+    [
+      "a chart path typo",
+      { clusters: [{ ...cluster, operator: { extraValues: { triyvOperator: { scanJobTolerations: [] } } } }] },
+      'environment "prod", cluster "eu-1": operator.extraValues: chart value "triyvOperator.scanJobTolerations" does not exist in trivy-operator chart 0.34.0; did you mean "trivyOperator.scanJobTolerations"?',
+    ],
+    [
+      "a hand-written toleration the chart would reject",
+      {
+        clusters: [
+          { ...cluster, operator: { extraValues: { nodeCollector: { tolerations: [{ key: "a", operator: "Exists", value: "b" }] } } } },
+        ],
+      },
+      'environment "prod", cluster "eu-1": operator.extraValues: chart value "nodeCollector.tolerations"[0].value must be empty when operator is Exists',
+    ],
+    [
+      "a port the network-policy module refuses",
+      { clusters: [{ ...cluster, networkPolicy: { apiServerPorts: [70000] } }] },
+      'environment "prod", cluster "eu-1": networkPolicy.apiServerPorts[0] 70000 is invalid: not a port: use an integer from 1 to 65535',
+    ],
+    [
+      "an excluded registry range without a mask",
+      { clusters: [{ ...cluster, networkPolicy: { registryExcludedCidrs: ["10.0.0.1"] } }] },
+      'environment "prod", cluster "eu-1": networkPolicy.registryExcludedCidrs[0] "10.0.0.1" is invalid: not a valid CIDR: it has no prefix length; did you mean "10.0.0.1/32"?',
+    ],
+    [
+      "a bad taint effect",
+      { clusters: [{ ...cluster, taints: [{ key: "a", effect: "Never" }] }] },
+      'environment "prod", cluster "eu-1": taints[0].effect must be one of NoSchedule, PreferNoSchedule, NoExecute, got "Never"',
+    ],
+    [
+      "a cluster name with capitals",
+      { clusters: [{ ...cluster, name: "EU" }] },
+      'environment "prod", clusters[0]: name must be a DNS-1123 label',
+    ],
   ])("fails when given %s", (_name, config, message) => {
     expect(() => validateEnvironmentConfig("prod", config)).toThrow(message);
   });
 
-  it.each(["Staging", "1prod", "prod_eu", "prod-", ""])("fails when the environment name %j is not a DNS label starting with a letter", (name) => {
-    expect(() => validateEnvironmentConfig(name, { clusters: [cluster] })).toThrow(`environment name must be a lowercase DNS label starting with a letter`);
-    expect(() => validateEnvironmentConfig(name, { clusters: [cluster] })).toThrow(`got ${JSON.stringify(name)}`);
-  });
+  it.each(["Staging", "1prod", "prod_eu", "prod-", ""])(
+    "fails when the environment name %j is not a DNS label starting with a letter",
+    (name) => {
+      expect(() => validateEnvironmentConfig(name, { clusters: [cluster] })).toThrow(
+        `environment name must be a lowercase DNS label starting with a letter`,
+      );
+      expect(() => validateEnvironmentConfig(name, { clusters: [cluster] })).toThrow(`got ${JSON.stringify(name)}`);
+    },
+  );
 });
 
 interface PolicyPeer {
@@ -135,7 +205,10 @@ interface PolicyPeer {
 }
 interface PolicySpec {
   readonly pod_selector: unknown;
-  readonly egress?: ReadonlyArray<{ readonly ports: ReadonlyArray<{ readonly port: string; readonly protocol: string }>; readonly to: readonly PolicyPeer[] }>;
+  readonly egress?: ReadonlyArray<{
+    readonly ports: ReadonlyArray<{ readonly port: string; readonly protocol: string }>;
+    readonly to: readonly PolicyPeer[];
+  }>;
 }
 
 describe("network policy config", () => {
@@ -165,7 +238,9 @@ describe("network policy config", () => {
     const policyOf = (component: string) => policies.find((policy) => JSON.stringify(policy.spec.pod_selector).includes(component))!.spec;
 
     // THEN the operator reaches the API server on 6443 only
-    const apiServerRule = policyOf('"trivy-operator"').egress!.find((rule) => rule.to.some((peer) => peer.ip_block?.cidr === "10.0.0.0/8"))!;
+    const apiServerRule = policyOf('"trivy-operator"').egress!.find((rule) =>
+      rule.to.some((peer) => peer.ip_block?.cidr === "10.0.0.0/8"),
+    )!;
     expect(apiServerRule.ports).toEqual([{ port: "6443", protocol: "TCP" }]);
     // AND scan jobs reach registries on 443 except the excluded range, and resolve through node-local DNS
     const scanJobEgress = policyOf('"vulnerabilityReport.scanner"').egress!;
@@ -180,20 +255,25 @@ describe("prod example excludeImages", () => {
   const eu1 = environments.prod.clusters.find((cluster) => cluster.name === "eu-1")!;
   const patterns = eu1.operator?.excludeImages ?? [];
 
-  it.each(["mcr.microsoft.com/windows/servercore/iis:windowsservercore-ltsc2022", "mcr.microsoft.com/windows/nanoserver:ltsc2022", "mcr.microsoft.com/oss/calico/windows-upgrade:v3.26.1"])(
-    "can exclude %s",
-    (image) => {
-      expect(patterns.some((pattern) => filepathMatch(pattern, image))).toBe(true);
-    },
-  );
+  it.each([
+    "mcr.microsoft.com/windows/servercore/iis:windowsservercore-ltsc2022",
+    "mcr.microsoft.com/windows/nanoserver:ltsc2022",
+    "mcr.microsoft.com/oss/calico/windows-upgrade:v3.26.1",
+  ])("can exclude %s", (image) => {
+    expect(patterns.some((pattern) => filepathMatch(pattern, image))).toBe(true);
+  });
 
   it("can leave Linux images of the same registry scanned", () => {
     expect(patterns.some((pattern) => filepathMatch(pattern, "mcr.microsoft.com/oss/kubernetes/pause:3.9"))).toBe(false);
   });
 
   it("can warn in the summary when a pattern stops at one level", () => {
-    const single: EnvironmentConfig = { clusters: [{ ...eu1, operator: { ...eu1.operator, excludeImages: ["mcr.microsoft.com/windows/*"] } }] };
-    expect(summaryOf("prod", { ...environments, prod: single })).toContain('    warning      excludeImages[0] "mcr.microsoft.com/windows/*" does not match "mcr.microsoft.com/windows/example/nested"');
+    const single: EnvironmentConfig = {
+      clusters: [{ ...eu1, operator: { ...eu1.operator, excludeImages: ["mcr.microsoft.com/windows/*"] } }],
+    };
+    expect(summaryOf("prod", { ...environments, prod: single })).toContain(
+      '    warning      excludeImages[0] "mcr.microsoft.com/windows/*" does not match "mcr.microsoft.com/windows/example/nested"',
+    );
     expect(summaryOf("prod")).not.toContain("warning ");
   });
 });
@@ -216,16 +296,30 @@ describe("summarizeEnvironment", () => {
 
   it("can say where the checks bundle comes from and how the operator reaches it", () => {
     const summary = summaryOf("prod");
-    expect(summary).toContain("checks       mirror.gcr.io/aquasec/trivy-checks:1, pulled by the operator before each node-collector Job; operator egress TCP/443 to FQDN mirror.gcr.io");
-    expect(summary).toContain("checks       mirror.gcr.io/aquasec/trivy-checks:1, pulled by the operator before each node-collector Job; operator egress TCP/443 to the public registry ranges");
+    expect(summary).toContain(
+      "checks       mirror.gcr.io/aquasec/trivy-checks:1, pulled by the operator before each node-collector Job; operator egress TCP/443 to FQDN mirror.gcr.io",
+    );
+    expect(summary).toContain(
+      "checks       mirror.gcr.io/aquasec/trivy-checks:1, pulled by the operator before each node-collector Job; operator egress TCP/443 to the public registry ranges",
+    );
   });
 
   it("can open private registry ranges from networkPolicy.privateRegistryCidrs and say so", () => {
     const ci = environments.ci;
-    const withPrivate: EnvironmentConfig = { ...ci, clusters: [{ ...ci.clusters[0]!, networkPolicy: { flavor: "calico", privateRegistryCidrs: ["10.20.0.0/16"] } }] };
+    const withPrivate: EnvironmentConfig = {
+      ...ci,
+      clusters: [{ ...ci.clusters[0]!, networkPolicy: { flavor: "calico", privateRegistryCidrs: ["10.20.0.0/16"] } }],
+    };
     validateEnvironmentConfig("ci", withPrivate);
-    expect(summaryOf("ci", { ...environments, ci: withPrivate })).toContain("private 10.20.0.0/16; never the API server (Service default/kubernetes)");
-    expect(() => validateEnvironmentConfig("ci", { ...ci, clusters: [{ ...ci.clusters[0]!, networkPolicy: { privateRegistryCidrs: ["10.20.0.0"] } }] })).toThrow(
+    expect(summaryOf("ci", { ...environments, ci: withPrivate })).toContain(
+      "private 10.20.0.0/16; never the API server (Service default/kubernetes)",
+    );
+    expect(() =>
+      validateEnvironmentConfig("ci", {
+        ...ci,
+        clusters: [{ ...ci.clusters[0]!, networkPolicy: { privateRegistryCidrs: ["10.20.0.0"] } }],
+      }),
+    ).toThrow(
       'networkPolicy.privateRegistryCidrs[0] "10.20.0.0" is invalid: not a valid CIDR: it has no prefix length; did you mean "10.20.0.0/32"?',
     );
   });
@@ -238,7 +332,11 @@ describe("private DB mirror credentials", () => {
     name: "eu-1",
     kubeconfigPath: "~/.kube/config",
     networkPolicy: { flavor: "none" as const },
-    operator: { dbRegistry: "registry.example.com", dbRepository: "mirrors/trivy-db", dbRepositoryCredentials: { username: "trivy-puller" } },
+    operator: {
+      dbRegistry: "registry.example.com",
+      dbRepository: "mirrors/trivy-db",
+      dbRepositoryCredentials: { username: "trivy-puller" },
+    },
   };
   const withMirror = { ...environments, prod: { clusters: [mirrorCluster] } } satisfies EnvironmentsConfig;
 
@@ -266,7 +364,9 @@ describe("private DB mirror credentials", () => {
     } satisfies EnvironmentsConfig;
     const summary = summaryOf("prod", serverMirror);
     expect(summary).toContain("trivy server rolls on a change of TRIVY_DB_REPOSITORY, TRIVY_JAVA_DB_REPOSITORY, TRIVY_INSECURE");
-    expect(summary).toContain("the variable trivy_db_password_eu_1 (not its value: after changing only TF_VAR_trivy_db_password_eu_1, restart trivy-server)");
+    expect(summary).toContain(
+      "the variable trivy_db_password_eu_1 (not its value: after changing only TF_VAR_trivy_db_password_eu_1, restart trivy-server)",
+    );
     expect(summaryOf("prod", withMirror)).toContain("trivy server none (Standalone");
   });
 
@@ -279,7 +379,9 @@ describe("private DB mirror credentials", () => {
   });
 
   it("fails when the config carries the password, without echoing it", () => {
-    const config = { clusters: [{ ...mirrorCluster, operator: { dbRepositoryCredentials: { username: "trivy-puller", password: SENTINEL } } }] };
+    const config = {
+      clusters: [{ ...mirrorCluster, operator: { dbRepositoryCredentials: { username: "trivy-puller", password: SENTINEL } } }],
+    };
     let message = "";
     try {
       validateEnvironmentConfig("prod", config);
@@ -293,7 +395,11 @@ describe("private DB mirror credentials", () => {
   });
 
   it.each<[string, unknown, string]>([
-    ["a user name with a space", { username: "trivy puller" }, 'operator.dbRepositoryCredentials.username must be a registry user name of 1-256 printable characters without spaces, got "trivy puller"'],
+    [
+      "a user name with a space",
+      { username: "trivy puller" },
+      'operator.dbRepositoryCredentials.username must be a registry user name of 1-256 printable characters without spaces, got "trivy puller"',
+    ],
     ["a bare string", "trivy-puller", 'operator.dbRepositoryCredentials must be an object (username), got "trivy-puller"'],
   ])("fails when given %s", (_name, dbRepositoryCredentials, message) => {
     const config = { clusters: [{ ...mirrorCluster, operator: { dbRepositoryCredentials } }] };
@@ -301,7 +407,11 @@ describe("private DB mirror credentials", () => {
   });
 
   it("fails when the chart's own Secret is switched off, which would drop the credentials", () => {
-    const config = { clusters: [{ ...mirrorCluster, operator: { ...mirrorCluster.operator, extraValues: { trivy: { existingSecret: true } } } }] };
-    expect(() => validateEnvironmentConfig("prod", config)).toThrow("operator.dbRepositoryCredentials needs the chart's own Secret, got operator.extraValues.trivy.existingSecret true");
+    const config = {
+      clusters: [{ ...mirrorCluster, operator: { ...mirrorCluster.operator, extraValues: { trivy: { existingSecret: true } } } }],
+    };
+    expect(() => validateEnvironmentConfig("prod", config)).toThrow(
+      "operator.dbRepositoryCredentials needs the chart's own Secret, got operator.extraValues.trivy.existingSecret true",
+    );
   });
 });

@@ -35,7 +35,7 @@ describe("tolerationsForTaints", () => {
   });
 
   it("fails when a value is not a label value", () => {
-    expect(() => validateTaints([{ key: "dedicated", value: "has space" }])).toThrow('taints[0].value must be a valid label value');
+    expect(() => validateTaints([{ key: "dedicated", value: "has space" }])).toThrow("taints[0].value must be a valid label value");
   });
 });
 

@@ -112,7 +112,10 @@ describe("companions of TrivyOperator |", () => {
     // GIVEN an operator with a provider, and a helm-values dashboard (whose props have no kubernetesProvider)
     const { parsed } = synthesize((stack) => {
       const provider = new KubernetesProvider(stack, "k8s", { alias: "eu-1" });
-      TrivyOperator.fromAttributes(stack, "trivy", { kubernetesProvider: provider }).addDashboard("dashboard", { delivery: "helm-values", datasourceName: "Prometheus" });
+      TrivyOperator.fromAttributes(stack, "trivy", { kubernetesProvider: provider }).addDashboard("dashboard", {
+        delivery: "helm-values",
+        datasourceName: "Prometheus",
+      });
     });
     // THEN nothing but the output is created
     expect(Object.keys(parsed.resource ?? {})).toEqual([]);

@@ -72,7 +72,10 @@ describe("dbRepositoryCredentials", () => {
       let hash: string | undefined;
       synthesize((stack) => {
         const password = new TerraformVariable(stack, variableName, { type: "string", sensitive: true });
-        hash = new TrivyOperator(stack, "trivy-operator", { builtInTrivyServer: true, dbRepositoryCredentials: { username: "u", password: password.stringValue } }).serverConfigHash;
+        hash = new TrivyOperator(stack, "trivy-operator", {
+          builtInTrivyServer: true,
+          dbRepositoryCredentials: { username: "u", password: password.stringValue },
+        }).serverConfigHash;
       });
       return hash;
     };
@@ -95,7 +98,9 @@ describe("dbRepositoryCredentials", () => {
         dbRepositoryCredentials: { username: "u", password },
         extraValues: { trivy: { serverUser: "other" } },
       })),
-    ).toThrow('extraValues.trivy.serverUser must not be set together with dbRepositoryCredentials and builtInTrivyServer: the module sends dbRepositoryCredentials.username there, got "other"');
+    ).toThrow(
+      'extraValues.trivy.serverUser must not be set together with dbRepositoryCredentials and builtInTrivyServer: the module sends dbRepositoryCredentials.username there, got "other"',
+    );
   });
 
   it("can send dbRepositoryInsecure to the built-in server's own switch, operator.builtInServerRegistryInsecure", () => {
@@ -103,7 +108,9 @@ describe("dbRepositoryCredentials", () => {
     // rendered from operator.builtInServerRegistryInsecure, never from trivy.dbRepositoryInsecure.
     const values = buildTrivyOperatorValues({ builtInTrivyServer: true, dbRepositoryInsecure: true });
     expect((values.operator as Record<string, unknown>).builtInServerRegistryInsecure).toBe(true);
-    expect((buildTrivyOperatorValues({ dbRepositoryInsecure: true }).operator as Record<string, unknown>).builtInServerRegistryInsecure).toBeUndefined();
+    expect(
+      (buildTrivyOperatorValues({ dbRepositoryInsecure: true }).operator as Record<string, unknown>).builtInServerRegistryInsecure,
+    ).toBeUndefined();
   });
 
   it("can leave set and set_sensitive out without credentials", () => {
@@ -115,7 +122,10 @@ describe("dbRepositoryCredentials", () => {
   it("fails when the password is a literal, without echoing it", () => {
     let message = "";
     try {
-      synthesize((stack) => new TrivyOperator(stack, "trivy-operator", { dbRepositoryCredentials: { username: "trivy-puller", password: SENTINEL } }));
+      synthesize(
+        (stack) =>
+          new TrivyOperator(stack, "trivy-operator", { dbRepositoryCredentials: { username: "trivy-puller", password: SENTINEL } }),
+      );
     } catch (error) {
       message = (error as Error).message;
     }
@@ -125,19 +135,35 @@ describe("dbRepositoryCredentials", () => {
   });
 
   it.each<[string, unknown, string]>([
-    ["an empty user name", { username: "", password: PASSWORD_TOKEN }, 'dbRepositoryCredentials.username must be a registry user name of 1-256 printable characters without spaces, got ""'],
+    [
+      "an empty user name",
+      { username: "", password: PASSWORD_TOKEN },
+      'dbRepositoryCredentials.username must be a registry user name of 1-256 printable characters without spaces, got ""',
+    ],
     ["a user name with a space", { username: "trivy puller", password: PASSWORD_TOKEN }, 'got "trivy puller"'],
-    ["a missing password", { username: "trivy-puller" }, "dbRepositoryCredentials.password must be set: pass the value of a sensitive TerraformVariable (set through TF_VAR_…) so the password never appears in code or cdk.tf.json, got undefined"],
+    [
+      "a missing password",
+      { username: "trivy-puller" },
+      "dbRepositoryCredentials.password must be set: pass the value of a sensitive TerraformVariable (set through TF_VAR_…) so the password never appears in code or cdk.tf.json, got undefined",
+    ],
     ["a list", [], "dbRepositoryCredentials must be an object with username and password, got a list"],
   ])("fails when given %s", (_name, credentials, message) => {
     expect(() =>
-      synthesize((stack) => new TrivyOperator(stack, "trivy-operator", { dbRepositoryCredentials: credentials as TrivyOperatorProps["dbRepositoryCredentials"] })),
+      synthesize(
+        (stack) =>
+          new TrivyOperator(stack, "trivy-operator", {
+            dbRepositoryCredentials: credentials as TrivyOperatorProps["dbRepositoryCredentials"],
+          }),
+      ),
     ).toThrow(message);
   });
 
   it("fails when the chart's Secret is switched off, which would drop the credentials", () => {
     expect(() =>
-      synthWithPasswordVariable((password) => ({ dbRepositoryCredentials: { username: "u", password }, extraValues: { trivy: { existingSecret: true } } })),
+      synthWithPasswordVariable((password) => ({
+        dbRepositoryCredentials: { username: "u", password },
+        extraValues: { trivy: { existingSecret: true } },
+      })),
     ).toThrow("dbRepositoryCredentials needs the chart's own Secret, got extraValues.trivy.existingSecret true");
   });
 
@@ -149,8 +175,16 @@ describe("dbRepositoryCredentials", () => {
     ["trivy.serverPassword", { trivy: { serverPassword: SENTINEL } }, "use dbRepositoryCredentials"],
     ["trivy.serverCustomHeaders", { trivy: { serverCustomHeaders: `Authorization=${SENTINEL}` } }, "trivy.existingSecret: true"],
     // templates/configmaps/trivy-operator-config.yaml: these land in a ConfigMap.
-    ["operator.webhookBroadcastURL", { operator: { webhookBroadcastURL: `https://hooks.example.com/${SENTINEL}` } }, "operator.valuesFromSecret"],
-    ["operator.webhookBroadcastCustomHeaders", { operator: { webhookBroadcastCustomHeaders: `Authorization:${SENTINEL}` } }, "OPERATOR_WEBHOOK_BROADCAST_CUSTOM_HEADERS"],
+    [
+      "operator.webhookBroadcastURL",
+      { operator: { webhookBroadcastURL: `https://hooks.example.com/${SENTINEL}` } },
+      "operator.valuesFromSecret",
+    ],
+    [
+      "operator.webhookBroadcastCustomHeaders",
+      { operator: { webhookBroadcastCustomHeaders: `Authorization:${SENTINEL}` } },
+      "OPERATOR_WEBHOOK_BROADCAST_CUSTOM_HEADERS",
+    ],
   ])("fails when extraValues carries the secret %s, without echoing it", (path, extraValues, instead) => {
     let message = "";
     try {
@@ -165,18 +199,21 @@ describe("dbRepositoryCredentials", () => {
 });
 
 describe("proxy URLs in extraValues", () => {
-  it.each(["trivy.httpProxy", "trivy.httpsProxy", "operator.httpProxy", "operator.httpsProxy"])("fails when %s carries user:password@, without echoing it", (path) => {
-    const [top, key] = path.split(".") as [string, string];
-    const extraValues = { [top]: { [key]: `http://proxy-user:${SENTINEL}@proxy.example.com:3128` } };
-    let message = "";
-    try {
-      buildTrivyOperatorValues({ extraValues });
-    } catch (error) {
-      message = (error as Error).message;
-    }
-    expect(message).toContain(`extraValues.${path} must not carry user:password@`);
-    expect(message).not.toContain(SENTINEL);
-  });
+  it.each(["trivy.httpProxy", "trivy.httpsProxy", "operator.httpProxy", "operator.httpsProxy"])(
+    "fails when %s carries user:password@, without echoing it",
+    (path) => {
+      const [top, key] = path.split(".") as [string, string];
+      const extraValues = { [top]: { [key]: `http://proxy-user:${SENTINEL}@proxy.example.com:3128` } };
+      let message = "";
+      try {
+        buildTrivyOperatorValues({ extraValues });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toContain(`extraValues.${path} must not carry user:password@`);
+      expect(message).not.toContain(SENTINEL);
+    },
+  );
 
   it("can take a proxy URL without credentials", () => {
     const values = buildTrivyOperatorValues({ extraValues: { trivy: { httpsProxy: "http://proxy.example.com:3128" } } });
@@ -205,6 +242,8 @@ describe("helmSetEscape", () => {
 
 describe("dbRepositoryCredentialSettings", () => {
   it("fails when the pinned chart has no such value paths", () => {
-    expect(() => dbRepositoryCredentialSettings({ username: "u", password: PASSWORD_TOKEN }, "0.99.0")).toThrow("chartVersion must be one of 0.34.0");
+    expect(() => dbRepositoryCredentialSettings({ username: "u", password: PASSWORD_TOKEN }, "0.99.0")).toThrow(
+      "chartVersion must be one of 0.34.0",
+    );
   });
 });

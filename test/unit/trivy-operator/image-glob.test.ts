@@ -40,11 +40,14 @@ describe("filepathMatch (Go filepath.Match rules)", () => {
     expect(filepathMatch(pattern, name)).toBe(expected);
   });
 
-  it.each(["[", "a[", "[^", "[^bc", "[]a]", "[-]", "[x-]", "[-x]", "[a-b-c]", "\\", "a/b["])("can tell that %s is malformed, which the operator would silently ignore", (pattern) => {
-    expect(malformedGlobProblem(pattern)).toBeDefined();
-    // Even when the name already fails to match before the malformed part, as in Go.
-    expect(() => filepathMatch(pattern, "zzz")).toThrow();
-  });
+  it.each(["[", "a[", "[^", "[^bc", "[]a]", "[-]", "[x-]", "[-x]", "[a-b-c]", "\\", "a/b["])(
+    "can tell that %s is malformed, which the operator would silently ignore",
+    (pattern) => {
+      expect(malformedGlobProblem(pattern)).toBeDefined();
+      // Even when the name already fails to match before the malformed part, as in Go.
+      expect(() => filepathMatch(pattern, "zzz")).toThrow();
+    },
+  );
 
   it("can accept well-formed patterns", () => {
     expect(malformedGlobProblem("mcr.microsoft.com/windows/*/*")).toBeUndefined();
@@ -59,10 +62,18 @@ describe("excludeImagesDepthWarnings", () => {
   });
 
   it("can warn about a * followed by / in the middle", () => {
-    expect(excludeImagesDepthWarnings(["registry.example.com/*/app:*"])[0]).toContain('does not match "registry.example.com/example/nested/app:x"');
+    expect(excludeImagesDepthWarnings(["registry.example.com/*/app:*"])[0]).toContain(
+      'does not match "registry.example.com/example/nested/app:x"',
+    );
   });
 
   it("can stay quiet when the list covers the deeper level, or no segment is a bare *", () => {
-    expect(excludeImagesDepthWarnings(["mcr.microsoft.com/windows/*", "mcr.microsoft.com/windows/*/*", "mcr.microsoft.com/oss/calico/windows-*"])).toEqual([]);
+    expect(
+      excludeImagesDepthWarnings([
+        "mcr.microsoft.com/windows/*",
+        "mcr.microsoft.com/windows/*/*",
+        "mcr.microsoft.com/oss/calico/windows-*",
+      ]),
+    ).toEqual([]);
   });
 });

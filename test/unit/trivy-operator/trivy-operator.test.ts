@@ -79,8 +79,12 @@ describe("TrivyOperator", () => {
   it("fails when asked for the chart's own ServiceMonitor, naming the construct that delivers one", () => {
     // GIVEN the option that used to render it inside the operator release, and the same through extraValues
     // THEN both are refused, pointing at TrivyOperatorMonitoring instead of being ignored
-    expect(() => synthOperator({ serviceMonitor: true } as never)).toThrow(/serviceMonitor is no longer an option, got true: .*use operator\.addMonitoring\(\)/);
-    expect(() => synthOperator({ extraValues: { serviceMonitor: { enabled: true } } })).toThrow(/extraValues\.serviceMonitor\.enabled must not be true: .*use operator\.addMonitoring\(\)/);
+    expect(() => synthOperator({ serviceMonitor: true } as never)).toThrow(
+      /serviceMonitor is no longer an option, got true: .*use operator\.addMonitoring\(\)/,
+    );
+    expect(() => synthOperator({ extraValues: { serviceMonitor: { enabled: true } } })).toThrow(
+      /extraValues\.serviceMonitor\.enabled must not be true: .*use operator\.addMonitoring\(\)/,
+    );
   });
 
   it("fails when an option is invalid, at construction", () => {

@@ -2,7 +2,14 @@ import { describe, expect, it } from "vitest";
 import { CONFIG_HASH_ANNOTATION, SERVER_CONFIG_HASH_ANNOTATION } from "../../../modules/trivy-operator/defaults";
 import type { TrivyOperatorOptions } from "../../../modules/trivy-operator/options";
 import { quantityValue } from "../../../modules/trivy-operator/validation";
-import { buildTrivyOperatorValues, checksBundleReference, serverStartUpConfigHash, startUpConfigHash, type ChartValues, type ServerCredentialIdentity } from "../../../modules/trivy-operator/values";
+import {
+  buildTrivyOperatorValues,
+  checksBundleReference,
+  serverStartUpConfigHash,
+  startUpConfigHash,
+  type ChartValues,
+  type ServerCredentialIdentity,
+} from "../../../modules/trivy-operator/values";
 
 /** Reads a dotted chart path, so assertions name the exact value paths of the chart. */
 function at(values: ChartValues, path: string): unknown {
@@ -56,7 +63,11 @@ describe("buildTrivyOperatorValues defaults", () => {
   });
 
   it("can run the operator as non-root with RuntimeDefault seccomp, and scan-job containers without capabilities", () => {
-    expect(at(values, "podSecurityContext")).toMatchObject({ runAsNonRoot: true, runAsUser: 10000, seccompProfile: { type: "RuntimeDefault" } });
+    expect(at(values, "podSecurityContext")).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 10000,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
     expect(at(values, "trivyOperator.scanJobPodTemplateContainerSecurityContext")).toMatchObject({
       allowPrivilegeEscalation: false,
       capabilities: { drop: ["ALL"] },
@@ -136,7 +147,11 @@ describe("buildTrivyOperatorValues encoding", () => {
 describe("buildTrivyOperatorValues extraValues", () => {
   it("can deep-merge extra values last, replacing lists", () => {
     const values = buildTrivyOperatorValues({
-      extraValues: { operator: { metricsVulnIdEnabled: true }, trivy: { resources: { limits: { memory: "3000M" } } }, nodeSelector: { pool: "system" } },
+      extraValues: {
+        operator: { metricsVulnIdEnabled: true },
+        trivy: { resources: { limits: { memory: "3000M" } } },
+        nodeSelector: { pool: "system" },
+      },
     });
     expect(at(values, "operator.metricsVulnIdEnabled")).toBe(true);
     expect(at(values, "operator.scanJobsConcurrentLimit")).toBe(2);
@@ -151,7 +166,9 @@ describe("buildTrivyOperatorValues extraValues", () => {
   });
 
   it("fails when given the case typo that real modules shipped", () => {
-    expect(() => buildTrivyOperatorValues({ extraValues: { operator: { ScannerReportTTL: "1h" } } })).toThrow('did you mean "operator.scannerReportTTL"?');
+    expect(() => buildTrivyOperatorValues({ extraValues: { operator: { ScannerReportTTL: "1h" } } })).toThrow(
+      'did you mean "operator.scannerReportTTL"?',
+    );
   });
 
   it("fails when a value has the wrong type for the chart", () => {
@@ -222,7 +239,9 @@ describe("built-in Trivy server start-up config hash", () => {
   // is rendered into the same pod template, so a hash there is what rolls the server.
   const server: TrivyOperatorOptions = { builtInTrivyServer: true };
   const serverHash = (options: TrivyOperatorOptions, credentials?: ServerCredentialIdentity): string | undefined =>
-    (at(buildTrivyOperatorValues(options, credentials), "operator.serverAdditionalAnnotations") as Record<string, string> | undefined)?.[SERVER_CONFIG_HASH_ANNOTATION];
+    (at(buildTrivyOperatorValues(options, credentials), "operator.serverAdditionalAnnotations") as Record<string, string> | undefined)?.[
+      SERVER_CONFIG_HASH_ANNOTATION
+    ];
 
   it("can annotate the server pod template with a sha256", () => {
     expect(serverHash(server)).toMatch(/^[0-9a-f]{64}$/);
@@ -259,7 +278,9 @@ describe("built-in Trivy server start-up config hash", () => {
 
   it("can keep user server annotations next to the hash", () => {
     const values = buildTrivyOperatorValues({ ...server, extraValues: { operator: { serverAdditionalAnnotations: { team: "sec" } } } });
-    expect(Object.keys(at(values, "operator.serverAdditionalAnnotations") as object).sort()).toEqual([SERVER_CONFIG_HASH_ANNOTATION, "team"].sort());
+    expect(Object.keys(at(values, "operator.serverAdditionalAnnotations") as object).sort()).toEqual(
+      [SERVER_CONFIG_HASH_ANNOTATION, "team"].sort(),
+    );
   });
 
   it("can leave the server annotations out when no server runs", () => {
@@ -275,7 +296,15 @@ describe("checksBundleReference", () => {
   });
 
   it("can follow a bundle mirror given through extraValues", () => {
-    const bundle = checksBundleReference(buildTrivyOperatorValues({ extraValues: { policiesBundle: { registry: "registry.example.com" } } }), "0.34.0");
-    expect(bundle).toEqual({ registry: "registry.example.com", repository: "aquasec/trivy-checks", tag: "1", ref: "registry.example.com/aquasec/trivy-checks:1" });
+    const bundle = checksBundleReference(
+      buildTrivyOperatorValues({ extraValues: { policiesBundle: { registry: "registry.example.com" } } }),
+      "0.34.0",
+    );
+    expect(bundle).toEqual({
+      registry: "registry.example.com",
+      repository: "aquasec/trivy-checks",
+      tag: "1",
+      ref: "registry.example.com/aquasec/trivy-checks:1",
+    });
   });
 });
