@@ -1,5 +1,6 @@
 import { Lazy } from "cdktf";
-import { isDnsLabel } from "../modules/common/kubernetes-names";
+import { isGrafanaUid } from "../modules/common/grafana-names";
+import { isDnsLabel, isLabelKey, isLabelValue } from "../modules/common/kubernetes-names";
 import { isPlainObject } from "../modules/common/plain-object";
 import {
   DASHBOARD_DELIVERIES,
@@ -203,9 +204,6 @@ function validateCluster(cluster: unknown, index: number, environment: string): 
   });
 }
 
-const GRAFANA_UID = /^[A-Za-z0-9_-]{1,40}$/;
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 const HTTP_URL = /^https?:\/\/[^\s/]+\S*$/;
 
@@ -311,7 +309,7 @@ function validateGrafanaAlerts(alerts: unknown): void {
   const field = "monitoring.grafanaAlerts";
   requireObject(alerts, field, "datasourceUid and contactPoint");
   requireKnownKeys(alerts, field, ["datasourceUid", "folderTitle", "contactPoint"], SECRET_HINT);
-  if (typeof alerts.datasourceUid !== "string" || !GRAFANA_UID.test(alerts.datasourceUid)) {
+  if (typeof alerts.datasourceUid !== "string" || !isGrafanaUid(alerts.datasourceUid)) {
     throw new Error(`${field}.datasourceUid must be a Grafana uid (1-40 letters, digits, '-' or '_'), got ${show(alerts.datasourceUid)}`);
   }
   if (alerts.folderTitle !== undefined) requireNonEmptyString(alerts.folderTitle, `${field}.folderTitle`, "Trivy Operator alerts");
@@ -368,9 +366,9 @@ function validateMonitoring(cluster: ClusterConfig): void {
   if (labels !== undefined) {
     requireObject(labels, "monitoring.prometheusSelectorLabels", 'label keys to values, such as { release: "kube-prometheus-stack" }');
     for (const [key, value] of Object.entries(labels)) {
-      if (!LABEL_KEY.test(key))
+      if (!isLabelKey(key))
         throw new Error(`monitoring.prometheusSelectorLabels key must be a Kubernetes label key such as "release", got ${show(key)}`);
-      if (typeof value !== "string" || !LABEL_VALUE.test(value)) {
+      if (typeof value !== "string" || !isLabelValue(value)) {
         throw new Error(
           `monitoring.prometheusSelectorLabels.${key} must be a Kubernetes label value (at most 63 letters, digits, '-', '_', '.'), got ${show(value)}`,
         );

@@ -9,8 +9,10 @@ export {
   isDnsLabel,
   isDnsSubdomain,
   isLabelKey,
+  isLabelValue,
   labelKeyProblem,
 } from "./kubernetes-names";
+export { GRAFANA_UID, isGrafanaUid } from "./grafana-names";
 export { ValidationError, describeProblem, type ValidationProblem } from "./validation-error";
 export {
   formatCliDuration,

@@ -32,6 +32,11 @@ export function labelKeyProblem(key: string): string | undefined {
   return undefined;
 }
 
+/** A label value: empty, or at most 63 letters, digits, '-', '_' or '.', alphanumeric at both ends. */
+export function isLabelValue(value: unknown): value is string {
+  return typeof value === "string" && value.length <= 63 && LABEL_VALUE.test(value);
+}
+
 export function isLabelKey(value: unknown): value is string {
   return typeof value === "string" && labelKeyProblem(value) === undefined;
 }

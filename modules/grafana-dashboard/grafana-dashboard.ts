@@ -7,7 +7,8 @@ import { Dashboard } from "../../.gen/providers/grafana/dashboard";
 import { Folder } from "../../.gen/providers/grafana/folder";
 import type { GrafanaProvider } from "../../.gen/providers/grafana/provider";
 import { catalogDashboard, TRIVY_OPERATOR_DASHBOARD } from "../../dashboards/catalog";
-import { DNS_LABEL } from "../common/kubernetes-names";
+import { isGrafanaUid } from "../common/grafana-names";
+import { DNS_LABEL, isDnsSubdomain, isLabelKey } from "../common/kubernetes-names";
 import { terraformLiteral } from "../common/terraform-literal";
 import { ValidationError, type ValidationProblem } from "../common/validation-error";
 import { grafanaChartDashboardValues, type GrafanaChartDashboardValues } from "./helm-values";
@@ -183,10 +184,7 @@ export interface HelmValuesDashboardProps extends GrafanaDashboardCommonProps {
  */
 export type GrafanaDashboardProps = GrafanaApiDashboardProps | SidecarDashboardProps | HelmValuesDashboardProps;
 
-const GRAFANA_UID = /^[A-Za-z0-9_-]{1,40}$/;
 const INPUT_NAME = /^[A-Za-z0-9_.-]+$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const TERRAFORM_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 /**
@@ -420,7 +418,7 @@ export function grafanaDashboardProblems(props: GrafanaDashboardProps): Validati
       "set exactly one of them",
     );
   }
-  if (literal(props.datasourceUid) && !GRAFANA_UID.test(props.datasourceUid))
+  if (literal(props.datasourceUid) && !isGrafanaUid(props.datasourceUid))
     fail("datasourceUid", props.datasourceUid, "use 1-40 letters, digits, '-' or '_'");
   if (literal(props.datasourceName) && props.datasourceName.trim() === "")
     fail("datasourceName", props.datasourceName, "use the datasource's name as shown in Grafana");
@@ -439,7 +437,7 @@ export function grafanaDashboardProblems(props: GrafanaDashboardProps): Validati
   ) {
     fail("datasourceInputs", props.datasourceInputs, "list input names such as DS_PROMETHEUS (letters, digits, '_', '.', '-')");
   }
-  if (literal(props.folderUid) && !GRAFANA_UID.test(props.folderUid))
+  if (literal(props.folderUid) && !isGrafanaUid(props.folderUid))
     fail("folderUid", props.folderUid, "use 1-40 letters, digits, '-' or '_'");
   if (literal(props.folderTitle) && props.folderTitle.trim() === "")
     fail("folderTitle", props.folderTitle, "use a non-empty title, or leave it unset for the General folder");
@@ -456,7 +454,7 @@ export function grafanaDashboardProblems(props: GrafanaDashboardProps): Validati
       nameProblems(props.name, fail);
       for (const field of ["sidecarLabel", "sidecarFolderAnnotation"] as const) {
         const key = props[field];
-        if (key !== undefined && !LABEL_KEY.test(key)) fail(field, key, "use a Kubernetes label/annotation key such as grafana_dashboard");
+        if (key !== undefined && !isLabelKey(key)) fail(field, key, "use a Kubernetes label/annotation key such as grafana_dashboard");
       }
       if (props.sidecarLabelValue !== undefined && !/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/.test(props.sidecarLabelValue)) {
         fail("sidecarLabelValue", props.sidecarLabelValue, "use a Kubernetes label value (at most 63 letters, digits, '-', '_', '.')");
@@ -497,5 +495,5 @@ function deliveredProblems(props: DeliveredDashboardProps, fail: Fail): void {
 }
 
 function nameProblems(name: string | undefined, fail: Fail): void {
-  if (name !== undefined && (name.length > 253 || !DNS_SUBDOMAIN.test(name))) fail("name", name, "use a lowercase DNS subdomain name");
+  if (name !== undefined && !isDnsSubdomain(name)) fail("name", name, "use a lowercase DNS subdomain name");
 }

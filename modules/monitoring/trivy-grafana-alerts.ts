@@ -11,7 +11,7 @@ import { Folder } from "../../.gen/providers/grafana/folder";
 import { NotificationPolicy } from "../../.gen/providers/grafana/notification-policy";
 import type { GrafanaProvider } from "../../.gen/providers/grafana/provider";
 import { RuleGroup, type RuleGroupRule } from "../../.gen/providers/grafana/rule-group";
-import { terraformLiteral } from "../common";
+import { isGrafanaUid, terraformLiteral } from "../common";
 import { ValidationError, type ValidationProblem } from "../common/validation-error";
 import type { ITrivyOperator } from "../trivy-operator/operator-ref";
 import { trivyAlertRules, type TrivyAlertRule, type TrivyAlertRulesOptions } from "./alert-rules";
@@ -279,7 +279,6 @@ function contactPointSecrets(contact: TrivyAlertsContactPoint): [string, string 
 }
 
 const CONTACT_POINT_TYPES: readonly string[] = ["slack", "webhook", "email"] satisfies readonly TrivyAlertsContactPoint["type"][];
-const GRAFANA_UID = /^[A-Za-z0-9_-]{1,40}$/;
 
 /**
  * Every reason the props cannot produce working alerts, as data (empty when valid). Secrets are
@@ -318,9 +317,9 @@ export function trivyGrafanaAlertsProblems(props: TrivyGrafanaAlertsProps): Vali
       fail("contactPoint.addresses", contact.addresses, "list at least one email address");
     }
   }
-  if (!Token.isUnresolved(props.datasourceUid) && !GRAFANA_UID.test(props.datasourceUid))
+  if (!Token.isUnresolved(props.datasourceUid) && !isGrafanaUid(props.datasourceUid))
     fail("datasourceUid", props.datasourceUid, "use 1-40 letters, digits, '-' or '_'");
-  if (props.folderUid !== undefined && !Token.isUnresolved(props.folderUid) && !GRAFANA_UID.test(props.folderUid))
+  if (props.folderUid !== undefined && !Token.isUnresolved(props.folderUid) && !isGrafanaUid(props.folderUid))
     fail("folderUid", props.folderUid, "use 1-40 letters, digits, '-' or '_'");
   if (props.folderUid !== undefined && props.folderTitle !== undefined)
     fail("folderTitle", props.folderTitle, "set folderTitle (created) or folderUid (existing), not both");

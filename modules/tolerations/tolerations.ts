@@ -1,4 +1,4 @@
-import { LABEL_VALUE, labelKeyProblem } from "../common/kubernetes-names";
+import { isLabelValue, labelKeyProblem } from "../common/kubernetes-names";
 import type { Taint, TaintEffect, Toleration } from "./taint";
 
 export const TAINT_EFFECTS: readonly TaintEffect[] = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
@@ -17,7 +17,7 @@ export function validateTaints(taints: readonly Taint[], field = "taints"): void
     if (keyProblem) {
       throw new Error(`${at}.key must be a valid label key (${keyProblem}), got ${JSON.stringify(taint.key)}`);
     }
-    if (taint.value !== undefined && (typeof taint.value !== "string" || taint.value.length > 63 || !LABEL_VALUE.test(taint.value))) {
+    if (taint.value !== undefined && !isLabelValue(taint.value)) {
       throw new Error(
         `${at}.value must be a valid label value (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit), got ${JSON.stringify(taint.value)}`,
       );
