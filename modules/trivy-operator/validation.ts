@@ -76,49 +76,97 @@ export function scanMode(options: TrivyOperatorOptions): "Standalone" | "ClientS
     : "Standalone";
 }
 
-function requireBoolean(value: unknown, field: string): void {
-  if (value !== undefined && typeof value !== "boolean") {
-    throw new Error(`${field} must be true or false, got ${show(value)}`);
+/**
+ * What is wrong with one field: a message (thrown as an Error), or the error of a check we delegate
+ * to, kept whole with its cause; undefined when the field is fine.
+ */
+type Problem = string | Error | undefined;
+
+interface OptionRule {
+  /** The option the problem is reported on, without the caller's prefix. */
+  readonly field: string;
+  /** `at` is the field's full name (`fieldPrefix` + field), the name every message starts with. */
+  readonly check: (options: TrivyOperatorOptions, at: string, fieldPrefix: string) => Problem;
+}
+
+type OptionName = keyof TrivyOperatorOptions;
+
+/** The error a validator that throws (tolerations, chart value paths) reports, as a problem. */
+function thrownBy(validate: () => void): Problem {
+  try {
+    validate();
+    return undefined;
+  } catch (error) {
+    if (error instanceof Error) return error;
+    throw error;
   }
 }
 
+/** A single-value option: `allowed` completes "must be …". */
+function valueRule(field: OptionName, isValid: (value: unknown) => boolean, allowed: string): OptionRule {
+  return {
+    field,
+    check: (options, at) => {
+      const value = options[field];
+      return value !== undefined && !isValid(value) ? `${at} must be ${allowed}, got ${show(value)}` : undefined;
+    },
+  };
+}
+
+const booleanRule = (field: OptionName): OptionRule => valueRule(field, (value) => typeof value === "boolean", "true or false");
+
+// The operator reads these with time.ParseDuration; zero or negative would disable the TTL / timeout.
+const durationRule = (field: OptionName): OptionRule =>
+  valueRule(
+    field,
+    (value) => typeof value === "string" && (parseGoDuration(value) ?? 0) > 0,
+    'a positive Go duration such as "24h", "10m0s" or "90s"',
+  );
+
+interface ListOptions {
+  readonly nonEmpty?: boolean;
+}
+
 /** Checks a list that the chart receives as one comma-separated string. */
-function requireList(
+function listProblem(
   value: unknown,
-  field: string,
+  at: string,
   isValidItem: (item: unknown) => boolean,
   allowed: string,
-  { nonEmpty = false }: { nonEmpty?: boolean } = {},
-): void {
-  if (value === undefined) return;
-  if (!Array.isArray(value)) throw new Error(`${field} must be a list of ${allowed}, got ${show(value)}`);
-  if (nonEmpty && value.length === 0) throw new Error(`${field} must name at least one entry (${allowed}), got []`);
+  { nonEmpty = false }: ListOptions = {},
+): Problem {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) return `${at} must be a list of ${allowed}, got ${show(value)}`;
+  if (nonEmpty && value.length === 0) return `${at} must name at least one entry (${allowed}), got []`;
   for (const [index, item] of value.entries()) {
     // The chart joins these with commas, so a comma inside one entry would split it in two.
     if (!isValidItem(item) || (typeof item === "string" && item.includes(","))) {
-      throw new Error(`${field}[${index}] must be ${allowed}, got ${show(item)}`);
+      return `${at}[${index}] must be ${allowed}, got ${show(item)}`;
     }
   }
   const duplicate: unknown = value.find((item, index) => value.indexOf(item) !== index);
-  if (duplicate !== undefined) throw new Error(`${field} must not repeat entries, got ${show(duplicate)} twice`);
+  return duplicate !== undefined ? `${at} must not repeat entries, got ${show(duplicate)} twice` : undefined;
 }
+
+const listRule = (field: OptionName, isValidItem: (item: unknown) => boolean, allowed: string, listOptions?: ListOptions): OptionRule => ({
+  field,
+  check: (options, at) => listProblem(options[field], at, isValidItem, allowed, listOptions),
+});
 
 /**
  * `chartPath` names the chart value the resources are sent to: Helm merges our map into the chart's
  * defaults, so a bound left out keeps the chart's quantity (scan jobs: 500M memory limit) and a
  * larger request alone would make every scan pod invalid.
  */
-function validateResources(resources: ResourceRequirements | undefined, field: string, chartVersion: string, chartPath: string): void {
-  if (resources === undefined) return;
+function resourcesProblem(resources: ResourceRequirements | undefined, at: string, chartVersion: string, chartPath: string): Problem {
+  if (resources === undefined) return undefined;
   for (const bound of ["requests", "limits"] as const) {
     const quantities = resources[bound];
     if (quantities === undefined) continue;
     for (const resource of ["cpu", "memory"] as const) {
       const quantity = quantities[resource];
       if (quantity !== undefined && !isKubernetesQuantity(quantity)) {
-        throw new Error(
-          `${field}.${bound}.${resource} must be a Kubernetes quantity such as ${resource === "cpu" ? '"500m" or "1"' : '"1500M" or "1Gi"'}, got ${show(quantity)}`,
-        );
+        return `${at}.${bound}.${resource} must be a Kubernetes quantity such as ${resource === "cpu" ? '"500m" or "1"' : '"1500M" or "1Gi"'}, got ${show(quantity)}`;
       }
     }
   }
@@ -134,12 +182,202 @@ function validateResources(resources: ResourceRequirements | undefined, field: s
     if (request !== undefined && limit !== undefined && quantityValue(request) > quantityValue(limit)) {
       const limitSource =
         givenLimit !== undefined
-          ? `${field}.limits.${resource}`
-          : `the chart's ${chartPath}.limits.${resource}, which Helm keeps when ${field}.limits.${resource} is left out`;
-      throw new Error(`${field}.requests.${resource} must not exceed ${limitSource} (${limit}), got ${show(request)}`);
+          ? `${at}.limits.${resource}`
+          : `the chart's ${chartPath}.limits.${resource}, which Helm keeps when ${at}.limits.${resource} is left out`;
+      return `${at}.requests.${resource} must not exceed ${limitSource} (${limit}), got ${show(request)}`;
     }
   }
+  return undefined;
 }
+
+const resourcesRule = (field: "scanJobResources" | "operatorResources", chartPath: string): OptionRule => ({
+  field,
+  check: (options, at) => resourcesProblem(options[field], at, options.chartVersion ?? DEFAULT_CHART_VERSION, chartPath),
+});
+
+const chartVersionRule: OptionRule = {
+  field: "chartVersion",
+  check: ({ chartVersion }, _at, fieldPrefix) => {
+    if (chartVersion === undefined) return undefined;
+    try {
+      chartValuePaths(chartVersion);
+      return undefined;
+    } catch (error) {
+      // chartValuePaths names the field itself; only the caller's prefix is missing.
+      return new Error(`${fieldPrefix}${(error as Error).message}`, { cause: error });
+    }
+  },
+};
+
+const retiredServiceMonitorRule: OptionRule = {
+  field: "serviceMonitor",
+  check: (options, at) => {
+    const retired = (options as { readonly serviceMonitor?: unknown }).serviceMonitor;
+    return retired === undefined
+      ? undefined
+      : `${at} is no longer an option, got ${show(retired)}: the chart's ServiceMonitor sits inside the operator release and fails the whole install without the Prometheus Operator CRDs; use operator.addMonitoring() (TrivyOperatorMonitoring; in a stack config monitoring.serviceMonitor), a release of its own`;
+  },
+};
+
+const excludeImagesGlobRule: OptionRule = {
+  field: "excludeImages",
+  check: ({ excludeImages = [] }, at) => {
+    for (const [index, pattern] of excludeImages.entries()) {
+      const problem = malformedGlobProblem(pattern);
+      if (problem !== undefined) {
+        return `${at}[${index}] must be a pattern Go's filepath.Match accepts, got ${show(pattern)} (${problem}): the operator ignores a malformed pattern and so excludes nothing (trivy-operator plugin.go ExcludeImage)`;
+      }
+    }
+    return undefined;
+  },
+};
+
+/** Comes after the duration rules: `goMilliseconds` expects durations they accepted. */
+const scanJobHeadroomRule: OptionRule = {
+  field: "scanJobTimeout",
+  check: (options, at) => {
+    const trivyTimeout = options.trivyTimeout ?? DEFAULT_TRIVY_TIMEOUT;
+    const scanJobTimeout = options.scanJobTimeout ?? DEFAULT_SCAN_JOB_TIMEOUT;
+    const mode = scanMode(options);
+    const headroom = MIN_SCAN_JOB_HEADROOM[mode];
+    if (goMilliseconds(scanJobTimeout) >= goMilliseconds(trivyTimeout) + goMilliseconds(headroom)) return undefined;
+    const covers =
+      mode === "Standalone"
+        ? "scheduling, pulling the Trivy image and the DB-download init container, which runs without TRIVY_TIMEOUT"
+        : "scheduling and pulling the Trivy image";
+    return `${at} must be at least trivyTimeout (${trivyTimeout}) + ${headroom} in ${mode} mode, got ${show(scanJobTimeout)}: the Job deadline also covers ${covers}, and a Job killed by it (DeadlineExceeded) is deleted without a report or Trivy's own error; raise scanJobTimeout or lower trivyTimeout`;
+  },
+};
+
+const privateRegistrySecretsRule: OptionRule = {
+  field: "privateRegistryScanSecretsNames",
+  check: ({ privateRegistryScanSecretsNames: secrets }, at) => {
+    if (secrets === undefined) return undefined;
+    if (!isPlainObject(secrets)) return `${at} must map namespaces to lists of Secret names, got ${show(secrets)}`;
+    for (const [namespace, names] of Object.entries(secrets)) {
+      if (!isDnsLabel(namespace)) return `${at} keys must be namespace names (DNS-1123 labels), got ${show(namespace)}`;
+      const problem = listProblem(names, `${at}.${namespace}`, isDnsSubdomain, "the name of an existing Secret (DNS-1123 subdomain)", {
+        nonEmpty: true,
+      });
+      if (problem !== undefined) return problem;
+    }
+    return undefined;
+  },
+};
+
+const taintsRule: OptionRule = {
+  field: "taints",
+  check: ({ taints }, at) => {
+    if (taints === undefined) return undefined;
+    if (!Array.isArray(taints)) return `${at} must be a list of taints, got ${show(taints)}`;
+    return thrownBy(() => validateTaints(taints, at));
+  },
+};
+
+/** Comes before the `extraValuesRule` rules, which pass over an `extraValues` that is not an object. */
+const extraValuesObjectRule = valueRule("extraValues", isPlainObject, "an object of chart values");
+
+/** A rule on `extraValues` once it is known to be an object of chart values. */
+const extraValuesRule = (check: (extra: Readonly<Record<string, unknown>>, at: string, chartVersion: string) => Problem): OptionRule => ({
+  field: "extraValues",
+  check: ({ extraValues, chartVersion }, at) =>
+    extraValues !== undefined && isPlainObject(extraValues) ? check(extraValues, at, chartVersion ?? DEFAULT_CHART_VERSION) : undefined,
+});
+
+const extraServiceMonitorRule = extraValuesRule((extra, at) =>
+  valueAt(extra, ["serviceMonitor", "enabled"]) === true
+    ? `${at}.serviceMonitor.enabled must not be true: the chart's ServiceMonitor sits inside the operator release and fails the whole install without the Prometheus Operator CRDs; use operator.addMonitoring() (TrivyOperatorMonitoring), a release of its own`
+    : undefined,
+);
+
+const scanJobTtlRule = extraValuesRule((extra, at) => {
+  const scanJobTtl = valueAt(extra, ["operator", "scanJobTTL"]);
+  if (scanJobTtl === undefined || scanJobTtl === null || scanJobTtl === "") return undefined;
+  // trivy-operator v0.32.0 pkg/operator/jobs/limit_checker.go countJobs counts every Job with the
+  // scan-job labels, finished or not; pkg/vulnerabilityreport/controller/scanjob.go deleteJob
+  // keeps a Job only when it has TTLSecondsAfterFinished (builder.go sets it from scanJobTTL).
+  return `${at}.operator.scanJobTTL must not be set, got ${show(scanJobTtl)}: kept scan Jobs still count against scanJobsConcurrentLimit (trivy-operator limit_checker.go countJobs counts every scan Job, finished or not), so a few failures would stall all scanning until the TTL expires; failed scans leave their evidence in the operator log ("Scan job container") and in Job/pod events, see docs/operator.md`;
+});
+
+/** Every option's rules, in the order their problems are reported (the first one found is thrown). */
+const OPTION_RULES: readonly OptionRule[] = [
+  chartVersionRule,
+  valueRule(
+    "chartSource",
+    (value) => CHART_SOURCES.includes(value as (typeof CHART_SOURCES)[number]),
+    `one of ${CHART_SOURCES.join(", ")}`,
+  ),
+  valueRule(
+    "namespace",
+    (value) => isDnsLabel(value),
+    "a DNS-1123 label (at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit)",
+  ),
+  // Helm caps release names at 53 characters so that generated object names stay within 63.
+  valueRule(
+    "releaseName",
+    (value) => isDnsLabel(value, 53),
+    "a DNS-1123 label of at most 53 characters (lowercase letters, digits and '-')",
+  ),
+  resourcesRule("scanJobResources", "trivy.resources"),
+  resourcesRule("operatorResources", "resources"),
+  valueRule(
+    "scanJobsConcurrentLimit",
+    (value) => typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= MAX_SCAN_JOBS_CONCURRENT_LIMIT,
+    `an integer from 1 to ${MAX_SCAN_JOBS_CONCURRENT_LIMIT}`,
+  ),
+  booleanRule("ignoreUnfixed"),
+  booleanRule("builtInTrivyServer"),
+  retiredServiceMonitorRule,
+  booleanRule("infraAssessment"),
+  booleanRule("dbRepositoryInsecure"),
+  listRule("severities", (item) => SEVERITIES.includes(item as (typeof SEVERITIES)[number]), `one of ${SEVERITIES.join(", ")}`, {
+    nonEmpty: true,
+  }),
+  ...(["dbRegistry", "javaDbRegistry"] as const).map((field) =>
+    valueRule(
+      field,
+      (value) => typeof value === "string" && REGISTRY_HOST.test(value),
+      'a registry host name with an optional port, such as "mirror.gcr.io"',
+    ),
+  ),
+  ...(["dbRepository", "javaDbRepository"] as const).map((field) =>
+    valueRule(
+      field,
+      (value) => typeof value === "string" && REPOSITORY_PATH.test(value),
+      'a repository path without registry or tag, such as "aquasec/trivy-db"',
+    ),
+  ),
+  listRule("targetNamespaces", (item) => isDnsLabel(item), "a namespace name (DNS-1123 label)"),
+  listRule(
+    "excludeNamespaces",
+    (item) => typeof item === "string" && item.length > 0 && item.length <= 63 && NAMESPACE_GLOB.test(item),
+    'a namespace name or glob such as "kube-*"',
+  ),
+  listRule(
+    "targetWorkloads",
+    (item) => WORKLOAD_KINDS.includes(item as (typeof WORKLOAD_KINDS)[number]),
+    `one of ${WORKLOAD_KINDS.join(", ")}`,
+    { nonEmpty: true },
+  ),
+  listRule(
+    "excludeImages",
+    (item) => typeof item === "string" && item.length > 0 && !/\s/.test(item),
+    'an image glob without spaces or commas, such as "mcr.microsoft.com/*/*"',
+  ),
+  excludeImagesGlobRule,
+  listRule("skipResourceByLabels", isLabelKey, 'a label key such as "example.com/skip-scan"'),
+  durationRule("scannerReportTTL"),
+  durationRule("trivyTimeout"),
+  durationRule("scanJobTimeout"),
+  scanJobHeadroomRule,
+  privateRegistrySecretsRule,
+  taintsRule,
+  extraValuesObjectRule,
+  extraValuesRule((extra, at) => thrownBy(() => refuseSecretChartValues(extra, at))),
+  extraValuesRule((extra, at, chartVersion) => thrownBy(() => checkExtraValues(extra, chartVersion, at))),
+  extraServiceMonitorRule,
+  scanJobTtlRule,
+];
 
 /**
  * Checks every option and throws on the first problem, naming the field, the bad value and what
@@ -147,174 +385,9 @@ function validateResources(resources: ResourceRequirements | undefined, field: s
  * Defaults are not checked here; they are valid by construction and covered by tests.
  */
 export function validateTrivyOperatorOptions(options: TrivyOperatorOptions, fieldPrefix = ""): void {
-  const field = (name: string): string => `${fieldPrefix}${name}`;
-
-  if (options.chartVersion !== undefined) {
-    try {
-      chartValuePaths(options.chartVersion);
-    } catch (error) {
-      throw new Error(`${fieldPrefix}${(error as Error).message}`, { cause: error });
-    }
-  }
-  if (options.chartSource !== undefined && !CHART_SOURCES.includes(options.chartSource)) {
-    throw new Error(`${field("chartSource")} must be one of ${CHART_SOURCES.join(", ")}, got ${show(options.chartSource)}`);
-  }
-  if (options.namespace !== undefined && !isDnsLabel(options.namespace)) {
-    throw new Error(
-      `${field("namespace")} must be a DNS-1123 label (at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit), got ${show(options.namespace)}`,
-    );
-  }
-  // Helm caps release names at 53 characters so that generated object names stay within 63.
-  if (options.releaseName !== undefined && !isDnsLabel(options.releaseName, 53)) {
-    throw new Error(
-      `${field("releaseName")} must be a DNS-1123 label of at most 53 characters (lowercase letters, digits and '-'), got ${show(options.releaseName)}`,
-    );
-  }
-
-  const chartVersion = options.chartVersion ?? DEFAULT_CHART_VERSION;
-  validateResources(options.scanJobResources, field("scanJobResources"), chartVersion, "trivy.resources");
-  validateResources(options.operatorResources, field("operatorResources"), chartVersion, "resources");
-
-  const limit = options.scanJobsConcurrentLimit;
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > MAX_SCAN_JOBS_CONCURRENT_LIMIT)) {
-    throw new Error(
-      `${field("scanJobsConcurrentLimit")} must be an integer from 1 to ${MAX_SCAN_JOBS_CONCURRENT_LIMIT}, got ${show(limit)}`,
-    );
-  }
-
-  requireBoolean(options.ignoreUnfixed, field("ignoreUnfixed"));
-  requireBoolean(options.builtInTrivyServer, field("builtInTrivyServer"));
-  const retiredServiceMonitor = (options as { readonly serviceMonitor?: unknown }).serviceMonitor;
-  if (retiredServiceMonitor !== undefined) {
-    throw new Error(
-      `${field("serviceMonitor")} is no longer an option, got ${show(retiredServiceMonitor)}: the chart's ServiceMonitor sits inside the operator release and fails the whole install without the Prometheus Operator CRDs; use operator.addMonitoring() (TrivyOperatorMonitoring; in a stack config monitoring.serviceMonitor), a release of its own`,
-    );
-  }
-  requireBoolean(options.infraAssessment, field("infraAssessment"));
-  requireBoolean(options.dbRepositoryInsecure, field("dbRepositoryInsecure"));
-
-  requireList(
-    options.severities,
-    field("severities"),
-    (item) => SEVERITIES.includes(item as (typeof SEVERITIES)[number]),
-    `one of ${SEVERITIES.join(", ")}`,
-    {
-      nonEmpty: true,
-    },
-  );
-
-  for (const name of ["dbRegistry", "javaDbRegistry"] as const) {
-    const value = options[name];
-    if (value !== undefined && (typeof value !== "string" || !REGISTRY_HOST.test(value))) {
-      throw new Error(`${field(name)} must be a registry host name with an optional port, such as "mirror.gcr.io", got ${show(value)}`);
-    }
-  }
-  for (const name of ["dbRepository", "javaDbRepository"] as const) {
-    const value = options[name];
-    if (value !== undefined && (typeof value !== "string" || !REPOSITORY_PATH.test(value))) {
-      throw new Error(`${field(name)} must be a repository path without registry or tag, such as "aquasec/trivy-db", got ${show(value)}`);
-    }
-  }
-
-  requireList(options.targetNamespaces, field("targetNamespaces"), (item) => isDnsLabel(item), "a namespace name (DNS-1123 label)");
-  requireList(
-    options.excludeNamespaces,
-    field("excludeNamespaces"),
-    (item) => typeof item === "string" && item.length > 0 && item.length <= 63 && NAMESPACE_GLOB.test(item),
-    'a namespace name or glob such as "kube-*"',
-  );
-  requireList(
-    options.targetWorkloads,
-    field("targetWorkloads"),
-    (item) => WORKLOAD_KINDS.includes(item as (typeof WORKLOAD_KINDS)[number]),
-    `one of ${WORKLOAD_KINDS.join(", ")}`,
-    { nonEmpty: true },
-  );
-  requireList(
-    options.excludeImages,
-    field("excludeImages"),
-    (item) => typeof item === "string" && item.length > 0 && !/\s/.test(item),
-    'an image glob without spaces or commas, such as "mcr.microsoft.com/*/*"',
-  );
-  for (const [index, pattern] of (options.excludeImages ?? []).entries()) {
-    const problem = malformedGlobProblem(pattern);
-    if (problem !== undefined) {
-      throw new Error(
-        `${field(`excludeImages[${index}]`)} must be a pattern Go's filepath.Match accepts, got ${show(pattern)} (${problem}): the operator ignores a malformed pattern and so excludes nothing (trivy-operator plugin.go ExcludeImage)`,
-      );
-    }
-  }
-  requireList(options.skipResourceByLabels, field("skipResourceByLabels"), isLabelKey, 'a label key such as "example.com/skip-scan"');
-
-  for (const name of ["scannerReportTTL", "trivyTimeout", "scanJobTimeout"] as const) {
-    const value = options[name];
-    // The operator reads these with time.ParseDuration; zero or negative would disable the TTL / timeout.
-    const milliseconds = typeof value === "string" ? parseGoDuration(value) : undefined;
-    if (value !== undefined && (milliseconds === undefined || milliseconds <= 0)) {
-      throw new Error(`${field(name)} must be a positive Go duration such as "24h", "10m0s" or "90s", got ${show(value)}`);
-    }
-  }
-  const trivyTimeout = options.trivyTimeout ?? DEFAULT_TRIVY_TIMEOUT;
-  const scanJobTimeout = options.scanJobTimeout ?? DEFAULT_SCAN_JOB_TIMEOUT;
-  const mode = scanMode(options);
-  const headroom = MIN_SCAN_JOB_HEADROOM[mode];
-  if (goMilliseconds(scanJobTimeout) < goMilliseconds(trivyTimeout) + goMilliseconds(headroom)) {
-    const covers =
-      mode === "Standalone"
-        ? "scheduling, pulling the Trivy image and the DB-download init container, which runs without TRIVY_TIMEOUT"
-        : "scheduling and pulling the Trivy image";
-    throw new Error(
-      `${field("scanJobTimeout")} must be at least trivyTimeout (${trivyTimeout}) + ${headroom} in ${mode} mode, got ${show(scanJobTimeout)}: the Job deadline also covers ${covers}, and a Job killed by it (DeadlineExceeded) is deleted without a report or Trivy's own error; raise scanJobTimeout or lower trivyTimeout`,
-    );
-  }
-
-  const secrets = options.privateRegistryScanSecretsNames;
-  if (secrets !== undefined) {
-    if (!isPlainObject(secrets)) {
-      throw new Error(`${field("privateRegistryScanSecretsNames")} must map namespaces to lists of Secret names, got ${show(secrets)}`);
-    }
-    for (const [namespace, names] of Object.entries(secrets)) {
-      if (!isDnsLabel(namespace)) {
-        throw new Error(
-          `${field("privateRegistryScanSecretsNames")} keys must be namespace names (DNS-1123 labels), got ${show(namespace)}`,
-        );
-      }
-      requireList(
-        names,
-        field(`privateRegistryScanSecretsNames.${namespace}`),
-        isDnsSubdomain,
-        "the name of an existing Secret (DNS-1123 subdomain)",
-        { nonEmpty: true },
-      );
-    }
-  }
-
-  if (options.taints !== undefined) {
-    if (!Array.isArray(options.taints)) throw new Error(`${field("taints")} must be a list of taints, got ${show(options.taints)}`);
-    validateTaints(options.taints, field("taints"));
-  }
-
-  const extra = options.extraValues;
-  if (extra !== undefined && !isPlainObject(extra)) {
-    throw new Error(`${field("extraValues")} must be an object of chart values, got ${show(extra)}`);
-  }
-  if (extra !== undefined) {
-    refuseSecretChartValues(extra, field("extraValues"));
-    checkExtraValues(extra, chartVersion, field("extraValues"));
-    if (valueAt(extra, ["serviceMonitor", "enabled"]) === true) {
-      throw new Error(
-        `${field("extraValues")}.serviceMonitor.enabled must not be true: the chart's ServiceMonitor sits inside the operator release and fails the whole install without the Prometheus Operator CRDs; use operator.addMonitoring() (TrivyOperatorMonitoring), a release of its own`,
-      );
-    }
-  }
-  const scanJobTtl = valueAt(extra, ["operator", "scanJobTTL"]);
-  if (scanJobTtl !== undefined && scanJobTtl !== null && scanJobTtl !== "") {
-    // trivy-operator v0.32.0 pkg/operator/jobs/limit_checker.go countJobs counts every Job with the
-    // scan-job labels, finished or not; pkg/vulnerabilityreport/controller/scanjob.go deleteJob
-    // keeps a Job only when it has TTLSecondsAfterFinished (builder.go sets it from scanJobTTL).
-    throw new Error(
-      `${field("extraValues")}.operator.scanJobTTL must not be set, got ${show(scanJobTtl)}: kept scan Jobs still count against scanJobsConcurrentLimit (trivy-operator limit_checker.go countJobs counts every scan Job, finished or not), so a few failures would stall all scanning until the TTL expires; failed scans leave their evidence in the operator log ("Scan job container") and in Job/pod events, see docs/operator.md`,
-    );
+  for (const rule of OPTION_RULES) {
+    const problem = rule.check(options, `${fieldPrefix}${rule.field}`, fieldPrefix);
+    if (problem !== undefined) throw typeof problem === "string" ? new Error(problem) : problem;
   }
 }
 
