@@ -160,9 +160,13 @@ const listRule = (field: OptionName, isValidItem: (item: unknown) => boolean, al
  */
 function resourcesProblem(resources: ResourceRequirements | undefined, at: string, chartVersion: string, chartPath: string): Problem {
   if (resources === undefined) return undefined;
+  // Typed callers cannot pass null, but a stack config is read from data: name the field, not a TypeError.
+  const given: unknown = resources;
+  if (!isPlainObject(given)) return `${at} must be an object with requests and/or limits, got ${show(resources)}`;
   for (const bound of ["requests", "limits"] as const) {
-    const quantities = resources[bound];
+    const quantities: unknown = resources[bound];
     if (quantities === undefined) continue;
+    if (!isPlainObject(quantities)) return `${at}.${bound} must be an object with cpu and/or memory, got ${show(quantities)}`;
     for (const resource of ["cpu", "memory"] as const) {
       const quantity = quantities[resource];
       if (quantity !== undefined && !isKubernetesQuantity(quantity)) {

@@ -33,6 +33,17 @@ describe("validateTrivyOperatorOptions", () => {
       { scanJobResources: { limits: { memory: "1500MB" } } },
       'scanJobResources.limits.memory must be a Kubernetes quantity such as "1500M" or "1Gi", got "1500MB"',
     ],
+    // Stack configs are data: null where an object belongs must name the field, not raise a TypeError.
+    [
+      "null resources",
+      { scanJobResources: null } as unknown as TrivyOperatorOptions,
+      "scanJobResources must be an object with requests and/or limits, got null",
+    ],
+    [
+      "null limits",
+      { operatorResources: { limits: null } } as unknown as TrivyOperatorOptions,
+      "operatorResources.limits must be an object with cpu and/or memory, got null",
+    ],
     [
       "a request above its limit",
       { operatorResources: { requests: { memory: "2Gi" }, limits: { memory: "1Gi" } } },
