@@ -35,3 +35,18 @@ export const REPORT_FIXTURE_FILES: readonly string[] = [
   "rbacassessmentreport.role-rbacassessment-expected.yaml",
   "infraassessmentreport.pod-kube-apiserver-minikube.yaml",
 ].map((name) => join(resolve(__dirname, "../../fixtures/reports"), name));
+
+/**
+ * Feeds `text` to a streaming splitter in chunks of the given sizes (cycled), so item and document
+ * boundaries land inside chunks, between them and inside multi-byte characters.
+ */
+export function writeInChunks(splitter: { write(chunk: Buffer): void }, text: string, chunkSizes: readonly number[]): void {
+  const bytes = Buffer.from(text);
+  let offset = 0;
+  let index = 0;
+  while (offset < bytes.length) {
+    const size = Math.max(1, chunkSizes[index++ % chunkSizes.length] ?? 1);
+    splitter.write(bytes.subarray(offset, offset + size));
+    offset += size;
+  }
+}

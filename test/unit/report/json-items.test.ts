@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { JsonItemSplitter } from "../../../cli/report/json-items";
+import { writeInChunks } from "./helpers";
 
 function split(text: string, chunkSizes: readonly number[] = [text.length || 1]) {
   const items: unknown[] = [];
@@ -10,14 +11,7 @@ function split(text: string, chunkSizes: readonly number[] = [text.length || 1])
     onScalarItem: () => items.push("(scalar)"),
     onDocument: (json) => documents.push(JSON.parse(json)),
   });
-  const bytes = Buffer.from(text);
-  let offset = 0;
-  let index = 0;
-  while (offset < bytes.length) {
-    const size = Math.max(1, chunkSizes[index++ % chunkSizes.length] ?? 1);
-    splitter.write(bytes.subarray(offset, offset + size));
-    offset += size;
-  }
+  writeInChunks(splitter, text, chunkSizes);
   return { items, documents, result: splitter.end() };
 }
 

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { parse, parseAllDocuments, stringify } from "yaml";
 import { describe, expect, it } from "vitest";
 import { YamlItemSplitter } from "../../../cli/report/yaml-items";
-import { REPORT_FIXTURE_FILES } from "./helpers";
+import { REPORT_FIXTURE_FILES, writeInChunks } from "./helpers";
 
 function split(text: string, chunkSizes: readonly number[] = [text.length || 1]) {
   const items: unknown[] = [];
@@ -12,14 +12,7 @@ function split(text: string, chunkSizes: readonly number[] = [text.length || 1])
     onItem: (yaml) => items.push(parse(yaml, { schema: "core" })),
     onDocument: (yaml, _line, hadItems) => documents.push({ hadItems, value: parse(yaml, { schema: "core" }) as unknown }),
   });
-  const bytes = Buffer.from(text);
-  let offset = 0;
-  let index = 0;
-  while (offset < bytes.length) {
-    const size = Math.max(1, chunkSizes[index++ % chunkSizes.length] ?? 1);
-    splitter.write(bytes.subarray(offset, offset + size));
-    offset += size;
-  }
+  writeInChunks(splitter, text, chunkSizes);
   return { items, documents, result: splitter.end() };
 }
 
