@@ -5,7 +5,7 @@ import { configureBackend, stackBackend } from "./backend";
 import { TrivyCluster } from "./cluster";
 import type { EnvironmentConfig, EnvironmentName } from "./config";
 import { needsDashboardDownload } from "./monitoring";
-import { validateEnvironmentConfig } from "./validate";
+import { isValidatedEnvironment, validateEnvironmentConfig } from "./validate";
 
 /** Adds more modules to each cluster; their helm_/kubernetes_ resources must name the cluster's providers (synth fails otherwise). */
 export type ClusterExtension = (cluster: TrivyCluster) => void;
@@ -50,8 +50,11 @@ export class TrivyEnvironmentStack extends TerraformStack {
       const known = props.config.clusters.map((cluster) => cluster.name).join(", ");
       throw new Error(`environment "${props.environment}": cluster must be one of ${known}, got ${JSON.stringify(props.cluster)}`);
     }
-    // Only the clusters this stack holds: checking all of them in each of 200 per-cluster stacks would grow with N².
-    validateEnvironmentConfig(props.environment, { ...props.config, clusters });
+    // A config `planStacks` (buildStacks) checked is not checked again. Otherwise only the clusters this
+    // stack holds: checking all of them in each of 200 per-cluster stacks would grow with N².
+    if (!isValidatedEnvironment(props.environment, props.config)) {
+      validateEnvironmentConfig(props.environment, { ...props.config, clusters });
+    }
     const name = stackName(props.environment, props.cluster);
     super(scope, name);
     this.environment = props.environment;
