@@ -257,8 +257,9 @@ export function trivyNetworkFlows(props: TrivyNetworkPolicySpec): NetworkFlow[] 
 
   if (p.nodeCollector) {
     // Nothing gates the pull, and a blocked one is swallowed: pkg/policy/loader.go
-    // GetPoliciesAndBundlePath logs it at V(1) only and caches nothing, so every node reconcile
-    // waits for the dial to time out and the collector falls back to the operator's embedded commands.
+    // GetPoliciesAndBundlePath logs "failed to load policies" (an Error, which go-logr v1.4 emits
+    // whatever the V level) and caches nothing, so every node reconcile waits for the dial to time
+    // out and the collector falls back to the operator's embedded commands.
     flows.push({
       action: "allow",
       from: component("operator"),
@@ -268,7 +269,7 @@ export function trivyNetworkFlows(props: TrivyNetworkPolicySpec): NetworkFlow[] 
           : { ...registries, hosts: [] },
       ports: tcp(TRIVY_PORTS.registryHttps),
       reason:
-        "the operator pulls the checks bundle (policiesBundle, an OCI artifact) before each node-collector Job; blocked, it waits for the dial timeout and silently falls back to its embedded checks",
+        'the operator pulls the checks bundle (policiesBundle, an OCI artifact) before each node-collector Job; blocked, it waits for the dial timeout, logs "failed to load policies" and falls back to its embedded checks',
     });
     flows.push({
       action: "allow",

@@ -95,7 +95,7 @@ describe("TrivyNetworkPolicy | kubernetes flavor", () => {
   it("can let the operator pull the checks bundle on 443 when the node collector runs", () => {
     // trivy-operator v0.32.0 pkg/configauditreport/controller/node.go reconcileNodes pulls
     // policies.bundle.oci.ref (pkg/policy/loader.go) before each node-collector Job; blocked, it
-    // silently falls back. The operator keeps its own API access, so nothing is carved out here.
+    // logs "failed to load policies" and falls back to embedded checks. The operator keeps its own API access, so nothing is carved out here.
     const operator = nativePolicyFor(synthPolicy({ nodeCollector: true }), OPERATOR_LABELS);
     expect(operator.spec.egress).toContainEqual({
       to: [{ ip_block: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] } }],
