@@ -43,6 +43,11 @@ export const DASHBOARD_CATALOG: Readonly<Record<number, CatalogDashboard>> = {
   [TRIVY_OPERATOR_DASHBOARD.gnetId]: TRIVY_OPERATOR_DASHBOARD,
 };
 
+/** Where grafana.com (or a mirror of its API) serves one pinned revision of a dashboard. */
+export function dashboardDownloadUrl(gnetId: number, revision: number, baseUrl = "https://grafana.com"): string {
+  return `${baseUrl.replace(/\/+$/, "")}/api/dashboards/${gnetId}/revisions/${revision}/download`;
+}
+
 /** The catalog entry of a gnetId, or undefined for dashboards outside the catalog. */
 export function catalogDashboard(gnetId: number): CatalogDashboard | undefined {
   return DASHBOARD_CATALOG[gnetId];

@@ -6,7 +6,7 @@ import { Construct, type IConstruct } from "constructs";
 import { Dashboard } from "../../.gen/providers/grafana/dashboard";
 import { Folder } from "../../.gen/providers/grafana/folder";
 import type { GrafanaProvider } from "../../.gen/providers/grafana/provider";
-import { catalogDashboard, TRIVY_OPERATOR_DASHBOARD } from "../../dashboards/catalog";
+import { catalogDashboard, dashboardDownloadUrl, TRIVY_OPERATOR_DASHBOARD } from "../../dashboards/catalog";
 import { isGrafanaUid } from "../common/grafana-names";
 import { DNS_LABEL, isDnsSubdomain, isLabelKey } from "../common/kubernetes-names";
 import { terraformLiteral } from "../common/terraform-literal";
@@ -287,10 +287,9 @@ export class GrafanaDashboard extends Construct {
         throw new ValidationError("grafana dashboard", [{ path: "sourceFile", value: props.sourceFile, expected: local.problem }], this);
       return { json: terraformLiteral(JSON.stringify(local.dashboard)) };
     }
-    const baseUrl = (props.downloadBaseUrl ?? "https://grafana.com").replace(/\/+$/, "");
     const download = new DataHttp(this, "download", {
       provider: props.httpProvider,
-      url: `${baseUrl}/api/dashboards/${this.gnetId}/revisions/${this.revision}/download`,
+      url: dashboardDownloadUrl(this.gnetId, this.revision, props.downloadBaseUrl),
       requestHeaders: { Accept: "application/json" },
       retry: { attempts: 3, minDelayMs: 1000 },
       lifecycle: {

@@ -149,6 +149,21 @@ describe("ci.yml", () => {
     expect(parts).not.toContain("npm run test:integration");
   });
 
+  it("downloads the pinned dashboard revisions, then evaluates their queries with promtool required", () => {
+    const job = workflow.jobs["dashboard-revisions"];
+    const runs = job?.steps.map((step) => step.run ?? "") ?? [];
+    const download = runs.findIndex((run) => run.startsWith("npx tsx scripts/download-dashboards.ts "));
+    const evaluate = runs.indexOf("npx vitest run --project unit test/unit/monitoring/promtool-dashboard.test.ts");
+
+    expect(job?.env?.["TRIVY_REQUIRE_PROMTOOL"]).toBe("1");
+    // The script writes where the test reads: the same variable, not two spellings of one path.
+    expect(job?.env?.["TRIVY_DASHBOARD_DOWNLOADS"]).toBeTruthy();
+    expect(runs[download]).toContain('"$TRIVY_DASHBOARD_DOWNLOADS"');
+    expect(runs.findIndex((run) => /apt-get install -y prometheus\b/.test(run))).toBeGreaterThanOrEqual(0);
+    expect(download).toBeGreaterThan(runs.indexOf("npm ci"));
+    expect(evaluate).toBeGreaterThan(download);
+  });
+
   it("validates every synthesized stack with a pinned terraform, without the stdout wrapper", () => {
     const validate = workflow.jobs["terraform-validate"];
 
