@@ -36,7 +36,14 @@ export { DEFAULT_NETWORK_POLICY_FLAVOR, NETWORK_POLICY_FLAVORS, type NetworkPoli
  */
 export interface NetworkPolicyConfig extends Pick<
   TrivyNetworkPolicyProps,
-  "flavor" | "apiServerCidrs" | "apiServerPorts" | "registryCidrs" | "privateRegistryCidrs" | "registryExcludedCidrs" | "dns"
+  | "flavor"
+  | "apiServerCidrs"
+  | "apiServerPorts"
+  | "registryCidrs"
+  | "privateRegistryCidrs"
+  | "registryExcludedCidrs"
+  | "registryPorts"
+  | "dns"
 > {
   /**
    * Registry host names scan jobs may reach, for the FQDN-aware flavor (cilium). When set, the DB

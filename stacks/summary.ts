@@ -4,6 +4,7 @@ import {
   serverRollTriggers,
   trivyOperatorWarnings,
   SERVER_CONFIG_HASH_ANNOTATION,
+  type NetworkFlow,
   type Toleration,
 } from "../modules";
 import type { TrivyCluster } from "./cluster";
@@ -95,6 +96,11 @@ function describeSecrets(cluster: ClusterConfig): string {
   return secrets.length > 0 ? secrets.map((secret) => secret.envVar).join(", ") : "none";
 }
 
+/** A flow's ports as the summary prints them: `TCP/443`, `TCP/443,8443`. */
+function tcpPorts(flow: NetworkFlow): string {
+  return `TCP/${flow.ports.map((port) => port.port).join(",")}`;
+}
+
 /** Where scan jobs (and the Trivy server) may pull images and the DB from, and what stays closed, as the policy implements it. */
 export function describeRegistryReach(trivyCluster: TrivyCluster): string {
   const policy = trivyCluster.networkPolicy;
@@ -110,20 +116,23 @@ export function describeRegistryReach(trivyCluster: TrivyCluster): string {
     cilium: "entity kube-apiserver",
     none: "",
   }[policy.flavor];
-  return `TCP/443 to ${describeRegistryDestinations(registryFlow.to)}${hint}; never the API server (${apiServer})`;
+  return `${tcpPorts(registryFlow)} to ${describeRegistryDestinations(registryFlow.to)}${hint}; never the API server (${apiServer})`;
 }
 
 /** Where the operator pulls the checks bundle from and whether its policy lets it. */
 export function describeChecksBundle(trivyCluster: TrivyCluster): string {
   const operator = trivyCluster.operator;
   if (!operator.nodeCollector) return "not pulled (infra assessment off; config audit uses the embedded checks)";
-  const flavor = trivyCluster.networkPolicy?.flavor ?? "none";
+  const policy = trivyCluster.networkPolicy;
+  const bundleFlow = policy?.flows.find(
+    (flow) => flow.from.kind === "component" && flow.from.component === "operator" && flow.to.kind === "registries",
+  );
   const egress =
-    flavor === "none"
+    policy === undefined || bundleFlow?.to.kind !== "registries"
       ? "egress not managed here"
-      : flavor === "cilium"
-        ? `operator egress TCP/443 to FQDN ${operator.checksBundle.registry}`
-        : "operator egress TCP/443 to the public registry ranges (and networkPolicy.privateRegistryCidrs)";
+      : policy.flavor === "cilium"
+        ? `operator egress ${tcpPorts(bundleFlow)} to FQDN ${bundleFlow.to.hosts.join(", ")}`
+        : `operator egress ${tcpPorts(bundleFlow)} to the public registry ranges (and networkPolicy.privateRegistryCidrs)`;
   return `${operator.checksBundle.ref}, pulled by the operator before each node-collector Job; ${egress}`;
 }
 

@@ -108,6 +108,7 @@ const NETWORK_POLICY_CONFIG_KEYS = [
   "registryCidrs",
   "privateRegistryCidrs",
   "registryExcludedCidrs",
+  "registryPorts",
   "dns",
   "registryHosts",
   "prometheus",
@@ -125,7 +126,9 @@ function validateNetworkPolicyShape(networkPolicy: unknown): void {
   for (const key of ["apiServerCidrs", "registryCidrs", "privateRegistryCidrs", "registryExcludedCidrs", "registryHosts"] as const) {
     requireStringList(networkPolicy[key], `networkPolicy.${key}`, (item) => typeof item === "string", "strings");
   }
-  requireStringList(networkPolicy.apiServerPorts, "networkPolicy.apiServerPorts", (item) => typeof item === "number", "port numbers");
+  for (const key of ["apiServerPorts", "registryPorts"] as const) {
+    requireStringList(networkPolicy[key], `networkPolicy.${key}`, (item) => typeof item === "number", "port numbers");
+  }
   if (networkPolicy.dns !== undefined) requireObject(networkPolicy.dns, "networkPolicy.dns", "namespace, podLabels, ports, nodeLocalDns");
   const prometheus = networkPolicy.prometheus;
   if (prometheus !== undefined) {

@@ -5,6 +5,7 @@ import {
   DEFAULT_CHECKS_BUNDLE_REGISTRY,
   DEFAULT_NODE_LOCAL_DNS_ADDRESS,
   PRIVATE_IPV4_RANGES,
+  registryHostAndPort,
   TRIVY_PORTS,
 } from "./ports";
 import { DEFAULT_NETWORK_POLICY_FLAVOR, type NetworkPolicyFlavor, type TrivyNetworkPolicySpec } from "./props";
@@ -76,8 +77,14 @@ export interface ResolvedNetworkPolicyProps {
   readonly registryCidrsGiven: boolean;
   readonly privateRegistryCidrs: readonly string[];
   readonly registryExcludedCidrs: readonly string[];
+  /** Host names only (cilium `toFQDNs`); their ports are in `registryPorts`. */
   readonly registryHosts: readonly string[];
+  /** Where scan jobs and the Trivy server reach registries: `registryPorts` and every `host:port`'s port. */
+  readonly registryPorts: readonly number[];
+  /** Host names only; their ports are in `checksBundlePorts`. */
   readonly checksBundleHosts: readonly string[];
+  /** Where the operator pulls the checks bundle: each checks-bundle host's port, 443 when it names none. */
+  readonly checksBundlePorts: readonly number[];
   readonly metrics?: TrivyNetworkPolicySpec["metrics"];
   readonly dnsNamespace: string;
   readonly dnsPodLabels: Readonly<Record<string, string>>;
@@ -91,6 +98,8 @@ export interface ResolvedNetworkPolicyProps {
 
 export function resolveNetworkPolicyProps(props: TrivyNetworkPolicySpec): ResolvedNetworkPolicyProps {
   const nodeLocal = props.dns?.nodeLocalDns;
+  const registryHosts = (props.registryHosts ?? []).map(registryHostAndPort);
+  const checksBundleHosts = (props.checksBundleHosts ?? [DEFAULT_CHECKS_BUNDLE_REGISTRY]).map(registryHostAndPort);
   return {
     flavor: props.flavor ?? DEFAULT_NETWORK_POLICY_FLAVOR,
     namespace: props.namespace,
@@ -106,8 +115,10 @@ export function resolveNetworkPolicyProps(props: TrivyNetworkPolicySpec): Resolv
     // Private addresses are internal services until the user names a registry among them.
     privateRegistryCidrs: props.privateRegistryCidrs ?? [],
     registryExcludedCidrs: props.registryExcludedCidrs ?? [],
-    registryHosts: props.registryHosts ?? [],
-    checksBundleHosts: props.checksBundleHosts ?? [DEFAULT_CHECKS_BUNDLE_REGISTRY],
+    registryHosts: unique(registryHosts.map((address) => address.host)),
+    registryPorts: unique([...(props.registryPorts ?? [TRIVY_PORTS.registryHttps]), ...portsOf(registryHosts)]),
+    checksBundleHosts: unique(checksBundleHosts.map((address) => address.host)),
+    checksBundlePorts: unique(checksBundleHosts.map((address) => address.port ?? TRIVY_PORTS.registryHttps)),
     metrics: props.metrics,
     dnsNamespace: props.dns?.namespace ?? "kube-system",
     // CoreDNS deployments keep the kube-dns label for compatibility.
@@ -197,7 +208,7 @@ export function trivyNetworkFlows(props: TrivyNetworkPolicySpec): NetworkFlow[] 
       action: "allow",
       from: component("scan-job"),
       to: registries,
-      ports: tcp(TRIVY_PORTS.registryHttps),
+      ports: tcp(...p.registryPorts),
       reason: p.builtInTrivyServer
         ? "scan jobs pull image manifests and layers from the registries of the scanned images"
         : "scan jobs download the vulnerability DB and Java DB and pull the scanned images",
@@ -232,7 +243,7 @@ export function trivyNetworkFlows(props: TrivyNetworkPolicySpec): NetworkFlow[] 
         action: "allow",
         from: component("trivy-server"),
         to: registries,
-        ports: tcp(TRIVY_PORTS.registryHttps),
+        ports: tcp(...p.registryPorts),
         reason: "the Trivy server downloads the vulnerability DB once for all scans",
       },
       {
@@ -267,7 +278,7 @@ export function trivyNetworkFlows(props: TrivyNetworkPolicySpec): NetworkFlow[] 
         p.flavor === "cilium"
           ? { kind: "registries", ranges: [], privateRanges: [], hosts: p.checksBundleHosts, anyPublicAddress: true }
           : { ...registries, hosts: [] },
-      ports: tcp(TRIVY_PORTS.registryHttps),
+      ports: tcp(...p.checksBundlePorts),
       reason:
         'the operator pulls the checks bundle (policiesBundle, an OCI artifact) before each node-collector Job; blocked, it waits for the dial timeout, logs "failed to load policies" and falls back to its embedded checks',
     });
@@ -286,8 +297,12 @@ export function trivyNetworkFlows(props: TrivyNetworkPolicySpec): NetworkFlow[] 
   return flows;
 }
 
-function unique(items: readonly string[]): string[] {
+function unique<T extends string | number>(items: readonly T[]): T[] {
   return [...new Set(items)];
+}
+
+function portsOf(addresses: ReadonlyArray<{ readonly port?: number }>): number[] {
+  return addresses.flatMap((address) => (address.port === undefined ? [] : [address.port]));
 }
 
 /** The ranges of `candidates` that lie strictly inside `cidr` (what NetworkPolicy accepts as `except`). */

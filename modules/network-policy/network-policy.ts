@@ -5,6 +5,7 @@ import { Construct } from "constructs";
 import { ManifestBundle, type KubernetesManifest } from "../manifest-bundle/manifest-bundle";
 import type { ITrivyOperator } from "../trivy-operator/operator-ref";
 import { resolveNetworkPolicyProps, trivyNetworkFlows, type NetworkFlow } from "./flows";
+import { registryHostAndPort, TRIVY_PORTS } from "./ports";
 import type { NetworkPolicyFlavor, TrivyNetworkPolicySpec } from "./props";
 import { renderCalicoPolicies } from "./render-calico";
 import { renderCiliumPolicies } from "./render-cilium";
@@ -40,13 +41,15 @@ export type NetworkPolicyOperatorFacts = Pick<ITrivyOperator, OperatorDerivedFie
  * Pure: the full description of the policies, from the operator's facts and the user's options.
  * A registry host list turns cilium's `world` rule into an FQDN allow-list, so the operator's DB
  * hosts join only a list the user started: adding them alone would cut scan jobs off from every
- * image registry.
+ * image registry. A DB registry given as `host:port` opens its port in every flavor: Trivy
+ * downloads the DB from exactly that address.
  */
 export function trivyNetworkPolicySpec(
   operator: NetworkPolicyOperatorFacts,
   options: TrivyNetworkPolicyOptions = {},
 ): TrivyNetworkPolicySpec {
   const { kubernetesProvider: _kubernetes, helmProvider: _helm, ...choices } = options;
+  const dbRegistryPorts = operator.dbRegistryHosts.flatMap((address) => registryHostAndPort(address).port ?? []);
   return {
     ...choices,
     namespace: operator.namespace,
@@ -55,6 +58,10 @@ export function trivyNetworkPolicySpec(
     nodeCollector: operator.nodeCollector,
     checksBundleHosts: operator.checksBundleHosts,
     registryHosts: options.registryHosts ? [...new Set([...options.registryHosts, ...operator.dbRegistryHosts])] : undefined,
+    registryPorts:
+      dbRegistryPorts.length === 0
+        ? options.registryPorts
+        : [...new Set([...(options.registryPorts ?? [TRIVY_PORTS.registryHttps]), ...dbRegistryPorts])],
   };
 }
 

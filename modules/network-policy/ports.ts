@@ -7,7 +7,7 @@ export const TRIVY_PORTS = {
   operatorMetrics: 8080,
   /** Built-in Trivy server (`trivy.serverPort`), used in ClientServer mode. */
   trivyServer: 4954,
-  /** OCI registries and the DB mirrors serve HTTPS only. */
+  /** OCI registries and the DB mirrors serve HTTPS; one given as `host:port` adds its port. */
   registryHttps: 443,
   /** Cluster DNS. */
   dns: 53,
@@ -18,6 +18,16 @@ export const TRIVY_PORTS = {
  * 443 on most managed clusters, 6443 on kind and kubeadm.
  */
 export const DEFAULT_API_SERVER_PORTS: readonly number[] = [443, 6443];
+
+/**
+ * A registry as the chart and image references spell it (`harbor.corp.example:8443`, the form
+ * trivy-operator passes to Trivy as `--db-repository <registry>/<repository>`): host, and the port
+ * when one is given.
+ */
+export function registryHostAndPort(address: string): { readonly host: string; readonly port?: number } {
+  const match = /^(.+):(\d{1,5})$/.exec(address);
+  return match ? { host: match[1]!, port: Number(match[2]) } : { host: address };
+}
 
 /** The chart's `policiesBundle.registry` (chart 0.34.0 values.yaml): where the checks bundle comes from. */
 export const DEFAULT_CHECKS_BUNDLE_REGISTRY = "mirror.gcr.io";

@@ -131,16 +131,25 @@ export interface TrivyNetworkPolicySpec {
    */
   readonly registryExcludedCidrs?: readonly string[];
   /**
-   * Registry host names (e.g. `mirror.gcr.io`, `*.docker.io`), cilium flavor only: replaces the
-   * `world` rule with `toFQDNs` and turns on DNS inspection for the pods that use it. Include blob
-   * redirect hosts (ghcr.io redirects to `pkg-containers.githubusercontent.com`).
+   * TCP ports registries and DB mirrors listen on, for scan jobs and the Trivy server. The port of
+   * a registry given as `host:port` (here in `registryHosts`, or the operator's `dbRegistry`,
+   * `javaDbRegistry` and `policiesBundle.registry`) is added on its own: an in-house Harbor on
+   * `harbor.corp.example:8443` needs nothing here.
+   * @default [443]
+   */
+  readonly registryPorts?: readonly number[];
+  /**
+   * Registry host names (e.g. `mirror.gcr.io`, `*.docker.io`, or `registry.corp.example:5000`),
+   * cilium flavor only: replaces the `world` rule with `toFQDNs` and turns on DNS inspection for
+   * the pods that use it. Include blob redirect hosts (ghcr.io redirects to
+   * `pkg-containers.githubusercontent.com`). A `:port` joins `registryPorts`.
    * @default - any public address on 443
    */
   readonly registryHosts?: readonly string[];
   /**
    * Host names the operator pulls the checks bundle from (the chart's `policiesBundle.registry`,
    * plus any host its blobs redirect to), used with `nodeCollector`: before each node-collector
-   * Job the operator pulls the bundle over 443 (trivy-operator v0.32.0
+   * Job the operator pulls the bundle, over 443 or the `:port` given with the host (trivy-operator v0.32.0
    * `pkg/configauditreport/controller/node.go` `reconcileNodes` → `PolicyLoader.GetPoliciesAndBundlePath`).
    * The cilium flavor allows exactly these names (`toFQDNs`); kubernetes and calico cannot filter by
    * name and allow the operator the same public (and `privateRegistryCidrs`) ranges as scan jobs.

@@ -56,6 +56,7 @@ export function trivyNetworkPolicyProblems(props: TrivyNetworkPolicySpec): Valid
 
   checkCidrs(problems, "apiServerCidrs", props.apiServerCidrs);
   checkPorts(problems, "apiServerPorts", props.apiServerPorts);
+  checkPorts(problems, "registryPorts", props.registryPorts);
   checkCidrs(problems, "registryCidrs", props.registryCidrs);
   checkCidrs(problems, "privateRegistryCidrs", props.privateRegistryCidrs, { allowEmpty: true });
   checkCidrs(problems, "registryExcludedCidrs", props.registryExcludedCidrs, { allowEmpty: true });
@@ -193,7 +194,13 @@ function checkSelectorLabels(problems: Problems, field: string, labels: Readonly
 function hostProblem(host: string): string | undefined {
   if (host.includes("://")) return `a URL: drop the scheme (use "${host.replace(/^[a-z]+:\/\//i, "").split("/")[0]}")`;
   if (host.includes("/")) return `a path: use the host name only ("${host.split("/")[0]}")`;
-  if (host.includes(":")) return "a port: use the host name only (the policy opens 443)";
+  const withPort = /^(.+):(\d+)$/.exec(host);
+  if (withPort) {
+    const port = Number(withPort[2]);
+    if (port < 1 || port > 65535) return `port ${withPort[2]} is not a TCP port (1-65535)`;
+    return hostProblem(withPort[1]!);
+  }
+  if (host.includes(":")) return 'a colon: use a host name, optionally with a port ("registry.corp.example:5000")';
   if (host !== host.toLowerCase()) return `upper-case letters: use "${host.toLowerCase()}"`;
   const name = host.startsWith("*.") ? host.slice(2) : host;
   const labels = name.split(".");

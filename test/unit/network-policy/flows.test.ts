@@ -157,7 +157,7 @@ describe("trivyNetworkFlows | checks bundle", () => {
   // calls PolicyLoader.GetPoliciesAndBundlePath before creating every node-collector Job, with no
   // switch to skip it; pkg/policy/loader.go pulls `policies.bundle.oci.ref`
   // (mirror.gcr.io/aquasec/trivy-checks:1, chart templates/configmaps/operator.yaml) from the
-  // operator pod and, on failure, logs at V(1) only and caches nothing.
+  // operator pod and, on failure, logs "failed to load policies" (an Error: go-logr emits it at any V) and caches nothing.
   it("can let the operator pull the checks bundle on 443 when the node collector runs", () => {
     const flows = trivyNetworkFlows({ ...baseProps, nodeCollector: true });
     const bundle = allowsFrom(flows, "operator").filter((f) => f.to.kind === "registries");

@@ -90,11 +90,13 @@ describe("TrivyNetworkPolicy | validation", () => {
     expect(trivyNetworkPolicyProblems({ ...baseProps, releaseName: "a".repeat(50) })).toEqual([]);
   });
 
-  it("fails when a registry host is a URL, has a port or is not a domain name", () => {
+  it("fails when a registry host is a URL, has a bad port or is not a domain name", () => {
     expect(build({ flavor: "cilium", registryHosts: ["https://mirror.gcr.io/v2"] })).toThrow(
       /registryHosts\[0\] "https:\/\/mirror\.gcr\.io\/v2" is invalid: a URL: drop the scheme \(use "mirror\.gcr\.io"\)/,
     );
-    expect(build({ flavor: "cilium", registryHosts: ["ghcr.io:443"] })).toThrow(/registryHosts\[0\] "ghcr\.io:443" is invalid: a port/);
+    expect(build({ flavor: "cilium", registryHosts: ["ghcr.io:99999"] })).toThrow(
+      /registryHosts\[0\] "ghcr\.io:99999" is invalid: port 99999 is not a TCP port/,
+    );
     expect(build({ flavor: "cilium", registryHosts: ["Mirror.GCR.io"] })).toThrow(/use "mirror\.gcr\.io"/);
     expect(build({ flavor: "cilium", registryHosts: ["localhost"] })).toThrow(
       /registryHosts\[0\] "localhost" is invalid: not a fully qualified domain name/,
