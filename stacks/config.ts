@@ -108,7 +108,7 @@ export interface GrafanaAlertsConfig {
 }
 
 /** What the alerts may be tuned with; namespace and report TTL come from the operator options. */
-export type MonitoringAlertRulesConfig = Omit<TrivyAlertRulesOptions, "operatorNamespace" | "scannerReportTTL">;
+export type MonitoringAlertRulesConfig = Omit<TrivyAlertRulesOptions, "operatorNamespace" | "scannerReportTTL" | "scanJobsInSameNamespace">;
 
 /**
  * Metrics, alerts and dashboard of the operator. The ServiceMonitor and PrometheusRule need the

@@ -123,6 +123,12 @@ export interface TrivyAlertRulesOptions {
    * @default "scan-vulnerabilityreport-.*"
    */
   readonly scanJobNamePattern?: string;
+  /**
+   * Whether scan Jobs run in the workloads' namespaces (`trivyOperator.scanJobsInSameNamespace`):
+   * `TrivyScanJobsFailing` then counts them in every namespace, not only `operatorNamespace`.
+   * @default false - the chart's default: scan Jobs run in the operator's namespace
+   */
+  readonly scanJobsInSameNamespace?: boolean;
   /** @default "0m" */
   readonly scanJobsFailingFor?: string;
   /**
@@ -169,6 +175,9 @@ export function trivyAlertRules(options: TrivyAlertRulesOptions = {}): TrivyAler
   const extra = options.additionalLabels ?? {};
   const secretSeverities = options.exposedSecretSeverities ?? ["Critical", "High"];
   const disabled = new Set(options.disabledAlerts ?? []);
+  // trivy-operator v0.32.0 pkg/vulnerabilityreport/builder.go updateScanJobForWorkloadNamespace puts
+  // the Job in the workload's namespace when scanJobsInSameNamespace is on.
+  const scanJobNamespaceMatcher = options.scanJobsInSameNamespace === true ? "" : `namespace=${promString(namespace)}, `;
   // image_digest is left out: a re-pulled tag is the same image to the reader, and its old and
   // new series never coexist, so the alert keeps its identity (and its for:) across a re-pull.
   const imageLabels = "namespace, resource_kind, resource_name, container_name, image_registry, image_repository, image_tag";
@@ -229,12 +238,12 @@ export function trivyAlertRules(options: TrivyAlertRulesOptions = {}): TrivyAler
       // same workload has the same name and a new creation time: changes() counts re-creations
       // (staleness markers between two Jobs are skipped by range selection). max by: one Job
       // counts once whatever other series (scrape targets, KSM replicas) carry it.
-      expr: `max by (namespace, job_name) (changes(kube_job_created{namespace=${promString(namespace)}, job_name=~${promString(options.scanJobNamePattern ?? "scan-vulnerabilityreport-.*")}}[${scanJobWindow}])) + 1 >= ${options.failedScanJobsThreshold ?? 3}`,
+      expr: `max by (namespace, job_name) (changes(kube_job_created{${scanJobNamespaceMatcher}job_name=~${promString(options.scanJobNamePattern ?? "scan-vulnerabilityreport-.*")}}[${scanJobWindow}])) + 1 >= ${options.failedScanJobsThreshold ?? 3}`,
       for: options.scanJobsFailingFor ?? "0m",
       labels: { severity: "warning", ...extra },
       annotations: {
         summary: `Scan job {{ $labels.job_name }} was created {{ $value }} times in the last ${scanJobWindow}: the scan of one workload keeps failing`,
-        description: `The operator deletes a failed scan job and creates it again at the workload's next reconcile; a healthy workload is scanned once per report TTL. Find the workload and the reason with \`npx trivy-operator-cdktf doctor\` or the operator log line "Scan job container" (status.reason, status.message) in "${namespace}".`,
+        description: `The operator deletes a failed scan job and creates it again at the workload's next reconcile; a healthy workload is scanned once per report TTL. Find the workload and the reason with \`npx trivy-operator-cdktf doctor\` or the operator log line "Scan job container" (status.reason, status.message) in "${namespace}"${options.scanJobsInSameNamespace === true ? "; the Job ran in {{ $labels.namespace }}" : ""}.`,
       },
     },
   ];

@@ -103,8 +103,9 @@ export interface TrivyGrafanaAlertsProps {
    */
   readonly grafanaProvider?: GrafanaProvider;
   /**
-   * The operator the alerts watch: its namespace and `scannerReportTTL` replace those of
-   * `alertRules`, so the rules cannot watch another namespace or a scan-job window that disagrees with the TTL.
+   * The operator the alerts watch: its namespace, `scannerReportTTL` and `scanJobsInSameNamespace`
+   * replace those of `alertRules`, so the rules cannot watch another namespace or a scan-job window
+   * that disagrees with the TTL.
    * @default - `alertRules.operatorNamespace` and `alertRules.scannerReportTTL` (or their defaults)
    */
   readonly operator?: ITrivyOperator;
@@ -130,7 +131,12 @@ export class TrivyGrafanaAlerts extends Construct {
     validateTrivyGrafanaAlertsProps(props, this);
     this.rules = trivyAlertRules(
       props.operator
-        ? { ...props.alertRules, operatorNamespace: props.operator.namespace, scannerReportTTL: props.operator.scannerReportTTL }
+        ? {
+            ...props.alertRules,
+            operatorNamespace: props.operator.namespace,
+            scannerReportTTL: props.operator.scannerReportTTL,
+            scanJobsInSameNamespace: props.operator.scanJobsInSameNamespace,
+          }
         : props.alertRules,
     );
     const provider = props.grafanaProvider;

@@ -7,8 +7,8 @@ import type { ITrivyOperator } from "../trivy-operator/operator-ref";
 import { trivyAlertRules, type TrivyAlertRule, type TrivyAlertRulesOptions } from "./alert-rules";
 import { trivyPrometheusRule, trivyServiceMonitor } from "./manifests";
 
-/** Alert options without what the operator decides (its namespace and report TTL). */
-export type OperatorAlertRulesOptions = Omit<TrivyAlertRulesOptions, "operatorNamespace" | "scannerReportTTL">;
+/** Alert options without what the operator decides (its namespace, report TTL and where scan Jobs run). */
+export type OperatorAlertRulesOptions = Omit<TrivyAlertRulesOptions, "operatorNamespace" | "scannerReportTTL" | "scanJobsInSameNamespace">;
 
 /** What `operator.addMonitoring(id, options)` takes: the choices the operator cannot make. */
 export interface TrivyOperatorMonitoringOptions {
@@ -97,7 +97,12 @@ export class TrivyOperatorMonitoring extends Construct {
 
     // The alerts watch the namespace and job the ServiceMonitor produces, and count scan-job failures over the report TTL.
     this.rules = this.prometheusRule
-      ? trivyAlertRules({ ...props.alertRules, operatorNamespace: namespace, scannerReportTTL: operator.scannerReportTTL })
+      ? trivyAlertRules({
+          ...props.alertRules,
+          operatorNamespace: namespace,
+          scannerReportTTL: operator.scannerReportTTL,
+          scanJobsInSameNamespace: operator.scanJobsInSameNamespace,
+        })
       : [];
     const manifests = [];
     if (props.serviceMonitor !== false) {

@@ -1,6 +1,6 @@
 import { DataKubernetesEndpointsV1 } from "@cdktf/provider-kubernetes/lib/data-kubernetes-endpoints-v1";
 import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
-import type { TerraformProvider } from "cdktf";
+import { Annotations, type TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
 import { ManifestBundle, type KubernetesManifest } from "../manifest-bundle/manifest-bundle";
 import type { ITrivyOperator } from "../trivy-operator/operator-ref";
@@ -109,6 +109,11 @@ export class TrivyNetworkPolicy extends Construct {
     this.flows = trivyNetworkFlows(this.spec);
     const dependsOn = operator.release ? [operator.release] : undefined;
     const kubernetesProvider = props.kubernetesProvider ?? operator.kubernetesProvider;
+    if (operator.scanJobsInSameNamespace && resolved.flavor !== "none") {
+      Annotations.of(this).addWarning(
+        `scan Jobs of this operator run in the workloads' namespaces (scanJobsInSameNamespace); these policies lock down "${resolved.namespace}" only and do not reach them`,
+      );
+    }
 
     if (resolved.flavor === "kubernetes") {
       this.manifests = [];

@@ -2,6 +2,7 @@ import { Token, type ITerraformDependable, type TerraformProvider } from "cdktf"
 import { Construct, type IConstruct } from "constructs";
 import { parseGoDuration } from "../common/duration";
 import { DNS_LABEL } from "../common/kubernetes-names";
+import { valueAt } from "../common/plain-object";
 import { ValidationError, type ValidationProblem } from "../common/validation-error";
 import { GrafanaDashboard, type GrafanaDashboardProps } from "../grafana-dashboard/grafana-dashboard";
 import { TrivyOperatorMonitoring, type TrivyOperatorMonitoringOptions } from "../monitoring/trivy-operator-monitoring";
@@ -42,10 +43,16 @@ export interface ITrivyOperator extends IConstruct {
    * renders it (TrivyOperatorMonitoring is the one way).
    */
   readonly serviceMonitor: boolean;
-  /** Registry hosts the vulnerability and Java DBs come from (443), for egress policies. */
+  /** Registries the vulnerability and Java DBs come from (`host`, on 443, or `host:port`), for egress policies. */
   readonly dbRegistryHosts: readonly string[];
-  /** Registry hosts the checks bundle comes from (443); the operator pulls it before each node-collector Job. */
+  /** Registries the checks bundle comes from (`host` or `host:port`); the operator pulls it before each node-collector Job. */
   readonly checksBundleHosts: readonly string[];
+  /**
+   * Whether vulnerability scan Jobs run in each workload's namespace (`trivyOperator.scanJobsInSameNamespace`)
+   * instead of the operator's: alerts then look for them in every namespace, and this namespace's
+   * network policies do not cover them.
+   */
+  readonly scanJobsInSameNamespace: boolean;
   /** How long a report lives before a rescan (`operator.scannerReportTTL`); alert lookbacks derive from it. */
   readonly scannerReportTTL: string;
   /** Tolerations every operator component carries. */
@@ -75,6 +82,7 @@ export type TrivyOperatorFacts = Pick<
   | "serviceMonitor"
   | "dbRegistryHosts"
   | "checksBundleHosts"
+  | "scanJobsInSameNamespace"
   | "scannerReportTTL"
 >;
 
@@ -89,6 +97,9 @@ export function trivyOperatorFacts(options: ResolvedTrivyOperatorOptions): Trivy
     serviceMonitor: false,
     dbRegistryHosts: [...new Set([options.dbRegistry, options.javaDbRegistry])],
     checksBundleHosts: [checksBundleReference(options.extraValues, options.chartVersion).registry],
+    // Chart 0.34.0 templates/configmaps/operator.yaml renders it as vulnerabilityReports.scanJobsInSameNamespace;
+    // trivy-operator v0.32.0 pkg/vulnerabilityreport/builder.go updateScanJobForWorkloadNamespace moves the Job.
+    scanJobsInSameNamespace: valueAt(options.extraValues, ["trivyOperator", "scanJobsInSameNamespace"]) === true,
     scannerReportTTL: options.scannerReportTTL,
   };
 }
@@ -131,6 +142,11 @@ export interface TrivyOperatorAttributes {
    */
   readonly checksBundleHosts?: readonly string[];
   /**
+   * Whether its vulnerability scan Jobs run in the workloads' namespaces (`trivyOperator.scanJobsInSameNamespace`).
+   * @default false - the chart's default
+   */
+  readonly scanJobsInSameNamespace?: boolean;
+  /**
    * The operator's `operator.scannerReportTTL`.
    * @default "24h"
    */
@@ -169,6 +185,7 @@ export abstract class TrivyOperatorBase extends Construct implements ITrivyOpera
   public abstract readonly serviceMonitor: boolean;
   public abstract readonly dbRegistryHosts: readonly string[];
   public abstract readonly checksBundleHosts: readonly string[];
+  public abstract readonly scanJobsInSameNamespace: boolean;
   public abstract readonly scannerReportTTL: string;
   public abstract readonly tolerations: readonly Toleration[];
   public abstract readonly release?: ITerraformDependable;
@@ -199,6 +216,7 @@ export class ImportedTrivyOperator extends TrivyOperatorBase {
   public readonly serviceMonitor: boolean;
   public readonly dbRegistryHosts: readonly string[];
   public readonly checksBundleHosts: readonly string[];
+  public readonly scanJobsInSameNamespace: boolean;
   public readonly scannerReportTTL: string;
   public readonly tolerations: readonly Toleration[];
   public readonly release?: ITerraformDependable;
@@ -215,6 +233,7 @@ export class ImportedTrivyOperator extends TrivyOperatorBase {
     this.serviceMonitor = attributes.serviceMonitor ?? false;
     this.dbRegistryHosts = attributes.dbRegistryHosts ?? [...new Set([DEFAULT_DB_REGISTRY, DEFAULT_JAVA_DB_REGISTRY])];
     this.checksBundleHosts = attributes.checksBundleHosts ?? [checksBundleReference({}, DEFAULT_CHART_VERSION).registry];
+    this.scanJobsInSameNamespace = attributes.scanJobsInSameNamespace ?? false;
     this.scannerReportTTL = attributes.scannerReportTTL ?? DEFAULT_SCANNER_REPORT_TTL;
     this.tolerations = attributes.tolerations ?? [];
     this.release = attributes.release;

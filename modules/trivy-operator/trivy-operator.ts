@@ -90,12 +90,14 @@ export class TrivyOperator extends TrivyOperatorBase {
   public readonly serviceMonitor: boolean;
   /** Whether the node collector runs (infra assessment); it needs the API server and privileged pods. */
   public readonly nodeCollector: boolean;
-  /** Registry hosts the DB downloads come from (443), for egress policies. */
+  /** Registries the DB downloads come from (`host` or `host:port`), for egress policies. */
   public readonly dbRegistryHosts: readonly string[];
   /** The checks bundle the operator pulls over 443 before each node-collector Job, for egress policies. */
   public readonly checksBundle: ChecksBundleReference;
-  /** Registry hosts the checks bundle comes from (443), for egress policies. */
+  /** Registries the checks bundle comes from (`host` or `host:port`), for egress policies. */
   public readonly checksBundleHosts: readonly string[];
+  /** Whether vulnerability scan Jobs run in the workloads' namespaces (`extraValues.trivyOperator.scanJobsInSameNamespace`). */
+  public readonly scanJobsInSameNamespace: boolean;
   /** Pod Security level the namespace enforces. */
   public readonly podSecurityEnforce: PodSecurityLevel;
   /** Tolerations given to every component, derived from the cluster taints. */
@@ -152,6 +154,7 @@ export class TrivyOperator extends TrivyOperatorBase {
     this.chartVersion = options.chartVersion;
     this.checksBundle = checksBundleReference(this.values, this.chartVersion);
     this.checksBundleHosts = facts.checksBundleHosts;
+    this.scanJobsInSameNamespace = facts.scanJobsInSameNamespace;
     this.tolerations = tolerationsForTaints(options.taints);
     this.podSecurityEnforce = this.nodeCollector ? "privileged" : "restricted";
     const podAnnotations = this.values.podAnnotations as Record<string, string>;

@@ -66,7 +66,19 @@ export function quantityValue(quantity: string): number {
  * warnings and `npm start` lists them. Call after validation.
  */
 export function trivyOperatorWarnings(options: TrivyOperatorOptions): string[] {
-  return excludeImagesDepthWarnings(options.excludeImages ?? []);
+  return [...excludeImagesDepthWarnings(options.excludeImages ?? []), ...scanJobsInSameNamespaceWarnings(options.extraValues)];
+}
+
+/**
+ * trivy-operator v0.32.0 pkg/vulnerabilityreport/builder.go updateScanJobForWorkloadNamespace runs
+ * each vulnerability scan Job in its workload's namespace, with the workload's service account and
+ * pull secrets; pkg/operator/jobs/limit_checker.go countJobs then counts Jobs in every namespace.
+ */
+export const SCAN_JOBS_IN_SAME_NAMESPACE_WARNING =
+  "extraValues.trivyOperator.scanJobsInSameNamespace is true: vulnerability scan Jobs run in each workload's namespace with the workload's service account, outside the operator namespace's network policies: a default-deny policy in a workload namespace must allow them DNS and registry egress, or their scans time out; and that namespace's Pod Security level applies (with infraAssessment on, scan Jobs keep the image's root user, which `restricted` rejects)";
+
+function scanJobsInSameNamespaceWarnings(extraValues: TrivyOperatorOptions["extraValues"]): string[] {
+  return valueAt(extraValues, ["trivyOperator", "scanJobsInSameNamespace"]) === true ? [SCAN_JOBS_IN_SAME_NAMESPACE_WARNING] : [];
 }
 
 /** Standalone unless scan jobs talk to a Trivy server (built-in, or `trivy.mode: ClientServer` through extraValues). */

@@ -402,6 +402,61 @@ describe.skipIf(!promtool.available)(`alert rules on the real Prometheus engine 
     expect(run.ok).toBe(true);
   });
 
+  it("can count scan jobs in the workloads' namespaces when the operator runs them there (scanJobsInSameNamespace)", async () => {
+    // GIVEN prod/eu-1 with extraValues.trivyOperator.scanJobsInSameNamespace: the operator creates
+    // each scan Job in its workload's namespace (trivy-operator v0.32.0 pkg/vulnerabilityreport/builder.go
+    // updateScanJobForWorkloadNamespace), so kube-state-metrics reports it there.
+    const environments = defineEnvironments();
+    const prod = environments.prod;
+    const sameNamespace = {
+      ...environments,
+      prod: {
+        ...prod,
+        clusters: prod.clusters.map((cluster) =>
+          cluster.name === "eu-1"
+            ? {
+                ...cluster,
+                operator: {
+                  ...cluster.operator,
+                  extraValues: { trivyOperator: { scanJobsInSameNamespace: true } },
+                },
+              }
+            : cluster,
+        ),
+      },
+    };
+    const workloadJob = jobCreatedSeries(
+      FAILING_JOB,
+      [0, 5, 10].map((hour) => ({ startScrape: hour * H, scrapes: 2, createdUnix: createdAt(hour * H) })),
+      12 * H,
+      "shop",
+    );
+    const group = (name: string, alerts: AlertExpectation["exp_alerts"]): TestGroup => ({
+      name,
+      interval: "1m",
+      input_series: [workloadJob],
+      alert_rule_test: [expectAt(JOBS, "10h1m", alerts)],
+    });
+    const inShop = scanJobAlert(FAILING_JOB, 3);
+    const fired = {
+      exp_labels: { ...inShop.exp_labels, namespace: "shop" },
+      exp_annotations: {
+        ...inShop.exp_annotations,
+        description: inShop.exp_annotations.description.replace(/\.$/, "; the Job ran in shop."),
+      },
+    };
+    // WHEN the synthesized rules see a scan job in "shop" created a third time
+    // THEN they fire for it, with the workload's namespace
+    const widened = await runPromtoolTests(deployedRuleFile("eu-1", sameNamespace), {
+      ...testFile,
+      tests: [group("a scan job in the workload's namespace counts", [fired])],
+    });
+    expect(widened.output, `promtool output (files in ${widened.dir})`).toContain("SUCCESS");
+    // AND the default rules (scan jobs in trivy-system only) do not look there
+    const narrow = await runPromtoolTests(rules, { ...testFile, tests: [group("the default rules watch trivy-system only", [])] });
+    expect(narrow.output, `promtool output (files in ${narrow.dir})`).toContain("SUCCESS");
+  });
+
   it("covers every alert the stack deploys", () => {
     const deployed = rules.groups.flatMap((group) => group.rules.map((rule) => rule.alert));
     const tested = new Set(GROUPS.flatMap((group) => group.alert_rule_test.map((test) => test.alertname)));

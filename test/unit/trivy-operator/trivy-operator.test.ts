@@ -2,6 +2,7 @@ import { TerraformStack, Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { TrivyOperator, type TrivyOperatorProps } from "../../../modules/trivy-operator/trivy-operator";
+import { SCAN_JOBS_IN_SAME_NAMESPACE_WARNING } from "../../../modules/trivy-operator/validation";
 import { onlyResourceOfType, synthesize } from "../../helpers/synth";
 
 function synthOperator(props: TrivyOperatorProps = {}) {
@@ -93,6 +94,32 @@ describe("TrivyOperator", () => {
 
   it("fails when the release timeout is out of range", () => {
     expect(() => synthOperator({ releaseTimeoutSeconds: 5 })).toThrow("releaseTimeoutSeconds must be an integer from 60 to 3600, got 5");
+  });
+});
+
+describe("TrivyOperator scanJobsInSameNamespace", () => {
+  const warningsOf = (construct: { node: { metadata: ReadonlyArray<{ type: string; data: unknown }> } }) =>
+    construct.node.metadata.filter((entry) => entry.type === "@cdktf/warn").map((entry) => String(entry.data));
+
+  it("tells companions and warns that scan jobs leave the operator namespace's policies", () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, "same-namespace");
+    const operator = new TrivyOperator(stack, "trivy-operator", { extraValues: { trivyOperator: { scanJobsInSameNamespace: true } } });
+    const policy = operator.addNetworkPolicy("network-policy");
+
+    expect(operator.scanJobsInSameNamespace).toBe(true);
+    expect(warningsOf(operator)).toEqual([SCAN_JOBS_IN_SAME_NAMESPACE_WARNING]);
+    expect(warningsOf(policy)).toEqual([expect.stringContaining('these policies lock down "trivy-system" only')]);
+  });
+
+  it("stays quiet with the chart default", () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, "default");
+    const operator = new TrivyOperator(stack, "trivy-operator", { extraValues: { trivyOperator: { scanJobsInSameNamespace: false } } });
+    const policy = operator.addNetworkPolicy("network-policy");
+
+    expect(operator.scanJobsInSameNamespace).toBe(false);
+    expect([...warningsOf(operator), ...warningsOf(policy)]).toEqual([]);
   });
 });
 
