@@ -11,6 +11,8 @@ export {
   serverStartUpConfigHash,
   startUpConfigHash,
   trivyOperatorFacts,
+  trivyOperatorOptionProblems,
+  trivyOperatorPropsProblems,
   trivyOperatorWarnings,
   validateTrivyOperatorOptions,
   validateTrivyOperatorProps,
@@ -36,6 +38,7 @@ export {
 export {
   TAINT_EFFECTS,
   tolerationChartValues,
+  taintProblems,
   tolerationsForTaints,
   validateTaints,
   type Taint,

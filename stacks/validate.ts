@@ -1,4 +1,3 @@
-import { Lazy } from "cdktf";
 import { isGrafanaUid } from "../modules/common/grafana-names";
 import { isDnsLabel, isLabelKey, isLabelValue } from "../modules/common/kubernetes-names";
 import { isPlainObject } from "../modules/common/plain-object";
@@ -12,8 +11,8 @@ import {
   trivyNetworkPolicySpec,
   trivyOperatorFacts,
   trivyOperatorMonitoringProblems,
-  validateTaints,
-  validateTrivyOperatorProps,
+  taintProblems,
+  trivyOperatorPropsProblems,
   type ValidationProblem,
 } from "../modules";
 import {
@@ -49,13 +48,25 @@ function requireStringList(value: unknown, field: string, isValid: (item: unknow
   }
 }
 
-/** Rethrows a module's validation error with the environment/cluster context in front. */
-function withContext(context: string, check: () => void): void {
+/**
+ * Runs one section's checks and adds its problems to `lines` (a thrown message may hold several,
+ * one per line); true when the section passed. Sections are independent, so one config reports
+ * every problem at once; a section whose checks need another one to pass runs only after it.
+ */
+function section(lines: string[], check: () => void): boolean {
   try {
     check();
+    return true;
   } catch (error) {
-    throw new Error(`${context}: ${(error as Error).message}`, { cause: error });
+    if (!(error instanceof Error)) throw error;
+    lines.push(...error.message.split("\n"));
+    return false;
   }
+}
+
+/** Throws the problems of a module as one message, each under its config path. */
+function throwProblems(problems: readonly ValidationProblem[], pathPrefix = ""): void {
+  if (problems.length > 0) throw new Error(problems.map((problem) => describeProblem(problem, pathPrefix)).join("\n"));
 }
 
 function validateBackend(backend: unknown): void {
@@ -149,7 +160,7 @@ function networkPolicyConfigPath(path: string): string {
   const fromOperator: Readonly<Record<string, string>> = {
     namespace: "operator.namespace",
     releaseName: "operator.releaseName",
-    checksBundleHosts: "operator.policiesBundle.registry",
+    checksBundleHosts: "operator.extraValues.policiesBundle.registry",
   };
   const root = path.split(/[.[ ]/)[0]!;
   if (fromOperator[root] !== undefined) return fromOperator[root] + path.slice(root.length);
@@ -170,41 +181,54 @@ function validateNetworkPolicyValues(cluster: ClusterConfig): void {
     throw new Error(problems.map((problem) => describeProblem({ ...problem, path: networkPolicyConfigPath(problem.path) })).join("\n"));
 }
 
-function validateCluster(cluster: unknown, index: number, environment: string): void {
+/** Every problem of one cluster entry, each line prefixed with the environment and the cluster. */
+function clusterProblems(cluster: unknown, index: number, environment: string): string[] {
   const name = isPlainObject(cluster) ? cluster.name : undefined;
   const context = isDnsLabel(name) ? `environment "${environment}", cluster "${name}"` : `environment "${environment}", clusters[${index}]`;
-  withContext(context, () => {
-    if (!isPlainObject(cluster)) throw new Error(`must be an object, got ${show(cluster)}`);
+  if (!isPlainObject(cluster)) return [`${context}: must be an object, got ${show(cluster)}`];
+  const lines: string[] = [];
+  section(lines, () => {
     if (!isDnsLabel(name)) {
       throw new Error(`name must be a DNS-1123 label (at most 63 lowercase letters, digits and '-'), got ${show(name)}`);
     }
-    requireNonEmptyString(cluster.kubeconfigPath, "kubeconfigPath", "~/.kube/config");
-    if (cluster.kubeContext !== undefined) requireNonEmptyString(cluster.kubeContext, "kubeContext", "kind-trivy");
-    if (cluster.taints !== undefined) {
-      if (!Array.isArray(cluster.taints)) throw new Error(`taints must be a list of taints, got ${show(cluster.taints)}`);
-      validateTaints(cluster.taints, "taints");
-    }
-    validateNetworkPolicyShape(cluster.networkPolicy);
-    const operator = cluster.operator;
-    if (operator !== undefined && !isPlainObject(operator))
-      throw new Error(`operator must be an object of operator options, got ${show(operator)}`);
-    if (isPlainObject(operator) && operator.taints !== undefined) {
-      throw new Error(`operator.taints must not be set; put taints on the cluster (taints), got ${show(operator.taints)}`);
-    }
-    const { dbRepositoryCredentials, ...options } = (operator ?? {}) as OperatorConfig;
-    if (dbRepositoryCredentials !== undefined) validateDbRepositoryCredentialsConfig(dbRepositoryCredentials);
-    // Taints were checked above under their own key; the password comes from a sensitive variable at
-    // synth, so a stand-in token lets the module check the rest of the credentials rules.
-    validateTrivyOperatorProps(
-      {
-        ...options,
-        dbRepositoryCredentials: dbRepositoryCredentials && { username: dbRepositoryCredentials.username, password: VARIABLE_STAND_IN },
-      },
-      "operator.",
-    );
-    validateNetworkPolicyValues(cluster as unknown as ClusterConfig);
-    validateMonitoring(cluster as unknown as ClusterConfig);
   });
+  section(lines, () => requireNonEmptyString(cluster.kubeconfigPath, "kubeconfigPath", "~/.kube/config"));
+  section(lines, () => {
+    if (cluster.kubeContext !== undefined) requireNonEmptyString(cluster.kubeContext, "kubeContext", "kind-trivy");
+  });
+  const taintsValid = section(lines, () => {
+    if (cluster.taints === undefined) return;
+    if (!Array.isArray(cluster.taints)) throw new Error(`taints must be a list of taints, got ${show(cluster.taints)}`);
+    throwProblems(taintProblems(cluster.taints, "taints"));
+  });
+  const networkPolicyShapeValid = section(lines, () => validateNetworkPolicyShape(cluster.networkPolicy));
+  const operatorValid = section(lines, () => validateOperatorConfig(cluster.operator));
+  // The policy and the alerts derive from the operator's options (namespace, TTL, DB hosts).
+  if (taintsValid && networkPolicyShapeValid && operatorValid) {
+    section(lines, () => validateNetworkPolicyValues(cluster as unknown as ClusterConfig));
+    section(lines, () => validateMonitoring(cluster as unknown as ClusterConfig));
+  }
+  return lines.map((line) => `${context}: ${line}`);
+}
+
+/**
+ * The operator options through the module's own rules. The password is not config (it comes from
+ * TF_VAR_trivy_db_password_<cluster> at synth): only its rule is left out.
+ */
+function validateOperatorConfig(operator: unknown): void {
+  if (operator === undefined) return;
+  if (!isPlainObject(operator)) throw new Error(`operator must be an object of operator options, got ${show(operator)}`);
+  if (operator.taints !== undefined) {
+    throw new Error(`operator.taints must not be set; put taints on the cluster (taints), got ${show(operator.taints)}`);
+  }
+  const { dbRepositoryCredentials, ...options } = operator as OperatorConfig;
+  if (dbRepositoryCredentials !== undefined) validateDbRepositoryCredentialsConfig(dbRepositoryCredentials);
+  const passwordPath = "operator.dbRepositoryCredentials.password";
+  const problems = trivyOperatorPropsProblems(
+    { ...options, dbRepositoryCredentials: dbRepositoryCredentials && { username: dbRepositoryCredentials.username, password: "" } },
+    "operator.",
+  );
+  throwProblems(problems.filter((problem) => problem.path !== passwordPath));
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
@@ -431,8 +455,6 @@ function validateMonitoring(cluster: ClusterConfig): void {
   }
 }
 
-const VARIABLE_STAND_IN = Lazy.stringValue({ produce: () => "" });
-
 /** Only the user name is config; a `password` key would put the secret into code. */
 function validateDbRepositoryCredentialsConfig(credentials: unknown): void {
   const field = "operator.dbRepositoryCredentials";
@@ -467,66 +489,89 @@ export function isValidatedEnvironment(environment: string, config: EnvironmentC
 }
 
 /**
- * Checks one environment and throws on the first problem, naming the environment, the cluster,
- * the field, the bad value and what is allowed.
+ * Every problem of one environment, each line naming the environment, the cluster, the field, the
+ * bad value and what is allowed (empty when valid).
  */
-export function validateEnvironmentConfig(environment: string, config: unknown): asserts config is EnvironmentConfig {
+export function environmentProblems(environment: string, config: unknown): string[] {
   if (!isEnvironmentName(environment)) {
-    throw new Error(
+    return [
       `environment name must be a lowercase DNS label starting with a letter (at most 63 lowercase letters, digits and '-'), such as "staging" or "prod-eu", got ${show(environment)}`,
-    );
+    ];
   }
-  withContext(`environment "${environment}"`, () => {
-    if (!isPlainObject(config)) throw new Error(`config must be an object with clusters, got ${show(config)}`);
-    if (!Array.isArray(config.clusters) || config.clusters.length === 0) {
-      throw new Error(`clusters must be a non-empty list of clusters, got ${show(config.clusters)}`);
-    }
-    validateBackend(config.backend);
+  const context = `environment "${environment}"`;
+  if (!isPlainObject(config)) return [`${context}: config must be an object with clusters, got ${show(config)}`];
+  const lines: string[] = [];
+  section(lines, () => validateBackend(config.backend));
+  section(lines, () => {
     if (config.stackLayout !== undefined && !STACK_LAYOUTS.includes(config.stackLayout as StackLayout)) {
       throw new Error(`stackLayout must be one of ${STACK_LAYOUTS.join(", ")}, got ${show(config.stackLayout)}`);
     }
   });
-  const clusters = (config as { clusters: unknown[] }).clusters;
-  clusters.forEach((cluster, index) => validateCluster(cluster, index, environment));
-
-  const seenNames = new Map<string, number>();
-  const seenTargets = new Map<string, string>();
-  const seenGrafanas = new Map<string, string>();
-  for (const cluster of clusters as ClusterConfig[]) {
-    if (seenNames.has(cluster.name)) {
-      throw new Error(
-        `environment "${environment}", cluster "${cluster.name}": name must be unique in the environment, got ${show(cluster.name)} twice`,
-      );
-    }
-    seenNames.set(cluster.name, 1);
-    // Two entries pointing at one cluster would install the operator twice into the same namespace.
-    const target = `${cluster.kubeconfigPath}#${cluster.kubeContext ?? ""}`;
-    const other = seenTargets.get(target);
-    if (other !== undefined) {
-      throw new Error(
-        `environment "${environment}", cluster "${cluster.name}": kubeconfigPath and kubeContext must differ from cluster "${other}", got ${show(target)} for both`,
-      );
-    }
-    seenTargets.set(target, cluster.name);
-    if (needsGrafanaProvider(cluster)) {
-      // The grafana.com dashboard keeps its uid, and folder, contact point and rule group names are
-      // fixed: two clusters on one Grafana would overwrite each other's objects at every apply.
-      const grafana = cluster.monitoring!.grafanaUrl!.replace(/\/+$/, "");
-      const owner = seenGrafanas.get(grafana);
-      if (owner !== undefined) {
-        throw new Error(
-          `environment "${environment}", cluster "${cluster.name}": monitoring.grafanaUrl must differ from cluster "${owner}" (dashboard uid, folder, contact point and rule group would collide in one Grafana), got ${show(grafana)} for both`,
-        );
-      }
-      seenGrafanas.set(grafana, cluster.name);
-    }
+  if (!Array.isArray(config.clusters) || config.clusters.length === 0) {
+    lines.push(`clusters must be a non-empty list of clusters, got ${show(config.clusters)}`);
+    return lines.map((line) => `${context}: ${line}`);
   }
-  markValidated(environment, config as EnvironmentConfig); // every check above passed
+  const clusters: unknown[] = config.clusters;
+  return [
+    ...lines.map((line) => `${context}: ${line}`),
+    ...clusters.flatMap((cluster, index) => clusterProblems(cluster, index, environment)),
+    ...crossClusterProblems(environment, clusters),
+  ];
 }
 
-/** Checks every environment before anything is built, so a bad config never half-synthesizes. */
-export function validateEnvironments(environments: Readonly<Record<string, unknown>>): void {
-  for (const [environment, config] of Object.entries(environments)) {
-    validateEnvironmentConfig(environment, config);
+/** Rules between the clusters of one environment: unique names, targets and Grafanas. */
+function crossClusterProblems(environment: string, clusters: readonly unknown[]): string[] {
+  const lines: string[] = [];
+  const seenNames = new Set<string>();
+  const seenTargets = new Map<string, string>();
+  const seenGrafanas = new Map<string, string>();
+  for (const cluster of clusters) {
+    // Entries with their own problems are reported there; comparing them would add noise.
+    if (!isPlainObject(cluster) || !isDnsLabel(cluster.name) || typeof cluster.kubeconfigPath !== "string") continue;
+    const { name } = cluster;
+    if (seenNames.has(name)) {
+      lines.push(`environment "${environment}", cluster "${name}": name must be unique in the environment, got ${show(name)} twice`);
+      continue;
+    }
+    seenNames.add(name);
+    // Two entries pointing at one cluster would install the operator twice into the same namespace.
+    const target = `${cluster.kubeconfigPath}#${typeof cluster.kubeContext === "string" ? cluster.kubeContext : ""}`;
+    const other = seenTargets.get(target);
+    if (other !== undefined) {
+      lines.push(
+        `environment "${environment}", cluster "${name}": kubeconfigPath and kubeContext must differ from cluster "${other}", got ${show(target)} for both`,
+      );
+    }
+    seenTargets.set(target, name);
+    const grafanaUrl = isPlainObject(cluster.monitoring) ? cluster.monitoring.grafanaUrl : undefined;
+    if (typeof grafanaUrl === "string" && needsGrafanaProvider(cluster as unknown as ClusterConfig)) {
+      // The grafana.com dashboard keeps its uid, and folder, contact point and rule group names are
+      // fixed: two clusters on one Grafana would overwrite each other's objects at every apply.
+      const grafana = grafanaUrl.replace(/\/+$/, "");
+      const owner = seenGrafanas.get(grafana);
+      if (owner !== undefined) {
+        lines.push(
+          `environment "${environment}", cluster "${name}": monitoring.grafanaUrl must differ from cluster "${owner}" (dashboard uid, folder, contact point and rule group would collide in one Grafana), got ${show(grafana)} for both`,
+        );
+      }
+      seenGrafanas.set(grafana, name);
+    }
   }
+  return lines;
+}
+
+/**
+ * Checks one environment and throws one error listing every problem (see environmentProblems).
+ */
+export function validateEnvironmentConfig(environment: string, config: unknown): asserts config is EnvironmentConfig {
+  const problems = environmentProblems(environment, config);
+  if (problems.length > 0) throw new Error(problems.join("\n"));
+  markValidated(environment, config as EnvironmentConfig);
+}
+
+/** Checks every environment before anything is built, so a bad config never half-synthesizes; reports every problem at once. */
+export function validateEnvironments(environments: Readonly<Record<string, unknown>>): void {
+  const problems = Object.entries(environments).flatMap(([environment, config]) => environmentProblems(environment, config));
+  if (problems.length > 0) throw new Error(problems.join("\n"));
+  for (const [environment, config] of Object.entries(environments)) markValidated(environment, config as EnvironmentConfig);
 }

@@ -2,6 +2,7 @@ export type { Taint, TaintEffect, Toleration } from "./taint";
 export {
   TAINT_EFFECTS,
   tolerationChartValues,
+  taintProblems,
   tolerationsForTaints,
   validateTaints,
   type TolerationChartValues,

@@ -1,62 +1,77 @@
 import { isLabelValue, labelKeyProblem } from "../common/kubernetes-names";
+import { ValidationError, type ValidationProblem } from "../common/validation-error";
 import type { Taint, TaintEffect, Toleration } from "./taint";
 
 export const TAINT_EFFECTS: readonly TaintEffect[] = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
 
-/**
- * Checks every taint and throws on the first problem. `field` prefixes each message so callers can
- * say where the list came from (e.g. `environment "prod", cluster "eu-1": taints`).
- */
-export function validateTaints(taints: readonly Taint[], field = "taints"): void {
+const LABEL_VALUE_RULE = "at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
+
+/** Every problem of a taint list, as data (empty when valid). `field` is the list's path, e.g. `taints`. */
+export function taintProblems(taints: readonly Taint[], field = "taints"): ValidationProblem[] {
+  const problems: ValidationProblem[] = [];
   for (const [index, taint] of taints.entries()) {
     const at = `${field}[${index}]`;
     if (typeof taint.key !== "string") {
-      throw new Error(`${at}.key must be a string, got ${JSON.stringify(taint.key)}`);
-    }
-    const keyProblem = labelKeyProblem(taint.key);
-    if (keyProblem) {
-      throw new Error(`${at}.key must be a valid label key (${keyProblem}), got ${JSON.stringify(taint.key)}`);
+      problems.push({ path: `${at}.key`, value: taint.key, expected: "use a label key string such as dedicated" });
+    } else {
+      const keyProblem = labelKeyProblem(taint.key);
+      if (keyProblem) problems.push({ path: `${at}.key`, value: taint.key, expected: `not a valid label key (${keyProblem})` });
     }
     if (taint.value !== undefined && !isLabelValue(taint.value)) {
-      throw new Error(
-        `${at}.value must be a valid label value (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit), got ${JSON.stringify(taint.value)}`,
-      );
+      problems.push({ path: `${at}.value`, value: taint.value, expected: `not a valid label value (${LABEL_VALUE_RULE})` });
     }
     if (taint.effect !== undefined && !TAINT_EFFECTS.includes(taint.effect)) {
-      throw new Error(`${at}.effect must be one of ${TAINT_EFFECTS.join(", ")}, got ${JSON.stringify(taint.effect)}`);
+      problems.push({ path: `${at}.effect`, value: taint.effect, expected: `use one of ${TAINT_EFFECTS.join(", ")}` });
     }
   }
+  return problems;
 }
 
-/** Checks tolerations written by hand (e.g. through `extraValues`); `Exists` takes no value. */
-export function validateTolerations(tolerations: readonly Toleration[], field = "tolerations"): void {
+/** Throws one ValidationError listing every problem of the taints (see taintProblems). */
+export function validateTaints(taints: readonly Taint[], field = "taints"): void {
+  const problems = taintProblems(taints, field);
+  if (problems.length > 0) throw new ValidationError("taint", problems);
+}
+
+/** Every problem of tolerations written by hand (e.g. through `extraValues`); `Exists` takes no value. */
+export function tolerationProblems(tolerations: readonly Toleration[], field = "tolerations"): ValidationProblem[] {
+  const problems: ValidationProblem[] = [];
   for (const [index, toleration] of tolerations.entries()) {
     const at = `${field}[${index}]`;
     if (toleration.operator !== "Equal" && toleration.operator !== "Exists") {
-      throw new Error(`${at}.operator must be one of Equal, Exists, got ${JSON.stringify(toleration.operator)}`);
+      problems.push({ path: `${at}.operator`, value: toleration.operator, expected: "use one of Equal, Exists" });
     }
     if (toleration.operator === "Exists" && toleration.value !== undefined && toleration.value !== "") {
-      throw new Error(`${at}.value must be empty when operator is Exists, got ${JSON.stringify(toleration.value)}`);
+      problems.push({ path: `${at}.value`, value: toleration.value, expected: "must be empty when operator is Exists" });
     }
     if (toleration.operator === "Equal" && toleration.key === undefined) {
-      throw new Error(`${at}.key is required when operator is Equal`);
+      problems.push({ path: `${at}.key`, value: toleration.key, expected: "required when operator is Equal" });
     }
     if (toleration.key !== undefined) {
       const keyProblem = labelKeyProblem(toleration.key);
-      if (keyProblem) throw new Error(`${at}.key must be a valid label key (${keyProblem}), got ${JSON.stringify(toleration.key)}`);
+      if (keyProblem) problems.push({ path: `${at}.key`, value: toleration.key, expected: `not a valid label key (${keyProblem})` });
     }
     if (toleration.effect !== undefined && !TAINT_EFFECTS.includes(toleration.effect)) {
-      throw new Error(`${at}.effect must be one of ${TAINT_EFFECTS.join(", ")}, got ${JSON.stringify(toleration.effect)}`);
+      problems.push({ path: `${at}.effect`, value: toleration.effect, expected: `use one of ${TAINT_EFFECTS.join(", ")}` });
     }
     if (
       toleration.tolerationSeconds !== undefined &&
       (toleration.effect !== "NoExecute" || !Number.isInteger(toleration.tolerationSeconds))
     ) {
-      throw new Error(
-        `${at}.tolerationSeconds must be an integer and needs effect NoExecute, got ${JSON.stringify(toleration.tolerationSeconds)}`,
-      );
+      problems.push({
+        path: `${at}.tolerationSeconds`,
+        value: toleration.tolerationSeconds,
+        expected: "use an integer, together with effect NoExecute",
+      });
     }
   }
+  return problems;
+}
+
+/** Throws one ValidationError listing every problem of the tolerations (see tolerationProblems). */
+export function validateTolerations(tolerations: readonly Toleration[], field = "tolerations"): void {
+  const problems = tolerationProblems(tolerations, field);
+  if (problems.length > 0) throw new ValidationError("toleration", problems);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { isPlainObject } from "../common/plain-object";
+import { ValidationError, type ValidationProblem } from "../common/validation-error";
 import chartValuePaths0340 from "./chart-values/trivy-operator-0.34.0.values-paths.json";
 
 /** Type of a value in the chart's `values.yaml`, as the committed value-path files spell it. */
@@ -22,6 +23,11 @@ const VALUE_PATH_FILES: Readonly<Record<string, ChartValuePathsFile>> = {
 };
 
 export const SUPPORTED_CHART_VERSIONS: readonly string[] = Object.keys(VALUE_PATH_FILES);
+
+/** Whether value paths are committed for this chart version (what every chart-dependent check needs). */
+export function isSupportedChartVersion(chartVersion: string): boolean {
+  return Object.hasOwn(VALUE_PATH_FILES, chartVersion);
+}
 
 /**
  * Non-empty maps the chart renders verbatim (`toYaml`/`toJson`) into a Kubernetes field, so every
@@ -119,12 +125,19 @@ export function suggestValuePath(unknownPath: string, known: Iterable<string>): 
 }
 
 /**
- * Throws when a value path does not exist in the chart version, or when its value has a different
- * type than the chart's default (`"true"` where the chart wants a bool). Helm itself ignores both,
- * which is how typos like `triyvOperator.scanJobTolerations` silently did nothing.
+ * Every value path that does not exist in the chart version, and every value whose type differs
+ * from the chart's default (`"true"` where the chart wants a bool). Helm itself ignores both, which
+ * is how typos like `triyvOperator.scanJobTolerations` silently did nothing. `field` names the map
+ * (e.g. `extraValues`); values at `hiddenPaths` (secrets) are never echoed.
  */
-export function checkChartValuePaths(values: Readonly<Record<string, unknown>>, chartVersion: string): void {
+export function chartValuePathProblems(
+  values: Readonly<Record<string, unknown>>,
+  chartVersion: string,
+  field: string,
+  hiddenPaths: ReadonlySet<string> = new Set(),
+): ValidationProblem[] {
   const known = chartValuePaths(chartVersion);
+  const problems: ValidationProblem[] = [];
   const visit = (node: Readonly<Record<string, unknown>>, parent: string): void => {
     for (const [key, value] of Object.entries(node)) {
       if (value === undefined) continue;
@@ -134,20 +147,33 @@ export function checkChartValuePaths(values: Readonly<Record<string, unknown>>, 
         // Name the full path the user wrote, so `triyvOperator.scanJobTolerations` is matched as a whole.
         const fullPath = firstLeafPath(value, path);
         const suggestion = suggestValuePath(fullPath, known.keys());
-        throw new Error(
-          `chart value "${fullPath}" does not exist in trivy-operator chart ${chartVersion}${suggestion ? `; did you mean "${suggestion}"?` : ""}`,
-        );
+        problems.push({
+          path: field,
+          value: fullPath,
+          expected: `not a value of trivy-operator chart ${chartVersion}${suggestion ? `; did you mean "${suggestion}"?` : ""}`,
+        });
+        continue;
       }
       // null unsets a chart default in Helm, which is valid for every path.
       if (value === null || entry.type === "null") continue;
       const actual = typeOfValue(value);
       if (actual !== entry.type) {
-        throw new Error(
-          `chart value "${path}" must be a ${entry.type} in trivy-operator chart ${chartVersion}, got ${actual} ${JSON.stringify(value)}`,
-        );
+        problems.push({
+          path: `${field}.${path}`,
+          value: hiddenPaths.has(path) ? "(not shown)" : value,
+          expected: `use a ${entry.type}, as trivy-operator chart ${chartVersion} does (got a ${actual})`,
+        });
+        continue;
       }
       if (isPlainObject(value) && !acceptsAnyContent(entry)) visit(value, path);
     }
   };
   visit(values, "");
+  return problems;
+}
+
+/** Throws one ValidationError listing every problem chartValuePathProblems finds. */
+export function checkChartValuePaths(values: Readonly<Record<string, unknown>>, chartVersion: string, field = "chart values"): void {
+  const problems = chartValuePathProblems(values, chartVersion, field);
+  if (problems.length > 0) throw new ValidationError("trivy operator", problems);
 }

@@ -2,6 +2,7 @@ import { Fn, Token } from "cdktf";
 import { isPlainObject } from "../common/plain-object";
 import { terraformLiteral } from "../common/terraform-literal";
 import { checkChartValuePaths } from "./chart-value-paths";
+import { ValidationError, type ValidationProblem } from "../common/validation-error";
 
 /**
  * Credentials of a private or authenticated vulnerability-DB registry (a mirror of
@@ -44,30 +45,51 @@ export const SERVER_PASSWORD_PATH = "trivy.serverPassword";
 // `robot$name`, ECR `AWS`, service-account JSON keys `_json_key`).
 const REGISTRY_USERNAME = /^[\x21-\x7e]{1,256}$/;
 
-/** Throws naming the field and what is allowed; the password is never echoed. */
-export function validateDbRepositoryCredentials(credentials: unknown, field = "dbRepositoryCredentials"): void {
-  if (credentials === undefined) return;
+/**
+ * Every problem of `dbRepositoryCredentials` (empty when valid). The password must be an unresolved
+ * token (a sensitive TerraformVariable's value); it is never echoed.
+ */
+export function dbRepositoryCredentialsProblems(credentials: unknown, field = "dbRepositoryCredentials"): ValidationProblem[] {
+  if (credentials === undefined) return [];
   if (!isPlainObject(credentials)) {
-    throw new Error(
-      `${field} must be an object with username and password, got ${Array.isArray(credentials) ? "a list" : typeof credentials}`,
-    );
+    return [
+      {
+        path: field,
+        value: Array.isArray(credentials) ? "(a list)" : `(a ${typeof credentials})`,
+        expected: "use an object with username and password",
+      },
+    ];
   }
+  const problems: ValidationProblem[] = [];
   const { username, password } = credentials;
   if (typeof username !== "string" || (!Token.isUnresolved(username) && !REGISTRY_USERNAME.test(username))) {
-    throw new Error(
-      `${field}.username must be a registry user name of 1-256 printable characters without spaces, got ${JSON.stringify(username) ?? String(username)}`,
-    );
+    problems.push({
+      path: `${field}.username`,
+      value: username,
+      expected: "use a registry user name of 1-256 printable characters without spaces",
+    });
   }
   if (typeof password !== "string" || !Token.isUnresolved(password)) {
     // The value is deliberately not echoed: it is a secret.
     const why =
       "pass the value of a sensitive TerraformVariable (set through TF_VAR_…) so the password never appears in code or cdk.tf.json";
-    throw new Error(
+    problems.push(
       typeof password === "string"
-        ? `${field}.password is a literal string: ${why}`
-        : `${field}.password must be set: ${why}, got ${password === null ? "null" : typeof password}`,
+        ? { path: `${field}.password`, value: "(a literal string, not shown)", expected: why }
+        : {
+            path: `${field}.password`,
+            value: password === null || password === undefined ? password : `(a ${typeof password}, not shown)`,
+            expected: `required: ${why}`,
+          },
     );
   }
+  return problems;
+}
+
+/** Throws one ValidationError listing every problem of the credentials (see dbRepositoryCredentialsProblems). */
+export function validateDbRepositoryCredentials(credentials: unknown, field = "dbRepositoryCredentials"): void {
+  const problems = dbRepositoryCredentialsProblems(credentials, field);
+  if (problems.length > 0) throw new ValidationError("trivy operator", problems);
 }
 
 /**

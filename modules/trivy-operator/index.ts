@@ -1,4 +1,10 @@
-export { TrivyOperator, validateTrivyOperatorProps, type PodSecurityLevel, type TrivyOperatorProps } from "./trivy-operator";
+export {
+  TrivyOperator,
+  trivyOperatorPropsProblems,
+  validateTrivyOperatorProps,
+  type PodSecurityLevel,
+  type TrivyOperatorProps,
+} from "./trivy-operator";
 export { trivyOperatorFacts, type ITrivyOperator, type TrivyOperatorAttributes, type TrivyOperatorFacts } from "./operator-ref";
 export type { ChartSource, ResourceQuantities, ResourceRequirements, TrivyOperatorOptions } from "./options";
 export type { DbRepositoryCredentials } from "./db-credentials";
@@ -14,7 +20,7 @@ export {
   type ResolvedTrivyOperatorOptions,
   type ServerCredentialIdentity,
 } from "./values";
-export { trivyOperatorWarnings, validateTrivyOperatorOptions } from "./validation";
+export { trivyOperatorOptionProblems, trivyOperatorWarnings, validateTrivyOperatorOptions } from "./validation";
 export { checkChartValuePaths, SUPPORTED_CHART_VERSIONS } from "./chart-value-paths";
 export { filepathMatch } from "./image-glob";
 export { SERVER_CONFIG_HASH_ANNOTATION, SEVERITIES, WORKLOAD_KINDS } from "./defaults";

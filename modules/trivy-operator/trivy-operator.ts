@@ -1,12 +1,13 @@
 import { Release } from "@cdktf/provider-helm/lib/release";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { Annotations, DefaultTokenResolver, StringConcat, Token, Tokenization, type TerraformProvider } from "cdktf";
-import type { Construct } from "constructs";
+import type { Construct, IConstruct } from "constructs";
 import { valueAt } from "../common/plain-object";
+import { ValidationError, type ValidationProblem } from "../common/validation-error";
 import { terraformLiteral } from "../common/terraform-literal";
 import type { Toleration } from "../tolerations/taint";
 import { tolerationsForTaints } from "../tolerations/tolerations";
-import { dbRepositoryCredentialSettings, validateDbRepositoryCredentials, type DbRepositoryCredentials } from "./db-credentials";
+import { dbRepositoryCredentialSettings, dbRepositoryCredentialsProblems, type DbRepositoryCredentials } from "./db-credentials";
 import { CHART_NAME, CHART_REPOSITORIES, CONFIG_HASH_ANNOTATION, SERVER_CONFIG_HASH_ANNOTATION } from "./defaults";
 import {
   ImportedTrivyOperator,
@@ -16,7 +17,7 @@ import {
   type TrivyOperatorAttributes,
 } from "./operator-ref";
 import type { TrivyOperatorOptions } from "./options";
-import { trivyOperatorWarnings, validateTrivyOperatorOptions } from "./validation";
+import { trivyOperatorOptionProblems, trivyOperatorWarnings } from "./validation";
 import {
   checksBundleReference,
   resolvedTrivyOperatorValues,
@@ -119,7 +120,7 @@ export class TrivyOperator extends TrivyOperatorBase {
 
   constructor(scope: Construct, id: string, props: TrivyOperatorProps = {}) {
     super(scope, id);
-    validateTrivyOperatorProps(props);
+    validateTrivyOperatorProps(props, "", this);
     for (const warning of trivyOperatorWarnings(props)) Annotations.of(this).addWarning(warning);
     const options = resolveTrivyOperatorOptions(props);
     // validateTrivyOperatorProps has checked the options; build from the resolved ones instead of again.
@@ -209,27 +210,41 @@ export class TrivyOperator extends TrivyOperatorBase {
 }
 
 /**
- * Validates the props the construct adds on top of `TrivyOperatorOptions`, then the options.
- * `fieldPrefix` names where the props live for callers that nest them (a stack config's `operator.`).
+ * Every problem of the props (empty when valid): those the construct adds on top of
+ * `TrivyOperatorOptions`, the options, and the rules between them. `fieldPrefix` names where the
+ * props live for callers that nest them (a stack config's `operator.`).
  */
-export function validateTrivyOperatorProps(props: TrivyOperatorProps, fieldPrefix = ""): void {
+export function trivyOperatorPropsProblems(props: TrivyOperatorProps, fieldPrefix = ""): ValidationProblem[] {
+  const problems: ValidationProblem[] = [];
   const timeout = props.releaseTimeoutSeconds;
   if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 60 || timeout > 3600)) {
-    throw new Error(`${fieldPrefix}releaseTimeoutSeconds must be an integer from 60 to 3600, got ${JSON.stringify(timeout)}`);
+    problems.push({ path: `${fieldPrefix}releaseTimeoutSeconds`, value: timeout, expected: "use an integer from 60 to 3600" });
   }
-  validateDbRepositoryCredentials(props.dbRepositoryCredentials, `${fieldPrefix}dbRepositoryCredentials`);
-  validateTrivyOperatorOptions(props, fieldPrefix);
+  problems.push(...dbRepositoryCredentialsProblems(props.dbRepositoryCredentials, `${fieldPrefix}dbRepositoryCredentials`));
+  problems.push(...trivyOperatorOptionProblems(props, fieldPrefix));
   // Without the chart's Secret the credentials would be dropped silently and pulls fail with 401.
   if (props.dbRepositoryCredentials !== undefined && valueAt(props.extraValues, ["trivy", "existingSecret"]) === true) {
-    throw new Error(
-      `${fieldPrefix}dbRepositoryCredentials needs the chart's own Secret, got ${fieldPrefix}extraValues.trivy.existingSecret true; put the DB registry credentials into your own Secret trivy-operator-trivy-config instead, or drop existingSecret`,
-    );
+    problems.push({
+      path: `${fieldPrefix}extraValues.trivy.existingSecret`,
+      value: true,
+      expected: `must not be set with ${fieldPrefix}dbRepositoryCredentials, which needs the chart's own Secret; put the DB registry credentials into your own Secret trivy-operator-trivy-config instead, or drop existingSecret`,
+    });
   }
   // Two sources for the server's TRIVY_USERNAME would make the rendered one depend on Helm's merge order.
   const serverUser = valueAt(props.extraValues, ["trivy", "serverUser"]);
   if (props.dbRepositoryCredentials !== undefined && props.builtInTrivyServer === true && serverUser !== undefined && serverUser !== "") {
-    throw new Error(
-      `${fieldPrefix}extraValues.trivy.serverUser must not be set together with dbRepositoryCredentials and builtInTrivyServer: the module sends dbRepositoryCredentials.username there, got ${JSON.stringify(serverUser)}`,
-    );
+    problems.push({
+      path: `${fieldPrefix}extraValues.trivy.serverUser`,
+      value: serverUser,
+      expected:
+        "must not be set together with dbRepositoryCredentials and builtInTrivyServer: the module sends dbRepositoryCredentials.username there",
+    });
   }
+  return problems;
+}
+
+/** Throws one ValidationError listing every problem of the props (see trivyOperatorPropsProblems). */
+export function validateTrivyOperatorProps(props: TrivyOperatorProps, fieldPrefix = "", scope?: IConstruct): void {
+  const problems = trivyOperatorPropsProblems(props, fieldPrefix);
+  if (problems.length > 0) throw new ValidationError("trivy operator", problems, scope);
 }

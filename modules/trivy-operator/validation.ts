@@ -2,8 +2,10 @@ import { parseGoDuration } from "../common/duration";
 import { isDnsLabel, isDnsSubdomain, isLabelKey } from "../common/kubernetes-names";
 import { isPlainObject, valueAt } from "../common/plain-object";
 import type { Toleration } from "../tolerations/taint";
-import { validateTaints, validateTolerations } from "../tolerations/tolerations";
-import { chartValuePaths, checkChartValuePaths } from "./chart-value-paths";
+import type { IConstruct } from "constructs";
+import { ValidationError, type ValidationProblem } from "../common/validation-error";
+import { taintProblems, tolerationProblems } from "../tolerations/tolerations";
+import { chartValuePathProblems, chartValuePaths, isSupportedChartVersion, SUPPORTED_CHART_VERSIONS } from "./chart-value-paths";
 import { excludeImagesDepthWarnings, malformedGlobProblem } from "./image-glob";
 import {
   CHART_SOURCES,
@@ -44,8 +46,8 @@ const QUANTITY_SUFFIX_FACTORS: Readonly<Record<string, number>> = {
   Ei: 2 ** 60,
 };
 
-const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
-/** Only for durations validated above (or our defaults); NaN makes a comparison fail loudly. */
+const isPositiveGoDuration = (value: unknown): boolean => typeof value === "string" && (parseGoDuration(value) ?? 0) > 0;
+/** Only for durations isPositiveGoDuration accepted (or our defaults); NaN makes a comparison fail loudly. */
 const goMilliseconds = (duration: string): number => parseGoDuration(duration) ?? Number.NaN;
 
 export function isKubernetesQuantity(value: unknown): value is string {
@@ -88,39 +90,34 @@ export function scanMode(options: TrivyOperatorOptions): "Standalone" | "ClientS
     : "Standalone";
 }
 
-/**
- * What is wrong with one field: a message (thrown as an Error), or the error of a check we delegate
- * to, kept whole with its cause; undefined when the field is fine.
- */
-type Problem = string | Error | undefined;
+/** What is wrong with one field: one problem, several, or none. */
+type Problem = ValidationProblem | readonly ValidationProblem[] | undefined;
+
+function problemList(problem: Problem): readonly ValidationProblem[] {
+  if (problem === undefined) return [];
+  return isProblemArray(problem) ? problem : [problem];
+}
+
+function isProblemArray(problem: ValidationProblem | readonly ValidationProblem[]): problem is readonly ValidationProblem[] {
+  return Array.isArray(problem);
+}
 
 interface OptionRule {
   /** The option the problem is reported on, without the caller's prefix. */
   readonly field: string;
-  /** `at` is the field's full name (`fieldPrefix` + field), the name every message starts with. */
+  /** `at` is the field's full path (`fieldPrefix` + field), which every problem's path starts with. */
   readonly check: (options: TrivyOperatorOptions, at: string, fieldPrefix: string) => Problem;
 }
 
 type OptionName = keyof TrivyOperatorOptions;
 
-/** The error a validator that throws (tolerations, chart value paths) reports, as a problem. */
-function thrownBy(validate: () => void): Problem {
-  try {
-    validate();
-    return undefined;
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw error;
-  }
-}
-
-/** A single-value option: `allowed` completes "must be …". */
+/** A single-value option: `allowed` completes "use …". */
 function valueRule(field: OptionName, isValid: (value: unknown) => boolean, allowed: string): OptionRule {
   return {
     field,
     check: (options, at) => {
       const value = options[field];
-      return value !== undefined && !isValid(value) ? `${at} must be ${allowed}, got ${show(value)}` : undefined;
+      return value !== undefined && !isValid(value) ? { path: at, value, expected: `use ${allowed}` } : undefined;
     },
   };
 }
@@ -129,11 +126,7 @@ const booleanRule = (field: OptionName): OptionRule => valueRule(field, (value) 
 
 // The operator reads these with time.ParseDuration; zero or negative would disable the TTL / timeout.
 const durationRule = (field: OptionName): OptionRule =>
-  valueRule(
-    field,
-    (value) => typeof value === "string" && (parseGoDuration(value) ?? 0) > 0,
-    'a positive Go duration such as "24h", "10m0s" or "90s"',
-  );
+  valueRule(field, isPositiveGoDuration, 'a positive Go duration such as "24h", "10m0s" or "90s"');
 
 interface ListOptions {
   readonly nonEmpty?: boolean;
@@ -148,16 +141,18 @@ function listProblem(
   { nonEmpty = false }: ListOptions = {},
 ): Problem {
   if (value === undefined) return undefined;
-  if (!Array.isArray(value)) return `${at} must be a list of ${allowed}, got ${show(value)}`;
-  if (nonEmpty && value.length === 0) return `${at} must name at least one entry (${allowed}), got []`;
+  if (!Array.isArray(value)) return { path: at, value, expected: `use a list of ${allowed}` };
+  if (nonEmpty && value.length === 0) return { path: at, value, expected: `name at least one entry (${allowed})` };
+  const problems: ValidationProblem[] = [];
   for (const [index, item] of value.entries()) {
     // The chart joins these with commas, so a comma inside one entry would split it in two.
     if (!isValidItem(item) || (typeof item === "string" && item.includes(","))) {
-      return `${at}[${index}] must be ${allowed}, got ${show(item)}`;
+      problems.push({ path: `${at}[${index}]`, value: item, expected: `use ${allowed}` });
     }
   }
   const duplicate: unknown = value.find((item, index) => value.indexOf(item) !== index);
-  return duplicate !== undefined ? `${at} must not repeat entries, got ${show(duplicate)} twice` : undefined;
+  if (duplicate !== undefined) problems.push({ path: at, value: duplicate, expected: "listed twice: name each entry once" });
+  return problems;
 }
 
 const listRule = (field: OptionName, isValidItem: (item: unknown) => boolean, allowed: string, listOptions?: ListOptions): OptionRule => ({
@@ -174,18 +169,28 @@ function resourcesProblem(resources: ResourceRequirements | undefined, at: strin
   if (resources === undefined) return undefined;
   // Typed callers cannot pass null, but a stack config is read from data: name the field, not a TypeError.
   const given: unknown = resources;
-  if (!isPlainObject(given)) return `${at} must be an object with requests and/or limits, got ${show(resources)}`;
+  if (!isPlainObject(given)) return { path: at, value: resources, expected: "use an object with requests and/or limits" };
+  const problems: ValidationProblem[] = [];
   for (const bound of ["requests", "limits"] as const) {
     const quantities: unknown = resources[bound];
     if (quantities === undefined) continue;
-    if (!isPlainObject(quantities)) return `${at}.${bound} must be an object with cpu and/or memory, got ${show(quantities)}`;
+    if (!isPlainObject(quantities)) {
+      problems.push({ path: `${at}.${bound}`, value: quantities, expected: "use an object with cpu and/or memory" });
+      continue;
+    }
     for (const resource of ["cpu", "memory"] as const) {
       const quantity = quantities[resource];
       if (quantity !== undefined && !isKubernetesQuantity(quantity)) {
-        return `${at}.${bound}.${resource} must be a Kubernetes quantity such as ${resource === "cpu" ? '"500m" or "1"' : '"1500M" or "1Gi"'}, got ${show(quantity)}`;
+        problems.push({
+          path: `${at}.${bound}.${resource}`,
+          value: quantity,
+          expected: `use a Kubernetes quantity such as ${resource === "cpu" ? '"500m" or "1"' : '"1500M" or "1Gi"'}`,
+        });
       }
     }
   }
+  // The comparison below needs quantities the checks above accepted.
+  if (problems.length > 0) return problems;
   const paths = chartValuePaths(chartVersion);
   const chartDefault = (bound: string, resource: string): string | undefined => {
     const value = paths.get(`${chartPath}.${bound}.${resource}`)?.default;
@@ -200,10 +205,10 @@ function resourcesProblem(resources: ResourceRequirements | undefined, at: strin
         givenLimit !== undefined
           ? `${at}.limits.${resource}`
           : `the chart's ${chartPath}.limits.${resource}, which Helm keeps when ${at}.limits.${resource} is left out`;
-      return `${at}.requests.${resource} must not exceed ${limitSource} (${limit}), got ${show(request)}`;
+      problems.push({ path: `${at}.requests.${resource}`, value: request, expected: `must not exceed ${limitSource} (${limit})` });
     }
   }
-  return undefined;
+  return problems;
 }
 
 const resourcesRule = (field: "scanJobResources" | "operatorResources", chartPath: string): OptionRule => ({
@@ -213,16 +218,14 @@ const resourcesRule = (field: "scanJobResources" | "operatorResources", chartPat
 
 const chartVersionRule: OptionRule = {
   field: "chartVersion",
-  check: ({ chartVersion }, _at, fieldPrefix) => {
-    if (chartVersion === undefined) return undefined;
-    try {
-      chartValuePaths(chartVersion);
-      return undefined;
-    } catch (error) {
-      // chartValuePaths names the field itself; only the caller's prefix is missing.
-      return new Error(`${fieldPrefix}${(error as Error).message}`, { cause: error });
-    }
-  },
+  check: ({ chartVersion }, at) =>
+    chartVersion === undefined || isSupportedChartVersion(chartVersion)
+      ? undefined
+      : {
+          path: at,
+          value: chartVersion,
+          expected: `use one of ${SUPPORTED_CHART_VERSIONS.join(", ")} (versions whose value paths are committed in modules/trivy-operator/chart-values)`,
+        },
 };
 
 const retiredServiceMonitorRule: OptionRule = {
@@ -231,29 +234,43 @@ const retiredServiceMonitorRule: OptionRule = {
     const retired = (options as { readonly serviceMonitor?: unknown }).serviceMonitor;
     return retired === undefined
       ? undefined
-      : `${at} is no longer an option, got ${show(retired)}: the chart's ServiceMonitor sits inside the operator release and fails the whole install without the Prometheus Operator CRDs; use operator.addMonitoring() (TrivyOperatorMonitoring; in a stack config monitoring.serviceMonitor), a release of its own`;
+      : {
+          path: at,
+          value: retired,
+          expected:
+            "no longer an option: the chart's ServiceMonitor sits inside the operator release and fails the whole install without the Prometheus Operator CRDs; use operator.addMonitoring() (TrivyOperatorMonitoring; in a stack config monitoring.serviceMonitor), a release of its own",
+        };
   },
 };
 
 const excludeImagesGlobRule: OptionRule = {
   field: "excludeImages",
-  check: ({ excludeImages = [] }, at) => {
-    for (const [index, pattern] of excludeImages.entries()) {
-      const problem = malformedGlobProblem(pattern);
-      if (problem !== undefined) {
-        return `${at}[${index}] must be a pattern Go's filepath.Match accepts, got ${show(pattern)} (${problem}): the operator ignores a malformed pattern and so excludes nothing (trivy-operator plugin.go ExcludeImage)`;
-      }
-    }
-    return undefined;
+  check: ({ excludeImages }, at) => {
+    // Only the entries the list rule accepted: a non-string has its problem there already.
+    const patterns: unknown = excludeImages;
+    if (!Array.isArray(patterns)) return undefined;
+    return (patterns as readonly unknown[]).flatMap((pattern, index) => {
+      const problem = typeof pattern === "string" ? malformedGlobProblem(pattern) : undefined;
+      return problem === undefined
+        ? []
+        : [
+            {
+              path: `${at}[${index}]`,
+              value: pattern,
+              expected: `not a pattern Go's filepath.Match accepts (${problem}): the operator ignores a malformed pattern and so excludes nothing (trivy-operator plugin.go ExcludeImage)`,
+            },
+          ];
+    });
   },
 };
 
-/** Comes after the duration rules: `goMilliseconds` expects durations they accepted. */
+/** Compares the two timeouts only when both are durations: a bad one has its own problem. */
 const scanJobHeadroomRule: OptionRule = {
   field: "scanJobTimeout",
   check: (options, at) => {
     const trivyTimeout = options.trivyTimeout ?? DEFAULT_TRIVY_TIMEOUT;
     const scanJobTimeout = options.scanJobTimeout ?? DEFAULT_SCAN_JOB_TIMEOUT;
+    if (!isPositiveGoDuration(trivyTimeout) || !isPositiveGoDuration(scanJobTimeout)) return undefined;
     const mode = scanMode(options);
     const headroom = MIN_SCAN_JOB_HEADROOM[mode];
     if (goMilliseconds(scanJobTimeout) >= goMilliseconds(trivyTimeout) + goMilliseconds(headroom)) return undefined;
@@ -261,7 +278,11 @@ const scanJobHeadroomRule: OptionRule = {
       mode === "Standalone"
         ? "scheduling, pulling the Trivy image and the DB-download init container, which runs without TRIVY_TIMEOUT"
         : "scheduling and pulling the Trivy image";
-    return `${at} must be at least trivyTimeout (${trivyTimeout}) + ${headroom} in ${mode} mode, got ${show(scanJobTimeout)}: the Job deadline also covers ${covers}, and a Job killed by it (DeadlineExceeded) is deleted without a report or Trivy's own error; raise scanJobTimeout or lower trivyTimeout`;
+    return {
+      path: at,
+      value: scanJobTimeout,
+      expected: `must be at least trivyTimeout (${trivyTimeout}) + ${headroom} in ${mode} mode: the Job deadline also covers ${covers}, and a Job killed by it (DeadlineExceeded) is deleted without a report or Trivy's own error; raise scanJobTimeout or lower trivyTimeout`,
+    };
   },
 };
 
@@ -269,15 +290,14 @@ const privateRegistrySecretsRule: OptionRule = {
   field: "privateRegistryScanSecretsNames",
   check: ({ privateRegistryScanSecretsNames: secrets }, at) => {
     if (secrets === undefined) return undefined;
-    if (!isPlainObject(secrets)) return `${at} must map namespaces to lists of Secret names, got ${show(secrets)}`;
-    for (const [namespace, names] of Object.entries(secrets)) {
-      if (!isDnsLabel(namespace)) return `${at} keys must be namespace names (DNS-1123 labels), got ${show(namespace)}`;
+    if (!isPlainObject(secrets)) return { path: at, value: secrets, expected: "use a map of namespaces to lists of Secret names" };
+    return Object.entries(secrets).flatMap(([namespace, names]): readonly ValidationProblem[] => {
+      if (!isDnsLabel(namespace)) return [{ path: at, value: namespace, expected: "keys must be namespace names (DNS-1123 labels)" }];
       const problem = listProblem(names, `${at}.${namespace}`, isDnsSubdomain, "the name of an existing Secret (DNS-1123 subdomain)", {
         nonEmpty: true,
       });
-      if (problem !== undefined) return problem;
-    }
-    return undefined;
+      return problemList(problem);
+    });
   },
 };
 
@@ -285,8 +305,8 @@ const taintsRule: OptionRule = {
   field: "taints",
   check: ({ taints }, at) => {
     if (taints === undefined) return undefined;
-    if (!Array.isArray(taints)) return `${at} must be a list of taints, got ${show(taints)}`;
-    return thrownBy(() => validateTaints(taints, at));
+    if (!Array.isArray(taints)) return { path: at, value: taints, expected: "use a list of taints" };
+    return taintProblems(taints, at);
   },
 };
 
@@ -302,7 +322,12 @@ const extraValuesRule = (check: (extra: Readonly<Record<string, unknown>>, at: s
 
 const extraServiceMonitorRule = extraValuesRule((extra, at) =>
   valueAt(extra, ["serviceMonitor", "enabled"]) === true
-    ? `${at}.serviceMonitor.enabled must not be true: the chart's ServiceMonitor sits inside the operator release and fails the whole install without the Prometheus Operator CRDs; use operator.addMonitoring() (TrivyOperatorMonitoring), a release of its own`
+    ? {
+        path: `${at}.serviceMonitor.enabled`,
+        value: true,
+        expected:
+          "must not be true: the chart's ServiceMonitor sits inside the operator release and fails the whole install without the Prometheus Operator CRDs; use operator.addMonitoring() (TrivyOperatorMonitoring), a release of its own",
+      }
     : undefined,
 );
 
@@ -312,10 +337,15 @@ const scanJobTtlRule = extraValuesRule((extra, at) => {
   // trivy-operator v0.32.0 pkg/operator/jobs/limit_checker.go countJobs counts every Job with the
   // scan-job labels, finished or not; pkg/vulnerabilityreport/controller/scanjob.go deleteJob
   // keeps a Job only when it has TTLSecondsAfterFinished (builder.go sets it from scanJobTTL).
-  return `${at}.operator.scanJobTTL must not be set, got ${show(scanJobTtl)}: kept scan Jobs still count against scanJobsConcurrentLimit (trivy-operator limit_checker.go countJobs counts every scan Job, finished or not), so a few failures would stall all scanning until the TTL expires; failed scans leave their evidence in the operator log ("Scan job container") and in Job/pod events, see docs/operator.md`;
+  return {
+    path: `${at}.operator.scanJobTTL`,
+    value: scanJobTtl,
+    expected:
+      'must not be set: kept scan Jobs still count against scanJobsConcurrentLimit (trivy-operator limit_checker.go countJobs counts every scan Job, finished or not), so a few failures would stall all scanning until the TTL expires; failed scans leave their evidence in the operator log ("Scan job container") and in Job/pod events, see docs/operator.md',
+  };
 });
 
-/** Every option's rules, in the order their problems are reported (the first one found is thrown). */
+/** Every option's rules, in the order their problems are reported. */
 const OPTION_RULES: readonly OptionRule[] = [
   chartVersionRule,
   valueRule(
@@ -389,22 +419,33 @@ const OPTION_RULES: readonly OptionRule[] = [
   privateRegistrySecretsRule,
   taintsRule,
   extraValuesObjectRule,
-  extraValuesRule((extra, at) => thrownBy(() => refuseSecretChartValues(extra, at))),
-  extraValuesRule((extra, at, chartVersion) => thrownBy(() => checkExtraValues(extra, chartVersion, at))),
+  extraValuesRule((extra, at) => secretChartValueProblems(extra, at)),
+  extraValuesRule((extra, at, chartVersion) => extraValuesProblems(extra, chartVersion, at)),
   extraServiceMonitorRule,
   scanJobTtlRule,
 ];
 
 /**
- * Checks every option and throws on the first problem, naming the field, the bad value and what
- * is allowed. `fieldPrefix` lets callers that nest the options (stacks) name the full field.
+ * Every problem of the options (empty when valid), each naming the field, the bad value and what is
+ * allowed. `fieldPrefix` lets callers that nest the options (stacks) name the full field. With a
+ * chart version that has no committed value paths, the checks that need the chart are skipped.
  * Defaults are not checked here; they are valid by construction and covered by tests.
  */
-export function validateTrivyOperatorOptions(options: TrivyOperatorOptions, fieldPrefix = ""): void {
-  for (const rule of OPTION_RULES) {
-    const problem = rule.check(options, `${fieldPrefix}${rule.field}`, fieldPrefix);
-    if (problem !== undefined) throw typeof problem === "string" ? new Error(problem) : problem;
-  }
+export function trivyOperatorOptionProblems(options: TrivyOperatorOptions, fieldPrefix = ""): ValidationProblem[] {
+  const chartKnown = options.chartVersion === undefined || isSupportedChartVersion(options.chartVersion);
+  return OPTION_RULES.flatMap((rule) => {
+    if (!chartKnown && CHART_DEPENDENT_FIELDS.has(rule.field)) return [];
+    return problemList(rule.check(options, `${fieldPrefix}${rule.field}`, fieldPrefix));
+  });
+}
+
+/** Options whose checks read the chart's value paths. */
+const CHART_DEPENDENT_FIELDS: ReadonlySet<string> = new Set(["scanJobResources", "operatorResources", "extraValues"]);
+
+/** Throws one ValidationError listing every problem of the options (see trivyOperatorOptionProblems). */
+export function validateTrivyOperatorOptions(options: TrivyOperatorOptions, fieldPrefix = "", scope?: IConstruct): void {
+  const problems = trivyOperatorOptionProblems(options, fieldPrefix);
+  if (problems.length > 0) throw new ValidationError("trivy operator", problems, scope);
 }
 
 /** Where the chart reads tolerations; hand-written ones in `extraValues` are checked like the generated ones. */
@@ -415,16 +456,15 @@ const TOLERATION_VALUE_PATHS: readonly (readonly string[])[] = [
 ];
 
 /** `extraValues` against the pinned chart: every path exists with its type (did-you-mean on typos), tolerations are valid. */
-function checkExtraValues(extra: Readonly<Record<string, unknown>>, chartVersion: string, field: string): void {
-  try {
-    checkChartValuePaths(extra, chartVersion);
-    for (const location of TOLERATION_VALUE_PATHS) {
+function extraValuesProblems(extra: Readonly<Record<string, unknown>>, chartVersion: string, field: string): ValidationProblem[] {
+  const secretPaths = new Set(SECRET_CHART_VALUES.map(([path]) => path.join(".")));
+  return [
+    ...chartValuePathProblems(extra, chartVersion, field, secretPaths),
+    ...TOLERATION_VALUE_PATHS.flatMap((location) => {
       const tolerations = valueAt(extra, location);
-      if (Array.isArray(tolerations)) validateTolerations(tolerations as Toleration[], `chart value "${location.join(".")}"`);
-    }
-  } catch (error) {
-    throw new Error(`${field}: ${(error as Error).message}`, { cause: error });
-  }
+      return Array.isArray(tolerations) ? tolerationProblems(tolerations as Toleration[], `${field}.${location.join(".")}`) : [];
+    }),
+  ];
 }
 
 /**
@@ -458,20 +498,29 @@ const PROXY_CHART_VALUES: readonly (readonly string[])[] = [
   ["operator", "httpsProxy"],
 ];
 
-function refuseSecretChartValues(extraValues: Readonly<Record<string, unknown>>, field: string): void {
+/** Secrets and proxy credentials in `extraValues`; their values are never echoed. */
+function secretChartValueProblems(extraValues: Readonly<Record<string, unknown>>, field: string): ValidationProblem[] {
+  const problems: ValidationProblem[] = [];
   for (const [path, instead] of SECRET_CHART_VALUES) {
     const value = valueAt(extraValues, path);
     if (value !== undefined && value !== null && value !== "") {
-      // The value is deliberately not echoed: it is a secret.
-      throw new Error(`${field}.${path.join(".")} must not be set: the secret would be written into cdk.tf.json; ${instead}`);
+      problems.push({
+        path: `${field}.${path.join(".")}`,
+        value: "(a secret, not shown)",
+        expected: `must not be set: the secret would be written into cdk.tf.json; ${instead}`,
+      });
     }
   }
   for (const path of PROXY_CHART_VALUES) {
     const value = valueAt(extraValues, path);
     if (typeof value === "string" && /^[a-z][a-z0-9+.-]*:\/\/[^/@]*@/i.test(value)) {
-      throw new Error(
-        `${field}.${path.join(".")} must not carry user:password@: the chart writes it into a ConfigMap and cdk.tf.json; use a proxy that admits the cluster by address, got a URL with credentials (not shown)`,
-      );
+      problems.push({
+        path: `${field}.${path.join(".")}`,
+        value: "(a URL with credentials, not shown)",
+        expected:
+          "must not carry user:password@: the chart writes it into a ConfigMap and cdk.tf.json; use a proxy that admits the cluster by address",
+      });
     }
   }
+  return problems;
 }

@@ -17,7 +17,7 @@ describe("TrivyEnvironmentStack validation", () => {
     };
     // WHEN the stack is built directly THEN it checks the config itself
     expect(() => new TrivyEnvironmentStack(Testing.app(), { environment: "dev", config })).toThrow(
-      /scanJobsConcurrentLimit must be an integer from 1 to 100, got 0/,
+      /operator\.scanJobsConcurrentLimit 0 is invalid: use an integer from 1 to 100/,
     );
   });
 

@@ -316,7 +316,7 @@ describe("monitoring validation", () => {
     [
       "the retired operator ServiceMonitor",
       withMonitoring({}, { operator: { serviceMonitor: true } }),
-      "operator.serviceMonitor is no longer an option, got true",
+      "operator.serviceMonitor true is invalid: no longer an option",
     ],
     [
       "PrometheusRule and Grafana alerts together",
@@ -439,12 +439,12 @@ describe("monitoring validation", () => {
     const config = withMonitoring({
       dashboard: { delivery: "helm-values", datasourceUid: "has space", folderTitle: " ", namespace: "grafana" },
     });
-    // THEN one error names all three, each with its config path and value
+    // THEN one error names all three, each line with its cluster, config path and value
     expect(() => validateEnvironmentConfig("prod", config)).toThrow(
       [
         `${context}monitoring.dashboard.datasourceUid "has space" is invalid: use 1-40 letters, digits, '-' or '_'`,
-        'monitoring.dashboard.folderTitle " " is invalid: use a non-empty title, or leave it unset for the General folder',
-        'monitoring.dashboard.namespace "grafana" is invalid: only applies to delivery sidecar, not helm-values',
+        `${context}monitoring.dashboard.folderTitle " " is invalid: use a non-empty title, or leave it unset for the General folder`,
+        `${context}monitoring.dashboard.namespace "grafana" is invalid: only applies to delivery sidecar, not helm-values`,
       ].join("\n"),
     );
   });

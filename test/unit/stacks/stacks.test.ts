@@ -7,7 +7,7 @@ import { buildStacks, parseEnvironmentSelection } from "../../../stacks/app";
 import type { EnvironmentConfig, EnvironmentName, EnvironmentsConfig } from "../../../stacks/config";
 import { defineEnvironments } from "../../../stacks/environments";
 import { summarizeEnvironment } from "../../../stacks/summary";
-import { validateEnvironmentConfig } from "../../../stacks/validate";
+import { validateEnvironmentConfig, validateEnvironments } from "../../../stacks/validate";
 import { resourcesOfType, synthesizeStack, type SynthesizedStack } from "../../helpers/synth";
 
 const environments = defineEnvironments({ ciKubeconfigPath: "/tmp/kind.kubeconfig", ciKubeContext: "kind-trivy-test" });
@@ -119,6 +119,38 @@ describe("buildStacks", () => {
 
 describe("validateEnvironmentConfig", () => {
   const cluster = { name: "eu-1", kubeconfigPath: "~/.kube/config" };
+  it("can report every problem of every environment at once, one line each, naming environment, cluster, field and value", () => {
+    // GIVEN two environments with problems in different sections, clusters and rules between clusters
+    const environments = {
+      prod: {
+        backend: { type: "consul" },
+        clusters: [
+          { ...cluster, taints: [{ key: "a", effect: "Never" }], operator: { scanJobsConcurrentLimit: 0, scannerReportTTL: "1d" } },
+          { name: "eu-2", kubeconfigPath: "~/.kube/config", kubeContext: "eu-2", networkPolicy: { apiServerPorts: [70000] } },
+          { ...cluster, kubeContext: "other" },
+        ],
+      },
+      staging: { clusters: [{ name: "Stage", kubeconfigPath: "" }] },
+    };
+    // WHEN they are checked THEN one error lists all of them
+    let message = "";
+    try {
+      validateEnvironments(environments);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message.split("\n")).toEqual([
+      'environment "prod": backend.type must be one of local, s3, gcs, azurerm, remote, got "consul"',
+      'environment "prod", cluster "eu-1": taints[0].effect "Never" is invalid: use one of NoSchedule, PreferNoSchedule, NoExecute',
+      'environment "prod", cluster "eu-1": operator.scanJobsConcurrentLimit 0 is invalid: use an integer from 1 to 100',
+      'environment "prod", cluster "eu-1": operator.scannerReportTTL "1d" is invalid: use a positive Go duration such as "24h", "10m0s" or "90s"',
+      'environment "prod", cluster "eu-2": networkPolicy.apiServerPorts[0] 70000 is invalid: not a port: use an integer from 1 to 65535',
+      'environment "prod", cluster "eu-1": name must be unique in the environment, got "eu-1" twice',
+      'environment "staging", clusters[0]: name must be a DNS-1123 label (at most 63 lowercase letters, digits and \'-\'), got "Stage"',
+      'environment "staging", clusters[0]: kubeconfigPath must be a non-empty string such as "~/.kube/config", got ""',
+    ]);
+  });
+
   it.each<[string, unknown, string]>([
     [
       "an S3 backend without locking",
@@ -149,12 +181,12 @@ describe("validateEnvironmentConfig", () => {
     [
       "an operator option out of range",
       { clusters: [{ ...cluster, operator: { scanJobsConcurrentLimit: 0 } }] },
-      'environment "prod", cluster "eu-1": operator.scanJobsConcurrentLimit must be an integer from 1 to 100, got 0',
+      'environment "prod", cluster "eu-1": operator.scanJobsConcurrentLimit 0 is invalid: use an integer from 1 to 100',
     ],
     [
       "a chart path typo",
       { clusters: [{ ...cluster, operator: { extraValues: { triyvOperator: { scanJobTolerations: [] } } } }] },
-      'environment "prod", cluster "eu-1": operator.extraValues: chart value "triyvOperator.scanJobTolerations" does not exist in trivy-operator chart 0.34.0; did you mean "trivyOperator.scanJobTolerations"?',
+      'environment "prod", cluster "eu-1": operator.extraValues "triyvOperator.scanJobTolerations" is invalid: not a value of trivy-operator chart 0.34.0; did you mean "trivyOperator.scanJobTolerations"?',
     ],
     [
       "a hand-written toleration the chart would reject",
@@ -163,7 +195,7 @@ describe("validateEnvironmentConfig", () => {
           { ...cluster, operator: { extraValues: { nodeCollector: { tolerations: [{ key: "a", operator: "Exists", value: "b" }] } } } },
         ],
       },
-      'environment "prod", cluster "eu-1": operator.extraValues: chart value "nodeCollector.tolerations"[0].value must be empty when operator is Exists',
+      'environment "prod", cluster "eu-1": operator.extraValues.nodeCollector.tolerations[0].value "b" is invalid: must be empty when operator is Exists',
     ],
     [
       "a port the network-policy module refuses",
@@ -178,7 +210,7 @@ describe("validateEnvironmentConfig", () => {
     [
       "a bad taint effect",
       { clusters: [{ ...cluster, taints: [{ key: "a", effect: "Never" }] }] },
-      'environment "prod", cluster "eu-1": taints[0].effect must be one of NoSchedule, PreferNoSchedule, NoExecute, got "Never"',
+      'environment "prod", cluster "eu-1": taints[0].effect "Never" is invalid: use one of NoSchedule, PreferNoSchedule, NoExecute',
     ],
     [
       "a cluster name with capitals",
@@ -398,7 +430,7 @@ describe("private DB mirror credentials", () => {
     [
       "a user name with a space",
       { username: "trivy puller" },
-      'operator.dbRepositoryCredentials.username must be a registry user name of 1-256 printable characters without spaces, got "trivy puller"',
+      'operator.dbRepositoryCredentials.username "trivy puller" is invalid: use a registry user name of 1-256 printable characters without spaces',
     ],
     ["a bare string", "trivy-puller", 'operator.dbRepositoryCredentials must be an object (username), got "trivy-puller"'],
   ])("fails when given %s", (_name, dbRepositoryCredentials, message) => {
@@ -411,7 +443,7 @@ describe("private DB mirror credentials", () => {
       clusters: [{ ...mirrorCluster, operator: { ...mirrorCluster.operator, extraValues: { trivy: { existingSecret: true } } } }],
     };
     expect(() => validateEnvironmentConfig("prod", config)).toThrow(
-      "operator.dbRepositoryCredentials needs the chart's own Secret, got operator.extraValues.trivy.existingSecret true",
+      "operator.extraValues.trivy.existingSecret true is invalid: must not be set with operator.dbRepositoryCredentials, which needs the chart's own Secret",
     );
   });
 });

@@ -26,28 +26,32 @@ describe("tolerationsForTaints", () => {
 
   it("fails when an effect is not a Kubernetes taint effect", () => {
     expect(() => tolerationsForTaints([{ key: "dedicated", effect: "NoScheduel" as Taint["effect"] }])).toThrow(
-      'taints[0].effect must be one of NoSchedule, PreferNoSchedule, NoExecute, got "NoScheduel"',
+      'taints[0].effect "NoScheduel" is invalid: use one of NoSchedule, PreferNoSchedule, NoExecute',
     );
   });
 
   it.each([["bad key!"], ["Example.com/x"], ["/name"], [""], ["a".repeat(64)]])("fails when the key %j is not a label key", (key) => {
-    expect(() => validateTaints([{ key }], "taints")).toThrow(/taints\[0\]\.key must be a valid label key/);
+    expect(() => validateTaints([{ key }], "taints")).toThrow(/taints\[0\]\.key ".*" is invalid: not a valid label key/);
   });
 
   it("fails when a value is not a label value", () => {
-    expect(() => validateTaints([{ key: "dedicated", value: "has space" }])).toThrow("taints[0].value must be a valid label value");
+    expect(() => validateTaints([{ key: "dedicated", value: "has space" }])).toThrow(
+      'taints[0].value "has space" is invalid: not a valid label value',
+    );
   });
 });
 
 describe("validateTolerations", () => {
   it("fails when an Exists toleration carries a value", () => {
     expect(() => validateTolerations([{ key: "dedicated", operator: "Exists", value: "x" }])).toThrow(
-      'tolerations[0].value must be empty when operator is Exists, got "x"',
+      'tolerations[0].value "x" is invalid: must be empty when operator is Exists',
     );
   });
 
   it("fails when the operator is neither Equal nor Exists", () => {
-    expect(() => validateTolerations([{ key: "k", operator: "In" as "Equal" }])).toThrow('operator must be one of Equal, Exists, got "In"');
+    expect(() => validateTolerations([{ key: "k", operator: "In" as "Equal" }])).toThrow(
+      'tolerations[0].operator "In" is invalid: use one of Equal, Exists',
+    );
   });
 
   it("can accept a NoExecute toleration with tolerationSeconds", () => {

@@ -99,7 +99,7 @@ describe("dbRepositoryCredentials", () => {
         extraValues: { trivy: { serverUser: "other" } },
       })),
     ).toThrow(
-      'extraValues.trivy.serverUser must not be set together with dbRepositoryCredentials and builtInTrivyServer: the module sends dbRepositoryCredentials.username there, got "other"',
+      'extraValues.trivy.serverUser "other" is invalid: must not be set together with dbRepositoryCredentials and builtInTrivyServer: the module sends dbRepositoryCredentials.username there',
     );
   });
 
@@ -129,7 +129,7 @@ describe("dbRepositoryCredentials", () => {
     } catch (error) {
       message = (error as Error).message;
     }
-    expect(message).toContain("dbRepositoryCredentials.password is a literal string");
+    expect(message).toContain('dbRepositoryCredentials.password "(a literal string, not shown)" is invalid');
     expect(message).toContain("TF_VAR_");
     expect(message).not.toContain(SENTINEL);
   });
@@ -138,15 +138,19 @@ describe("dbRepositoryCredentials", () => {
     [
       "an empty user name",
       { username: "", password: PASSWORD_TOKEN },
-      'dbRepositoryCredentials.username must be a registry user name of 1-256 printable characters without spaces, got ""',
+      'dbRepositoryCredentials.username "" is invalid: use a registry user name of 1-256 printable characters without spaces',
     ],
-    ["a user name with a space", { username: "trivy puller", password: PASSWORD_TOKEN }, 'got "trivy puller"'],
+    [
+      "a user name with a space",
+      { username: "trivy puller", password: PASSWORD_TOKEN },
+      'dbRepositoryCredentials.username "trivy puller" is invalid',
+    ],
     [
       "a missing password",
       { username: "trivy-puller" },
-      "dbRepositoryCredentials.password must be set: pass the value of a sensitive TerraformVariable (set through TF_VAR_…) so the password never appears in code or cdk.tf.json, got undefined",
+      "dbRepositoryCredentials.password undefined is invalid: required: pass the value of a sensitive TerraformVariable (set through TF_VAR_…) so the password never appears in code or cdk.tf.json",
     ],
-    ["a list", [], "dbRepositoryCredentials must be an object with username and password, got a list"],
+    ["a list", [], 'dbRepositoryCredentials "(a list)" is invalid: use an object with username and password'],
   ])("fails when given %s", (_name, credentials, message) => {
     expect(() =>
       synthesize(
@@ -164,7 +168,9 @@ describe("dbRepositoryCredentials", () => {
         dbRepositoryCredentials: { username: "u", password },
         extraValues: { trivy: { existingSecret: true } },
       })),
-    ).toThrow("dbRepositoryCredentials needs the chart's own Secret, got extraValues.trivy.existingSecret true");
+    ).toThrow(
+      "extraValues.trivy.existingSecret true is invalid: must not be set with dbRepositoryCredentials, which needs the chart's own Secret",
+    );
   });
 
   it.each([
@@ -192,7 +198,9 @@ describe("dbRepositoryCredentials", () => {
     } catch (error) {
       message = (error as Error).message;
     }
-    expect(message).toContain(`extraValues.${path} must not be set: the secret would be written into cdk.tf.json`);
+    expect(message).toContain(
+      `extraValues.${path} "(a secret, not shown)" is invalid: must not be set: the secret would be written into cdk.tf.json`,
+    );
     expect(message).toContain(instead);
     expect(message).not.toContain(SENTINEL);
   });
@@ -210,7 +218,7 @@ describe("proxy URLs in extraValues", () => {
       } catch (error) {
         message = (error as Error).message;
       }
-      expect(message).toContain(`extraValues.${path} must not carry user:password@`);
+      expect(message).toContain(`extraValues.${path} "(a URL with credentials, not shown)" is invalid: must not carry user:password@`);
       expect(message).not.toContain(SENTINEL);
     },
   );

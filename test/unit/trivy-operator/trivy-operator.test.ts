@@ -81,19 +81,23 @@ describe("TrivyOperator", () => {
     // GIVEN the option that used to render it inside the operator release, and the same through extraValues
     // THEN both are refused, pointing at TrivyOperatorMonitoring instead of being ignored
     expect(() => synthOperator({ serviceMonitor: true } as never)).toThrow(
-      /serviceMonitor is no longer an option, got true: .*use operator\.addMonitoring\(\)/,
+      /test\/trivy-operator: trivy operator serviceMonitor true is invalid: no longer an option: .*use operator\.addMonitoring\(\)/,
     );
     expect(() => synthOperator({ extraValues: { serviceMonitor: { enabled: true } } })).toThrow(
-      /extraValues\.serviceMonitor\.enabled must not be true: .*use operator\.addMonitoring\(\)/,
+      /extraValues\.serviceMonitor\.enabled true is invalid: must not be true: .*use operator\.addMonitoring\(\)/,
     );
   });
 
   it("fails when an option is invalid, at construction", () => {
-    expect(() => synthOperator({ scanJobsConcurrentLimit: 0 })).toThrow("scanJobsConcurrentLimit must be an integer from 1 to 100, got 0");
+    expect(() => synthOperator({ scanJobsConcurrentLimit: 0 })).toThrow(
+      "test/trivy-operator: trivy operator scanJobsConcurrentLimit 0 is invalid: use an integer from 1 to 100",
+    );
   });
 
   it("fails when the release timeout is out of range", () => {
-    expect(() => synthOperator({ releaseTimeoutSeconds: 5 })).toThrow("releaseTimeoutSeconds must be an integer from 60 to 3600, got 5");
+    expect(() => synthOperator({ releaseTimeoutSeconds: 5 })).toThrow(
+      "test/trivy-operator: trivy operator releaseTimeoutSeconds 5 is invalid: use an integer from 60 to 3600",
+    );
   });
 });
 

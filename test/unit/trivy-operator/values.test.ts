@@ -161,7 +161,7 @@ describe("buildTrivyOperatorValues extraValues", () => {
 
   it("fails when a path does not exist in the chart, suggesting the right one", () => {
     expect(() => buildTrivyOperatorValues({ extraValues: { triyvOperator: { scanJobTolerations: [] } } })).toThrow(
-      'chart value "triyvOperator.scanJobTolerations" does not exist in trivy-operator chart 0.34.0; did you mean "trivyOperator.scanJobTolerations"?',
+      'extraValues "triyvOperator.scanJobTolerations" is invalid: not a value of trivy-operator chart 0.34.0; did you mean "trivyOperator.scanJobTolerations"?',
     );
   });
 
@@ -173,7 +173,7 @@ describe("buildTrivyOperatorValues extraValues", () => {
 
   it("fails when a value has the wrong type for the chart", () => {
     expect(() => buildTrivyOperatorValues({ extraValues: { trivy: { useBuiltinRegoPolicies: true } } })).toThrow(
-      'chart value "trivy.useBuiltinRegoPolicies" must be a string in trivy-operator chart 0.34.0, got bool true',
+      "extraValues.trivy.useBuiltinRegoPolicies true is invalid: use a string, as trivy-operator chart 0.34.0 does (got a bool)",
     );
   });
 
@@ -192,7 +192,7 @@ describe("buildTrivyOperatorValues extraValues", () => {
   it("fails when a hand-written toleration uses Exists with a value", () => {
     expect(() =>
       buildTrivyOperatorValues({ extraValues: { nodeCollector: { tolerations: [{ key: "a", operator: "Exists", value: "b" }] } } }),
-    ).toThrow('chart value "nodeCollector.tolerations"[0].value must be empty when operator is Exists');
+    ).toThrow('extraValues.nodeCollector.tolerations[0].value "b" is invalid: must be empty when operator is Exists');
   });
 });
 
