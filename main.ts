@@ -57,8 +57,8 @@ function run(argv: readonly string[]): void {
 try {
   run(process.argv.slice(2));
 } catch (error) {
-  // A config the user must fix gets its message alone; anything else is a bug and keeps its trace.
+  // A config the user must fix gets its problems alone, one line each; anything else is a bug and keeps its trace.
   if (!(error instanceof ConfigurationError)) throw error;
-  console.error(`invalid configuration: ${error.message}`);
+  console.error(error.report());
   process.exitCode = 1;
 }

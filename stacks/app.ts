@@ -24,6 +24,14 @@ export class ConfigurationError extends Error {
     super(message);
     this.name = "ConfigurationError";
   }
+
+  /** What the CLI prints: one `invalid configuration: …` line per problem, no stack trace. */
+  public report(): string {
+    return this.message
+      .split("\n")
+      .map((problem) => `invalid configuration: ${problem}`)
+      .join("\n");
+  }
 }
 
 /** One Terraform stack the app synthesizes, known before any construct exists. */

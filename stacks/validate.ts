@@ -170,15 +170,15 @@ function networkPolicyConfigPath(path: string): string {
 /**
  * The cluster's policy as the TrivyNetworkPolicy construct would derive it from its operator,
  * checked by the module; problems are reported under the config's keys. The Prometheus peer is
- * checked whenever it is configured, scraped or not.
+ * checked whenever it is configured, scraped or not. With operator options that have problems of
+ * their own, the policy's own options are still checked, against a default operator.
  */
-function validateNetworkPolicyValues(cluster: ClusterConfig): void {
-  const { dbRepositoryCredentials: _password, ...options } = cluster.operator ?? {};
+function validateNetworkPolicyValues(cluster: ClusterConfig, operatorValid: boolean): void {
+  const { dbRepositoryCredentials: _password, ...options } = operatorValid ? (cluster.operator ?? {}) : {};
   const operatorFacts = trivyOperatorFacts(resolveTrivyOperatorOptions({ ...options, taints: cluster.taints }));
   const spec = trivyNetworkPolicySpec(operatorFacts, networkPolicyOptions(cluster, cluster.networkPolicy?.prometheus !== undefined));
-  const problems = trivyNetworkPolicyProblems(spec);
-  if (problems.length > 0)
-    throw new Error(problems.map((problem) => describeProblem({ ...problem, path: networkPolicyConfigPath(problem.path) })).join("\n"));
+  const problems = trivyNetworkPolicyProblems(spec).map((problem) => ({ ...problem, path: networkPolicyConfigPath(problem.path) }));
+  throwProblems(operatorValid ? problems : problems.filter((problem) => !problem.path.startsWith("operator.")));
 }
 
 /** Every problem of one cluster entry, each line prefixed with the environment and the cluster. */
@@ -203,11 +203,10 @@ function clusterProblems(cluster: unknown, index: number, environment: string): 
   });
   const networkPolicyShapeValid = section(lines, () => validateNetworkPolicyShape(cluster.networkPolicy));
   const operatorValid = section(lines, () => validateOperatorConfig(cluster.operator));
-  // The policy and the alerts derive from the operator's options (namespace, TTL, DB hosts).
-  if (taintsValid && networkPolicyShapeValid && operatorValid) {
-    section(lines, () => validateNetworkPolicyValues(cluster as unknown as ClusterConfig));
-    section(lines, () => validateMonitoring(cluster as unknown as ClusterConfig));
+  if (taintsValid && networkPolicyShapeValid) {
+    section(lines, () => validateNetworkPolicyValues(cluster as unknown as ClusterConfig, operatorValid));
   }
+  if (networkPolicyShapeValid) section(lines, () => validateMonitoring(cluster as unknown as ClusterConfig));
   return lines.map((line) => `${context}: ${line}`);
 }
 

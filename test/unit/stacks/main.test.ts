@@ -40,6 +40,31 @@ describe("configuration errors", () => {
   });
 });
 
+describe("a config of several problems", () => {
+  it("reports each problem on its own line, every one prefixed as main.ts prints it", () => {
+    // GIVEN a dev cluster with a bad flavor and a bad operator option
+    const environments = defineEnvironments();
+    const devCluster = environments.dev.clusters[0]!;
+    const cluster = {
+      ...devCluster,
+      networkPolicy: { ...devCluster.networkPolicy, flavor: "calcio" },
+      operator: { scanJobsConcurrentLimit: 0 },
+    };
+    let report = "";
+    try {
+      buildStacks(Testing.app(), { ...environments, dev: { ...environments.dev, clusters: [cluster] } } as never, { only: ["dev"] });
+    } catch (error) {
+      if (!(error instanceof ConfigurationError)) throw error;
+      report = error.report();
+    }
+    // THEN both come out at once, each a line of its own (main.ts prints error.report())
+    expect(report.split("\n")).toEqual([
+      'invalid configuration: environment "dev", cluster "dev": operator.scanJobsConcurrentLimit 0 is invalid: use an integer from 1 to 100',
+      'invalid configuration: environment "dev", cluster "dev": networkPolicy.flavor "calcio" is invalid: use one of "kubernetes", "calico", "cilium", "none"',
+    ]);
+  });
+});
+
 describe("main.ts --list-stacks", () => {
   it("can list the selected stacks with environment, layout and state as JSON, without synthesizing", () => {
     // WHEN the deploy workflow asks the app for its stacks
