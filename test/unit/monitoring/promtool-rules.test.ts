@@ -17,6 +17,7 @@ import {
   type ImageReport,
   type InputSeries,
 } from "../../fixtures/metrics/emitted-series";
+import type { EnvironmentsConfig, OperatorConfig } from "../../../stacks/config";
 import { defineEnvironments } from "../../../stacks/environments";
 import { checkRules, deployedRuleFile, promtoolAvailability, runPromtoolTests, type RuleFile } from "./promtool";
 
@@ -369,6 +370,16 @@ const GROUPS: TestGroup[] = [
   },
 ];
 
+/** The shipped environments with prod/eu-1's operator options changed. */
+function withEu1Operator(operator: Partial<OperatorConfig>): EnvironmentsConfig {
+  const environments = defineEnvironments();
+  const prod = environments.prod;
+  const clusters = prod.clusters.map((cluster) =>
+    cluster.name === "eu-1" ? { ...cluster, operator: { ...cluster.operator, ...operator } } : cluster,
+  );
+  return { ...environments, prod: { ...prod, clusters } };
+}
+
 describe.skipIf(!promtool.available)(`alert rules on the real Prometheus engine (promtool ${promtool.version ?? "missing"}) |`, () => {
   const rules = deployedRuleFile();
   const testFile = { rule_files: ["rules.yml"], evaluation_interval: "1m", tests: GROUPS };
@@ -383,18 +394,7 @@ describe.skipIf(!promtool.available)(`alert rules on the real Prometheus engine 
     // GIVEN prod/eu-1 with scannerReportTTL "1.5h": valid for the operator (Go time.ParseDuration),
     // not for Prometheus (model.ParseDuration takes whole numbers) WHEN its rules are synthesized
     // THEN the scan-job window is respelled 1h30m and the real engine accepts the file.
-    const environments = defineEnvironments();
-    const prod = environments.prod;
-    const withTtl = {
-      ...environments,
-      prod: {
-        ...prod,
-        clusters: prod.clusters.map((cluster) =>
-          cluster.name === "eu-1" ? { ...cluster, operator: { ...cluster.operator, scannerReportTTL: "1.5h" } } : cluster,
-        ),
-      },
-    };
-    const fractional = deployedRuleFile("eu-1", withTtl);
+    const fractional = deployedRuleFile("eu-1", withEu1Operator({ scannerReportTTL: "1.5h" }));
     const scanJobs = fractional.groups.flatMap((group) => group.rules).find((rule) => rule.alert === "TrivyScanJobsFailing");
     expect(scanJobs?.expr).toContain("}[1h30m])");
     const run = await checkRules(fractional);
@@ -406,25 +406,7 @@ describe.skipIf(!promtool.available)(`alert rules on the real Prometheus engine 
     // GIVEN prod/eu-1 with extraValues.trivyOperator.scanJobsInSameNamespace: the operator creates
     // each scan Job in its workload's namespace (trivy-operator v0.32.0 pkg/vulnerabilityreport/builder.go
     // updateScanJobForWorkloadNamespace), so kube-state-metrics reports it there.
-    const environments = defineEnvironments();
-    const prod = environments.prod;
-    const sameNamespace = {
-      ...environments,
-      prod: {
-        ...prod,
-        clusters: prod.clusters.map((cluster) =>
-          cluster.name === "eu-1"
-            ? {
-                ...cluster,
-                operator: {
-                  ...cluster.operator,
-                  extraValues: { trivyOperator: { scanJobsInSameNamespace: true } },
-                },
-              }
-            : cluster,
-        ),
-      },
-    };
+    const sameNamespace = withEu1Operator({ extraValues: { trivyOperator: { scanJobsInSameNamespace: true } } });
     const workloadJob = jobCreatedSeries(
       FAILING_JOB,
       [0, 5, 10].map((hour) => ({ startScrape: hour * H, scrapes: 2, createdUnix: createdAt(hour * H) })),

@@ -105,11 +105,15 @@ describe("TrivyOperator scanJobsInSameNamespace", () => {
   const warningsOf = (construct: { node: { metadata: ReadonlyArray<{ type: string; data: unknown }> } }) =>
     construct.node.metadata.filter((entry) => entry.type === "@cdktf/warn").map((entry) => String(entry.data));
 
+  /** An operator with `trivyOperator.scanJobsInSameNamespace` as given, and its network policy. */
+  const operatorWithPolicy = (scanJobsInSameNamespace: boolean) => {
+    const stack = new TerraformStack(Testing.app(), "same-namespace");
+    const operator = new TrivyOperator(stack, "trivy-operator", { extraValues: { trivyOperator: { scanJobsInSameNamespace } } });
+    return { operator, policy: operator.addNetworkPolicy("network-policy") };
+  };
+
   it("tells companions and warns that scan jobs leave the operator namespace's policies", () => {
-    const app = Testing.app();
-    const stack = new TerraformStack(app, "same-namespace");
-    const operator = new TrivyOperator(stack, "trivy-operator", { extraValues: { trivyOperator: { scanJobsInSameNamespace: true } } });
-    const policy = operator.addNetworkPolicy("network-policy");
+    const { operator, policy } = operatorWithPolicy(true);
 
     expect(operator.scanJobsInSameNamespace).toBe(true);
     expect(warningsOf(operator)).toEqual([SCAN_JOBS_IN_SAME_NAMESPACE_WARNING]);
@@ -117,10 +121,7 @@ describe("TrivyOperator scanJobsInSameNamespace", () => {
   });
 
   it("stays quiet with the chart default", () => {
-    const app = Testing.app();
-    const stack = new TerraformStack(app, "default");
-    const operator = new TrivyOperator(stack, "trivy-operator", { extraValues: { trivyOperator: { scanJobsInSameNamespace: false } } });
-    const policy = operator.addNetworkPolicy("network-policy");
+    const { operator, policy } = operatorWithPolicy(false);
 
     expect(operator.scanJobsInSameNamespace).toBe(false);
     expect([...warningsOf(operator), ...warningsOf(policy)]).toEqual([]);
