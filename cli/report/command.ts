@@ -1,4 +1,4 @@
-import { createReadStream, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { basename, extname } from "node:path";
 import { ExitCode, UserError, type CliIo } from "../io";
 import { ContextError, firstLine, resolveContext } from "../common/kube";
@@ -16,6 +16,7 @@ import { renderHtml } from "./render/html";
 import { renderJsonPieces } from "./render/json";
 import { renderMarkdown, renderTable } from "./render/text";
 import { clientNodeLister, listTargets, readClusterReports, type ReportLister } from "./sources/cluster";
+import { fileChunks } from "./sources/file-chunks";
 import { readObjects, type InputFormat } from "./sources/read-objects";
 import type { ReportSummary } from "./summary";
 
@@ -217,7 +218,7 @@ function fileSource(file: string, args: ReportArguments, io: CliIo): ReportSourc
       }
       if (readable) {
         const progress = progressReporter(io, sourceName, size);
-        const input = isStdin ? (io.stdin as AsyncIterable<Buffer | string>) : createReadStream(file, { highWaterMark: 1 << 20 });
+        const input = isStdin ? (io.stdin as AsyncIterable<Buffer | string>) : fileChunks(file);
         try {
           const result = await readObjects(input, {
             format: isStdin ? undefined : formatFromExtension(file),

@@ -38,6 +38,8 @@ export interface SplitResult {
  * per-byte loop only runs over structure, which is what makes it faster than a full `JSON.parse`.
  *
  * It validates structure only as far as it needs to; each item is validated by the caller's `JSON.parse`.
+ * A chunk is only read during `write`: what the splitter keeps of it for the next chunk is copied,
+ * so the caller may reuse the chunk's buffer (see fileChunks).
  */
 export class JsonItemSplitter {
   private depth = 0;
@@ -163,9 +165,10 @@ export class JsonItemSplitter {
       i++;
     }
 
-    if (this.inItem) this.itemPieces.push(chunk.subarray(this.itemStart));
-    if (this.capturingDocument) this.documentPieces.push(chunk.subarray(this.documentStart));
-    if (this.inTopLevelString) this.topLevelStringHead.push(chunk.subarray(this.topLevelStringStart));
+    // Copies, not views: the caller may read the next chunk into the same buffer (fileChunks does).
+    if (this.inItem) this.itemPieces.push(Buffer.from(chunk.subarray(this.itemStart)));
+    if (this.capturingDocument) this.documentPieces.push(Buffer.from(chunk.subarray(this.documentStart)));
+    if (this.inTopLevelString) this.topLevelStringHead.push(Buffer.from(chunk.subarray(this.topLevelStringStart)));
     this.offset += length;
   }
 
@@ -206,7 +209,7 @@ export class JsonItemSplitter {
     ) {
       this.itemsDepth = 2;
       this.expectingElement = true;
-      this.documentPieces.push(chunk.subarray(this.documentStart, i + 1));
+      this.documentPieces.push(Buffer.from(chunk.subarray(this.documentStart, i + 1)));
       this.capturingDocument = false;
     }
     this.depth++;

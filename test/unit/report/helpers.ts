@@ -42,11 +42,16 @@ export const REPORT_FIXTURE_FILES: readonly string[] = [
  */
 export function writeInChunks(splitter: { write(chunk: Buffer): void }, text: string, chunkSizes: readonly number[]): void {
   const bytes = Buffer.from(text);
+  // One buffer for every chunk, scribbled over after each write, as fileChunks reuses its buffer:
+  // a splitter that kept a view of a chunk instead of a copy would read garbage.
+  const reused = Buffer.alloc(Math.max(1, ...chunkSizes));
   let offset = 0;
   let index = 0;
   while (offset < bytes.length) {
-    const size = Math.max(1, chunkSizes[index++ % chunkSizes.length] ?? 1);
-    splitter.write(bytes.subarray(offset, offset + size));
+    const size = Math.min(Math.max(1, chunkSizes[index++ % chunkSizes.length] ?? 1), bytes.length - offset);
+    bytes.copy(reused, 0, offset, offset + size);
+    splitter.write(reused.subarray(0, size));
+    reused.fill("x");
     offset += size;
   }
 }
