@@ -210,4 +210,31 @@ describe("json format", () => {
       `${JSON.stringify({ ...empty, findingIndex: {} }, null, 2)}\n`,
     );
   });
+
+  it("writes any JSON value member by member exactly as JSON.stringify(value, null, 2) does", () => {
+    // Members JSON.stringify leaves out (undefined, functions) in objects and writes as null in
+    // arrays, empty containers, line breaks and non-ASCII text in strings, objects with a toJSON.
+    const special = { a: undefined, b: [undefined, () => 1, {}, []], c: "line\nbreak é 😀", d: new Date(0), e: null };
+    const valueWithSpecials = fc.oneof(fc.jsonValue(), fc.constant(special));
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.oneof(valueWithSpecials, fc.array(valueWithSpecials))), (value) => {
+        const summary = value as unknown as Parameters<typeof renderJsonPieces>[0];
+        expect([...renderJsonPieces(summary)].join("")).toBe(`${JSON.stringify(value, null, 2)}\n`);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("never builds a piece much longer than 32 Ki characters, however large a table or the index is", () => {
+    const index = new FindingIndex();
+    for (let entry = 0; entry < 20_000; entry++)
+      index.addParts(`vulnerability|prod|ns-${entry % 7}|ghcr.io/a/b`, `CVE-2024-${entry}|openssl`, "high");
+    const rows = Array.from({ length: 20_000 }, (_, row) => ({ cluster: "prod", workload: `ReplicaSet/app-${row}`, reports: row }));
+    const summary = { byWorkload: rows, findingIndex: index } as unknown as Parameters<typeof renderJsonPieces>[0];
+    const pieces = [...renderJsonPieces(summary)];
+    expect(pieces.length).toBeGreaterThan(100);
+    // One piece may overshoot by the last text added to it (a line of the index, a member).
+    expect(Math.max(...pieces.map((piece) => piece.length))).toBeLessThan(33 * 1024);
+    expect(pieces.join("")).toBe(`${JSON.stringify({ byWorkload: rows, findingIndex: index.toJSON() }, null, 2)}\n`);
+  });
 });
