@@ -1,57 +1,112 @@
+import { readFileSync, statSync } from "node:fs";
+import { UserError } from "../io";
 import { asArray, asNumber, asRecord, asString } from "../common/json-access";
+import { firstLine } from "../common/kube";
 import { emptySeverityCounts, parseSeverity, severityRank, sumCounts, type Severity } from "../common/severity";
 import { Coverage } from "./coverage";
 import type { FindingIndex } from "./finding-index";
-import { describeFindingKey, keyInSchema1, parseFindingKey } from "./keys";
+import { JsonMemberSplitter } from "./json-members";
+import { describeFindingKey, keyInSchema1, parseFindingKey, type FindingKeyParts } from "./keys";
 import { REPORT_KINDS } from "./kinds";
+import { FILE_CHUNK_BYTES, fileChunks } from "./sources/file-chunks";
 import type { BaselineDiff, BaselineFinding } from "./summary";
 
+const EXPECTED = "a previous `report --format json` output";
+/** The members of a baseline besides its findingIndex that the comparison reads; the rest is skipped. */
+const HEADER_KEYS = new Set(["schemaVersion", "generatedAt", "coverage", "sources"]);
+/** The comparison reads the baseline a JsonMemberSplitter batch (64 KiB) at a time. */
+const BATCH_CHUNK_BYTES = 64 * 1024;
+
 /**
- * The baseline's findingIndex, kept as the object JSON.parse made (keys → severity words): copying
- * 100,000s of keys into another structure would only add memory; lookups and iteration are all the
- * comparison needs.
+ * What a previous `--format json` output says about itself, read once at the start (so a bad
+ * baseline fails before any input is read). Its findingIndex is only checked and counted then, and
+ * read again, batch by batch, when the comparison runs (readBaselineFindings): the index of a large
+ * fleet has 100,000s of keys, and holding them (JSON.parse of the whole file) cost 1.6× the file's
+ * size in memory.
  */
-export class BaselineFindings {
-  constructor(private readonly index: Readonly<Record<string, unknown>>) {}
-
-  has(key: string): boolean {
-    return Object.hasOwn(this.index, key);
-  }
-
-  *entries(): Generator<[string, Severity]> {
-    for (const key in this.index) yield [key, parseSeverity(this.index[key])];
-  }
-}
-
-export interface BaselineIndex {
+export interface BaselineHeader {
+  readonly path: string;
   readonly schemaVersion: 1 | 2;
   readonly generatedAt: string | undefined;
-  readonly findings: BaselineFindings;
   /** What the baseline run read completely. */
   readonly coverage: Coverage;
   /** Set when the coverage had to be inferred (schemaVersion 1 recorded none). */
   readonly inferredCoverage: boolean;
+  readonly findings: number;
+  /**
+   * The index keys are in strictly increasing order (as this command writes them, see
+   * FindingIndex.sortedEntries), so they can be compared with this run's keys in one merge pass.
+   * Otherwise (a hand-edited or re-sorted file, a duplicate key) they are read whole and sorted.
+   */
+  readonly sorted: boolean;
+  /** Where the bytes are read from, each time. */
+  readonly source: BaselineSource;
 }
 
 /**
- * Reads a previous `--format json` output. schemaVersion 2 records its coverage; a schemaVersion 1
- * output did not, so each of its sources without warnings counts as every list of its cluster
- * read completely (what version 1 itself assumed), and a source with warnings as nothing.
+ * A regular file is read twice (header, then findings), and must be the same file both times
+ * (size, mtime, inode). Anything else (`--baseline <(aws s3 cp … -)`, a FIFO) can be read only
+ * once: its bytes are kept in memory for both reads.
  */
-export function parseBaseline(document: unknown): BaselineIndex | { readonly error: string } {
-  const record = asRecord(document);
-  const index = asRecord(record?.["findingIndex"]);
-  if (!record || !index) return { error: "not a `report --format json` output (no findingIndex)" };
-  const version = asNumber(record["schemaVersion"]) ?? 1;
+type BaselineSource = { readonly path: string; readonly fingerprint: string } | { readonly path: string; readonly bytes: Buffer };
+
+/** One baseline finding, in key order. */
+export type BaselineEntry = readonly [key: string, severity: Severity];
+
+/**
+ * Reads a previous `--format json` output's header and checks its findingIndex without keeping it.
+ * schemaVersion 2 records its coverage; a schemaVersion 1 output did not, so each of its sources
+ * without warnings counts as every list of its cluster read completely (what version 1 itself
+ * assumed), and a source with warnings as nothing. Members other than the header's and the index
+ * are checked for structure (balanced, in one object) but not parsed. Errors are UserErrors.
+ */
+export async function readBaselineHeader(path: string): Promise<BaselineHeader> {
+  const source = openBaseline(path);
+  const values = new Map<string, unknown>();
+  let indexes = 0;
+  /** The last findingIndex member is an object (JSON.parse keeps the last of duplicate keys). */
+  let indexIsObject = false;
+  let findings = 0;
+  let sorted = true;
+  let previous: string | undefined;
+  const splitter = new JsonMemberSplitter({
+    handling: (key) => {
+      if (key === "findingIndex") {
+        indexes++;
+        indexIsObject = false;
+        return "members";
+      }
+      return HEADER_KEYS.has(key) ? "value" : "skip";
+    },
+    onValue: (key, json) => {
+      const value = parseJsonText(path, json);
+      if (key !== "findingIndex") values.set(key, value);
+    },
+    onMembers: (_key, json) => {
+      indexIsObject = true;
+      const members = parseMembers(path, json);
+      for (let at = 0; at < members.length; at += 2) {
+        const key = members[at] as string;
+        findings++;
+        if (previous !== undefined && !(previous < key)) sorted = false;
+        previous = key;
+      }
+    },
+  });
+  await scan(source, splitter);
+  if (!indexIsObject) throw baselineError(path, "not a `report --format json` output (no findingIndex)");
+  const version = asNumber(values.get("schemaVersion")) ?? 1;
   if (version !== 1 && version !== 2)
-    return { error: `schemaVersion ${version} is newer than this version of the command understands (1, 2); upgrade trivy-operator-cdktf` };
-  const findings = new BaselineFindings(index);
+    throw baselineError(
+      path,
+      `schemaVersion ${version} is newer than this version of the command understands (1, 2); upgrade trivy-operator-cdktf`,
+    );
   let coverage: Coverage;
   if (version === 2) {
-    coverage = Coverage.fromScopes(asArray(record["coverage"]).map((entry) => asString(entry) ?? ""));
+    coverage = Coverage.fromScopes(asArray(values.get("coverage")).map((entry) => asString(entry) ?? ""));
   } else {
     coverage = new Coverage();
-    for (const source of asArray(record["sources"])) {
+    for (const source of asArray(values.get("sources"))) {
       const row = asRecord(source);
       const cluster = asString(row?.["cluster"]);
       if (cluster === undefined) continue;
@@ -59,7 +114,66 @@ export function parseBaseline(document: unknown): BaselineIndex | { readonly err
       else coverage.markIncomplete(cluster);
     }
   }
-  return { schemaVersion: version, generatedAt: asString(record["generatedAt"]), findings, coverage, inferredCoverage: version === 1 };
+  return {
+    path,
+    schemaVersion: version,
+    generatedAt: asString(values.get("generatedAt")),
+    coverage,
+    inferredCoverage: version === 1,
+    findings,
+    // Two findingIndex members: JSON.parse keeps the last; only a whole read can say which keys that leaves.
+    sorted: sorted && indexes === 1,
+    source,
+  };
+}
+
+/**
+ * The baseline's findings in strictly increasing key order, a batch (some hundred) at a time, read
+ * from the file again. A file whose keys are not in order is read whole (JSON.parse, duplicate keys:
+ * the last wins) and sorted: correct for any file, in memory only for such files.
+ */
+export async function* readBaselineFindings(header: BaselineHeader): AsyncGenerator<readonly BaselineEntry[]> {
+  const { source } = header;
+  if ("fingerprint" in source && fileFingerprint(source.path) !== source.fingerprint) throw changedError(header.path);
+  if (!header.sorted) {
+    const document = parseJsonText(header.path, ("bytes" in source ? source.bytes : readFileSync(source.path)).toString("utf8"));
+    const index = asRecord(asRecord(document)?.["findingIndex"]) ?? {};
+    const keys = Object.keys(index).sort(compareKeys);
+    for (let start = 0; start < keys.length; start += 1000)
+      yield keys.slice(start, start + 1000).map((key): BaselineEntry => [key, parseSeverity(index[key])]);
+    return;
+  }
+  let batches: BaselineEntry[][] = [];
+  let previous: string | undefined;
+  let findings = 0;
+  let outOfOrder = false;
+  const splitter = new JsonMemberSplitter({
+    handling: (key) => (key === "findingIndex" ? "members" : "skip"),
+    onValue: () => undefined,
+    onMembers: (_key, json) => {
+      const members = parseMembers(header.path, json);
+      const entries: BaselineEntry[] = [];
+      for (let at = 0; at < members.length; at += 2) {
+        const key = members[at] as string;
+        if (previous !== undefined && !(previous < key)) outOfOrder = true;
+        previous = key;
+        entries.push([key, parseSeverity(members[at + 1])]);
+      }
+      findings += entries.length;
+      batches.push(entries);
+    },
+  });
+  // Small chunks: the merge consumes each batch before the next is parsed, so a batch's keys die
+  // young (a scavenge frees them) instead of being promoted to the old generation in bulk, which
+  // with 1 MiB chunks left 40 MB of baseline keys for a full GC at the end of a run.
+  for await (const chunk of chunksOf(source, BATCH_CHUNK_BYTES)) {
+    splitter.write(chunk);
+    if (outOfOrder) throw changedError(header.path);
+    for (const batch of batches) yield batch;
+    batches = [];
+  }
+  const problem = splitter.end();
+  if (problem !== undefined || findings !== header.findings) throw changedError(header.path);
 }
 
 export interface BaselineComparison {
@@ -73,60 +187,77 @@ export interface BaselineComparison {
  * New = in this run only; resolved = in the baseline only; each only where both runs read the
  * finding's list completely (Coverage). A baseline finding whose list this run did not read
  * completely is "not compared" (and the report is incomplete); a finding of this run outside what
- * the baseline read is "not in the baseline's scope" (a cluster or namespace added since). Pure.
+ * the baseline read is "not in the baseline's scope" (a cluster or namespace added since).
+ *
+ * Both sides are walked once in key order, side by side (a merge): neither is looked up in the
+ * other, so the baseline's keys are never all in memory. Only the listed items (worst first, at most
+ * `listLimit` of each kind) are kept. A schemaVersion 1 baseline spells keys without the namespace:
+ * this run's keys are respelled and sorted that way first, and several of them (one per namespace)
+ * can match one baseline key.
  */
-export function compareWithBaseline(
-  file: string,
-  baseline: BaselineIndex,
+export async function compareWithBaseline(
+  baseline: BaselineHeader,
+  baselineFindings: AsyncIterable<readonly BaselineEntry[]>,
   current: FindingIndex,
   currentCoverage: Coverage,
   listLimit: number,
-): BaselineComparison {
+): Promise<BaselineComparison> {
+  const file = baseline.path;
   const newFindings = emptySeverityCounts();
   const resolvedFindings = emptySeverityCounts();
   const notCompared = emptySeverityCounts();
   const outsideBaseline = emptySeverityCounts();
-  const newItems: BaselineFinding[] = [];
-  const resolvedItems: BaselineFinding[] = [];
-  const notComparedItems: BaselineFinding[] = [];
+  const newItems = new WorstFirst(listLimit);
+  const resolvedItems = new WorstFirst(listLimit);
+  const notComparedItems = new WorstFirst(listLimit);
   const currentClusters = new Set<string>();
+  const baselineClusters = new Set<string>();
+  const missingScopes = new Set<string>();
   const schema1 = baseline.schemaVersion === 1;
-  // Only an old baseline needs this run's keys respelled; a schemaVersion 2 one is looked up as is.
-  const currentSpelled = new Set<string>();
 
-  for (const [key, severity] of current.entries()) {
+  const cursor = new BaselineCursor(baselineFindings);
+  await cursor.start();
+  /** The baseline entry under the cursor was matched by a key of this run. */
+  let matched = false;
+  const baselineOnly = (key: string, severity: Severity): void => {
+    baselineClusters.add(clusterOfKey(key));
+    if (matched) return;
+    const parts = parseFindingKey(key, baseline.schemaVersion);
+    if (currentCoverage.coversKey(parts)) {
+      resolvedFindings[severity] += 1;
+      resolvedItems.offer(key, severity, parts);
+    } else {
+      notCompared[severity] += 1;
+      notComparedItems.offer(key, severity, parts);
+      missingScopes.add(parts.namespace ? `cluster ${parts.cluster} namespace ${parts.namespace}` : `cluster ${parts.cluster}`);
+    }
+  };
+  const advance = async (): Promise<void> => {
+    const entry = cursor.entry;
+    if (entry) baselineOnly(entry[0], entry[1]);
+    matched = false;
+    await cursor.next();
+  };
+
+  for (const [key, spelled, severity] of currentInBaselineOrder(current, schema1)) {
     currentClusters.add(clusterOfKey(key));
-    const parts = schema1 ? parseFindingKey(key, 2) : undefined;
-    const spelled = parts ? keyInSchema1(parts) : key;
-    if (schema1) currentSpelled.add(spelled);
-    if (baseline.findings.has(spelled)) continue;
-    const full = parts ?? parseFindingKey(key, 2);
-    if (!baseline.coverage.coversKey(schema1 ? { ...full, namespace: undefined } : full)) {
+    while (cursor.entry && cursor.entry[0] < spelled) await advance();
+    if (cursor.entry?.[0] === spelled) {
+      matched = true;
+      continue;
+    }
+    const parts = parseFindingKey(key, 2);
+    if (!baseline.coverage.coversKey(schema1 ? { ...parts, namespace: undefined } : parts)) {
       outsideBaseline[severity] += 1;
       continue;
     }
     newFindings[severity] += 1;
-    newItems.push({ key, severity, text: describeFindingKey(full) });
+    newItems.offer(key, severity, parts);
   }
-  const missingScopes = new Set<string>();
-  for (const [key, severity] of baseline.findings.entries()) {
-    if (schema1 ? currentSpelled.has(key) : current.has(key)) continue;
-    const parts = parseFindingKey(key, baseline.schemaVersion);
-    const item = { key, severity, text: describeFindingKey(parts) };
-    if (currentCoverage.coversKey(parts)) {
-      resolvedFindings[severity] += 1;
-      resolvedItems.push(item);
-    } else {
-      notCompared[severity] += 1;
-      notComparedItems.push(item);
-      missingScopes.add(parts.namespace ? `cluster ${parts.cluster} namespace ${parts.namespace}` : `cluster ${parts.cluster}`);
-    }
-  }
+  while (cursor.entry) await advance();
 
   const warnings: string[] = [];
   const notes: string[] = [];
-  const baselineClusters = new Set<string>();
-  for (const [key] of baseline.findings.entries()) baselineClusters.add(clusterOfKey(key));
   for (const cluster of baseline.coverage.clusters()) baselineClusters.add(cluster);
   const runClusters = new Set([...currentClusters, ...currentCoverage.clusters()]);
   const common = [...baselineClusters].filter((cluster) => runClusters.has(cluster)).sort();
@@ -149,8 +280,6 @@ export function compareWithBaseline(
       `--baseline ${file}: written by an older version (schemaVersion 1) that did not record which lists it read completely; its sources without warnings are taken as complete`,
     );
 
-  const worstFirst = (a: BaselineFinding, b: BaselineFinding): number =>
-    severityRank(a.severity) - severityRank(b.severity) || a.key.localeCompare(b.key);
   return {
     diff: {
       file,
@@ -160,13 +289,95 @@ export function compareWithBaseline(
       resolvedFindings,
       notCompared,
       outsideBaseline,
-      newItems: newItems.sort(worstFirst).slice(0, listLimit),
-      resolvedItems: resolvedItems.sort(worstFirst).slice(0, listLimit),
-      notComparedItems: notComparedItems.sort(worstFirst).slice(0, listLimit),
+      newItems: newItems.items(),
+      resolvedItems: resolvedItems.items(),
+      notComparedItems: notComparedItems.items(),
     },
     warnings,
     notes,
   };
+}
+
+/**
+ * This run's findings as [key, key as the baseline spells it, severity], in the baseline's key order.
+ * schemaVersion 2: the index's own sorted order. schemaVersion 1: respelled and sorted (all keys in
+ * memory once more, for an old baseline only).
+ */
+function* currentInBaselineOrder(current: FindingIndex, schema1: boolean): Generator<readonly [string, string, Severity]> {
+  if (!schema1) {
+    for (const [key, severity] of current.sortedEntries()) yield [key, key, severity];
+    return;
+  }
+  const respelled = [...current.entries()].map(([key, severity]) => [key, keyInSchema1(parseFindingKey(key, 2)), severity] as const);
+  respelled.sort((a, b) => compareKeys(a[1], b[1]) || compareKeys(a[0], b[0]));
+  yield* respelled;
+}
+
+/** Walks the baseline's batches one entry at a time; `entry` is undefined after the last. */
+class BaselineCursor {
+  entry: BaselineEntry | undefined;
+  private batch: readonly BaselineEntry[] = [];
+  private position = 0;
+  private readonly batches: AsyncIterator<readonly BaselineEntry[]>;
+
+  constructor(source: AsyncIterable<readonly BaselineEntry[]>) {
+    this.batches = source[Symbol.asyncIterator]();
+  }
+
+  async start(): Promise<void> {
+    this.position = -1;
+    await this.next();
+  }
+
+  async next(): Promise<void> {
+    this.position++;
+    while (this.position >= this.batch.length) {
+      const result = await this.batches.next();
+      if (result.done) {
+        this.entry = undefined;
+        return;
+      }
+      this.batch = result.value;
+      this.position = 0;
+    }
+    this.entry = this.batch[this.position];
+  }
+}
+
+const collator = new Intl.Collator();
+
+/** The `limit` worst findings offered (severity, then key as a reader sorts, then code units): what the report lists. */
+class WorstFirst {
+  private readonly kept: { key: string; severity: Severity; parts: FindingKeyParts }[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  offer(key: string, severity: Severity, parts: FindingKeyParts): void {
+    const order = (a: { key: string; severity: Severity }, b: { key: string; severity: Severity }): number =>
+      severityRank(a.severity) - severityRank(b.severity) || collator.compare(a.key, b.key) || compareKeys(a.key, b.key);
+    const candidate = { key, severity, parts };
+    const last = this.kept[this.kept.length - 1];
+    if (this.kept.length >= this.limit && (last === undefined || order(candidate, last) >= 0)) return;
+    let low = 0;
+    let high = this.kept.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      const probe = this.kept[middle];
+      if (probe !== undefined && order(probe, candidate) <= 0) low = middle + 1;
+      else high = middle;
+    }
+    this.kept.splice(low, 0, candidate);
+    if (this.kept.length > this.limit) this.kept.pop();
+  }
+
+  items(): BaselineFinding[] {
+    return this.kept.map(({ key, severity, parts }) => ({ key, severity, text: describeFindingKey(parts) }));
+  }
+}
+
+/** Code-unit order: the order FindingIndex.sortedEntries writes keys in. */
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** The second field of a key of either schema version, without splitting the whole key. */
@@ -174,4 +385,69 @@ function clusterOfKey(key: string): string {
   const first = key.indexOf("|");
   const second = key.indexOf("|", first + 1);
   return key.slice(first + 1, second === -1 ? undefined : second);
+}
+
+function openBaseline(path: string): BaselineSource {
+  try {
+    const stat = statSync(path);
+    if (stat.isDirectory()) throw new Error("is a directory");
+    if (stat.isFile()) return { path, fingerprint: fileFingerprint(path) };
+    return { path, bytes: readFileSync(path) };
+  } catch (error) {
+    throw baselineError(path, `cannot read (${firstLine(error)})`);
+  }
+}
+
+function fileFingerprint(path: string): string {
+  try {
+    const stat = statSync(path);
+    return `${stat.size}:${stat.mtimeMs}:${stat.ino}`;
+  } catch {
+    return "gone";
+  }
+}
+
+async function scan(source: BaselineSource, splitter: JsonMemberSplitter): Promise<void> {
+  for await (const chunk of chunksOf(source)) splitter.write(chunk);
+  const problem = splitter.end();
+  if (problem === undefined) return;
+  if (problem.startsWith("empty")) throw baselineError(source.path, `empty file; expected ${EXPECTED}`);
+  throw baselineError(source.path, `not valid JSON (${problem}); expected ${EXPECTED}`);
+}
+
+async function* chunksOf(source: BaselineSource, chunkBytes = FILE_CHUNK_BYTES): AsyncGenerator<Buffer> {
+  if ("bytes" in source) {
+    for (let start = 0; start < source.bytes.length; start += chunkBytes) yield source.bytes.subarray(start, start + chunkBytes);
+    return;
+  }
+  try {
+    yield* fileChunks(source.path, chunkBytes);
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    throw baselineError(source.path, `cannot read (${firstLine(error)})`);
+  }
+}
+
+function parseJsonText(path: string, json: string): unknown {
+  try {
+    return JSON.parse(json) as unknown;
+  } catch (error) {
+    throw baselineError(path, `not valid JSON (${firstLine(error)}); expected ${EXPECTED}`);
+  }
+}
+
+/** `[key, value, key, value, …]` from JsonMemberSplitter; the splitter guarantees the shape, checked here once more. */
+function parseMembers(path: string, json: string): readonly unknown[] {
+  const members = parseJsonText(path, json);
+  if (!Array.isArray(members) || members.length % 2 !== 0 || members.some((member, at) => at % 2 === 0 && typeof member !== "string"))
+    throw baselineError(path, `not valid JSON (a findingIndex member is not "key": value); expected ${EXPECTED}`);
+  return members;
+}
+
+function baselineError(path: string, message: string): UserError {
+  return new UserError(`--baseline ${path}: ${message}`);
+}
+
+function changedError(path: string): UserError {
+  return baselineError(path, "the file changed while it was read; run again with a baseline nothing writes to");
 }

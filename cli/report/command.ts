@@ -1,14 +1,13 @@
 import { statSync } from "node:fs";
 import { basename, extname } from "node:path";
-import { ExitCode, UserError, type CliIo } from "../io";
+import { ExitCode, type CliIo } from "../io";
 import { ContextError, firstLine, resolveContext } from "../common/kube";
 import type { KubeTimeouts } from "../common/kube-timeouts";
-import { readJsonFile } from "../common/options";
 import { openOutputFile, stdoutTarget, type OutputTarget } from "../common/output";
 import { terminalText } from "../common/terminal";
 import { ReportAggregator } from "./aggregate";
 import { parseReportArguments, REPORT_USAGE, type LiveSource, type OutputFormat, type ReportArguments } from "./arguments";
-import { compareWithBaseline, parseBaseline, type BaselineIndex } from "./baseline";
+import { compareWithBaseline, readBaselineFindings, readBaselineHeader, type BaselineHeader } from "./baseline";
 import { Coverage } from "./coverage";
 import { ReportIntake, type SourceOutcome } from "./intake";
 import { csvHeaderLine } from "./render/csv";
@@ -49,7 +48,7 @@ export async function runReportCommand(argv: string[], io: CliIo, listerFactory:
     io.stdout.write(`${REPORT_USAGE}\n`);
     return ExitCode.OK;
   }
-  const baseline = args.baseline === undefined ? undefined : readBaseline(args.baseline);
+  const baseline = args.baseline === undefined ? undefined : await readBaselineHeader(args.baseline);
   const output = args.output === undefined ? stdoutTarget(io.stdout) : await openOutputFile(args.output, "--output");
   try {
     return await produceReport(args, baseline, output, io, planSources(args, io, listerFactory));
@@ -57,12 +56,6 @@ export async function runReportCommand(argv: string[], io: CliIo, listerFactory:
     // No-op after a commit; otherwise (no input readable, a bug) the temporary file goes.
     await output.discard();
   }
-}
-
-function readBaseline(path: string): BaselineIndex {
-  const baseline = parseBaseline(readJsonFile(path, "--baseline", "a previous `report --format json` output"));
-  if ("error" in baseline) throw new UserError(`--baseline ${path}: ${baseline.error}`);
-  return baseline;
 }
 
 function planSources(args: ReportArguments, io: CliIo, listerFactory: ListerFactory): ReportSource[] {
@@ -120,7 +113,7 @@ async function readAll(
 
 async function produceReport(
   args: ReportArguments,
-  baseline: BaselineIndex | undefined,
+  baseline: BaselineHeader | undefined,
   output: OutputTarget,
   io: CliIo,
   sources: readonly ReportSource[],
@@ -153,8 +146,14 @@ async function produceReport(
     notes,
     coverage: pass.coverage.toJSON(),
   });
-  if (baseline && args.baseline !== undefined) {
-    const comparison = compareWithBaseline(args.baseline, baseline, summary.findingIndex, pass.coverage, Math.max(args.top, 50));
+  if (baseline) {
+    const comparison = await compareWithBaseline(
+      baseline,
+      readBaselineFindings(baseline),
+      summary.findingIndex,
+      pass.coverage,
+      Math.max(args.top, 50),
+    );
     warnings.push(...comparison.warnings);
     notes.push(...comparison.notes);
     summary = { ...summary, warnings, notes, baseline: comparison.diff };
