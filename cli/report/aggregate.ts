@@ -11,6 +11,7 @@ import { formatDuration } from "../common/duration";
 import { FindingIndex } from "./finding-index";
 import { findingPrefix, imageRepository, stableWorkload } from "./keys";
 import { countFindings, type NormalizedReport } from "./normalize";
+import { VulnerabilityIdTable } from "./vulnerability-ids";
 import {
   CHECK_FAMILIES,
   type CheckFamily,
@@ -75,29 +76,6 @@ interface ImageAccumulator {
   vulnerabilities: Map<string, number>;
 }
 
-/**
- * Per vulnerability ID. Most IDs of a real fleet occur in one image and one workload, so those two
- * sets start as the single string and become a Set only at the second distinct value: on
- * high-variety data (a distinct CVE per entry) this halves the aggregate's memory.
- */
-interface VulnerabilityIdAccumulator {
-  severity: Severity;
-  title: string;
-  images: string | Set<string>;
-  workloads: string | Set<string>;
-  fixable: boolean;
-}
-
-function addDistinct(current: string | Set<string>, value: string): string | Set<string> {
-  if (typeof current === "string") return current === value ? current : new Set([current, value]);
-  current.add(value);
-  return current;
-}
-
-function distinctCount(value: string | Set<string>): number {
-  return typeof value === "string" ? 1 : value.size;
-}
-
 interface CheckAccumulator {
   title: string;
   severity: Severity;
@@ -122,7 +100,7 @@ export class ReportAggregator {
   private readonly namespaces = new Map<string, GroupAccumulator>();
   private readonly workloads = new Map<string, GroupAccumulator>();
   private readonly images = new Map<string, ImageAccumulator>();
-  private readonly vulnerabilityIds = new Map<string, VulnerabilityIdAccumulator>();
+  private readonly vulnerabilityIds: VulnerabilityIdTable;
   private readonly secretTotals = emptySeverityCounts();
   private readonly secrets: SecretRow[] = [];
   private readonly checkReports = new Map<CheckFamily, number>();
@@ -134,8 +112,6 @@ export class ReportAggregator {
   private readonly mismatches: MismatchRow[] = [];
   private mismatchCount = 0;
   private readonly findingIndex = new FindingIndex();
-  /** Distinct vulnerability IDs per severity rank: an ID with listLimit more severe ones can never be listed, so its title is not kept. */
-  private readonly idsBySeverity = [0, 0, 0, 0, 0];
   /** identity → version of the copy counted. */
   private readonly seenReports = new Map<string, string>();
   /** identity → newest version of a copy that arrived after an older copy had been counted. */
@@ -144,6 +120,7 @@ export class ReportAggregator {
 
   constructor(private readonly options: AggregateOptions) {
     this.staleBefore = options.now.getTime() - options.staleAfterMs;
+    this.vulnerabilityIds = new VulnerabilityIdTable(options.listLimit);
   }
 
   /**
@@ -228,23 +205,7 @@ export class ReportAggregator {
       const idAndPackage = `${vulnerability.id}|${vulnerability.packageName}`;
       imageEntry.vulnerabilities.set(idAndPackage, severityRank(vulnerability.severity) * 2 + (isFixable ? 1 : 0));
 
-      const rank = severityRank(vulnerability.severity);
-      let idEntry = this.vulnerabilityIds.get(vulnerability.id);
-      if (!idEntry) {
-        idEntry = { severity: vulnerability.severity, title: "", images: image, workloads: workloadKey, fixable: false };
-        this.vulnerabilityIds.set(vulnerability.id, idEntry);
-        this.idsBySeverity[rank] = (this.idsBySeverity[rank] ?? 0) + 1;
-      } else if (rank < severityRank(idEntry.severity)) {
-        // The same CVE can be rated differently per vendor/package; report the worst rating seen.
-        const previous = severityRank(idEntry.severity);
-        this.idsBySeverity[previous] = (this.idsBySeverity[previous] ?? 1) - 1;
-        this.idsBySeverity[rank] = (this.idsBySeverity[rank] ?? 0) + 1;
-        idEntry.severity = vulnerability.severity;
-      }
-      if (!idEntry.title && vulnerability.title && this.mayBeListed(severityRank(idEntry.severity))) idEntry.title = vulnerability.title;
-      idEntry.images = addDistinct(idEntry.images, image);
-      idEntry.workloads = addDistinct(idEntry.workloads, workloadKey);
-      idEntry.fixable ||= isFixable;
+      this.vulnerabilityIds.add(vulnerability.id, vulnerability.severity, vulnerability.title, image, workloadKey, isFixable);
       this.findingIndex.addParts(vulnerabilityPrefix, idAndPackage, vulnerability.severity);
     }
   }
@@ -281,13 +242,6 @@ export class ReportAggregator {
       checks.set(check.id, entry);
       this.findingIndex.addParts(prefix, `${check.id}|`, check.severity);
     }
-  }
-
-  /** Top vulnerabilities sort by severity first, so an ID with at least listLimit more severe IDs can never be listed (counts only grow). */
-  private mayBeListed(rank: number): boolean {
-    let moreSevere = 0;
-    for (let index = 0; index < rank; index++) moreSevere += this.idsBySeverity[index] ?? 0;
-    return moreSevere < this.options.listLimit;
   }
 
   private checkSummary(report: NormalizedReport): void {
@@ -393,15 +347,7 @@ export class ReportAggregator {
       b.affectedWorkloads - a.affectedWorkloads ||
       (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
     const best: TopVulnerabilityRow[] = [];
-    for (const [id, entry] of this.vulnerabilityIds) {
-      const row = {
-        id,
-        severity: entry.severity,
-        title: entry.title,
-        affectedImages: distinctCount(entry.images),
-        affectedWorkloads: distinctCount(entry.workloads),
-        fixable: entry.fixable,
-      };
+    for (const row of this.vulnerabilityIds.rowsInOrder()) {
       const last = best[best.length - 1];
       if (best.length >= limit && last !== undefined && order(row, last) >= 0) continue;
       let low = 0;
