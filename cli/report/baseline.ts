@@ -50,8 +50,11 @@ export interface BaselineHeader {
  */
 type BaselineSource = { readonly path: string; readonly fingerprint: string } | { readonly path: string; readonly bytes: Buffer };
 
-/** One baseline finding, in key order. */
-export type BaselineEntry = readonly [key: string, severity: Severity];
+/** Some hundred consecutive baseline findings, in key order (two arrays: no object per finding). */
+export interface BaselineBatch {
+  readonly keys: readonly string[];
+  readonly severities: readonly Severity[];
+}
 
 /**
  * Reads a previous `--format json` output's header and checks its findingIndex without keeping it.
@@ -132,18 +135,20 @@ export async function readBaselineHeader(path: string): Promise<BaselineHeader> 
  * from the file again. A file whose keys are not in order is read whole (JSON.parse, duplicate keys:
  * the last wins) and sorted: correct for any file, in memory only for such files.
  */
-export async function* readBaselineFindings(header: BaselineHeader): AsyncGenerator<readonly BaselineEntry[]> {
+export async function* readBaselineFindings(header: BaselineHeader): AsyncGenerator<BaselineBatch> {
   const { source } = header;
   if ("fingerprint" in source && fileFingerprint(source.path) !== source.fingerprint) throw changedError(header.path);
   if (!header.sorted) {
     const document = parseJsonText(header.path, ("bytes" in source ? source.bytes : readFileSync(source.path)).toString("utf8"));
     const index = asRecord(asRecord(document)?.["findingIndex"]) ?? {};
     const keys = Object.keys(index).sort(compareKeys);
-    for (let start = 0; start < keys.length; start += 1000)
-      yield keys.slice(start, start + 1000).map((key): BaselineEntry => [key, parseSeverity(index[key])]);
+    for (let start = 0; start < keys.length; start += 1000) {
+      const batch = keys.slice(start, start + 1000);
+      yield { keys: batch, severities: batch.map((key) => parseSeverity(index[key])) };
+    }
     return;
   }
-  let batches: BaselineEntry[][] = [];
+  let batches: BaselineBatch[] = [];
   let previous: string | undefined;
   let findings = 0;
   let outOfOrder = false;
@@ -152,20 +157,21 @@ export async function* readBaselineFindings(header: BaselineHeader): AsyncGenera
     onValue: () => undefined,
     onMembers: (_key, json) => {
       const members = parseMembers(header.path, json);
-      const entries: BaselineEntry[] = [];
+      const keys: string[] = [];
+      const severities: Severity[] = [];
       for (let at = 0; at < members.length; at += 2) {
         const key = members[at] as string;
         if (previous !== undefined && !(previous < key)) outOfOrder = true;
         previous = key;
-        entries.push([key, parseSeverity(members[at + 1])]);
+        keys.push(key);
+        severities.push(parseSeverity(members[at + 1]));
       }
-      findings += entries.length;
-      batches.push(entries);
+      findings += keys.length;
+      batches.push({ keys, severities });
     },
   });
   // Small chunks: the merge consumes each batch before the next is parsed, so a batch's keys die
-  // young (a scavenge frees them) instead of being promoted to the old generation in bulk, which
-  // with 1 MiB chunks left 40 MB of baseline keys for a full GC at the end of a run.
+  // young (a scavenge frees them) instead of being promoted to the old generation in bulk.
   for await (const chunk of chunksOf(source, BATCH_CHUNK_BYTES)) {
     splitter.write(chunk);
     if (outOfOrder) throw changedError(header.path);
@@ -197,7 +203,7 @@ export interface BaselineComparison {
  */
 export async function compareWithBaseline(
   baseline: BaselineHeader,
-  baselineFindings: AsyncIterable<readonly BaselineEntry[]>,
+  baselineFindings: AsyncIterable<BaselineBatch>,
   current: FindingIndex,
   currentCoverage: Coverage,
   listLimit: number,
@@ -216,45 +222,69 @@ export async function compareWithBaseline(
   const schema1 = baseline.schemaVersion === 1;
 
   const cursor = new BaselineCursor(baselineFindings);
-  await cursor.start();
+  await cursor.next();
   /** The baseline entry under the cursor was matched by a key of this run. */
   let matched = false;
-  const baselineOnly = (key: string, severity: Severity): void => {
-    baselineClusters.add(clusterOfKey(key));
-    if (matched) return;
-    const parts = parseFindingKey(key, baseline.schemaVersion);
-    if (currentCoverage.coversKey(parts)) {
-      resolvedFindings[severity] += 1;
-      resolvedItems.offer(key, severity, parts);
-    } else {
-      notCompared[severity] += 1;
-      notComparedItems.offer(key, severity, parts);
-      missingScopes.add(parts.namespace ? `cluster ${parts.cluster} namespace ${parts.namespace}` : `cluster ${parts.cluster}`);
+  /** `family|cluster|` of the last baseline key whose cluster was recorded. */
+  let clusterHead = "\0";
+  /** Settles the entry under the cursor and moves on; a promise only when the next batch must be read. */
+  const advance = (): Promise<void> | undefined => {
+    const key = cursor.key;
+    if (key !== undefined) {
+      if (!key.startsWith(clusterHead)) {
+        clusterHead = headOfCluster(key);
+        baselineClusters.add(clusterOfKey(key));
+      }
+      if (!matched) {
+        const severity = cursor.severity;
+        const parts = parseFindingKey(key, baseline.schemaVersion);
+        if (currentCoverage.coversKey(parts)) {
+          resolvedFindings[severity] += 1;
+          resolvedItems.offer(key, severity, parts);
+        } else {
+          notCompared[severity] += 1;
+          notComparedItems.offer(key, severity, parts);
+          missingScopes.add(parts.namespace ? `cluster ${parts.cluster} namespace ${parts.namespace}` : `cluster ${parts.cluster}`);
+        }
+      }
     }
-  };
-  const advance = async (): Promise<void> => {
-    const entry = cursor.entry;
-    if (entry) baselineOnly(entry[0], entry[1]);
     matched = false;
-    await cursor.next();
+    return cursor.next();
   };
 
-  for (const [key, spelled, severity] of currentInBaselineOrder(current, schema1)) {
-    currentClusters.add(clusterOfKey(key));
-    while (cursor.entry && cursor.entry[0] < spelled) await advance();
-    if (cursor.entry?.[0] === spelled) {
-      matched = true;
-      continue;
+  for (const group of currentInBaselineOrder(current, schema1)) {
+    if (group.keys === undefined) currentClusters.add(clusterOfKey(group.head));
+    for (let at = 0; at < group.rests.length; at++) {
+      const rest = group.rests[at] ?? "";
+      // The baseline's key is compared with head + rest without building that string: 100,000s of
+      // keys built (and flattened for the comparison) were most of what a comparison allocated.
+      let order = -1;
+      while (cursor.key !== undefined && (order = compareKeyWith(cursor.key, group.head, rest)) < 0) {
+        const reading = advance();
+        if (reading) await reading;
+        order = -1;
+      }
+      const key = group.keys?.[at];
+      if (key !== undefined) currentClusters.add(clusterOfKey(key));
+      if (cursor.key !== undefined && order === 0) {
+        matched = true;
+        continue;
+      }
+      const severity = group.severities[at] ?? "unknown";
+      const fullKey = key ?? group.head + rest;
+      const parts = parseFindingKey(fullKey, 2);
+      if (!baseline.coverage.coversKey(schema1 ? { ...parts, namespace: undefined } : parts)) {
+        outsideBaseline[severity] += 1;
+        continue;
+      }
+      newFindings[severity] += 1;
+      newItems.offer(fullKey, severity, parts);
     }
-    const parts = parseFindingKey(key, 2);
-    if (!baseline.coverage.coversKey(schema1 ? { ...parts, namespace: undefined } : parts)) {
-      outsideBaseline[severity] += 1;
-      continue;
-    }
-    newFindings[severity] += 1;
-    newItems.offer(key, severity, parts);
   }
-  while (cursor.entry) await advance();
+  while (cursor.key !== undefined) {
+    const reading = advance();
+    if (reading) await reading;
+  }
 
   const warnings: string[] = [];
   const notes: string[] = [];
@@ -299,48 +329,89 @@ export async function compareWithBaseline(
 }
 
 /**
- * This run's findings as [key, key as the baseline spells it, severity], in the baseline's key order.
- * schemaVersion 2: the index's own sorted order. schemaVersion 1: respelled and sorted (all keys in
- * memory once more, for an old baseline only).
+ * This run's findings in the baseline's key order, a group at a time: each key as the baseline
+ * spells it is `head + rest`. schemaVersion 2: the index's own groups (head = `prefix|`), sorted.
+ * schemaVersion 1: every key respelled and sorted in one group with head "" (all keys in memory
+ * once more, for an old baseline only), `keys` holding the key of this run for each.
  */
-function* currentInBaselineOrder(current: FindingIndex, schema1: boolean): Generator<readonly [string, string, Severity]> {
+function* currentInBaselineOrder(
+  current: FindingIndex,
+  schema1: boolean,
+): Generator<{
+  readonly head: string;
+  readonly rests: readonly string[];
+  readonly severities: readonly Severity[];
+  readonly keys?: readonly string[];
+}> {
   if (!schema1) {
-    for (const [key, severity] of current.sortedEntries()) yield [key, key, severity];
+    for (const [prefix, rests, severities] of current.sortedGroups()) yield { head: `${prefix}|`, rests, severities };
     return;
   }
-  const respelled = [...current.entries()].map(([key, severity]) => [key, keyInSchema1(parseFindingKey(key, 2)), severity] as const);
-  respelled.sort((a, b) => compareKeys(a[1], b[1]) || compareKeys(a[0], b[0]));
-  yield* respelled;
+  const respelled = [...current.entries()].map(([key, severity]) => [keyInSchema1(parseFindingKey(key, 2)), key, severity] as const);
+  respelled.sort((a, b) => compareKeys(a[0], b[0]) || compareKeys(a[1], b[1]));
+  yield {
+    head: "",
+    rests: respelled.map(([spelled]) => spelled),
+    keys: respelled.map(([, key]) => key),
+    severities: respelled.map(([, , severity]) => severity),
+  };
 }
 
-/** Walks the baseline's batches one entry at a time; `entry` is undefined after the last. */
-class BaselineCursor {
-  entry: BaselineEntry | undefined;
-  private batch: readonly BaselineEntry[] = [];
-  private position = 0;
-  private readonly batches: AsyncIterator<readonly BaselineEntry[]>;
+/** `key` against `head + rest` in code-unit order (that of `<`), without concatenating them. */
+function compareKeyWith(key: string, head: string, rest: string): number {
+  // Not starting with head, key differs from head + rest within head (or is shorter): compare with head alone.
+  if (!key.startsWith(head)) return key < head ? -1 : 1;
+  const length = Math.min(key.length - head.length, rest.length);
+  for (let at = 0; at < length; at++) {
+    const difference = key.charCodeAt(head.length + at) - rest.charCodeAt(at);
+    if (difference !== 0) return difference;
+  }
+  return key.length - head.length - rest.length;
+}
 
-  constructor(source: AsyncIterable<readonly BaselineEntry[]>) {
+/**
+ * Walks the baseline's batches one finding at a time; `key` is undefined after the last. Moving
+ * within a batch is synchronous (an async step per finding allocated promises for each of 100,000s).
+ */
+class BaselineCursor {
+  key: string | undefined;
+  severity: Severity = "unknown";
+  private batch: BaselineBatch = { keys: [], severities: [] };
+  private position = -1;
+  private readonly batches: AsyncIterator<BaselineBatch>;
+
+  constructor(source: AsyncIterable<BaselineBatch>) {
     this.batches = source[Symbol.asyncIterator]();
   }
 
-  async start(): Promise<void> {
-    this.position = -1;
-    await this.next();
+  /** Moves to the next finding; returns a promise only when the next batch has to be read. */
+  next(): Promise<void> | undefined {
+    this.position++;
+    if (this.position < this.batch.keys.length) {
+      this.settle();
+      return undefined;
+    }
+    return this.nextBatch();
   }
 
-  async next(): Promise<void> {
-    this.position++;
-    while (this.position >= this.batch.length) {
+  private async nextBatch(): Promise<void> {
+    for (;;) {
       const result = await this.batches.next();
       if (result.done) {
-        this.entry = undefined;
+        this.key = undefined;
         return;
       }
+      if (result.value.keys.length === 0) continue;
       this.batch = result.value;
       this.position = 0;
+      this.settle();
+      return;
     }
-    this.entry = this.batch[this.position];
+  }
+
+  private settle(): void {
+    this.key = this.batch.keys[this.position];
+    this.severity = this.batch.severities[this.position] ?? "unknown";
   }
 }
 
@@ -378,6 +449,13 @@ class WorstFirst {
 /** Code-unit order: the order FindingIndex.sortedEntries writes keys in. */
 function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** `family|cluster|` of a key of either schema version; for a key without them, a head no key starts with. */
+function headOfCluster(key: string): string {
+  const first = key.indexOf("|");
+  const second = key.indexOf("|", first + 1);
+  return first === -1 || second === -1 ? "\0" : key.slice(0, second + 1);
 }
 
 /** The second field of a key of either schema version, without splitting the whole key. */

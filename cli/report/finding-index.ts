@@ -47,10 +47,22 @@ export class FindingIndex {
 
   /** Sorted by full key (a prefix sorts as `prefix|`, which orders exactly like the full keys). */
   *sortedEntries(): Generator<[string, Severity]> {
-    const prefixes = [...this.groups.keys()].sort((a, b) => compare(`${a}|`, `${b}|`));
-    for (const prefix of prefixes) {
+    for (const [prefix, rests, severities] of this.sortedGroups())
+      for (let at = 0; at < rests.length; at++) yield [`${prefix}|${rests[at]}`, severities[at] ?? "unknown"];
+  }
+
+  /**
+   * The same order a group at a time: [prefix, its rests sorted, their severities]. A prefix sorts as
+   * `prefix|`: a prefix has exactly three `|` (its fields cannot hold one), so two keys compare as
+   * their `prefix|` do unless the prefixes are equal.
+   */
+  *sortedGroups(): Generator<[string, string[], Severity[]]> {
+    const prefixes = [...this.groups.keys()].map((prefix) => `${prefix}|`).sort(compare);
+    for (const head of prefixes) {
+      const prefix = head.slice(0, -1);
       const group = this.groups.get(prefix) ?? new Map<string, Severity>();
-      for (const rest of [...group.keys()].sort(compare)) yield [`${prefix}|${rest}`, group.get(rest) ?? "unknown"];
+      const rests = [...group.keys()].sort(compare);
+      yield [prefix, rests, rests.map((rest) => group.get(rest) ?? "unknown")];
     }
   }
 
