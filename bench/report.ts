@@ -4,7 +4,10 @@
  * data shapes:
  * - shared: 1,500 images and 4,000 CVEs shared across the fleet (replicas, common base images);
  * - variety: a distinct CVE (and title) for every entry, the worst case for the aggregates, which
- *   grow with the number of distinct findings; it also runs `--baseline` against its own output.
+ *   grow with the number of distinct findings.
+ * Each shape also runs `--baseline` against its own output (every finding matched), and the variety
+ * shape against the shared shape's output (nothing in common: every finding new or resolved, the
+ * most the comparison has to count and list).
  * Targets (issues 5 and 11): faster than jq, within 2× of the bare parse, peak memory ≤ ½ the input
  * size on both shapes, with and without --baseline.
  *
@@ -262,9 +265,21 @@ const ratio = (a: number | undefined, b: number | undefined): string =>
 
 interface ShapeResult {
   readonly ok: boolean;
+  /** This shape's `--format json` output and its number of findingIndex keys. */
+  readonly output: string;
+  readonly findings: number;
 }
 
-function benchShape(shape: Shape, directory: string, cli: string, rssHook: string, bareParse: string): ShapeResult {
+type BaselineCounts = Record<"newFindings" | "resolvedFindings" | "notCompared" | "outsideBaseline", Record<string, number>>;
+
+function benchShape(
+  shape: Shape,
+  directory: string,
+  cli: string,
+  rssHook: string,
+  bareParse: string,
+  other: ShapeResult | undefined,
+): ShapeResult {
   const input = join(directory, `fleet-${shape}.json`);
   const output = join(directory, `report-${shape}.json`);
   const generationStart = Date.now();
@@ -294,11 +309,15 @@ function benchShape(shape: Shape, directory: string, cli: string, rssHook: strin
     rssHook,
   );
   const baselineDiff = withBaseline.ok
-    ? (
-        JSON.parse(readFileSync(join(directory, `report-${shape}-2.json`), "utf8")) as {
-          baseline?: { newFindings: Record<string, number>; resolvedFindings: Record<string, number>; notCompared: Record<string, number> };
-        }
-      ).baseline
+    ? (JSON.parse(readFileSync(join(directory, `report-${shape}-2.json`), "utf8")) as { baseline?: BaselineCounts }).baseline
+    : undefined;
+  // --baseline of the other shape's output: no key in common (the variety shape's IDs are its own).
+  const crossOutput = join(directory, `report-${shape}-3.json`);
+  const crossBaseline = other
+    ? measure(process.execPath, [...reportArgs, "--baseline", other.output, "--output", crossOutput], rssHook)
+    : undefined;
+  const crossDiff = crossBaseline?.ok
+    ? (JSON.parse(readFileSync(crossOutput, "utf8")) as { baseline?: BaselineCounts }).baseline
     : undefined;
 
   const bare = measure(process.execPath, ["--max-old-space-size=8192", bareParse, input], rssHook);
@@ -316,6 +335,7 @@ function benchShape(shape: Shape, directory: string, cli: string, rssHook: strin
   const rows: [string, Measurement | undefined][] = [
     ["report --format json (ours, streaming)", ours],
     ["report --format json --baseline (ours)", withBaseline],
+    ...(crossBaseline ? [["report --baseline <shared output> (ours)", crossBaseline] as [string, Measurement]] : []),
     ["JSON.parse of the whole file (node)", bare],
     ["jq totals (reduce over .items[])", jq],
   ];
@@ -333,6 +353,10 @@ function benchShape(shape: Shape, directory: string, cli: string, rssHook: strin
   console.log(`ratio time ours/JSON.parse:  ${bare.ok ? ratio(ours.seconds, bare.seconds) : "n/a"}   (target ≤ 2)`);
   console.log(`ratio peak RSS/input size:   ${ratio(ours.peakRssBytes, inputBytes)}   (target ≤ 0.5×)`);
   console.log(`ratio peak RSS/input size with --baseline: ${ratio(withBaseline.peakRssBytes, inputBytes)}   (target ≤ 0.5×)`);
+  if (crossBaseline)
+    console.log(
+      `ratio peak RSS/input size with --baseline of the shared output: ${ratio(crossBaseline.peakRssBytes, inputBytes)}   (target ≤ 0.5×)`,
+    );
   console.log(`ratio peak RSS ours/JSON.parse: ${bare.ok ? ratio(ours.peakRssBytes, bare.peakRssBytes) : "n/a"}`);
   const same = (a: Record<string, number> | undefined, b: Record<string, number> | undefined): boolean =>
     a !== undefined && b !== undefined && ["critical", "high", "medium", "low", "unknown"].every((key) => a[key] === b[key]);
@@ -352,11 +376,28 @@ function benchShape(shape: Shape, directory: string, cli: string, rssHook: strin
   console.log(
     `--baseline against itself: ${baselineOk ? "0 new, 0 resolved, 0 not compared" : `UNEXPECTED ${JSON.stringify(baselineDiff)}`}`,
   );
+  const total = (counts: Record<string, number> | undefined): number => Object.values(counts ?? {}).reduce((sum, count) => sum + count, 0);
+  // Nothing in common: every finding of this run is new and every one of the other's resolved.
+  const crossOk =
+    !other ||
+    (total(crossDiff?.newFindings) === distinctFindings &&
+      total(crossDiff?.resolvedFindings) === other.findings &&
+      zero(crossDiff?.notCompared) &&
+      zero(crossDiff?.outsideBaseline));
+  if (other)
+    console.log(
+      `--baseline of the shared output: ${total(crossDiff?.newFindings)} new (= ${distinctFindings} findings of this run: ${crossOk ? "yes" : "NO"}), ${total(crossDiff?.resolvedFindings)} resolved (= ${other.findings} of the shared run: ${crossOk ? "yes" : "NO"})`,
+    );
   rmSync(input, { force: true });
   const memoryOk =
-    ours.peakRssBytes === undefined || (ours.peakRssBytes <= inputBytes / 2 && (withBaseline.peakRssBytes ?? 0) <= inputBytes / 2);
+    ours.peakRssBytes === undefined ||
+    [ours, withBaseline, crossBaseline].every((run) => run === undefined || (run.peakRssBytes ?? 0) <= inputBytes / 2);
   if (!memoryOk) console.log("PEAK RSS ABOVE ½ INPUT");
-  return { ok: same(oursTotals, fleet.totals) && (!jqTotals || same(oursTotals, jqTotals)) && baselineOk && memoryOk };
+  return {
+    ok: same(oursTotals, fleet.totals) && (!jqTotals || same(oursTotals, jqTotals)) && baselineOk && crossOk && memoryOk,
+    output,
+    findings: distinctFindings,
+  };
 }
 
 function main(): void {
@@ -376,7 +417,9 @@ function main(): void {
         .map((value) => value.toFixed(1))
         .join(" ")} on ${cpus().length} CPUs`,
     );
-    const results = SHAPES.map((shape) => benchShape(shape, directory, cli, rssHook, bareParse));
+    const results: ShapeResult[] = [];
+    for (const shape of SHAPES)
+      results.push(benchShape(shape, directory, cli, rssHook, bareParse, shape === "variety" ? results[0] : undefined));
     if (results.some((result) => !result.ok)) process.exitCode = 1;
   } finally {
     rmSync(directory, { recursive: true, force: true });
