@@ -299,6 +299,20 @@ describe("--baseline file handling", () => {
     }).rejects.toThrow(/--baseline .*changing\.json: the file changed while it was read/);
   });
 
+  it("compares with the file it is about to replace (`--baseline latest.json -o latest.json`)", async () => {
+    const latest = join(scratch, "latest.json");
+    writeFileSync(latest, readFileSync(baselineFile));
+    const captured = captureIo();
+    const code = await runReportCommand(
+      [currentFile, "--cluster", "prod", "--format", "json", "--now", NOW, "--baseline", latest, "-o", latest],
+      captured.io,
+    );
+    expect(code).toBe(ExitCode.PARTIAL);
+    // The output replaces the baseline only when complete, after the comparison read it a second time.
+    const written = JSON.parse(readFileSync(latest, "utf8")) as ReportSummary;
+    expectComparison(written, expectedComparison(fleets.previous, fleets.current, 50));
+  });
+
   it("reads a baseline from a pipe once (`--baseline <(aws s3 cp … -)`), with the same answer", async () => {
     const fifo = join(scratch, "baseline.fifo");
     execFileSync("mkfifo", [fifo]);
