@@ -72,7 +72,7 @@ interface ImageAccumulator {
   workloads: Set<string>;
   /** Reports, i.e. containers. */
   containers: number;
-  /** `id\0package` → severity rank × 2 + fixable, so an image with 50 replicas counts each CVE once (a number, not an object: there can be millions). */
+  /** `id|package` → severity rank × 2 + fixable, so an image with 50 replicas counts each CVE once (a number, not an object: there can be millions). */
   vulnerabilities: Map<string, number>;
 }
 
