@@ -1,8 +1,8 @@
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExitCode } from "../../../cli/io";
 import { readBaselineFindings, readBaselineHeader } from "../../../cli/report/baseline";
 import { runReportCommand } from "../../../cli/report/command";
@@ -227,6 +227,8 @@ beforeAll(async () => {
   expect(april.code).toBe(ExitCode.OK);
   writeFileSync(baselineFile, april.stdout);
 });
+
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 function expectComparison(summary: ReportSummary, expected: Expected): void {
   const diff = summary.baseline;
