@@ -160,21 +160,28 @@ export function summarizeStacks(stacks: readonly TrivyEnvironmentStack[], enviro
 }
 
 /**
- * Runs `work` (building and synthesizing stacks) without formatting stack traces. cdktf records the
- * creation stack of every token, list and reference it makes (cdktf/lib/tokens/private/stack-trace.js
- * `captureStackTrace`, called from `Intrinsic`, `Lazy` and `ComplexResolvable`, with
- * `Error.stackTraceLimit` raised to MAX_SAFE_INTEGER) and formats it at once, through the source maps
- * tsx enables; that was about 40% of synthesizing a 200-cluster fleet (bench/fleet.ts). The traces
- * only decorate cdktf's token-misuse errors. An error thrown inside keeps its full trace: V8 formats
- * `error.stack` on first access, after the formatter is back.
+ * Runs `work` (building and synthesizing stacks) without cdktf's token creation traces. cdktf records
+ * the complete creation stack of every token, list and reference it makes
+ * (cdktf/lib/tokens/private/stack-trace.js `captureStackTrace`, called from `Intrinsic`, `Lazy` and
+ * `ComplexResolvable`; constructs/lib/private/stack-trace.js is the same helper): it raises
+ * `Error.stackTraceLimit` to `Number.MAX_SAFE_INTEGER`, calls `Error.captureStackTrace` and formats the
+ * result at once, through the source maps tsx enables. Capturing and formatting were about 40% of
+ * synthesizing a 200-cluster fleet, and capturing alone still a third of building its constructs
+ * (bench/fleet.ts). The traces only decorate cdktf's token-misuse errors, and cdktf has no switch for
+ * them (`App({ stackTraces: false })` covers annotations only), so inside `work` a capture asked for
+ * with that unlimited depth, the helpers' signature, is skipped: the helper finds its `stack: ""`
+ * untouched and records no frames. Every other capture, and the trace of an error thrown inside,
+ * stays as it is.
  */
 export function withoutTokenStackTraces<T>(work: () => T): T {
-  // eslint-disable-next-line @typescript-eslint/unbound-method -- only put back, never called here
-  const original = Error.prepareStackTrace;
-  Error.prepareStackTrace = () => "";
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- a static builtin, called through Error below
+  const capture = Error.captureStackTrace;
+  Error.captureStackTrace = (...args: Parameters<typeof capture>) => {
+    if (Error.stackTraceLimit !== Number.MAX_SAFE_INTEGER) capture.apply(Error, args);
+  };
   try {
     return work();
   } finally {
-    Error.prepareStackTrace = original;
+    Error.captureStackTrace = capture;
   }
 }

@@ -99,9 +99,9 @@ describe("withoutTokenStackTraces", () => {
     expect(creationStack(outside).length).toBeGreaterThan(0);
   });
 
-  it("keeps the full trace of an error thrown inside, and restores the formatter", () => {
+  it("keeps the full trace of an error thrown inside, and puts Error.captureStackTrace back", () => {
     // eslint-disable-next-line @typescript-eslint/unbound-method -- compared, never called
-    const before = Error.prepareStackTrace;
+    const before = Error.captureStackTrace;
     let caught: Error | undefined;
     try {
       withoutTokenStackTraces(function failingBuild(): never {
@@ -111,7 +111,16 @@ describe("withoutTokenStackTraces", () => {
       caught = error as Error;
     }
     // eslint-disable-next-line @typescript-eslint/unbound-method -- compared, never called
-    expect(Error.prepareStackTrace).toBe(before);
+    expect(Error.captureStackTrace).toBe(before);
     expect(caught?.stack).toMatch(/^Error: boom\n\s+at failingBuild /);
+  });
+
+  it("skips only the unlimited captures of cdktf's helper: other code capturing a trace inside still gets it", () => {
+    const traced = withoutTokenStackTraces(function libraryCapture() {
+      const target: { stack?: string } = {};
+      Error.captureStackTrace(target);
+      return target.stack;
+    });
+    expect(traced).toMatch(/\n\s+at libraryCapture /);
   });
 });
