@@ -5,8 +5,8 @@
  *
  * `stacks.json` is what the app itself lists (`tsx main.ts --list-stacks --json`), never a hand-kept
  * list. A stack is changed when its synthesized Terraform JSON differs between the base commit's
- * synth (`--base`) and this commit's (`--head`); asset paths carry a content hash, so a changed chart
- * counts too. Without `--base` (scheduled drift check, first push, or a base that no longer
+ * synth (`--base`) and this commit's (`--head`); the bundled chart's archive name carries a content
+ * hash, so a changed chart counts too. Without `--base` (scheduled drift check, first push, or a base that no longer
  * synthesizes) every stack is in the matrix.
  *
  * Prints `{"include":[{"stack","environment"}…]}` on stdout; stacks that exist only in the base go to

@@ -1,11 +1,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Release } from "@cdktf/provider-helm/lib/release";
-import { AssetType, TerraformAsset, TerraformStack, type ITerraformDependable, type TerraformProvider } from "cdktf";
+import { TerraformStack, type ISynthesisSession, type ITerraformDependable, type TerraformProvider } from "cdktf";
 import { Construct, type IConstruct } from "constructs";
 import { DNS_LABEL } from "../common/kubernetes-names";
 import { terraformLiteral } from "../common/terraform-literal";
 import { ValidationError, type ValidationProblem } from "../common/validation-error";
+import { packChart, type ChartArchive } from "./chart-archive";
 
 /** A complete Kubernetes object as it would appear in a manifest file. */
 export interface KubernetesManifest {
@@ -51,18 +52,46 @@ function packageRoot(start: string): string {
   }
 }
 const RAW_MANIFESTS_CHART = path.join(packageRoot(__dirname), "charts/raw-manifests");
-const RAW_MANIFESTS_ASSET_ID = "raw-manifests-chart";
+
+/** Packed once per process: the chart's files do not change while an app synthesizes. */
+let rawManifestsArchive: ChartArchive | undefined;
+
+const stacksShippingTheChart = new WeakSet<TerraformStack>();
 
 /**
- * The chart is the same for every bundle, so a stack holds one copy of it: an asset per bundle
- * hashed and copied the directory again for each of them, which dominated the synth of a
- * 200-cluster stack (bench/fleet.ts).
+ * Ships the chart inside the stack's own directory as one `raw-manifests-<hash>.tgz` and returns
+ * the release's `chart` path, relative to that directory (where `cdktf deploy` and the deploy
+ * workflow run Terraform). One file per stack, written after the stack synthesizes: a per-stack
+ * `TerraformAsset` directory cost a hash, four directories and three file copies per stack, a fifth
+ * of synthesizing 200 per-cluster stacks (bench/fleet.ts). The stack directory still holds all it
+ * deploys with, so it can be planned on its own (a CI job, an HCP Terraform run uploading it), and the
+ * hash in the name still changes the synthesized JSON when the chart changes.
  */
-function rawManifestsChart(scope: IConstruct): TerraformAsset {
+function shipRawManifestsChart(scope: IConstruct): string {
+  rawManifestsArchive ??= packChart(RAW_MANIFESTS_CHART);
+  const archive = rawManifestsArchive;
   const stack = TerraformStack.of(scope);
-  const existing = stack.node.tryFindChild(RAW_MANIFESTS_ASSET_ID);
-  if (existing instanceof TerraformAsset) return existing;
-  return new TerraformAsset(stack, RAW_MANIFESTS_ASSET_ID, { path: RAW_MANIFESTS_CHART, type: AssetType.DIRECTORY });
+  if (!stacksShippingTheChart.has(stack)) {
+    stacksShippingTheChart.add(stack);
+    // `synthesizer` is the stack's public hook for what synthesis writes (App.synth calls it per stack).
+    const synthesizer = stack.synthesizer;
+    stack.synthesizer = {
+      synthesize(session: ISynthesisSession): void {
+        synthesizer.synthesize(session);
+        writeChartArchive(path.join(session.outdir, session.manifest.forStack(stack).workingDirectory), archive);
+      },
+    };
+  }
+  return `./${archive.fileName}`;
+}
+
+/** Writes the archive into the stack directory and removes archives of other chart versions left by earlier synths. */
+function writeChartArchive(stackDir: string, archive: ChartArchive): void {
+  const stale = /^raw-manifests-[0-9a-f]{32}\.tgz$/;
+  for (const name of fs.readdirSync(stackDir)) {
+    if (stale.test(name) && name !== archive.fileName) fs.rmSync(path.join(stackDir, name));
+  }
+  fs.writeFileSync(path.join(stackDir, archive.fileName), archive.bytes);
 }
 
 /**
@@ -82,12 +111,12 @@ export class ManifestBundle extends Construct {
     validateManifestBundle(props, this);
     if (props.manifests.length === 0) return;
 
-    const chart = rawManifestsChart(this);
+    const chart = shipRawManifestsChart(this);
     this.release = new Release(this, "release", {
       provider: props.helmProvider,
       name: props.releaseName,
       namespace: props.namespace,
-      chart: chart.path,
+      chart,
       // Escaped so `${...}` inside the objects (dashboard variables, alert templates) stays text.
       values: [terraformLiteral(JSON.stringify({ manifests: props.manifests }))],
       atomic: true,

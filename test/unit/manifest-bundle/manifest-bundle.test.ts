@@ -1,6 +1,11 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
+import { Testing, TerraformStack } from "cdktf";
 import { describe, expect, it } from "vitest";
 import { ManifestBundle, type KubernetesManifest } from "../../../modules/manifest-bundle";
-import { onlyResourceOfType, resourcesOfType, synthesize } from "../../helpers/synth";
+import { onlyResourceOfType, resourcesOfType, synthesize, type SynthesizedStack } from "../../helpers/synth";
 
 const rule: KubernetesManifest = {
   apiVersion: "monitoring.coreos.com/v1",
@@ -19,13 +24,47 @@ describe("ManifestBundle |", () => {
     // THEN
     const release = onlyResourceOfType(parsed, "helm_release");
     expect(release).toMatchObject({ name: "trivy-extras", namespace: "trivy-system", atomic: true, wait: true });
-    expect(String(release.chart)).toMatch(/^assets\//);
+    expect(release.chart).toMatch(/^\.\/raw-manifests-[0-9a-f]{32}\.tgz$/);
     const values = release.values as string[];
     // `${` is escaped for Terraform, so the object arrives in the cluster as written.
     expect(values[0]).toContain("$${x}");
     expect(values[0]).toContain("{{ $labels.namespace }}");
     const unescaped = JSON.parse(values[0]!.replaceAll("$${", "${")) as { manifests: KubernetesManifest[] };
     expect(unescaped.manifests).toEqual([rule]);
+  });
+
+  it("can ship the chart as one archive inside the stack directory Terraform runs in, replacing an older version's", () => {
+    // GIVEN a stack directory left by an earlier synth with another chart version, and a file of the user's
+    const app = Testing.app();
+    const stack = new TerraformStack(app, "bundles");
+    new HelmProvider(stack, "helm", {});
+    new ManifestBundle(stack, "first", { releaseName: "first", namespace: "trivy-system", manifests: [rule] });
+    new ManifestBundle(stack, "second", { releaseName: "second", namespace: "trivy-system", manifests: [rule] });
+    const stackDir = path.join(app.outdir, "stacks/bundles");
+    try {
+      app.synth();
+      const older = "raw-manifests-0123456789abcdef0123456789abcdef.tgz";
+      writeFileSync(path.join(stackDir, older), "an older chart");
+      writeFileSync(path.join(stackDir, "notes.txt"), "kept");
+
+      // WHEN it synthesizes again
+      app.synth();
+
+      // THEN both releases point at the one archive, relative to the stack directory, and only the older archive is gone
+      const synth = JSON.parse(readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8")) as SynthesizedStack;
+      const charts = [...new Set(resourcesOfType(synth, "helm_release").map((release) => String(release.chart)))];
+      expect(charts).toHaveLength(1);
+      const archive = charts[0]!.replace(/^\.\//, "");
+      expect(readdirSync(stackDir).sort()).toEqual(["cdk.tf.json", "notes.txt", archive]);
+      expect(existsSync(path.join(stackDir, older))).toBe(false);
+      // AND it is a chart archive holding the chart's files (read by GNU tar, which checks every header)
+      const entries = execFileSync("tar", ["-tzf", path.join(stackDir, charts[0]!)], { encoding: "utf8" })
+        .trim()
+        .split("\n");
+      expect(entries).toEqual(["raw-manifests/Chart.yaml", "raw-manifests/templates/manifests.yaml", "raw-manifests/values.yaml"]);
+    } finally {
+      rmSync(app.outdir, { recursive: true, force: true });
+    }
   });
 
   it("can create no release when there is nothing to deliver", () => {

@@ -218,7 +218,10 @@ describe("the npm package", () => {
     ]);
     // AND the local chart the policy and monitoring bundles install travelled with the package
     const bundle = Object.values(synth.resource.helm_release!).find((release) => release.name === "trivy-operator-netpol")!;
-    expect(fs.existsSync(path.join(stackDir, bundle.chart!, "Chart.yaml"))).toBe(true);
+    // (packed into the stack directory, where Terraform runs; GNU tar reads it as Helm would read the archive)
+    expect(bundle.chart).toMatch(/^\.\/raw-manifests-[0-9a-f]{32}\.tgz$/);
+    const { stdout: chartEntries } = await run("tar", ["-tzf", bundle.chart!], { cwd: stackDir });
+    expect(chartEntries.trim().split("\n")).toContain("raw-manifests/Chart.yaml");
     // AND private helpers cannot be deep-imported, while the CLI bin is installed
     await expect(
       run(process.execPath, ["-e", 'require("trivy-operator-cdktf/dist/modules/network-policy/cidr")'], { cwd: app }),

@@ -234,14 +234,15 @@ describe("per-cluster stack layout", () => {
       buildStacks(app, { prod: environmentWith("per-environment") });
       app.synth();
 
-      // THEN every bundle release points at the one asset directory the stack holds
-      const synth = JSON.parse(readFileSync(path.join(outdir, "stacks/trivy-prod/cdk.tf.json"), "utf8")) as SynthesizedStack;
+      // THEN every bundle release points at the one chart archive the stack directory holds
+      const stackDir = path.join(outdir, "stacks/trivy-prod");
+      const synth = JSON.parse(readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8")) as SynthesizedStack;
       const bundleCharts = Object.values(synth.resource?.helm_release ?? {})
         .map((release) => String(release.chart))
-        .filter((chart) => chart.startsWith("assets/"));
+        .filter((chart) => chart !== "trivy-operator");
       expect(bundleCharts.length).toBeGreaterThanOrEqual(4);
       expect(new Set(bundleCharts).size).toBe(1);
-      expect(readdirSync(path.join(outdir, "stacks/trivy-prod/assets"))).toEqual(["raw-manifests-chart"]);
+      expect(readdirSync(stackDir).sort()).toEqual([bundleCharts[0]!.replace(/^\.\//, ""), "cdk.tf.json"].sort());
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }
