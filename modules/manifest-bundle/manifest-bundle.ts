@@ -58,14 +58,17 @@ let rawManifestsArchive: ChartArchive | undefined;
 
 const stacksShippingTheChart = new WeakSet<TerraformStack>();
 
+/** Per synthesis (App.synth passes one session to every stack): the archive file written first. */
+const firstArchiveOfSynth = new WeakMap<ISynthesisSession, string>();
+
 /**
  * Ships the chart inside the stack's own directory as one `raw-manifests-<hash>.tgz` and returns
  * the release's `chart` path, relative to that directory (where `cdktf deploy` and the deploy
- * workflow run Terraform). One file per stack, written after the stack synthesizes: a per-stack
- * `TerraformAsset` directory cost a hash, four directories and three file copies per stack, a fifth
- * of synthesizing 200 per-cluster stacks (bench/fleet.ts). The stack directory still holds all it
- * deploys with, so it can be planned on its own (a CI job, an HCP Terraform run uploading it), and the
- * hash in the name still changes the synthesized JSON when the chart changes.
+ * workflow run Terraform). The stack directory holds all it deploys with, so it can be planned on
+ * its own (a CI job, an HCP Terraform run uploading it), and the hash in the name changes the
+ * synthesized JSON when the chart changes. A per-stack `TerraformAsset` directory instead cost a
+ * hash, four directories and three file copies per stack: a fifth of synthesizing 200 per-cluster
+ * stacks (bench/fleet.ts).
  */
 function shipRawManifestsChart(scope: IConstruct): string {
   rawManifestsArchive ??= packChart(RAW_MANIFESTS_CHART);
@@ -78,20 +81,39 @@ function shipRawManifestsChart(scope: IConstruct): string {
     stack.synthesizer = {
       synthesize(session: ISynthesisSession): void {
         synthesizer.synthesize(session);
-        writeChartArchive(path.join(session.outdir, session.manifest.forStack(stack).workingDirectory), archive);
+        const file = path.join(session.outdir, session.manifest.forStack(stack).workingDirectory, archive.fileName);
+        writeChartArchive(file, archive, firstArchiveOfSynth.get(session));
+        if (!firstArchiveOfSynth.has(session)) firstArchiveOfSynth.set(session, file);
       },
     };
   }
   return `./${archive.fileName}`;
 }
 
-/** Writes the archive into the stack directory and removes archives of other chart versions left by earlier synths. */
-function writeChartArchive(stackDir: string, archive: ChartArchive): void {
-  const stale = /^raw-manifests-[0-9a-f]{32}\.tgz$/;
+/**
+ * Puts the archive at `file`, removing archives of other chart versions an earlier synth left in that
+ * stack directory. After the first stack of a synthesis, the others get a hard link to the first
+ * one's file: a regular file in every directory (copied, uploaded and read like any other), made
+ * without writing the bytes again, which costs 25 times less than writing a new file on the ext4
+ * development machine (0.04 against 1.1 ms). Where links are refused (another file system, no link
+ * support) the bytes are written.
+ */
+function writeChartArchive(file: string, archive: ChartArchive, linkFrom: string | undefined): void {
+  const stackDir = path.dirname(file);
+  const archiveName = /^raw-manifests-[0-9a-f]{32}\.tgz$/;
+  // Ours too: a file of that name left by an earlier synth is replaced, never trusted.
   for (const name of fs.readdirSync(stackDir)) {
-    if (stale.test(name) && name !== archive.fileName) fs.rmSync(path.join(stackDir, name));
+    if (archiveName.test(name)) fs.rmSync(path.join(stackDir, name));
   }
-  fs.writeFileSync(path.join(stackDir, archive.fileName), archive.bytes);
+  if (linkFrom !== undefined) {
+    try {
+      fs.linkSync(linkFrom, file);
+      return;
+    } catch {
+      // fall through to writing the bytes
+    }
+  }
+  fs.writeFileSync(file, archive.bytes);
 }
 
 /**

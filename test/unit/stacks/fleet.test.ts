@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { App, Testing } from "cdktf";
@@ -243,6 +243,34 @@ describe("per-cluster stack layout", () => {
       expect(bundleCharts.length).toBeGreaterThanOrEqual(4);
       expect(new Set(bundleCharts).size).toBe(1);
       expect(readdirSync(stackDir).sort()).toEqual([bundleCharts[0]!.replace(/^\.\//, ""), "cdk.tf.json"].sort());
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
+  it("can ship the chart into each per-cluster stack directory that installs a bundle, written once and linked into the others", () => {
+    // GIVEN prod split per cluster: eu-1 and us-1 install manifest bundles, ap-1 none
+    const outdir = mkdtempSync(path.join(tmpdir(), "fleet-assets-"));
+    try {
+      const app = new App({ outdir, stackTraces: false });
+      buildStacks(app, { prod: environmentWith("per-cluster") });
+      app.synth();
+
+      // THEN each directory with a bundle holds the archive its releases name, and nothing else besides its JSON
+      const archives = ["eu-1", "us-1"].map((cluster) => {
+        const stackDir = path.join(outdir, `stacks/trivy-prod-${cluster}`);
+        const synth = JSON.parse(readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8")) as SynthesizedStack;
+        const charts = new Set(Object.values(synth.resource?.helm_release ?? {}).map((release) => String(release.chart)));
+        charts.delete("trivy-operator");
+        expect(charts.size).toBe(1);
+        const archive = path.join(stackDir, [...charts][0]!);
+        expect(readdirSync(stackDir).sort()).toEqual([path.basename(archive), "cdk.tf.json"].sort());
+        return archive;
+      });
+      expect(readdirSync(path.join(outdir, "stacks/trivy-prod-ap-1"))).toEqual(["cdk.tf.json"]);
+      // AND the files are one: the same bytes, a hard link instead of a second write
+      expect(readFileSync(archives[1]!)).toEqual(readFileSync(archives[0]!));
+      expect(statSync(archives[1]!).ino).toBe(statSync(archives[0]!).ino);
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }
