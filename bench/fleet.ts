@@ -6,25 +6,34 @@
  * later runs), interleaved over several rounds so drift in machine load hits every series alike;
  * medians are compared. A child reports its own peak RSS (`process.resourceUsage().maxRSS`).
  *
+ * The comparison with `npm start` is like for like: every child, `npm start`'s included, is
+ * `node tsx/cli …` from the same warm transform cache (one untimed round first), loads cdktf and the
+ * stacks the same way, builds and synthesizes inside `withoutTokenStackTraces` as main.ts does, and
+ * writes into a fresh directory on the same file system. `npm start` is run as `tsx main.ts --summary`,
+ * without npm's own CLI start-up, which the fleet children do not pay either.
+ *
  * Per-cluster cost is the marginal cost of one more cluster between two sizes, (time(N) −
  * time(previous N)) / (N − previous N): the fixed cost of Node, tsx, cdktf and the app would otherwise
  * hide any growth, and subtracting a separately measured start-up cost leaves mostly noise at N = 10.
  * Its ratio compares the step 50 → 200 with the step 10 → 50: above 1, each cluster costs more the
  * more there are. `load` (a child that loads the same modules and builds nothing) is printed for scale.
  *
- * Goals (docs/fleet.md): per-cluster cost flat (step 50 → 200 at most 1.2× step 10 → 50), and 200
- * clusters in at most 3× the time of `npm start`.
+ * Goals (docs/fleet.md), on wall time, what a user waits for: per-cluster cost flat (step 50 → 200 at
+ * most 1.2× step 10 → 50), and 200 clusters in at most 3× the time of `npm start`. CPU time (user +
+ * system, every thread) is printed beside it: it also counts V8's and tsx's helper threads (garbage
+ * collection, compilation, the loader thread), which run beside the main thread, so it exceeds wall
+ * time on an idle machine, and it moves less when other processes compete for the cores.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
 import type * as Cdktf from "cdktf";
 import type * as Stacks from "../stacks";
 
 const SIZES = [10, 50, 200] as const;
 const LAYOUTS = ["per-environment", "per-cluster"] as const;
-const ROUNDS = Number(process.argv.find((arg) => arg.startsWith("--rounds="))?.slice("--rounds=".length) ?? 3);
+const ROUNDS = Number(process.argv.find((arg) => arg.startsWith("--rounds="))?.slice("--rounds=".length) ?? 5);
 const PER_CLUSTER_GOAL = 1.2;
 const NPM_START_GOAL = 3;
 const repoRoot = path.resolve(__dirname, "..");
@@ -82,12 +91,20 @@ interface Sample {
   readonly rssMb: number;
 }
 
+/**
+ * The caller's environment without what would change `npm start`'s work: a `TRIVY_ENVIRONMENTS`
+ * selection (fewer stacks) or `TRIVY_SYNTH_STACK_TRACES=1` (cdktf's traces back on) left in the shell.
+ */
+const childEnvironment = Object.fromEntries(
+  Object.entries(process.env).filter(([name]) => name !== "TRIVY_ENVIRONMENTS" && name !== "TRIVY_SYNTH_STACK_TRACES"),
+);
+
 function run(args: readonly string[], outdir: string): Sample {
   rmSync(outdir, { recursive: true, force: true });
   const started = process.hrtime.bigint();
   const result = spawnSync(process.execPath, [tsxCli, ...args], {
     cwd: repoRoot,
-    env: { ...process.env, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1" },
+    env: { ...childEnvironment, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1" },
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
   });
@@ -113,6 +130,7 @@ function parent(): void {
   const outdir = path.join(mkdtempSync(path.join(tmpdir(), "trivy-bench-fleet-")), "out");
   const self = path.relative(repoRoot, __filename);
   const series = new Map<string, Sample[]>();
+  const loadBefore = loadavg()[0]!;
   const jobs: Array<[string, string[]]> = [
     ["load", [self, "--child", "0", "load"]],
     // `npm start` is `tsx main.ts --summary`; the report to stdout is part of what it costs. Its peak
@@ -138,11 +156,17 @@ function parent(): void {
       rssMb: median(samples.map((sample) => sample.rssMb)),
     };
   };
+  const loadAfter = loadavg()[0]!;
   const line = (label: string, s: Sample) =>
     `${label.padEnd(22)}${s.ms.toFixed(0).padStart(7)} ms wall ${s.cpuMs.toFixed(0).padStart(7)} ms CPU ${s.rssMb.toFixed(0).padStart(5)} MB peak RSS`;
   const load = stat("load");
   const npmStart = stat("npm start");
-  console.log(`medians of ${ROUNDS} rounds, each a fresh child process`);
+  console.log(
+    `medians of ${ROUNDS} rounds, each a fresh child process; 1-minute load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on ${availableParallelism()} cores`,
+  );
+  console.log("every child, npm start included, runs `node tsx/cli` from a warm transform cache and writes to a fresh directory;");
+  console.log("npm start is `tsx main.ts --summary` without npm's own CLI start-up, which the fleet children do not pay either.");
+  console.log("goals are on wall time; CPU time (every thread, user + system) is shown in brackets for comparison.");
   console.log(line("load modules only", load));
   console.log(line("npm start (shipped)", npmStart));
   let missed = false;
@@ -176,13 +200,14 @@ function parent(): void {
     const largest = SIZES[SIZES.length - 1]!;
     const last = stat(`${layout} ${largest}`);
     const [firstStep, lastStep] = [steps[0]!, steps[steps.length - 1]!];
-    const ratios = [lastStep.ms / firstStep.ms, lastStep.cpuMs / firstStep.cpuMs, last.ms / npmStart.ms, last.cpuMs / npmStart.cpuMs];
-    missed ||= ratios[0]! > PER_CLUSTER_GOAL || ratios[1]! > PER_CLUSTER_GOAL || ratios[2]! > NPM_START_GOAL || ratios[3]! > NPM_START_GOAL;
+    const perCluster = lastStep.ms / firstStep.ms;
+    const versusNpmStart = last.ms / npmStart.ms;
+    missed ||= perCluster > PER_CLUSTER_GOAL || versusNpmStart > NPM_START_GOAL;
     console.log(
-      `  per-cluster cost, step ${SIZES[1]}->${largest} vs ${SIZES[0]}->${SIZES[1]}: wall ${verdict(ratios[0]!, PER_CLUSTER_GOAL)}, CPU ${verdict(ratios[1]!, PER_CLUSTER_GOAL)}`,
+      `  per-cluster cost, step ${SIZES[1]}->${largest} vs ${SIZES[0]}->${SIZES[1]}: ${verdict(perCluster, PER_CLUSTER_GOAL)}  [CPU ${(lastStep.cpuMs / firstStep.cpuMs).toFixed(2)}×]`,
     );
     console.log(
-      `  ${largest} clusters vs npm start:       wall ${verdict(ratios[2]!, NPM_START_GOAL)}, CPU ${verdict(ratios[3]!, NPM_START_GOAL)}`,
+      `  ${largest} clusters vs npm start:       ${verdict(versusNpmStart, NPM_START_GOAL)}  [CPU ${(last.cpuMs / npmStart.cpuMs).toFixed(2)}×]`,
     );
   }
   if (missed) process.exitCode = 1;

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Release } from "@cdktf/provider-helm/lib/release";
-import { TerraformStack, type ISynthesisSession, type ITerraformDependable, type TerraformProvider } from "cdktf";
+import { Manifest, TerraformStack, type ISynthesisSession, type ITerraformDependable, type TerraformProvider } from "cdktf";
 import { Construct, type IConstruct } from "constructs";
 import { DNS_LABEL } from "../common/kubernetes-names";
 import { terraformLiteral } from "../common/terraform-literal";
@@ -80,9 +80,14 @@ function shipRawManifestsChart(scope: IConstruct): string {
     const synthesizer = stack.synthesizer;
     stack.synthesizer = {
       synthesize(session: ISynthesisSession): void {
+        // Archives an earlier synth left go before the stack synthesizes, not after: were two copies of
+        // this package to hook one stack, the outer hook would otherwise delete what the inner one had
+        // just written. The directory is Manifest.forStack's `stacks/<stack id>`; forStack itself is not
+        // asked this early because the entry it creates records the stack's dependencies at that time.
+        removeChartArchives(path.join(session.outdir, Manifest.stacksFolder, stack.node.id));
         synthesizer.synthesize(session);
         const file = path.join(session.outdir, session.manifest.forStack(stack).workingDirectory, archive.fileName);
-        writeChartArchive(file, archive, firstArchiveOfSynth.get(session));
+        placeChartArchive(file, archive, firstArchiveOfSynth.get(session));
         if (!firstArchiveOfSynth.has(session)) firstArchiveOfSynth.set(session, file);
       },
     };
@@ -90,21 +95,22 @@ function shipRawManifestsChart(scope: IConstruct): string {
   return `./${archive.fileName}`;
 }
 
+/** Removes every chart archive in a stack directory, ours included: a file left by an earlier synth is replaced, never trusted. */
+function removeChartArchives(stackDir: string): void {
+  if (!fs.existsSync(stackDir)) return;
+  for (const name of fs.readdirSync(stackDir)) {
+    if (/^raw-manifests-[0-9a-f]{32}\.tgz$/.test(name)) fs.rmSync(path.join(stackDir, name));
+  }
+}
+
 /**
- * Puts the archive at `file`, removing archives of other chart versions an earlier synth left in that
- * stack directory. After the first stack of a synthesis, the others get a hard link to the first
- * one's file: a regular file in every directory (copied, uploaded and read like any other), made
- * without writing the bytes again, which costs 25 times less than writing a new file on the ext4
+ * Puts the archive at `file`. After the first stack of a synthesis, the others get a hard link to
+ * the first one's file: a regular file in every directory (copied, uploaded and read like any other),
+ * made without writing the bytes again, which costs 25 times less than writing a new file on the ext4
  * development machine (0.04 against 1.1 ms). Where links are refused (another file system, no link
  * support) the bytes are written.
  */
-function writeChartArchive(file: string, archive: ChartArchive, linkFrom: string | undefined): void {
-  const stackDir = path.dirname(file);
-  const archiveName = /^raw-manifests-[0-9a-f]{32}\.tgz$/;
-  // Ours too: a file of that name left by an earlier synth is replaced, never trusted.
-  for (const name of fs.readdirSync(stackDir)) {
-    if (archiveName.test(name)) fs.rmSync(path.join(stackDir, name));
-  }
+function placeChartArchive(file: string, archive: ChartArchive, linkFrom: string | undefined): void {
   if (linkFrom !== undefined) {
     try {
       fs.linkSync(linkFrom, file);
