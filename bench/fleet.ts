@@ -4,7 +4,10 @@
  *
  * Every measurement is a fresh child process (module caches and the JIT would otherwise flatter
  * later runs), interleaved over several rounds so drift in machine load hits every series alike;
- * medians are compared. A child reports its own peak RSS (`process.resourceUsage().maxRSS`).
+ * medians are compared. A child reports its own CPU time and peak RSS (`process.resourceUsage()`).
+ * Beside the headline ratio the bench prints the same ratio of the fastest rounds: other processes
+ * on a shared machine only add time, in bursts that a short child like `npm start` slips between more
+ * often than a long one, so a wide gap between the two says the machine was busy.
  *
  * The comparison with `npm start` is like for like: every child, `npm start`'s included, is
  * `node tsx/cli …` from the same warm transform cache (one untimed round first), loads cdktf and the
@@ -18,11 +21,13 @@
  * Its ratio compares the step 50 → 200 with the step 10 → 50: above 1, each cluster costs more the
  * more there are. `load` (a child that loads the same modules and builds nothing) is printed for scale.
  *
- * Goals (docs/fleet.md), on wall time, what a user waits for: per-cluster cost flat (step 50 → 200 at
- * most 1.2× step 10 → 50), and 200 clusters in at most 3× the time of `npm start`. CPU time (user +
- * system, every thread) is printed beside it: it also counts V8's and tsx's helper threads (garbage
- * collection, compilation, the loader thread), which run beside the main thread, so it exceeds wall
- * time on an idle machine, and it moves less when other processes compete for the cores.
+ * Goals (docs/fleet.md): per-cluster cost flat (step 50 → 200 at most 1.2× step 10 → 50), judged on
+ * CPU time (user + system, every thread), the cost the process itself pays: a step is a difference of
+ * two totals divided by 40 or 150, so the few hundred milliseconds another process's load adds to one
+ * wall-time median swing it by a third. 200 clusters in at most 3× the time of `npm start`, judged
+ * on wall time, what a user waits for. The other measure is printed beside each verdict. CPU time
+ * also counts V8's and tsx's helper threads (garbage collection, compilation, the loader thread) that
+ * run beside the main thread, so it exceeds wall time on an idle machine.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -33,7 +38,7 @@ import type * as Stacks from "../stacks";
 
 const SIZES = [10, 50, 200] as const;
 const LAYOUTS = ["per-environment", "per-cluster"] as const;
-const ROUNDS = Number(process.argv.find((arg) => arg.startsWith("--rounds="))?.slice("--rounds=".length) ?? 5);
+const ROUNDS = Number(process.argv.find((arg) => arg.startsWith("--rounds="))?.slice("--rounds=".length) ?? 7);
 const PER_CLUSTER_GOAL = 1.2;
 const NPM_START_GOAL = 3;
 const repoRoot = path.resolve(__dirname, "..");
@@ -156,17 +161,20 @@ function parent(): void {
       rssMb: median(samples.map((sample) => sample.rssMb)),
     };
   };
+  const fastestWall = (name: string): number => Math.min(...series.get(name)!.map((sample) => sample.ms));
   const loadAfter = loadavg()[0]!;
   const line = (label: string, s: Sample) =>
     `${label.padEnd(22)}${s.ms.toFixed(0).padStart(7)} ms wall ${s.cpuMs.toFixed(0).padStart(7)} ms CPU ${s.rssMb.toFixed(0).padStart(5)} MB peak RSS`;
   const load = stat("load");
   const npmStart = stat("npm start");
   console.log(
-    `medians of ${ROUNDS} rounds, each a fresh child process; 1-minute load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on ${availableParallelism()} cores`,
+    `medians of ${ROUNDS} interleaved rounds, each a fresh child process; 1-minute load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on ${availableParallelism()} cores`,
   );
   console.log("every child, npm start included, runs `node tsx/cli` from a warm transform cache and writes to a fresh directory;");
   console.log("npm start is `tsx main.ts --summary` without npm's own CLI start-up, which the fleet children do not pay either.");
-  console.log("goals are on wall time; CPU time (every thread, user + system) is shown in brackets for comparison.");
+  console.log(
+    "per-cluster cost is judged on CPU time (every thread, user + system), 200 clusters vs npm start on wall time; the other in brackets.",
+  );
   console.log(line("load modules only", load));
   console.log(line("npm start (shipped)", npmStart));
   let missed = false;
@@ -200,14 +208,15 @@ function parent(): void {
     const largest = SIZES[SIZES.length - 1]!;
     const last = stat(`${layout} ${largest}`);
     const [firstStep, lastStep] = [steps[0]!, steps[steps.length - 1]!];
-    const perCluster = lastStep.ms / firstStep.ms;
+    const perCluster = lastStep.cpuMs / firstStep.cpuMs;
     const versusNpmStart = last.ms / npmStart.ms;
+    const fastestRatio = fastestWall(`${layout} ${largest}`) / fastestWall("npm start");
     missed ||= perCluster > PER_CLUSTER_GOAL || versusNpmStart > NPM_START_GOAL;
     console.log(
-      `  per-cluster cost, step ${SIZES[1]}->${largest} vs ${SIZES[0]}->${SIZES[1]}: ${verdict(perCluster, PER_CLUSTER_GOAL)}  [CPU ${(lastStep.cpuMs / firstStep.cpuMs).toFixed(2)}×]`,
+      `  per-cluster cost, step ${SIZES[1]}->${largest} vs ${SIZES[0]}->${SIZES[1]}: CPU ${verdict(perCluster, PER_CLUSTER_GOAL)}  [wall ${(lastStep.ms / firstStep.ms).toFixed(2)}×]`,
     );
     console.log(
-      `  ${largest} clusters vs npm start:       ${verdict(versusNpmStart, NPM_START_GOAL)}  [CPU ${(last.cpuMs / npmStart.cpuMs).toFixed(2)}×]`,
+      `  ${largest} clusters vs npm start:       wall ${verdict(versusNpmStart, NPM_START_GOAL)}  [CPU ${(last.cpuMs / npmStart.cpuMs).toFixed(2)}×; wall of the fastest rounds ${fastestRatio.toFixed(2)}×]`,
     );
   }
   if (missed) process.exitCode = 1;
