@@ -151,18 +151,27 @@ export class TrivyGrafanaAlerts extends Construct {
       this.folder = new Folder(this, "folder", { title: props.folderTitle ?? "Trivy Operator alerts", provider });
     }
 
-    // Query models go through a local: JSON string values need no HCL escaping and may contain
-    // the datasource uid as a token (CDKTF does not escape quotes inside Fn.* arguments).
-    const queryModels = new TerraformLocal(
-      this,
-      "query-models",
-      Object.fromEntries(
-        this.rules.map((rule) => [
-          rule.alert,
-          { refId: "A", expr: literalText(rule.expr), instant: true, datasource: { type: "prometheus", uid: props.datasourceUid } },
-        ]),
-      ),
-    );
+    const queryModel = (rule: TrivyAlertRule) => ({
+      refId: "A",
+      expr: rule.expr,
+      instant: true,
+      datasource: { type: "prometheus", uid: props.datasourceUid },
+    });
+    // A datasource uid that is a token goes through a local: CDKTF does not escape quotes inside
+    // Fn.* arguments, and jsonencode there renders it. A literal uid needs neither: the model is
+    // written as the very string jsonencode would render (terraformJsonEncode), which spares every
+    // rule two function tokens and the stack a local, a tenth of synthesizing a 200-cluster fleet.
+    const queryModels = Token.isUnresolved(props.datasourceUid)
+      ? new TerraformLocal(
+          this,
+          "query-models",
+          Object.fromEntries(this.rules.map((rule) => [rule.alert, { ...queryModel(rule), expr: literalText(rule.expr) }])),
+        )
+      : undefined;
+    const modelOf = (rule: TrivyAlertRule): string =>
+      queryModels === undefined
+        ? terraformLiteral(terraformJsonEncode(queryModel(rule)))
+        : Fn.jsonencode(Fn.lookup(queryModels.asAnyMap, rule.alert));
     // The PromQL already filters to series above the threshold; C only turns "a series exists" into firing.
     const conditionModel = terraformLiteral(
       JSON.stringify({
@@ -198,7 +207,7 @@ export class TrivyGrafanaAlerts extends Construct {
           refId: "A",
           datasourceUid: props.datasourceUid,
           relativeTimeRange: { from: 600, to: 0 },
-          model: Fn.jsonencode(Fn.lookup(queryModels.asAnyMap, alertRule.alert)),
+          model: modelOf(alertRule),
         },
         { refId: "C", datasourceUid: "__expr__", relativeTimeRange: { from: 0, to: 0 }, model: conditionModel },
       ],
@@ -259,6 +268,32 @@ function contactPointIntegration(contact: TrivyAlertsContactPoint): {
 export function missingSeriesEvalsToResolve(keepFiringFor: string | undefined, intervalSeconds: number): number {
   if (keepFiringFor === undefined) return 1;
   return Math.ceil(parsePrometheusDuration(keepFiringFor)! / 1000 / intervalSeconds) + 1;
+}
+
+/**
+ * `JSON.stringify` as Terraform's `jsonencode` renders it (cty's JSON marshal through Go's
+ * encoding/json): object keys sorted, no spaces, and `<`, `>`, `&`, U+2028 and U+2029 written as
+ * `\u003c`-style escapes. For plain data only (strings, numbers, booleans, null, arrays, objects).
+ */
+export function terraformJsonEncode(value: unknown): string {
+  const sorted = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(sorted);
+    if (node !== null && typeof node === "object")
+      return Object.fromEntries(
+        Object.entries(node)
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([key, child]) => [key, sorted(child)]),
+      );
+    return node;
+  };
+  const escapes: Readonly<Record<string, string>> = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+  };
+  return JSON.stringify(sorted(value)).replace(/[<>&\u2028\u2029]/g, (character) => escapes[character]!);
 }
 
 function literalText(text: string): string {

@@ -26,6 +26,13 @@ interface SynthRule {
   annotations: Record<string, string>;
 }
 
+/** Query A's model of each rule, as Grafana receives it (the literal JSON string, Terraform's escapes undone). */
+function queryModels(rules: readonly SynthRule[]): Record<string, { expr: string; refId: string; datasource: { uid: string } }> {
+  return Object.fromEntries(
+    rules.map((rule) => [rule.name, JSON.parse(rule.data[0]!.model.replaceAll("$${", "${").replaceAll("%%{", "%{")) as never]),
+  );
+}
+
 describe("TrivyGrafanaAlerts |", () => {
   it("can create a rule group and a Slack contact point whose URL comes from a sensitive variable", () => {
     // GIVEN the secret lives only in a sensitive stack variable (TF_VAR_slack_webhook_url)
@@ -67,7 +74,7 @@ describe("TrivyGrafanaAlerts |", () => {
     expect(resourcesOfType(parsed, "grafana_notification_policy")).toHaveLength(0);
   });
 
-  it("can send the same PromQL as the PrometheusRule through a query-model local", () => {
+  it("can write each query model as JSON when the datasource uid is literal, and through a local when it is a token", () => {
     const { parsed } = synthesize((stack) => {
       new TrivyGrafanaAlerts(stack, "alerts", {
         datasourceUid: "prometheus",
@@ -75,21 +82,24 @@ describe("TrivyGrafanaAlerts |", () => {
         folderUid: "security",
       });
     });
-    const models = Object.entries(parsed.locals ?? {}).find(([name]) => name.startsWith("alerts_query-models"))![1] as Record<
-      string,
-      { expr: string; datasource: { uid: string } }
-    >;
-    const vulns = models.TrivyCriticalVulnerabilities!;
+    const group = onlyResourceOfType(parsed, "grafana_rule_group") as { folder_uid: string; rule: SynthRule[] };
+    const vulns = queryModels(group.rule).TrivyCriticalVulnerabilities!;
     expect(promqlFacts(vulns.expr).selectors[0]).toEqual({
       metric: "trivy_image_vulnerabilities",
       matchers: [{ label: "severity", op: "=", value: "Critical" }],
     });
-    expect(vulns.datasource.uid).toBe("prometheus");
-    const group = onlyResourceOfType(parsed, "grafana_rule_group") as { folder_uid: string; rule: SynthRule[] };
+    expect(vulns).toMatchObject({ refId: "A", instant: true, datasource: { type: "prometheus", uid: "prometheus" } });
+    expect(Object.keys(parsed.locals ?? {}).filter((name) => name.includes("query-models"))).toEqual([]);
     expect(group.folder_uid).toBe("security");
-    expect(group.rule[0]!.data[0]!.model).toMatch(/^\$\{jsonencode\(local\.alerts_query-models_\w+\.TrivyCriticalVulnerabilities\)\}$/);
     expect(resourcesOfType(parsed, "grafana_folder")).toHaveLength(0);
     expect(onlyResourceOfType(parsed, "grafana_contact_point")).toMatchObject({ email: [{ addresses: ["security@example.com"] }] });
+
+    const withToken = synthesize((stack) => {
+      const uid = new TerraformVariable(stack, "datasource_uid", { type: "string" });
+      new TrivyGrafanaAlerts(stack, "alerts", { datasourceUid: uid.stringValue, contactPoint: { type: "email", addresses: ["a@b.c"] } });
+    }).parsed;
+    const tokenRules = (onlyResourceOfType(withToken, "grafana_rule_group") as { rule: SynthRule[] }).rule;
+    expect(tokenRules[0]!.data[0]!.model).toMatch(/^\$\{jsonencode\(local\.alerts_query-models_\w+\.TrivyCriticalVulnerabilities\)\}$/);
   });
 
   it("can route through a notification policy and a webhook with sensitive credentials", () => {
@@ -155,18 +165,15 @@ describe("TrivyGrafanaAlerts |", () => {
         }>;
       }
     ).groups[0]!.rules;
-    const models = Object.entries(parsed.locals ?? {}).find(([name]) => name.startsWith("alerts_query-models"))![1] as Record<
-      string,
-      { expr: string }
-    >;
     const grafanaRules = (onlyResourceOfType(parsed, "grafana_rule_group") as { rule: SynthRule[] }).rule;
+    const models = queryModels(grafanaRules);
 
     // THEN rule by rule
     expect(grafanaRules.map((rule) => rule.name)).toEqual(prometheusRules.map((rule) => rule.alert));
     const unescape = (text: string) => text.replaceAll("$${", "${").replaceAll("%%{", "%{");
     for (const [index, prometheusRule] of prometheusRules.entries()) {
       const grafanaRule = grafanaRules[index]!;
-      expect(unescape(models[prometheusRule.alert]!.expr)).toBe(prometheusRule.expr);
+      expect(models[prometheusRule.alert]!.expr).toBe(prometheusRule.expr);
       expect(grafanaRule.for).toBe(prometheusRule.for);
       expect(grafanaRule.keep_firing_for).toBe(prometheusRule.keep_firing_for);
       // Resolves when Prometheus' keep_firing_for does: 45m of 60s evaluations after the first missing one.
