@@ -1,5 +1,5 @@
+import { jsonStringEnd } from "./json-string-end";
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
@@ -87,27 +87,10 @@ export class JsonItemSplitter {
 
     while (i < length) {
       if (this.inString) {
-        const quote = chunk.indexOf(QUOTE, i);
-        if (quote === -1) {
-          let run = 0;
-          let k = length - 1;
-          while (k >= i && chunk[k] === BACKSLASH) {
-            run++;
-            k--;
-          }
-          this.backslashRun = k < i ? this.backslashRun + run : run;
-          break;
-        }
-        let run = 0;
-        let k = quote - 1;
-        while (k >= i && chunk[k] === BACKSLASH) {
-          run++;
-          k--;
-        }
-        if (k < i) run += this.backslashRun;
-        this.backslashRun = 0;
+        const { quote, backslashRun } = jsonStringEnd(chunk, i, this.backslashRun);
+        this.backslashRun = backslashRun;
+        if (quote === -1) break;
         i = quote + 1;
-        if ((run & 1) === 1) continue; // escaped quote: still inside the string
         this.inString = false;
         if (this.inTopLevelString) this.endTopLevelString(chunk, quote);
         continue;

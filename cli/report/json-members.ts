@@ -1,5 +1,5 @@
+import { jsonStringEnd } from "./json-string-end";
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
@@ -105,27 +105,10 @@ export class JsonMemberSplitter {
 
     while (i < length && this.failure === undefined) {
       if (this.inString) {
-        const quote = chunk.indexOf(QUOTE, i);
-        if (quote === -1) {
-          let run = 0;
-          let k = length - 1;
-          while (k >= i && chunk[k] === BACKSLASH) {
-            run++;
-            k--;
-          }
-          this.backslashRun = k < i ? this.backslashRun + run : run;
-          break;
-        }
-        let run = 0;
-        let k = quote - 1;
-        while (k >= i && chunk[k] === BACKSLASH) {
-          run++;
-          k--;
-        }
-        if (k < i) run += this.backslashRun;
-        this.backslashRun = 0;
+        const { quote, backslashRun } = jsonStringEnd(chunk, i, this.backslashRun);
+        this.backslashRun = backslashRun;
+        if (quote === -1) break;
         i = quote + 1;
-        if ((run & 1) === 1) continue; // escaped quote: still inside the string
         this.inString = false;
         if (this.state === "in-key") this.endKey(chunk, quote);
         continue;

@@ -1,0 +1,36 @@
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** Where a JSON string open at `from` ends within one chunk, and what to carry into the next. */
+export interface StringEnd {
+  /** Index of the closing quote in the chunk, or -1 when the string runs past the chunk. */
+  readonly quote: number;
+  /** Backslashes that end the chunk (only with `quote` -1): they may escape the next chunk's first byte. */
+  readonly backslashRun: number;
+}
+
+/**
+ * Finds the quote that closes a JSON string which is open at `from`, for splitters that read a
+ * stream chunk by chunk: a quote is escaped when an odd number of backslashes precede it, counting
+ * `carriedBackslashes` that ended the previous chunk.
+ */
+export function jsonStringEnd(chunk: Buffer, from: number, carriedBackslashes: number): StringEnd {
+  let start = from;
+  let carried = carriedBackslashes;
+  for (;;) {
+    const quote = chunk.indexOf(QUOTE, start);
+    const end = quote === -1 ? chunk.length : quote;
+    let run = 0;
+    let k = end - 1;
+    while (k >= start && chunk[k] === BACKSLASH) {
+      run++;
+      k--;
+    }
+    if (k < start) run += carried;
+    if (quote === -1) return { quote: -1, backslashRun: run };
+    if ((run & 1) === 0) return { quote, backslashRun: 0 };
+    // An escaped quote: the string goes on after it, with no backslash carried past it.
+    start = quote + 1;
+    carried = 0;
+  }
+}

@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { jsonStringEnd } from "../../../cli/report/json-string-end";
+
+const at = (text: string, from = 0, carried = 0) => jsonStringEnd(Buffer.from(text, "latin1"), from, carried);
+
+describe("jsonStringEnd", () => {
+  it("finds the closing quote, skipping quotes escaped by an odd number of backslashes", () => {
+    expect(at('abc", 1')).toEqual({ quote: 3, backslashRun: 0 });
+    expect(at('a\\"b"')).toEqual({ quote: 4, backslashRun: 0 });
+    expect(at('a\\\\"b"')).toEqual({ quote: 3, backslashRun: 0 });
+    expect(at('x"a\\"b"', 2)).toEqual({ quote: 6, backslashRun: 0 });
+  });
+
+  it("carries the backslashes that end a chunk into the next one", () => {
+    expect(at("abc\\")).toEqual({ quote: -1, backslashRun: 1 });
+    // One backslash carried: the next chunk's first quote is escaped.
+    expect(at('"x"', 0, 1)).toEqual({ quote: 2, backslashRun: 0 });
+    // Two carried: they escape each other, so the first quote closes the string.
+    expect(at('"x"', 0, 2)).toEqual({ quote: 0, backslashRun: 0 });
+    // A chunk of backslashes only adds to what was carried.
+    expect(at("\\\\", 0, 1)).toEqual({ quote: -1, backslashRun: 3 });
+  });
+});
