@@ -1,11 +1,4 @@
-import { jsonStringEnd } from "./json-string-end";
-const QUOTE = 0x22;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const COLON = 0x3a;
-const COMMA = 0x2c;
+import { CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, jsonStringEnd, OPEN_BRACE, OPEN_BRACKET, QUOTE } from "./json-bytes";
 
 /** About 600 findingIndex lines: one JSON.parse per batch, and a batch is young-generation garbage. */
 const DEFAULT_BATCH_BYTES = 64 * 1024;

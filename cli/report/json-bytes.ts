@@ -1,5 +1,12 @@
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
+/** The bytes that structure JSON, for the splitters that read it chunk by chunk without parsing. */
+export const QUOTE = 0x22;
+export const BACKSLASH = 0x5c;
+export const OPEN_BRACE = 0x7b;
+export const CLOSE_BRACE = 0x7d;
+export const OPEN_BRACKET = 0x5b;
+export const CLOSE_BRACKET = 0x5d;
+export const COLON = 0x3a;
+export const COMMA = 0x2c;
 
 /** Where a JSON string open at `from` ends within one chunk, and what to carry into the next. */
 export interface StringEnd {

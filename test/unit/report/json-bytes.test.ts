@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { jsonStringEnd } from "../../../cli/report/json-string-end";
+import { jsonStringEnd } from "../../../cli/report/json-bytes";
 
 const at = (text: string, from = 0, carried = 0) => jsonStringEnd(Buffer.from(text, "latin1"), from, carried);
 
