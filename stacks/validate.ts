@@ -1,3 +1,4 @@
+import type { CoversAll } from "../modules/common/covers-all";
 import { isGrafanaUid } from "../modules/common/grafana-names";
 import { isDnsLabel, isLabelKey, isLabelValue } from "../modules/common/kubernetes-names";
 import { isPlainObject } from "../modules/common/plain-object";
@@ -124,9 +125,7 @@ const NETWORK_POLICY_CONFIG_KEYS = [
   "registryHosts",
   "prometheus",
 ] as const satisfies readonly (keyof NetworkPolicyConfig)[];
-const NETWORK_POLICY_CONFIG_KEYS_COMPLETE: Exclude<keyof NetworkPolicyConfig, (typeof NETWORK_POLICY_CONFIG_KEYS)[number]> extends never
-  ? true
-  : never = true;
+const NETWORK_POLICY_CONFIG_KEYS_COMPLETE: CoversAll<keyof NetworkPolicyConfig, typeof NETWORK_POLICY_CONFIG_KEYS> = true;
 void NETWORK_POLICY_CONFIG_KEYS_COMPLETE;
 
 /** The shape of the network-policy config (keys, lists, objects); every rule on the values belongs to the module. */
@@ -269,10 +268,7 @@ const ALERT_RULE_OPTIONS = [
   "additionalLabels",
   "disabledAlerts",
 ] as const satisfies readonly (keyof MonitoringAlertRulesConfig)[];
-// Fails to compile when TrivyAlertRulesOptions gains an option the list above does not know.
-const ALERT_RULE_OPTIONS_COMPLETE: Exclude<keyof MonitoringAlertRulesConfig, (typeof ALERT_RULE_OPTIONS)[number]> extends never
-  ? true
-  : never = true;
+const ALERT_RULE_OPTIONS_COMPLETE: CoversAll<keyof MonitoringAlertRulesConfig, typeof ALERT_RULE_OPTIONS> = true;
 void ALERT_RULE_OPTIONS_COMPLETE;
 
 const SECRET_HINT =

@@ -1,5 +1,6 @@
 // Shared helpers of the modules; none of them is public API (modules/index.ts exports nothing from here).
 export { terraformLiteral } from "./terraform-literal";
+export type { CoversAll } from "./covers-all";
 export { isPlainObject, valueAt } from "./plain-object";
 export {
   DNS_LABEL,

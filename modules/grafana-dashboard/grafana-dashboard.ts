@@ -7,6 +7,7 @@ import { Dashboard } from "../../.gen/providers/grafana/dashboard";
 import { Folder } from "../../.gen/providers/grafana/folder";
 import type { GrafanaProvider } from "../../.gen/providers/grafana/provider";
 import { catalogDashboard, dashboardDownloadUrl, TRIVY_OPERATOR_DASHBOARD } from "../../dashboards/catalog";
+import type { CoversAll } from "../common/covers-all";
 import { isGrafanaUid } from "../common/grafana-names";
 import { DNS_LABEL, isDnsSubdomain, isLabelKey } from "../common/kubernetes-names";
 import { terraformLiteral } from "../common/terraform-literal";
@@ -27,8 +28,7 @@ export type DashboardDelivery = GrafanaDashboardProps["delivery"];
 
 /** Every delivery, for callers that check untyped input (a stack config) before building props. */
 export const DASHBOARD_DELIVERIES = ["grafana-api", "sidecar", "helm-values"] as const satisfies readonly DashboardDelivery[];
-// Fails to compile when a delivery is added to the props but not to the list.
-const DELIVERIES_COMPLETE: Exclude<DashboardDelivery, (typeof DASHBOARD_DELIVERIES)[number]> extends never ? true : never = true;
+const DELIVERIES_COMPLETE: CoversAll<DashboardDelivery, typeof DASHBOARD_DELIVERIES> = true;
 void DELIVERIES_COMPLETE;
 const DELIVERIES: readonly string[] = DASHBOARD_DELIVERIES;
 
