@@ -19,6 +19,7 @@ import { spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { seededRandom } from "./seeded-random";
 
 const REPORTS = Number(process.argv[2] ?? 10_000);
 type Shape = "shared" | "variety";
@@ -67,18 +68,6 @@ const WORDS =
     " ",
   );
 
-/** Deterministic PRNG (mulberry32) so every run measures the same bytes. */
-function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface SyntheticCve {
   id: string;
   severity: string;
@@ -89,7 +78,7 @@ interface SyntheticCve {
 }
 
 function generateFleet(path: string, shape: Shape): { bytes: number; totals: Record<string, number>; vulnerabilities: number } {
-  const random = rng(42);
+  const random = seededRandom(42);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
   const sentence = (words: number): string => Array.from({ length: words }, () => pick(WORDS)).join(" ");
   const severity = (): string => {

@@ -9,21 +9,10 @@ import { runReportCommand } from "../../../cli/report/command";
 import type { ReportSummary } from "../../../cli/report/summary";
 import { SEVERITIES, type Severity, type SeverityCounts } from "../../../cli/common/severity";
 import { captureIo } from "./helpers";
+import { seededRandom } from "../../../bench/seeded-random";
 
 const NOW = "2024-05-01T00:00:00Z";
 const TRIVY_SEVERITIES = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"] as const;
-
-/** Deterministic PRNG (mulberry32): the same fleets on every run. */
-function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Finding {
   readonly namespace: string;
@@ -81,7 +70,7 @@ function fleetFile(path: string, findings: readonly Finding[]): void {
  * (its baseline findings cannot be resolved) and a namespace added (its findings cannot be new).
  */
 function twoMonths(): { previous: Finding[]; current: Finding[] } {
-  const random = rng(7);
+  const random = seededRandom(7);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
   const packages = ["openssl", "zlib1g", "libc6", "curl", "golang.org/x/net", "log4j-core", "urllib3", "busybox"];
   const images = Array.from({ length: 60 }, (_, index) => ({
@@ -263,7 +252,7 @@ describe("--baseline on generated high-variety data agrees with an independent c
 
   it("gives the same answer when the baseline's keys are out of order or one is duplicated (read whole, the last wins)", async () => {
     const document = JSON.parse(readFileSync(baselineFile, "utf8")) as { findingIndex: Record<string, string> };
-    const random = rng(3);
+    const random = seededRandom(3);
     const entries = Object.entries(document.findingIndex).sort(() => random() - 0.5);
     const [firstKey, firstSeverity] = entries[0] as [string, string];
     // A duplicate key in the text: JSON.parse keeps the last value, which is the real one.
