@@ -8,6 +8,11 @@ export const CLOSE_BRACKET = 0x5d;
 export const COLON = 0x3a;
 export const COMMA = 0x2c;
 
+/** Bytes to skip at the start of a stream: 3 for a UTF-8 byte-order mark in its first chunk, else 0. */
+export function byteOrderMarkLength(chunk: Buffer, streamOffset: number): number {
+  return streamOffset === 0 && chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf ? 3 : 0;
+}
+
 /** Where a JSON string open at `from` ends within one chunk, and what to carry into the next. */
 export interface StringEnd {
   /** Index of the closing quote in the chunk, or -1 when the string runs past the chunk. */

@@ -1,4 +1,14 @@
-import { CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, jsonStringEnd, OPEN_BRACE, OPEN_BRACKET, QUOTE } from "./json-bytes";
+import {
+  byteOrderMarkLength,
+  CLOSE_BRACE,
+  CLOSE_BRACKET,
+  COLON,
+  COMMA,
+  jsonStringEnd,
+  OPEN_BRACE,
+  OPEN_BRACKET,
+  QUOTE,
+} from "./json-bytes";
 
 export interface JsonItemSink {
   /** One object or array element of a top-level `items` array (a `kind: List`) or of a top-level JSON array. */
@@ -72,8 +82,7 @@ export class JsonItemSplitter {
   write(chunk: Buffer): void {
     if (this.failure) return;
     const length = chunk.length;
-    let i = 0;
-    if (this.offset === 0 && length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) i = 3; // UTF-8 BOM
+    let i = byteOrderMarkLength(chunk, this.offset);
     if (this.inItem) this.itemStart = 0;
     if (this.capturingDocument) this.documentStart = 0;
     if (this.inTopLevelString) this.topLevelStringStart = 0;

@@ -1,4 +1,14 @@
-import { CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, jsonStringEnd, OPEN_BRACE, OPEN_BRACKET, QUOTE } from "./json-bytes";
+import {
+  byteOrderMarkLength,
+  CLOSE_BRACE,
+  CLOSE_BRACKET,
+  COLON,
+  COMMA,
+  jsonStringEnd,
+  OPEN_BRACE,
+  OPEN_BRACKET,
+  QUOTE,
+} from "./json-bytes";
 
 /** About 600 findingIndex lines: one JSON.parse per batch, and a batch is young-generation garbage. */
 const DEFAULT_BATCH_BYTES = 64 * 1024;
@@ -91,8 +101,7 @@ export class JsonMemberSplitter {
   write(chunk: Buffer): void {
     if (this.failure) return;
     const length = chunk.length;
-    let i = 0;
-    if (this.offset === 0 && length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) i = 3; // UTF-8 BOM
+    let i = byteOrderMarkLength(chunk, this.offset);
     if (this.capturing) this.captureStart = 0;
     if (this.state === "in-key") this.keyStart = 0;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { jsonStringEnd } from "../../../cli/report/json-bytes";
+import { byteOrderMarkLength, jsonStringEnd } from "../../../cli/report/json-bytes";
 
 const at = (text: string, from = 0, carried = 0) => jsonStringEnd(Buffer.from(text, "latin1"), from, carried);
 
@@ -19,5 +19,15 @@ describe("jsonStringEnd", () => {
     expect(at('"x"', 0, 2)).toEqual({ quote: 0, backslashRun: 0 });
     // A chunk of backslashes only adds to what was carried.
     expect(at("\\\\", 0, 1)).toEqual({ quote: -1, backslashRun: 3 });
+  });
+});
+
+describe("byteOrderMarkLength", () => {
+  it("skips a UTF-8 byte-order mark only at the start of the stream", () => {
+    const bom = Buffer.from([0xef, 0xbb, 0xbf, 0x7b, 0x7d]);
+    expect(byteOrderMarkLength(bom, 0)).toBe(3);
+    expect(byteOrderMarkLength(bom, 4096)).toBe(0);
+    expect(byteOrderMarkLength(Buffer.from("{}"), 0)).toBe(0);
+    expect(byteOrderMarkLength(Buffer.from([0xef, 0xbb]), 0)).toBe(0);
   });
 });
