@@ -1,7 +1,6 @@
-import { PassThrough, Readable } from "node:stream";
+import { captureIo } from "../report/helpers";
 import { describe, expect, it } from "vitest";
 import { runDashboardCommand } from "../../../cli/dashboard/command";
-import type { CliIo } from "../../../cli/io";
 import { unboundPlaceholders } from "../../../modules/grafana-dashboard/prepare-dashboard";
 
 /*
@@ -33,15 +32,9 @@ const EXPORT = {
 };
 
 async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: string[] = [];
-  const err: string[] = [];
-  stdout.on("data", (chunk: Buffer) => out.push(chunk.toString()));
-  stderr.on("data", (chunk: Buffer) => err.push(chunk.toString()));
-  const io: CliIo = { stdout, stderr, stdin: Readable.from([JSON.stringify(EXPORT)]) };
-  const code = await runDashboardCommand(["--file", "-", "--datasource-uid", "prom", ...argv], io);
-  return { code, stdout: out.join(""), stderr: err.join("") };
+  const captured = captureIo(JSON.stringify(EXPORT));
+  const code = await runDashboardCommand(["--file", "-", "--datasource-uid", "prom", ...argv], captured.io);
+  return { code, stdout: captured.stdout(), stderr: captured.stderr() };
 }
 
 describe("dashboard --input", () => {

@@ -1,10 +1,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PassThrough, Readable } from "node:stream";
+import { captureIo } from "../report/helpers";
 import { afterAll, describe, expect, it } from "vitest";
 import { runDashboardCommand } from "../../../cli/dashboard/command";
-import type { CliIo } from "../../../cli/io";
 import { unboundPlaceholders } from "../../../modules/grafana-dashboard/prepare-dashboard";
 
 /** File problems are tested with a valid datasource, so only the file can be at fault. */
@@ -13,15 +12,9 @@ const FIXTURE = path.resolve(__dirname, "../../fixtures/dashboards/trivy-operato
 
 /** Runs the command against in-memory streams and returns what it printed. */
 async function run(argv: string[], stdinText = ""): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: string[] = [];
-  const err: string[] = [];
-  stdout.on("data", (chunk: Buffer) => out.push(chunk.toString()));
-  stderr.on("data", (chunk: Buffer) => err.push(chunk.toString()));
-  const io: CliIo = { stdout, stderr, stdin: Readable.from([stdinText]) };
-  const code = await runDashboardCommand(argv, io);
-  return { code, stdout: out.join(""), stderr: err.join("") };
+  const captured = captureIo(stdinText);
+  const code = await runDashboardCommand(argv, captured.io);
+  return { code, stdout: captured.stdout(), stderr: captured.stderr() };
 }
 
 describe("dashboard command |", () => {
