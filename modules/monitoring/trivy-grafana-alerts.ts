@@ -12,6 +12,7 @@ import { NotificationPolicy } from "../../.gen/providers/grafana/notification-po
 import type { GrafanaProvider } from "../../.gen/providers/grafana/provider";
 import { RuleGroup, type RuleGroupRule } from "../../.gen/providers/grafana/rule-group";
 import { isGrafanaUid, terraformLiteral } from "../common";
+import { canonicalJson } from "../common/canonical-json";
 import { ValidationError, type ValidationProblem } from "../common/validation-error";
 import type { ITrivyOperator } from "../trivy-operator/operator-ref";
 import { trivyAlertRules, type TrivyAlertRule, type TrivyAlertRulesOptions } from "./alert-rules";
@@ -276,24 +277,7 @@ export function missingSeriesEvalsToResolve(keepFiringFor: string | undefined, i
  * `\u003c`-style escapes. For plain data only (strings, numbers, booleans, null, arrays, objects).
  */
 export function terraformJsonEncode(value: unknown): string {
-  const sorted = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.map(sorted);
-    if (node !== null && typeof node === "object")
-      return Object.fromEntries(
-        Object.entries(node)
-          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-          .map(([key, child]) => [key, sorted(child)]),
-      );
-    return node;
-  };
-  const escapes: Readonly<Record<string, string>> = {
-    "<": "\\u003c",
-    ">": "\\u003e",
-    "&": "\\u0026",
-    "\u2028": "\\u2028",
-    "\u2029": "\\u2029",
-  };
-  return JSON.stringify(sorted(value)).replace(/[<>&\u2028\u2029]/g, (character) => escapes[character]!);
+  return canonicalJson(value).replace(/[<>&\u2028\u2029]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 function literalText(text: string): string {

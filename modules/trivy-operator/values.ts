@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { canonicalJson } from "../common/canonical-json";
 import { isPlainObject, valueAt } from "../common/plain-object";
 import { tolerationChartValues, validateTolerations } from "../tolerations/tolerations";
 import type { Toleration } from "../tolerations/taint";
@@ -100,18 +101,6 @@ const START_UP_CONFIG_PATHS: readonly (readonly string[])[] = [
   ["trivy", "serverServiceName"],
   ["global", "image", "registry"],
 ];
-
-/** JSON with sorted keys, so equal values always hash equally. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (isPlainObject(value)) {
-    const keys = Object.keys(value)
-      .filter((key) => value[key] !== undefined)
-      .sort();
-    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
 
 /**
  * sha256 of the start-up config in `values` plus the chart version; changes when a restart is needed
