@@ -52,6 +52,7 @@ export {
   NETWORK_POLICY_FLAVORS,
   PRIVATE_IPV4_RANGES,
   TrivyNetworkPolicy,
+  describeFlowPorts,
   describeNetworkFlow,
   describeRegistryDestinations,
   trivyNetworkFlows,

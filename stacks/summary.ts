@@ -1,10 +1,10 @@
 import {
+  describeFlowPorts,
   describeNetworkFlow,
   describeRegistryDestinations,
   serverRollTriggers,
   trivyOperatorWarnings,
   SERVER_CONFIG_HASH_ANNOTATION,
-  type NetworkFlow,
   type Toleration,
 } from "../modules";
 import type { TrivyCluster } from "./cluster";
@@ -96,11 +96,6 @@ function describeSecrets(cluster: ClusterConfig): string {
   return secrets.length > 0 ? secrets.map((secret) => secret.envVar).join(", ") : "none";
 }
 
-/** A flow's ports as the summary prints them: `TCP/443`, `TCP/443,8443`. */
-function tcpPorts(flow: NetworkFlow): string {
-  return `TCP/${flow.ports.map((port) => port.port).join(",")}`;
-}
-
 /** Where scan jobs (and the Trivy server) may pull images and the DB from, and what stays closed, as the policy implements it. */
 export function describeRegistryReach(trivyCluster: TrivyCluster): string {
   const policy = trivyCluster.networkPolicy;
@@ -116,7 +111,7 @@ export function describeRegistryReach(trivyCluster: TrivyCluster): string {
     cilium: "entity kube-apiserver",
     none: "",
   }[policy.flavor];
-  return `${tcpPorts(registryFlow)} to ${describeRegistryDestinations(registryFlow.to)}${hint}; never the API server (${apiServer})`;
+  return `${describeFlowPorts(registryFlow)} to ${describeRegistryDestinations(registryFlow.to)}${hint}; never the API server (${apiServer})`;
 }
 
 /** Where the operator pulls the checks bundle from and whether its policy lets it. */
@@ -131,8 +126,8 @@ export function describeChecksBundle(trivyCluster: TrivyCluster): string {
     policy === undefined || bundleFlow?.to.kind !== "registries"
       ? "egress not managed here"
       : policy.flavor === "cilium"
-        ? `operator egress ${tcpPorts(bundleFlow)} to FQDN ${bundleFlow.to.hosts.join(", ")}`
-        : `operator egress ${tcpPorts(bundleFlow)} to the public registry ranges (and networkPolicy.privateRegistryCidrs)`;
+        ? `operator egress ${describeFlowPorts(bundleFlow)} to FQDN ${bundleFlow.to.hosts.join(", ")}`
+        : `operator egress ${describeFlowPorts(bundleFlow)} to the public registry ranges (and networkPolicy.privateRegistryCidrs)`;
   return `${operator.checksBundle.ref}, pulled by the operator before each node-collector Job; ${egress}`;
 }
 

@@ -5,6 +5,7 @@ import {
   DEFAULT_CHECKS_BUNDLE_REGISTRY,
   DEFAULT_NODE_LOCAL_DNS_ADDRESS,
   PRIVATE_IPV4_RANGES,
+  explicitRegistryPorts,
   registryHostAndPort,
   TRIVY_PORTS,
 } from "./ports";
@@ -116,7 +117,7 @@ export function resolveNetworkPolicyProps(props: TrivyNetworkPolicySpec): Resolv
     privateRegistryCidrs: props.privateRegistryCidrs ?? [],
     registryExcludedCidrs: props.registryExcludedCidrs ?? [],
     registryHosts: unique(registryHosts.map((address) => address.host)),
-    registryPorts: unique([...(props.registryPorts ?? [TRIVY_PORTS.registryHttps]), ...portsOf(registryHosts)]),
+    registryPorts: unique([...(props.registryPorts ?? [TRIVY_PORTS.registryHttps]), ...explicitRegistryPorts(props.registryHosts ?? [])]),
     checksBundleHosts: unique(checksBundleHosts.map((address) => address.host)),
     checksBundlePorts: unique(checksBundleHosts.map((address) => address.port ?? TRIVY_PORTS.registryHttps)),
     metrics: props.metrics,
@@ -301,10 +302,6 @@ function unique<T extends string | number>(items: readonly T[]): T[] {
   return [...new Set(items)];
 }
 
-function portsOf(addresses: ReadonlyArray<{ readonly port?: number }>): number[] {
-  return addresses.flatMap((address) => (address.port === undefined ? [] : [address.port]));
-}
-
 /** The ranges of `candidates` that lie strictly inside `cidr` (what NetworkPolicy accepts as `except`). */
 export function strictlyInside(cidr: string, candidates: readonly string[]): string[] {
   const outer = mustParseCidr(cidr);
@@ -315,8 +312,13 @@ export function strictlyInside(cidr: string, candidates: readonly string[]): str
 }
 
 /** One line per flow, for the stack summary and for error messages. */
+/** A flow's ports as the summary and the docs print them: `TCP/443, TCP/6443`, or `all ports`. */
+export function describeFlowPorts(flow: NetworkFlow): string {
+  return flow.ports.length === 0 ? "all ports" : flow.ports.map((p) => `${p.protocol}/${p.port}`).join(", ");
+}
+
 export function describeNetworkFlow(flow: NetworkFlow): string {
-  const ports = flow.ports.length === 0 ? "all ports" : flow.ports.map((p) => `${p.protocol}/${p.port}`).join(", ");
+  const ports = describeFlowPorts(flow);
   const verb = flow.action === "allow" ? "->" : "-x->";
   return `${describeEndpoint(flow.from)} ${verb} ${describeEndpoint(flow.to)} [${ports}]: ${flow.reason}`;
 }

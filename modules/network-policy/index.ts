@@ -9,6 +9,7 @@ export {
   type TrivyNetworkPolicySpec,
 } from "./props";
 export {
+  describeFlowPorts,
   describeNetworkFlow,
   describeRegistryDestinations,
   trivyNetworkFlows,

@@ -5,7 +5,7 @@ import { Construct } from "constructs";
 import { ManifestBundle, type KubernetesManifest } from "../manifest-bundle/manifest-bundle";
 import type { ITrivyOperator } from "../trivy-operator/operator-ref";
 import { resolveNetworkPolicyProps, trivyNetworkFlows, type NetworkFlow } from "./flows";
-import { registryHostAndPort, TRIVY_PORTS } from "./ports";
+import { explicitRegistryPorts, TRIVY_PORTS } from "./ports";
 import type { NetworkPolicyFlavor, TrivyNetworkPolicySpec } from "./props";
 import { renderCalicoPolicies } from "./render-calico";
 import { renderCiliumPolicies } from "./render-cilium";
@@ -49,7 +49,7 @@ export function trivyNetworkPolicySpec(
   options: TrivyNetworkPolicyOptions = {},
 ): TrivyNetworkPolicySpec {
   const { kubernetesProvider: _kubernetes, helmProvider: _helm, ...choices } = options;
-  const dbRegistryPorts = operator.dbRegistryHosts.flatMap((address) => registryHostAndPort(address).port ?? []);
+  const dbRegistryPorts = explicitRegistryPorts(operator.dbRegistryHosts);
   return {
     ...choices,
     namespace: operator.namespace,

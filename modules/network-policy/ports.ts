@@ -29,6 +29,11 @@ export function registryHostAndPort(address: string): { readonly host: string; r
   return match ? { host: match[1]!, port: Number(match[2]) } : { host: address };
 }
 
+/** The ports named by registries given as `host:port` (none for a bare host, which means 443). */
+export function explicitRegistryPorts(addresses: readonly string[]): number[] {
+  return addresses.flatMap((address) => registryHostAndPort(address).port ?? []);
+}
+
 /** The chart's `policiesBundle.registry` (chart 0.34.0 values.yaml): where the checks bundle comes from. */
 export const DEFAULT_CHECKS_BUNDLE_REGISTRY = "mirror.gcr.io";
 
