@@ -20,9 +20,11 @@ export const TRIVY_PORTS = {
 export const DEFAULT_API_SERVER_PORTS: readonly number[] = [443, 6443];
 
 /**
- * A registry as the chart and image references spell it (`harbor.corp.example:8443`, the form
- * trivy-operator passes to Trivy as `--db-repository <registry>/<repository>`): host, and the port
- * when one is given.
+ * A registry as the chart spells it (`harbor.corp.example:8443`): host, and the port when one is
+ * given. Chart 0.34.0 joins it to the repository unchanged (templates/configmaps/trivy.yaml
+ * `TRIVY_DB_REPOSITORY: "{{ .Values.trivy.dbRegistry }}/{{ .Values.trivy.dbRepository }}"`,
+ * templates/configmaps/operator.yaml `policies.bundle.oci.ref`), so Trivy and the operator dial
+ * exactly that port.
  */
 export function registryHostAndPort(address: string): { readonly host: string; readonly port?: number } {
   const match = /^(.+):(\d{1,5})$/.exec(address);
