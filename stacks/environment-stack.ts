@@ -1,5 +1,5 @@
 import { HttpProvider } from "@cdktf/provider-http/lib/provider";
-import { TerraformStack } from "cdktf";
+import { TerraformStack, Token } from "cdktf";
 import type { Construct } from "constructs";
 import { configureBackend, stackBackend } from "./backend";
 import { TrivyCluster } from "./cluster";
@@ -42,6 +42,10 @@ export class TrivyEnvironmentStack extends TerraformStack {
   /** The one cluster of a per-cluster stack; undefined for an environment stack. */
   public readonly cluster?: string;
   public readonly clusters: readonly TrivyCluster[];
+  /** True when every element below was built in the constructor from token-free configuration data; see prepareStack. */
+  private readonly builtFromDataAlone: boolean;
+  /** How many constructs were below the stack when the constructor returned; see prepareStack. */
+  private readonly constructsWhenBuilt: number;
 
   constructor(scope: Construct, props: TrivyEnvironmentStackProps) {
     const clusters =
@@ -66,5 +70,38 @@ export class TrivyEnvironmentStack extends TerraformStack {
     for (const cluster of this.clusters) {
       for (const extend of props.extensions ?? []) extend(cluster);
     }
+    this.builtFromDataAlone = (props.extensions ?? []).length === 0 && !holdsUnresolvedToken({ ...props.config, clusters });
+    this.constructsWhenBuilt = this.node.findAll().length;
   }
+
+  /**
+   * Skips cdktf's preparing pass when it provably has nothing to do. `App.synth` prepares every stack
+   * before synthesizing any (cdktf 0.21.0 lib/app.js `synth`): `prepareStack` makes sure a backend
+   * exists, then resolves every element once with `preparing: true` (lib/terraform-stack.js
+   * `prepareStack`). The only token that reads that flag is a reference to an element of *another*
+   * stack, which then adds an output there and a remote-state data source here
+   * (lib/tfExpression.js `Reference.resolve`, lib/app.js `crossStackReference`). A stack built here from
+   * configuration data alone holds no such reference: its constructs take plain values and the
+   * providers, variables and resources this stack itself creates. The pass then changes nothing, and
+   * it was a quarter of synthesizing a 200-cluster fleet (bench/fleet.ts). Whenever that cannot be
+   * shown, cdktf prepares as usual: a cluster extension ran (user code may hold any token), the
+   * configuration holds a token, or a construct was added below the stack after it was built.
+   * test/unit/stacks/stack-preparation.test.ts proves both: the same files either way for the shipped
+   * and a fleet configuration, and a cross-stack reference still wired in each fallback.
+   */
+  public override prepareStack(): void {
+    if (this.builtFromDataAlone && this.node.findAll().length === this.constructsWhenBuilt) {
+      this.ensureBackendExists();
+      return;
+    }
+    super.prepareStack();
+  }
+}
+
+/** Whether a configuration value holds a cdktf token anywhere (an encoded string, number or list, or an IResolvable). */
+function holdsUnresolvedToken(value: unknown): boolean {
+  if (Token.isUnresolved(value)) return true;
+  if (Array.isArray(value)) return value.some(holdsUnresolvedToken);
+  if (typeof value === "object" && value !== null) return Object.values(value).some(holdsUnresolvedToken);
+  return false;
 }
