@@ -12,8 +12,9 @@
  * The comparison with `npm start` is like for like: every child, `npm start`'s included, is
  * `node tsx/cli …` from the same warm transform cache (one untimed round first), loads cdktf and the
  * stacks the same way, builds and synthesizes inside `withoutTokenStackTraces` as main.ts does, and
- * writes into a fresh directory on the same file system. `npm start` is run as `tsx main.ts --summary`,
- * without npm's own CLI start-up, which the fleet children do not pay either.
+ * writes into a fresh directory on the same file system, removed only after the last round. `npm start`
+ * is run as `tsx main.ts --summary`, without npm's own CLI start-up, which the fleet children do not
+ * pay either.
  *
  * Per-cluster cost is the marginal cost of one more cluster between two sizes, (time(N) −
  * time(previous N)) / (N − previous N): the fixed cost of Node, tsx, cdktf and the app would otherwise
@@ -105,7 +106,6 @@ const childEnvironment = Object.fromEntries(
 );
 
 function run(args: readonly string[], outdir: string): Sample {
-  rmSync(outdir, { recursive: true, force: true });
   const started = process.hrtime.bigint();
   const result = spawnSync(process.execPath, [tsxCli, ...args], {
     cwd: repoRoot,
@@ -132,7 +132,11 @@ function median(values: readonly number[]): number {
 }
 
 function parent(): void {
-  const outdir = path.join(mkdtempSync(path.join(tmpdir(), "trivy-bench-fleet-")), "out");
+  const workdir = mkdtempSync(path.join(tmpdir(), "trivy-bench-fleet-"));
+  let children = 0;
+  // A directory of its own for every child, all removed at the end: removing 200 stack directories
+  // between two children would leave the file system busy (journal commits, discards) in the next.
+  const outdir = (): string => path.join(workdir, `out-${children++}`);
   const self = path.relative(repoRoot, __filename);
   const series = new Map<string, Sample[]>();
   const loadBefore = loadavg()[0]!;
@@ -145,12 +149,12 @@ function parent(): void {
   ];
   try {
     // One untimed round warms the OS file cache and tsx's transform cache.
-    for (const [, args] of jobs) run(args, outdir);
+    for (const [, args] of jobs) run(args, outdir());
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [name, args] of jobs) series.set(name, [...(series.get(name) ?? []), run(args, outdir)]);
+      for (const [name, args] of jobs) series.set(name, [...(series.get(name) ?? []), run(args, outdir())]);
     }
   } finally {
-    rmSync(path.dirname(outdir), { recursive: true, force: true });
+    rmSync(workdir, { recursive: true, force: true });
   }
 
   const stat = (name: string): Sample => {
