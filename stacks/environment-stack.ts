@@ -75,7 +75,7 @@ export class TrivyEnvironmentStack extends TerraformStack {
   }
 
   /**
-   * Skips cdktf's preparing pass when it provably has nothing to do. `App.synth` prepares every stack
+   * Skips cdktf's preparing pass when it can show that the pass has nothing to do. `App.synth` prepares every stack
    * before synthesizing any (cdktf 0.21.0 lib/app.js `synth`): `prepareStack` makes sure a backend
    * exists, then resolves every element once with `preparing: true` (lib/terraform-stack.js
    * `prepareStack`). The only token that reads that flag is a reference to an element of *another*
@@ -85,7 +85,9 @@ export class TrivyEnvironmentStack extends TerraformStack {
    * providers, variables and resources this stack itself creates. The pass then changes nothing, and
    * it was a quarter of synthesizing a 200-cluster fleet (bench/fleet.ts). Whenever that cannot be
    * shown, cdktf prepares as usual: a cluster extension ran (user code may hold any token), the
-   * configuration holds a token, or a construct was added below the stack after it was built.
+   * configuration holds a token, or a construct was added below the stack after it was built. Not seen:
+   * an `addOverride` with another stack's token made on one of its elements after it was built; make
+   * such changes in a cluster extension. cdktf's own `Testing.synth` never runs the pass at all.
    * test/unit/stacks/stack-preparation.test.ts proves both: the same files either way for the shipped
    * and a fleet configuration, and a cross-stack reference still wired in each fallback.
    */
