@@ -178,6 +178,7 @@ function collectCaptured(
     else if (namespace !== undefined && namespaces.size > 0 && !namespaces.has(namespace)) {
       warnings.push(`--from ${input.from}: its objects are in namespace ${[...namespaces].join(", ")}, not ${namespace} (--namespace)`);
     }
+    notes.push(...workloadNamespaceNotes(namespace ?? DEFAULT_NAMESPACE, objects));
   } else {
     notes.push("no --from file: only the log rules ran (Pods, Jobs, Events and Deployments were not inspected)");
   }
@@ -252,12 +253,26 @@ async function collectLive(
     throw new UserError(`nothing inspected in context ${connection.context}: ${why}`);
   }
   if (live.objects.operatorPods.length === 0) notes.push(`no operator pod in namespace ${namespace}: the log rules did not run`);
+  notes.push(...workloadNamespaceNotes(namespace, live.objects));
   return {
     evidence: evidenceOf(namespace, live.objects, logSignals, { logLines, logEntries }, options.scanJobsLimit),
     source: `context ${connection.context}`,
     warnings,
     notes,
   };
+}
+
+/**
+ * A namespace with scan Jobs but Deployments none of which is the operator is read as a workload
+ * namespace: with `trivyOperator.scanJobsInSameNamespace` the operator creates each scan Job beside
+ * its workload (trivy-operator v0.32.0 `builder.go` `updateScanJobForWorkloadNamespace`), and
+ * docs/reports.md sends users there with `-n`.
+ */
+function workloadNamespaceNotes(namespace: string, objects: ObjectEvidence): string[] {
+  if (objects.operatorDeploymentFound !== false || objects.scanJobObjects === 0) return [];
+  return [
+    `namespace ${namespace} holds ${objects.scanJobObjects} scan Job object(s) (Jobs, Pods, Events) but no trivy-operator Deployment: read as a workload namespace of an operator with trivyOperator.scanJobsInSameNamespace; run doctor on the operator's namespace as well (-n ${DEFAULT_NAMESPACE} by default) for its own checks and logs`,
+  ];
 }
 
 function evidenceOf(
@@ -273,6 +288,7 @@ function evidenceOf(
     completedScanJobsWithTtl: objects.completedScanJobsWithTtl,
     scanJobsConcurrentLimit: objects.scanJobsConcurrentLimit ?? scanJobsLimit,
     operatorDeploymentFound: objects.operatorDeploymentFound,
+    scanJobObjects: objects.scanJobObjects,
     counts: { ...objects.counts, ...log },
   };
 }

@@ -33,6 +33,8 @@ export interface DoctorEvidence {
   /** From the operator Deployment's env when visible; else the caller's `--scan-jobs-limit`. */
   readonly scanJobsConcurrentLimit: number | undefined;
   readonly operatorDeploymentFound: boolean | undefined;
+  /** Scan Jobs, their Pods and Events about either: with none, a namespace without the operator Deployment is a finding. */
+  readonly scanJobObjects: number;
   readonly counts: InspectedCounts;
 }
 
@@ -64,6 +66,8 @@ export interface ObjectEvidence {
   readonly completedScanJobsWithTtl: readonly string[];
   readonly scanJobsConcurrentLimit: number | undefined;
   readonly operatorDeploymentFound: boolean | undefined;
+  /** Scan Jobs, their Pods and Events about either. */
+  readonly scanJobObjects: number;
   /** Names of the operator's Pods, whose logs a live run reads. */
   readonly operatorPods: readonly string[];
   readonly counts: { readonly pods: number; readonly jobs: number; readonly events: number; readonly deployments: number };
@@ -79,6 +83,7 @@ export class ObjectEvidenceCollector {
   private readonly operatorPods: string[] = [];
   private scanJobsConcurrentLimit: number | undefined;
   private operatorDeploymentFound: boolean | undefined;
+  private scanJobObjects = 0;
   private readonly counts = { pods: 0, jobs: 0, events: 0, deployments: 0 };
 
   add(object: unknown): void {
@@ -89,6 +94,7 @@ export class ObjectEvidenceCollector {
     const name = asString(getPath(record, "metadata", "name")) ?? "";
     const labels = asRecord(getPath(record, "metadata", "labels")) ?? {};
     const component = componentOf(name, labels);
+    if ((kind === "Pod" || kind === "Job") && component === "scan-job") this.scanJobObjects++;
     if (kind === "Pod") {
       counts.pods++;
       const job = asString(labels["job-name"]) ?? asString(labels["batch.kubernetes.io/job-name"]) ?? jobOfPod(name);
@@ -160,6 +166,7 @@ export class ObjectEvidenceCollector {
       const involved = asRecord(record["involvedObject"]) ?? {};
       const involvedName = asString(involved["name"]) ?? "";
       const reason = asString(record["reason"]) ?? "";
+      if (componentOf(involvedName) === "scan-job") this.scanJobObjects++;
       if (asString(record["type"]) === "Normal" && reason !== "FailedScheduling") return;
       const involvedKind = asString(involved["kind"]) ?? "Object";
       const count = asNumber(record["count"]) ?? asNumber(getPath(record, "series", "count"));
@@ -196,6 +203,7 @@ export class ObjectEvidenceCollector {
       completedScanJobsWithTtl: [...this.completedScanJobsWithTtl],
       scanJobsConcurrentLimit: this.scanJobsConcurrentLimit,
       operatorDeploymentFound,
+      scanJobObjects: this.scanJobObjects,
       operatorPods: [...this.operatorPods],
       counts: { ...this.counts },
     };

@@ -550,8 +550,10 @@ export const RULES: readonly Rule[] = [
     id: "operator-deployment-missing",
     title: "No trivy-operator Deployment in the namespace",
     cause: "The operator is not installed in this namespace (or the namespace is wrong).",
+    // Scan Jobs without an operator beside them: a workload namespace of an operator with
+    // trivyOperator.scanJobsInSameNamespace (docs/reports.md sends users there), not a missing install.
     match: (evidence) =>
-      evidence.operatorDeploymentFound === false
+      evidence.operatorDeploymentFound === false && evidence.scanJobObjects === 0
         ? [
             {
               subject: `namespace ${evidence.namespace}`,

@@ -114,6 +114,7 @@ describe("doctor rules", () => {
       completedScanJobsWithTtl: [],
       scanJobsConcurrentLimit: undefined,
       operatorDeploymentFound: undefined,
+      scanJobObjects: 0,
       counts: { pods: 0, jobs: 0, events: 0, deployments: 0, logLines: 0, logEntries: 0 },
     };
     for (const rule of RULES) {
@@ -334,5 +335,79 @@ describe('doctor never says "no known problem" about nothing', () => {
     expect(text).toMatch(
       /^ {2}- scan-vulnerabilityreport-5c498d8bc6: containerStatuses: terminated, .*operator\.log line 5 → scan-job-oom-killed$/m,
     );
+  });
+});
+
+describe("doctor on a workload namespace (trivyOperator.scanJobsInSameNamespace)", () => {
+  // What `kubectl get pods,jobs,events,deployments -n shop -o json` shows there: the workload's own
+  // Deployment, and a scan Job's pod and events (the operator has already deleted the failed Job).
+  const scanJob = "scan-vulnerabilityreport-6b5f7c9d8";
+  const workload = {
+    kind: "Deployment",
+    metadata: { name: "shop-frontend", namespace: "shop", labels: { "app.kubernetes.io/name": "shop-frontend" } },
+    spec: { template: { spec: { containers: [{ name: "frontend", image: "registry.example.com/shop/frontend:1.4" }] } } },
+  };
+  const scanObjects = [
+    {
+      kind: "Pod",
+      metadata: { name: `${scanJob}-x7k2p`, namespace: "shop", labels: { "job-name": scanJob, "vulnerabilityReport.scanner": "Trivy" } },
+      status: { containerStatuses: [{ name: "frontend", state: { terminated: { reason: "OOMKilled", exitCode: 137 } } }] },
+    },
+    {
+      kind: "Event",
+      metadata: { name: `${scanJob}.17f`, namespace: "shop" },
+      involvedObject: { kind: "Job", name: scanJob, namespace: "shop" },
+      reason: "BackoffLimitExceeded",
+      type: "Warning",
+      message: "Job has reached the specified backoff limit",
+    },
+  ];
+  const scratch = mkdtempSync(join(tmpdir(), "doctor-workload-"));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+  const capture = (name: string, items: readonly unknown[]): string => {
+    const path = join(scratch, name);
+    writeFileSync(path, JSON.stringify({ apiVersion: "v1", kind: "List", items }));
+    return path;
+  };
+  const notesOf = (stdout: string): string[] => (JSON.parse(stdout) as { notes: string[] }).notes;
+
+  it("diagnoses the scan Jobs there and does not call the operator missing", async () => {
+    const captured = captureIo();
+    const code = await runDoctorCommand(["--from", capture("shop.json", [workload, ...scanObjects]), "--format", "json"], captured.io);
+    const report = JSON.parse(captured.stdout()) as DoctorJson;
+    expect(code).toBe(ExitCode.FINDINGS);
+    expect(report.problems.map((problem) => problem.ruleId)).toEqual(["scan-job-oom-killed"]);
+    expect(notesOf(captured.stdout())).toContainEqual(
+      expect.stringMatching(
+        /^namespace shop holds 2 scan Job object\(s\) .* no trivy-operator Deployment: read as a workload namespace .*scanJobsInSameNamespace; run doctor on the operator's namespace as well \(-n trivy-system by default\)/,
+      ),
+    );
+  });
+
+  it("still calls the operator missing in a namespace without scan Jobs", async () => {
+    const captured = captureIo();
+    await runDoctorCommand(["--from", capture("shop-no-scans.json", [workload]), "--format", "json"], captured.io);
+    const report = JSON.parse(captured.stdout()) as DoctorJson;
+    expect(report.problems.map((problem) => problem.ruleId)).toEqual(["operator-deployment-missing"]);
+    expect(notesOf(captured.stdout()).join("\n")).not.toMatch(/workload namespace/);
+  });
+
+  it("reads a live workload namespace the same way", async () => {
+    const captured = captureIo();
+    const code = await runDoctorCommand(["--context", "prod", "-n", "shop", "--format", "json"], captured.io, async () => ({
+      context: "prod",
+      api: {
+        async list({ kind, namespace }) {
+          expect(namespace).toBe("shop");
+          const items = [workload, ...scanObjects].filter((object) => object.kind === kind);
+          return { items, continueToken: undefined };
+        },
+        podLog: async () => "",
+      },
+    }));
+    const report = JSON.parse(captured.stdout()) as DoctorJson;
+    expect(code).toBe(ExitCode.FINDINGS);
+    expect(report.problems.map((problem) => problem.ruleId)).toEqual(["scan-job-oom-killed"]);
+    expect(notesOf(captured.stdout())).toContainEqual(expect.stringMatching(/^namespace shop holds 2 scan Job object\(s\)/));
   });
 });

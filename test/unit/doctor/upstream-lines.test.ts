@@ -152,6 +152,7 @@ function evidenceOf(signals: DoctorEvidence["signals"]): DoctorEvidence {
     completedScanJobsWithTtl: [],
     scanJobsConcurrentLimit: undefined,
     operatorDeploymentFound: undefined,
+    scanJobObjects: 0,
     counts: { pods: 0, jobs: 0, events: 0, deployments: 0, logLines: 0, logEntries: 0 },
   };
 }
