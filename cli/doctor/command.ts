@@ -44,6 +44,12 @@ export const DOCTOR_OPTIONS = {
     section: "Options",
     help: "operator namespace (default trivy-system; with --from, the namespace of the captured objects)",
   },
+  "all-namespaces": {
+    type: "boolean",
+    short: "A",
+    section: "Options",
+    help: "live: also read scan Jobs, their Pods and Warning Events in every namespace (with\ntrivyOperator.scanJobsInSameNamespace); needs list on jobs, pods and events cluster-wide",
+  },
   format: { type: "string", short: "f", value: "F", section: "Options", help: "text (default) | json" },
   "scan-jobs-limit": {
     type: "string",
@@ -94,6 +100,8 @@ export interface DoctorOptions {
   readonly scanJobsLimit: number | undefined;
   readonly tail: number;
   readonly pageSize: number;
+  /** Live: scan Jobs, their Pods and Warning Events in every namespace too. */
+  readonly allNamespaces: boolean;
 }
 
 const DEFAULT_NAMESPACE = "trivy-system";
@@ -111,6 +119,10 @@ export function parseDoctorOptions(argv: string[]): DoctorOptions | "help" {
       "--logs goes with captured input (--from, or alone), not with --context: a live run reads the operator pod logs itself",
     );
   const captured = values.from !== undefined || values.logs !== undefined;
+  if (captured && values["all-namespaces"] === true)
+    throw new UserError(
+      "--all-namespaces goes with live input (--context): a capture holds what kubectl read, so capture with kubectl get pods,jobs,events,deployments -A -o json instead",
+    );
   const timeouts = kubeTimeoutsFrom(values);
   return {
     input: captured
@@ -121,6 +133,7 @@ export function parseDoctorOptions(argv: string[]): DoctorOptions | "help" {
     scanJobsLimit: values["scan-jobs-limit"] === undefined ? undefined : positiveInteger(values["scan-jobs-limit"], 0, "--scan-jobs-limit"),
     tail: positiveInteger(values.tail, 5000, "--tail"),
     pageSize: positiveInteger(values["page-size"], 500, "--page-size"),
+    allNamespaces: values["all-namespaces"] === true,
   };
 }
 
@@ -156,7 +169,15 @@ function collectCaptured(
   let namespace = options.namespace;
   if (input.from !== undefined) {
     const read = readCapturedObjects(input.from);
-    objects = signalsFromObjects(read);
+    const namespaces = new Set(
+      read.map((object) => asString(getPath(object, "metadata", "namespace"))).filter((value): value is string => value !== undefined),
+    );
+    if (namespace === undefined && namespaces.size === 1) namespace = [...namespaces][0];
+    else if (namespace !== undefined && namespaces.size > 0 && !namespaces.has(namespace)) {
+      warnings.push(`--from ${input.from}: its objects are in namespace ${[...namespaces].join(", ")}, not ${namespace} (--namespace)`);
+    }
+    // A capture made with -A names the objects of other namespaces `namespace/name`, as a live -A run does.
+    objects = signalsFromObjects(read, namespace ?? DEFAULT_NAMESPACE);
     const kinds = countKinds(read);
     const known = [...kinds].filter(([kind]) => DOCTOR_KINDS.has(kind)).reduce((sum, [, count]) => sum + count, 0);
     if (read.length === 0) {
@@ -170,13 +191,6 @@ function collectCaptured(
       );
     } else if (known < read.length) {
       notes.push(`--from ${input.from}: ${read.length - known} object(s) of other kinds ignored`);
-    }
-    const namespaces = new Set(
-      read.map((object) => asString(getPath(object, "metadata", "namespace"))).filter((value): value is string => value !== undefined),
-    );
-    if (namespace === undefined && namespaces.size === 1) namespace = [...namespaces][0];
-    else if (namespace !== undefined && namespaces.size > 0 && !namespaces.has(namespace)) {
-      warnings.push(`--from ${input.from}: its objects are in namespace ${[...namespaces].join(", ")}, not ${namespace} (--namespace)`);
     }
     notes.push(...workloadNamespaceNotes(namespace ?? DEFAULT_NAMESPACE, objects));
   } else {
@@ -232,7 +246,12 @@ async function collectLive(
     if (error instanceof ContextError) throw new UserError(error.message);
     throw error;
   }
-  const live = await collectLiveEvidence(connection.api, { namespace, tailLines: options.tail, pageSize: options.pageSize });
+  const live = await collectLiveEvidence(connection.api, {
+    namespace,
+    tailLines: options.tail,
+    pageSize: options.pageSize,
+    allNamespaces: options.allNamespaces,
+  });
   const warnings = live.problems.map((problem) => `context ${connection.context}: ${problem}`);
   const notes: string[] = [];
   const logSignals: Signal[] = [];
@@ -271,7 +290,7 @@ async function collectLive(
 function workloadNamespaceNotes(namespace: string, objects: ObjectEvidence): string[] {
   if (objects.operatorDeploymentFound !== false || objects.scanJobObjects === 0) return [];
   return [
-    `namespace ${namespace} holds ${objects.scanJobObjects} scan Job object(s) (Jobs, Pods, Events) but no trivy-operator Deployment: read as a workload namespace of an operator with trivyOperator.scanJobsInSameNamespace; run doctor on the operator's namespace as well (-n ${DEFAULT_NAMESPACE} by default) for its own checks and logs`,
+    `namespace ${namespace} holds ${objects.scanJobObjects} scan Job object(s) (Jobs, Pods, Events) but no trivy-operator Deployment: read as a workload namespace of an operator with trivyOperator.scanJobsInSameNamespace; run doctor on the operator's namespace as well (-n ${DEFAULT_NAMESPACE} by default) for its own checks and logs, or there with -A to read every namespace's scan Jobs in one run`,
   ];
 }
 

@@ -86,6 +86,14 @@ export class ObjectEvidenceCollector {
   private scanJobObjects = 0;
   private readonly counts = { pods: 0, jobs: 0, events: 0, deployments: 0 };
 
+  /** @param homeNamespace objects elsewhere (doctor --all-namespaces) are named `namespace/name`. */
+  constructor(private readonly homeNamespace?: string) {}
+
+  /** `name`, or `namespace/name` for an object outside the home namespace. */
+  private shown(name: string, namespace: string | undefined): string {
+    return this.homeNamespace !== undefined && namespace !== undefined && namespace !== this.homeNamespace ? `${namespace}/${name}` : name;
+  }
+
   add(object: unknown): void {
     const { signals, completedScanJobsWithTtl, counts } = this;
     const record = asRecord(object);
@@ -94,6 +102,7 @@ export class ObjectEvidenceCollector {
     const name = asString(getPath(record, "metadata", "name")) ?? "";
     const labels = asRecord(getPath(record, "metadata", "labels")) ?? {};
     const component = componentOf(name, labels);
+    const shownName = this.shown(name, asString(getPath(record, "metadata", "namespace")));
     if ((kind === "Pod" || kind === "Job") && component === "scan-job") this.scanJobObjects++;
     if (kind === "Pod") {
       counts.pods++;
@@ -115,7 +124,7 @@ export class ObjectEvidenceCollector {
           signals.push({
             origin: "pod",
             component,
-            subject: `Pod ${name}`,
+            subject: `Pod ${shownName}`,
             container,
             job,
             reason,
@@ -130,7 +139,7 @@ export class ObjectEvidenceCollector {
           signals.push({
             origin: "pod",
             component,
-            subject: `Pod ${name}`,
+            subject: `Pod ${shownName}`,
             job,
             reason: asString(entry?.["reason"]) ?? "Unschedulable",
             message: asString(entry?.["message"]) ?? "",
@@ -146,7 +155,7 @@ export class ObjectEvidenceCollector {
           signals.push({
             origin: "job",
             component,
-            subject: `Job ${name}`,
+            subject: `Job ${shownName}`,
             job: name,
             reason: asString(entry?.["reason"]) ?? "Failed",
             message: asString(entry?.["message"]) ?? "",
@@ -173,7 +182,7 @@ export class ObjectEvidenceCollector {
       signals.push({
         origin: "event",
         component: componentOf(involvedName),
-        subject: `${involvedKind} ${involvedName}`,
+        subject: `${involvedKind} ${this.shown(involvedName, asString(involved["namespace"]) ?? asString(getPath(record, "metadata", "namespace")))}`,
         job: involvedKind === "Job" ? involvedName : involvedKind === "Pod" ? jobOfPod(involvedName) : undefined,
         reason,
         message: asString(record["message"]) ?? "",
@@ -211,8 +220,8 @@ export class ObjectEvidenceCollector {
 }
 
 /** Splits a `kubectl get pods,jobs,events,deployments -o json` answer (a List's items, or separate objects) into signals. */
-export function signalsFromObjects(objects: readonly unknown[]): ObjectEvidence {
-  const collector = new ObjectEvidenceCollector();
+export function signalsFromObjects(objects: readonly unknown[], homeNamespace?: string): ObjectEvidence {
+  const collector = new ObjectEvidenceCollector(homeNamespace);
   for (const object of objects) collector.add(object);
   return collector.result();
 }

@@ -2,9 +2,11 @@ import { describeKubeError, NotKubernetesApiError, type ResolvedContext } from "
 import { kubeRequestOptions, type KubeTimeouts } from "../common/kube-timeouts";
 import { asArray, asRecord, asString, getPath } from "../common/json-access";
 import { PagedListError, readPagedList, type ListPage } from "../common/paging";
-import { ObjectEvidenceCollector, type ObjectEvidence } from "./evidence";
+import { componentOf, ObjectEvidenceCollector, type ObjectEvidence } from "./evidence";
 
 export type NamespacedKind = "Pod" | "Job" | "Event" | "Deployment";
+/** What `--all-namespaces` reads outside the operator namespace. */
+export type ScanJobKind = "Pod" | "Job" | "Event";
 
 /** What doctor reads from a cluster; injected so unit tests need no network. */
 export interface DoctorApi {
@@ -12,6 +14,14 @@ export interface DoctorApi {
   list(request: {
     readonly kind: NamespacedKind;
     readonly namespace: string;
+    readonly limit: number;
+    readonly continueToken: string | undefined;
+  }): Promise<ListPage>;
+  /** One page of a list across every namespace, narrowed by the API server's label or field selector. */
+  listAllNamespaces(request: {
+    readonly kind: ScanJobKind;
+    readonly labelSelector?: string;
+    readonly fieldSelector?: string;
     readonly limit: number;
     readonly continueToken: string | undefined;
   }): Promise<ListPage>;
@@ -29,7 +39,23 @@ export interface LiveReadOptions {
   readonly tailLines: number;
   /** Objects per list call: a namespace with thousands of Events never comes back in one response. */
   readonly pageSize: number;
+  /** Also read scan Jobs, their Pods and the Warning Events about them in every other namespace. */
+  readonly allNamespaces: boolean;
 }
+
+/**
+ * Where `--all-namespaces` finds scan objects outside the operator namespace. A scan Job and its pod
+ * template carry `vulnerabilityReport.scanner` (trivy-operator v0.32.0 pkg/vulnerabilityreport/builder.go
+ * `ScanJobBuilder.Get`: `jobLabels`, copied into `podTemplateLabels`, before
+ * `updateScanJobForWorkloadNamespace` moves the Job); Events carry no label: the API server keeps only Warnings, and
+ * doctor keeps those about a scan Job or Pod. FailedScheduling, BackoffLimitExceeded and
+ * DeadlineExceeded are all Warnings.
+ */
+const OTHER_NAMESPACES: readonly { readonly kind: ScanJobKind; readonly labelSelector?: string; readonly fieldSelector?: string }[] = [
+  { kind: "Job", labelSelector: "vulnerabilityReport.scanner" },
+  { kind: "Pod", labelSelector: "vulnerabilityReport.scanner" },
+  { kind: "Event", fieldSelector: "type=Warning" },
+];
 
 const KINDS: readonly NamespacedKind[] = ["Deployment", "Job", "Pod", "Event"];
 
@@ -40,7 +66,7 @@ const KINDS: readonly NamespacedKind[] = ["Deployment", "Job", "Pod", "Event"];
  */
 export async function collectLiveEvidence(api: DoctorApi, options: LiveReadOptions): Promise<LiveEvidence> {
   const { namespace } = options;
-  const collector = new ObjectEvidenceCollector();
+  const collector = new ObjectEvidenceCollector(namespace);
   const logs: { name: string; text: string }[] = [];
   const problems: string[] = [];
   let objectsRead = 0;
@@ -71,6 +97,32 @@ export async function collectLiveEvidence(api: DoctorApi, options: LiveReadOptio
       problems.push(
         `cannot list ${kind}s in namespace "${namespace}"${after} (${described.message}); rules that need them ${error.listed > 0 ? "saw only those" : "were skipped"}`,
       );
+    }
+  }
+  if (options.allNamespaces) {
+    for (const { kind, labelSelector, fieldSelector } of OTHER_NAMESPACES) {
+      try {
+        await readPagedList(
+          (continueToken) => api.listAllNamespaces({ kind, labelSelector, fieldSelector, limit: options.pageSize, continueToken }),
+          (item) => {
+            const record = asRecord(item);
+            // The operator namespace was read whole above.
+            if (asString(getPath(record, "metadata", "namespace")) === namespace) return;
+            if (kind === "Event" && componentOf(asString(getPath(record, "involvedObject", "name")) ?? "") !== "scan-job") return;
+            objectsRead++;
+            collector.add({ ...record, kind });
+          },
+        );
+      } catch (error) {
+        if (!(error instanceof PagedListError)) throw error;
+        const described = describeKubeError(error.apiError);
+        const after = error.listed > 0 ? ` after ${error.listed} of them` : "";
+        problems.push(
+          `cannot list ${kind}s in all namespaces${after} (${described.message}); scan ${kind}s outside namespace "${namespace}" ${error.listed > 0 ? "were read only in part" : "were not inspected"}`,
+        );
+        // The server is gone or refuses these credentials: the other lists would only wait for the same answer.
+        if (described.kind === "unreachable" || described.kind === "unauthorized" || described.kind === "not-api") break;
+      }
     }
   }
   const objects = collector.result();
@@ -115,6 +167,17 @@ export function clientNodeDoctorApi(resolved: ResolvedContext, timeouts: KubeTim
           return plainPage(await batch.listNamespacedJob(request, options));
         case "Deployment":
           return plainPage(await apps.listNamespacedDeployment(request, options));
+      }
+    },
+    async listAllNamespaces({ kind, labelSelector, fieldSelector, limit, continueToken }) {
+      const request = { labelSelector, fieldSelector, limit, _continue: continueToken };
+      switch (kind) {
+        case "Pod":
+          return plainPage(await core.listPodForAllNamespaces(request, options));
+        case "Event":
+          return plainPage(await core.listEventForAllNamespaces(request, options));
+        case "Job":
+          return plainPage(await batch.listJobForAllNamespaces(request, options));
       }
     },
     async podLog(pod, namespace, tailLines) {

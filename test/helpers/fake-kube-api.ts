@@ -120,7 +120,7 @@ export interface FakeKubeApiOptions {
 }
 
 /** The query parameters our client is expected to send, per endpoint shape; anything else is unexpected (e.g. `watch`). */
-const LIST_PARAMS = new Set(["limit", "continue"]);
+const LIST_PARAMS = new Set(["limit", "continue", "labelSelector", "fieldSelector"]);
 const LOG_PARAMS = new Set(["tailLines"]);
 
 const PATH_PATTERN = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))(?:\/namespaces\/([^/]+))?\/([^/]+)(?:\/([^/]+)(?:\/([^/]+))?)?$/;
@@ -155,6 +155,43 @@ function decodeContinue(token: string): ContinuePosition | undefined {
     return undefined;
   }
 }
+
+/**
+ * The API server's selector forms our clients send: a label selector of `key`, `!key`, `key=value`
+ * or `key!=value` requirements, and a field selector of `path=value` / `path!=value` over
+ * dotted field paths (`type`, `involvedObject.kind`), comma-separated and all required. Any other form
+ * answers undefined, which the fake reports as unexpected.
+ */
+function selectorMatcher(
+  selector: string,
+  valueAt: (object: unknown, key: string) => string | undefined,
+): ((object: unknown) => boolean) | undefined {
+  const requirements = selector.split(",").map((requirement) => {
+    const match = /^(!?)([A-Za-z0-9._/-]+)(?:(!=|==?)(.*))?$/.exec(requirement.trim());
+    if (!match) return undefined;
+    const [, negated, key = "", operator, expected] = match;
+    if (negated && operator) return undefined;
+    return (object: unknown): boolean => {
+      const actual = valueAt(object, key);
+      if (operator === undefined) return negated ? actual === undefined : actual !== undefined;
+      return operator === "!=" ? actual !== expected : actual === expected;
+    };
+  });
+  if (requirements.some((requirement) => requirement === undefined)) return undefined;
+  return (object) => requirements.every((requirement) => requirement!(object));
+}
+
+const labelValue = (object: unknown, key: string): string | undefined => {
+  const value = (object as { metadata?: { labels?: Record<string, unknown> } }).metadata?.labels?.[key];
+  return typeof value === "string" ? value : undefined;
+};
+
+const fieldValue = (object: unknown, path: string): string | undefined => {
+  let current: unknown = object;
+  for (const part of path.split("."))
+    current = typeof current === "object" && current !== null ? (current as Record<string, unknown>)[part] : undefined;
+  return typeof current === "string" ? current : undefined;
+};
 
 interface ObjectShape {
   readonly apiVersion?: unknown;
@@ -252,9 +289,21 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions): Promise<Fak
     const extra = Object.keys(query).filter((key) => !LIST_PARAMS.has(key));
     if (extra.length > 0) unexpected.push(`${method} ${url.pathname}${url.search} (unexpected query ${extra.join(", ")})`);
 
+    const selectors = [
+      [query["labelSelector"], labelValue],
+      [query["fieldSelector"], fieldValue],
+    ] as const;
+    const matchers: Array<(object: unknown) => boolean> = [];
+    for (const [selector, valueAt] of selectors) {
+      if (selector === undefined) continue;
+      const matcher = selectorMatcher(selector, valueAt);
+      if (!matcher) return fail(400, `unable to parse requirement: ${selector}`, "a selector form the fake does not serve");
+      matchers.push(matcher);
+    }
     const selected = scenario.objects.filter((object) => {
       const shape = object as ObjectShape;
       if (shape.kind !== resource.kind || shape.apiVersion !== resource.groupVersion) return false;
+      if (!matchers.every((matches) => matches(object))) return false;
       return namespace === undefined || shape.metadata?.namespace === namespace;
     });
     let offset = 0;

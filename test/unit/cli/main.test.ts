@@ -159,6 +159,7 @@ describe("--help of each command", () => {
       "top",
     ]);
     expect(optionsIn(DOCTOR_USAGE).sort()).toEqual([
+      "all-namespaces",
       "connect-timeout",
       "context",
       "format",

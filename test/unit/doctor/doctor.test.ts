@@ -10,6 +10,8 @@ import { ExitCode, UserError } from "../../../cli/io";
 import { captureIo } from "../report/helpers";
 
 const FIXTURES = resolve(__dirname, "../../fixtures/doctor");
+/** The injected APIs' cross-namespace list: a run without --all-namespaces must never call it. */
+const onlyWithAllNamespaces = (): Promise<never> => Promise.reject(new Error("listAllNamespaces called without --all-namespaces"));
 const fixture = (name: string): string => resolve(FIXTURES, name);
 
 interface DoctorJson {
@@ -183,6 +185,7 @@ describe("doctor live, with an injected API", () => {
             ]);
           return page([]);
         },
+        listAllNamespaces: onlyWithAllNamespaces,
         podLog: async () =>
           Promise.reject(
             Object.assign(new Error("forbidden"), {
@@ -207,7 +210,7 @@ describe("doctor live, with an injected API", () => {
     );
     const run = runDoctorCommand(["--context", "gone"], captureIo().io, async () => ({
       context: "gone",
-      api: { list: async () => Promise.reject(unreachable), podLog: async () => "" },
+      api: { list: async () => Promise.reject(unreachable), listAllNamespaces: onlyWithAllNamespaces, podLog: async () => "" },
     }));
     await expect(run).rejects.toBeInstanceOf(UserError);
     await expect(run).rejects.toMatchObject({
@@ -293,7 +296,11 @@ describe('doctor never says "no known problem" about nothing', () => {
   it("rejects a live namespace with nothing in it (wrong -n)", async () => {
     const run = runDoctorCommand(["--context", "prod", "-n", "trivy"], captureIo().io, async () => ({
       context: "prod",
-      api: { list: async () => ({ items: [], continueToken: undefined }), podLog: async () => "" },
+      api: {
+        list: async () => ({ items: [], continueToken: undefined }),
+        listAllNamespaces: onlyWithAllNamespaces,
+        podLog: async () => "",
+      },
     }));
     await expect(run).rejects.toMatchObject({
       exitCode: ExitCode.USAGE,
@@ -402,6 +409,7 @@ describe("doctor on a workload namespace (trivyOperator.scanJobsInSameNamespace)
           const items = [workload, ...scanObjects].filter((object) => object.kind === kind);
           return { items, continueToken: undefined };
         },
+        listAllNamespaces: onlyWithAllNamespaces,
         podLog: async () => "",
       },
     }));

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -42,7 +42,71 @@ function busyNamespace(): unknown[] {
   ];
 }
 
+/**
+ * A cluster whose operator runs scan Jobs beside their workloads (trivyOperator.scanJobsInSameNamespace):
+ * the healthy operator namespace, and in `shop` an OOM-killed scan pod, a Warning about its (deleted)
+ * Job, and the workload's own pod and Warning, which doctor must leave alone.
+ */
+const SHOP_SCAN_JOB = "scan-vulnerabilityreport-6b5f7c9d8";
+function workloadNamespaces(): unknown[] {
+  const scanLabels = {
+    "job-name": SHOP_SCAN_JOB,
+    "vulnerabilityReport.scanner": "Trivy",
+    "app.kubernetes.io/managed-by": "trivy-operator",
+  };
+  return [
+    ...itemsOf("healthy.json"),
+    {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: `${SHOP_SCAN_JOB}-x7k2p`, namespace: "shop", labels: scanLabels },
+      status: { containerStatuses: [{ name: "frontend", state: { terminated: { reason: "OOMKilled", exitCode: 137 } } }] },
+    },
+    {
+      apiVersion: "v1",
+      kind: "Event",
+      metadata: { name: `${SHOP_SCAN_JOB}.17f`, namespace: "shop" },
+      involvedObject: { kind: "Job", name: SHOP_SCAN_JOB, namespace: "shop" },
+      type: "Warning",
+      reason: "BackoffLimitExceeded",
+      message: "Job has reached the specified backoff limit",
+    },
+    {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "frontend-5d8f-abcde", namespace: "shop", labels: { app: "frontend" } },
+      status: { containerStatuses: [{ name: "frontend", state: { waiting: { reason: "CrashLoopBackOff", message: "back-off 5m0s" } } }] },
+    },
+    {
+      apiVersion: "v1",
+      kind: "Event",
+      metadata: { name: "frontend-5d8f-abcde.18a", namespace: "shop" },
+      involvedObject: { kind: "Pod", name: "frontend-5d8f-abcde", namespace: "shop" },
+      type: "Warning",
+      reason: "BackOff",
+      message: "Back-off restarting failed container frontend",
+    },
+  ];
+}
+
 const SCENARIOS: Record<string, FakeScenario> = {
+  workloads: {
+    objects: workloadNamespaces(),
+    resources: BUILTIN_RESOURCES,
+    logs: { [OPERATOR_POD]: readFileSync(fixture("healthy.log"), "utf8") },
+  },
+  "workloads-no-cluster-pods": {
+    objects: workloadNamespaces(),
+    resources: BUILTIN_RESOURCES,
+    logs: { [OPERATOR_POD]: readFileSync(fixture("healthy.log"), "utf8") },
+    failures: [
+      {
+        path: "/api/v1/pods",
+        code: 403,
+        message: 'pods is forbidden: User "x" cannot list resource "pods" in API group "" at the cluster scope',
+      },
+    ],
+  },
   field: {
     objects: itemsOf("pods-jobs-events.json"),
     resources: BUILTIN_RESOURCES,
@@ -311,5 +375,69 @@ describe("doctor --context against an API server that accepts and never answers"
       await new Promise((resolveClose) => silent.close(resolveClose));
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("doctor --all-namespaces (scan Jobs beside their workloads)", () => {
+  it("reads the scan Jobs, Pods and Warnings of every namespace through selectors, and nothing else there", async () => {
+    const { code, report } = await doctor(["--context", "workloads", "-A", "--format", "json"]);
+    expect(code).toBe(ExitCode.FINDINGS);
+    expect(findings(report)).toEqual([
+      {
+        ruleId: "scan-job-oom-killed",
+        occurrences: [{ subject: `Pod shop/${SHOP_SCAN_JOB}-x7k2p container frontend`, excerpt: expect.stringContaining("OOMKilled") }],
+      },
+    ]);
+    const { report: healthy } = await doctor(["--context", "healthy", "--format", "json"]);
+    // One scan pod and one Warning about a scan Job more than the operator namespace alone; the workload's own are left out.
+    expect(report?.inspected).toEqual({
+      ...healthy?.inspected,
+      pods: healthy!.inspected["pods"]! + 1,
+      events: healthy!.inspected["events"]! + 1,
+    });
+    const clusterWide = api
+      .requestsFrom("workloads")
+      .filter((request) => !request.path.includes("/namespaces/"))
+      .map(
+        (request) => `${request.path}?${new URLSearchParams(Object.entries(request.query).filter(([key]) => key !== "limit")).toString()}`,
+      );
+    expect(clusterWide).toEqual([
+      "/apis/batch/v1/jobs?labelSelector=vulnerabilityReport.scanner",
+      "/api/v1/pods?labelSelector=vulnerabilityReport.scanner",
+      "/api/v1/events?fieldSelector=type%3DWarning",
+    ]);
+  });
+
+  it("reads the operator namespace alone without -A", async () => {
+    const { code, report } = await doctor(["--context", "workloads", "--format", "json"]);
+    expect(code).toBe(ExitCode.OK);
+    expect(report?.problems).toEqual([]);
+  });
+
+  it("diagnoses what it could read when a cluster-wide list is forbidden, and says what it left out", async () => {
+    const { code, report } = await doctor(["--context", "workloads-no-cluster-pods", "-A", "--format", "json"]);
+    // The scan pod was not read, so its OOM is not seen; the Warning about its Job still is, and no rule explains it.
+    expect(code).toBe(ExitCode.FINDINGS);
+    expect(findings(report).map((problem) => problem.ruleId)).toEqual(["scan-job-failed-unrecognised"]);
+    expect(report?.warnings).toEqual([
+      expect.stringMatching(
+        /^context workloads-no-cluster-pods: cannot list Pods in all namespaces \(HTTP 403: pods is forbidden: .*\); scan Pods outside namespace "trivy-system" were not inspected$/,
+      ),
+    ]);
+  });
+
+  it("finds the same in a kubectl get -A capture of the same cluster", async () => {
+    const live = await doctor(["--context", "workloads", "-A", "--format", "json"]);
+    const capture = join(scratch, "all-namespaces.json");
+    writeFileSync(capture, JSON.stringify({ apiVersion: "v1", kind: "List", items: workloadNamespaces() }));
+    const files = await doctor(["--from", capture, "--logs", fixture("healthy.log"), "--format", "json"]);
+    expect(files.code).toBe(live.code);
+    expect(findings(files.report)).toEqual(findings(live.report));
+  });
+
+  it("refuses -A with captured input, pointing at kubectl's own -A", async () => {
+    const { code, stderr } = await doctor(["--from", fixture("healthy.json"), "-A"]);
+    expect(code).toBe(ExitCode.USAGE);
+    expect(stderr).toMatch(/--all-namespaces goes with live input \(--context\).*kubectl get pods,jobs,events,deployments -A -o json/);
   });
 });
