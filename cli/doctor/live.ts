@@ -47,7 +47,8 @@ export interface LiveReadOptions {
  * Where `--all-namespaces` finds scan objects outside the operator namespace. A scan Job and its pod
  * template carry `vulnerabilityReport.scanner` (trivy-operator v0.32.0 pkg/vulnerabilityreport/builder.go
  * `ScanJobBuilder.Get`: `jobLabels`, copied into `podTemplateLabels`, before
- * `updateScanJobForWorkloadNamespace` moves the Job); Events carry no label: the API server keeps only Warnings, and
+ * `updateScanJobForWorkloadNamespace` moves the Job); Events carry no label: the API server keeps only Warnings
+ * (`type` is a selectable Event field: kubernetes pkg/registry/core/event/strategy.go `ToSelectableFields`), and
  * doctor keeps those about a scan Job or Pod. FailedScheduling, BackoffLimitExceeded and
  * DeadlineExceeded are all Warnings.
  */
