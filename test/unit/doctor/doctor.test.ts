@@ -346,29 +346,8 @@ describe('doctor never says "no known problem" about nothing', () => {
 });
 
 describe("doctor on a workload namespace (trivyOperator.scanJobsInSameNamespace)", () => {
-  // What `kubectl get pods,jobs,events,deployments -n shop -o json` shows there: the workload's own
-  // Deployment, and a scan Job's pod and events (the operator has already deleted the failed Job).
-  const scanJob = "scan-vulnerabilityreport-6b5f7c9d8";
-  const workload = {
-    kind: "Deployment",
-    metadata: { name: "shop-frontend", namespace: "shop", labels: { "app.kubernetes.io/name": "shop-frontend" } },
-    spec: { template: { spec: { containers: [{ name: "frontend", image: "registry.example.com/shop/frontend:1.4" }] } } },
-  };
-  const scanObjects = [
-    {
-      kind: "Pod",
-      metadata: { name: `${scanJob}-x7k2p`, namespace: "shop", labels: { "job-name": scanJob, "vulnerabilityReport.scanner": "Trivy" } },
-      status: { containerStatuses: [{ name: "frontend", state: { terminated: { reason: "OOMKilled", exitCode: 137 } } }] },
-    },
-    {
-      kind: "Event",
-      metadata: { name: `${scanJob}.17f`, namespace: "shop" },
-      involvedObject: { kind: "Job", name: scanJob, namespace: "shop" },
-      reason: "BackoffLimitExceeded",
-      type: "Warning",
-      message: "Job has reached the specified backoff limit",
-    },
-  ];
+  const shop = (JSON.parse(readFileSync(fixture("workload-namespace.json"), "utf8")) as { items: Array<{ metadata: { name: string } }> })
+    .items;
   const scratch = mkdtempSync(join(tmpdir(), "doctor-workload-"));
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
   const capture = (name: string, items: readonly unknown[]): string => {
@@ -380,7 +359,7 @@ describe("doctor on a workload namespace (trivyOperator.scanJobsInSameNamespace)
 
   it("diagnoses the scan Jobs there and does not call the operator missing", async () => {
     const captured = captureIo();
-    const code = await runDoctorCommand(["--from", capture("shop.json", [workload, ...scanObjects]), "--format", "json"], captured.io);
+    const code = await runDoctorCommand(["--from", fixture("workload-namespace.json"), "--format", "json"], captured.io);
     const report = JSON.parse(captured.stdout()) as DoctorJson;
     expect(code).toBe(ExitCode.FINDINGS);
     expect(report.problems.map((problem) => problem.ruleId)).toEqual(["scan-job-oom-killed"]);
@@ -393,7 +372,8 @@ describe("doctor on a workload namespace (trivyOperator.scanJobsInSameNamespace)
 
   it("still calls the operator missing in a namespace without scan Jobs", async () => {
     const captured = captureIo();
-    await runDoctorCommand(["--from", capture("shop-no-scans.json", [workload]), "--format", "json"], captured.io);
+    const withoutScans = shop.filter((object) => !object.metadata.name.startsWith("scan-"));
+    await runDoctorCommand(["--from", capture("shop-no-scans.json", withoutScans), "--format", "json"], captured.io);
     const report = JSON.parse(captured.stdout()) as DoctorJson;
     expect(report.problems.map((problem) => problem.ruleId)).toEqual(["operator-deployment-missing"]);
     expect(notesOf(captured.stdout()).join("\n")).not.toMatch(/workload namespace/);
@@ -406,7 +386,7 @@ describe("doctor on a workload namespace (trivyOperator.scanJobsInSameNamespace)
       api: {
         async list({ kind, namespace }) {
           expect(namespace).toBe("shop");
-          const items = [workload, ...scanObjects].filter((object) => object.kind === kind);
+          const items = shop.filter((object) => (object as { kind?: string }).kind === kind);
           return { items, continueToken: undefined };
         },
         listAllNamespaces: onlyWithAllNamespaces,

@@ -42,52 +42,9 @@ function busyNamespace(): unknown[] {
   ];
 }
 
-/**
- * A cluster whose operator runs scan Jobs beside their workloads (trivyOperator.scanJobsInSameNamespace):
- * the healthy operator namespace, and in `shop` an OOM-killed scan pod, a Warning about its (deleted)
- * Job, and the workload's own pod and Warning, which doctor must leave alone.
- */
-const SHOP_SCAN_JOB = "scan-vulnerabilityreport-6b5f7c9d8";
-function workloadNamespaces(): unknown[] {
-  const scanLabels = {
-    "job-name": SHOP_SCAN_JOB,
-    "vulnerabilityReport.scanner": "Trivy",
-    "app.kubernetes.io/managed-by": "trivy-operator",
-  };
-  return [
-    ...itemsOf("healthy.json"),
-    {
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: { name: `${SHOP_SCAN_JOB}-x7k2p`, namespace: "shop", labels: scanLabels },
-      status: { containerStatuses: [{ name: "frontend", state: { terminated: { reason: "OOMKilled", exitCode: 137 } } }] },
-    },
-    {
-      apiVersion: "v1",
-      kind: "Event",
-      metadata: { name: `${SHOP_SCAN_JOB}.17f`, namespace: "shop" },
-      involvedObject: { kind: "Job", name: SHOP_SCAN_JOB, namespace: "shop" },
-      type: "Warning",
-      reason: "BackoffLimitExceeded",
-      message: "Job has reached the specified backoff limit",
-    },
-    {
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: { name: "frontend-5d8f-abcde", namespace: "shop", labels: { app: "frontend" } },
-      status: { containerStatuses: [{ name: "frontend", state: { waiting: { reason: "CrashLoopBackOff", message: "back-off 5m0s" } } }] },
-    },
-    {
-      apiVersion: "v1",
-      kind: "Event",
-      metadata: { name: "frontend-5d8f-abcde.18a", namespace: "shop" },
-      involvedObject: { kind: "Pod", name: "frontend-5d8f-abcde", namespace: "shop" },
-      type: "Warning",
-      reason: "BackOff",
-      message: "Back-off restarting failed container frontend",
-    },
-  ];
-}
+/** A cluster whose operator runs scan Jobs beside their workloads: the healthy operator namespace, and `shop`. */
+const SHOP_SCAN_POD = "scan-vulnerabilityreport-6b5f7c9d8-x7k2p";
+const workloadNamespaces = (): unknown[] => [...itemsOf("healthy.json"), ...itemsOf("workload-namespace.json")];
 
 const SCENARIOS: Record<string, FakeScenario> = {
   workloads: {
@@ -385,7 +342,7 @@ describe("doctor --all-namespaces (scan Jobs beside their workloads)", () => {
     expect(findings(report)).toEqual([
       {
         ruleId: "scan-job-oom-killed",
-        occurrences: [{ subject: `Pod shop/${SHOP_SCAN_JOB}-x7k2p container frontend`, excerpt: expect.stringContaining("OOMKilled") }],
+        occurrences: [{ subject: `Pod shop/${SHOP_SCAN_POD} container frontend`, excerpt: expect.stringContaining("OOMKilled") }],
       },
     ]);
     const { report: healthy } = await doctor(["--context", "healthy", "--format", "json"]);
