@@ -167,9 +167,10 @@ function collectCaptured(
   const unusable: string[] = [];
   let objects: ObjectEvidence = signalsFromObjects([]);
   let namespace = options.namespace;
+  let namespaces = new Set<string>();
   if (input.from !== undefined) {
     const read = readCapturedObjects(input.from);
-    const namespaces = new Set(
+    namespaces = new Set(
       read.map((object) => asString(getPath(object, "metadata", "namespace"))).filter((value): value is string => value !== undefined),
     );
     if (namespace === undefined && namespaces.size === 1) namespace = [...namespaces][0];
@@ -225,6 +226,14 @@ function collectCaptured(
     throw new UserError(`nothing inspected: ${[...unusable, ...warnings].join("; ") || "no input"}`);
   }
   warnings.push(...unusable);
+  if (input.from !== undefined)
+    notes.push(
+      ...unreadScanJobNamespacesNote(
+        logSignals,
+        new Set([...namespaces, namespace ?? DEFAULT_NAMESPACE]),
+        "capture them too: kubectl get pods,jobs,events,deployments -A -o json (or -n <namespace>)",
+      ),
+    );
   return {
     evidence: evidenceOf(namespace ?? DEFAULT_NAMESPACE, objects, logSignals, { logLines, logEntries }, options.scanJobsLimit),
     source: [input.from, ...input.logs].filter(Boolean).join(" + "),
@@ -273,6 +282,8 @@ async function collectLive(
   }
   if (live.objects.operatorPods.length === 0) notes.push(`no operator pod in namespace ${namespace}: the log rules did not run`);
   notes.push(...workloadNamespaceNotes(namespace, live.objects));
+  if (!options.allNamespaces)
+    notes.push(...unreadScanJobNamespacesNote(logSignals, new Set([namespace]), "rerun with -A (or -n <namespace>)"));
   return {
     evidence: evidenceOf(namespace, live.objects, logSignals, { logLines, logEntries }, options.scanJobsLimit),
     source: `context ${connection.context}`,
@@ -291,6 +302,21 @@ function workloadNamespaceNotes(namespace: string, objects: ObjectEvidence): str
   if (objects.operatorDeploymentFound !== false || objects.scanJobObjects === 0) return [];
   return [
     `namespace ${namespace} holds ${objects.scanJobObjects} scan Job object(s) (Jobs, Pods, Events) but no trivy-operator Deployment: read as a workload namespace of an operator with trivyOperator.scanJobsInSameNamespace; run doctor on the operator's namespace as well (-n ${DEFAULT_NAMESPACE} by default) for its own checks and logs, or there with -A to read every namespace's scan Jobs in one run`,
+  ];
+}
+
+/**
+ * The operator logs each failed scan container with `job: "<namespace>/<name>"` (trivy-operator v0.32.0
+ * pkg/vulnerabilityreport/controller/scanjob.go `completedContainers`). Namespaces there that doctor did
+ * not read mean scan Jobs run beside their workloads, and their pods and events were not inspected.
+ */
+function unreadScanJobNamespacesNote(logSignals: readonly Signal[], read: ReadonlySet<string>, howToRead: string): string[] {
+  const unread = [...new Set(logSignals.map((signal) => signal.jobNamespace))]
+    .filter((namespace): namespace is string => namespace !== undefined && !read.has(namespace))
+    .sort();
+  if (unread.length === 0) return [];
+  return [
+    `the operator log names scan Jobs in namespace(s) ${unread.join(", ")}, which doctor did not read: the operator runs them beside their workloads (trivyOperator.scanJobsInSameNamespace), so their pods and events were not inspected; ${howToRead}`,
   ];
 }
 

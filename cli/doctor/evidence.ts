@@ -16,6 +16,8 @@ export interface Signal {
   readonly container?: string;
   /** The scan or node-collector Job the signal is about (`scan-vulnerabilityreport-5c498d8bc6`), when known. */
   readonly job?: string;
+  /** The namespace of that Job, where the operator log names it (`job: "<namespace>/<name>"`). */
+  readonly jobNamespace?: string;
   /** The operator's logger (`reconciler.scan job`, `policyLoader.Get misconfig bundle policies`) for log entries. */
   readonly logger?: string;
   /** `OOMKilled`, `CrashLoopBackOff`, `DeadlineExceeded`, `FailedScheduling`, … */
@@ -392,6 +394,7 @@ export function readLog(text: string, logName: string): LogEvidence {
       .join(": ");
     if (!["error", "warn", "fatal", "dpanic", "panic"].includes(entry.level) && !reason && !/error|fail/i.test(message)) return;
     const bareJob = job?.slice(job.lastIndexOf("/") + 1);
+    const jobNamespace = job?.includes("/") ? job.slice(0, job.lastIndexOf("/")) : undefined;
     // Without a `job` field: the operator's own entry (JSON, or console with a logger), or Trivy's console output.
     const unattributed: Component = entry.logger !== undefined || line.text.startsWith("{") ? "operator" : "other";
     open = {
@@ -402,6 +405,7 @@ export function readLog(text: string, logName: string): LogEvidence {
         subject: job ? `Job ${job}` : (podSubject ?? (unattributed === "operator" ? "operator" : logName)),
         container: asString(fields["container"]) ?? (job ? undefined : line.podContainer),
         job: bareJob ?? podJob,
+        jobNamespace,
         logger: entry.logger,
         reason: reason ?? "",
         message,

@@ -46,7 +46,21 @@ function busyNamespace(): unknown[] {
 const SHOP_SCAN_POD = "scan-vulnerabilityreport-6b5f7c9d8-x7k2p";
 const workloadNamespaces = (): unknown[] => [...itemsOf("healthy.json"), ...itemsOf("workload-namespace.json")];
 
+/** The operator's entry for that scan pod, as scanjob.go `completedContainers` writes it: `job` is `<namespace>/<name>`. */
+const SHOP_OOM_LOG_LINE = JSON.stringify({
+  level: "error",
+  ts: "2026-11-30T09:12:44Z",
+  logger: "reconciler.scan job",
+  msg: "Scan job container",
+  job: "shop/scan-vulnerabilityreport-6b5f7c9d8",
+  container: "frontend",
+  "status.reason": "OOMKilled",
+  "status.message": "",
+});
+const loggedShopLog = (): string => `${readFileSync(fixture("healthy.log"), "utf8")}${SHOP_OOM_LOG_LINE}\n`;
+
 const SCENARIOS: Record<string, FakeScenario> = {
+  "workloads-logged": { objects: workloadNamespaces(), resources: BUILTIN_RESOURCES, logs: { [OPERATOR_POD]: loggedShopLog() } },
   workloads: {
     objects: workloadNamespaces(),
     resources: BUILTIN_RESOURCES,
@@ -390,6 +404,28 @@ describe("doctor --all-namespaces (scan Jobs beside their workloads)", () => {
     const files = await doctor(["--from", capture, "--logs", fixture("healthy.log"), "--format", "json"]);
     expect(files.code).toBe(live.code);
     expect(findings(files.report)).toEqual(findings(live.report));
+  });
+
+  it("says when the operator log names scan Jobs in namespaces it did not read, live and captured", async () => {
+    const unread = /^the operator log names scan Jobs in namespace\(s\) shop, which doctor did not read: .*scanJobsInSameNamespace.*; /;
+    const notesOf = (stdout: string): string[] => (JSON.parse(stdout) as { notes: string[] }).notes;
+    const operatorOnly = await doctor(["--context", "workloads-logged", "--format", "json"]);
+    expect(notesOf(operatorOnly.stdout)).toContainEqual(
+      expect.stringMatching(new RegExp(`${unread.source}rerun with -A \\(or -n <namespace>\\)$`)),
+    );
+    const everyNamespace = await doctor(["--context", "workloads-logged", "-A", "--format", "json"]);
+    expect(notesOf(everyNamespace.stdout).join("\n")).not.toMatch(unread);
+
+    const log = join(scratch, "operator-shop.log");
+    writeFileSync(log, loggedShopLog());
+    const operatorCapture = await doctor(["--from", fixture("healthy.json"), "--logs", log, "--format", "json"]);
+    expect(notesOf(operatorCapture.stdout)).toContainEqual(
+      expect.stringMatching(new RegExp(`${unread.source}capture them too: kubectl get pods,jobs,events,deployments -A -o json`)),
+    );
+    const capture = join(scratch, "all-namespaces-logged.json");
+    writeFileSync(capture, JSON.stringify({ apiVersion: "v1", kind: "List", items: workloadNamespaces() }));
+    const clusterCapture = await doctor(["--from", capture, "--logs", log, "--format", "json"]);
+    expect(notesOf(clusterCapture.stdout).join("\n")).not.toMatch(unread);
   });
 
   it("refuses -A with captured input, pointing at kubectl's own -A", async () => {
