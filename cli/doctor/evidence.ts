@@ -177,13 +177,14 @@ export class ObjectEvidenceCollector {
       const involved = asRecord(record["involvedObject"]) ?? {};
       const involvedName = asString(involved["name"]) ?? "";
       const reason = asString(record["reason"]) ?? "";
-      if (componentOf(involvedName) === "scan-job") this.scanJobObjects++;
+      const involvedComponent = componentOf(involvedName);
+      if (involvedComponent === "scan-job") this.scanJobObjects++;
       if (asString(record["type"]) === "Normal" && reason !== "FailedScheduling") return;
       const involvedKind = asString(involved["kind"]) ?? "Object";
       const count = asNumber(record["count"]) ?? asNumber(getPath(record, "series", "count"));
       signals.push({
         origin: "event",
-        component: componentOf(involvedName),
+        component: involvedComponent,
         subject: `${involvedKind} ${this.shown(involvedName, asString(involved["namespace"]) ?? asString(getPath(record, "metadata", "namespace")))}`,
         job: involvedKind === "Job" ? involvedName : involvedKind === "Pod" ? jobOfPod(involvedName) : undefined,
         reason,

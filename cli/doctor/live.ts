@@ -1,4 +1,4 @@
-import { describeKubeError, NotKubernetesApiError, type ResolvedContext } from "../common/kube";
+import { describeKubeError, NotKubernetesApiError, type KubeErrorKind, type ResolvedContext } from "../common/kube";
 import { kubeRequestOptions, type KubeTimeouts } from "../common/kube-timeouts";
 import { asArray, asRecord, asString, getPath } from "../common/json-access";
 import { PagedListError, readPagedList, type ListPage } from "../common/paging";
@@ -60,6 +60,9 @@ const OTHER_NAMESPACES: readonly { readonly kind: ScanJobKind; readonly labelSel
 
 const KINDS: readonly NamespacedKind[] = ["Deployment", "Job", "Pod", "Event"];
 
+/** Answers every later request would get too (no server, rejected credentials, not an API server): stop listing. */
+const SERVER_WIDE_FAILURES: ReadonlySet<KubeErrorKind> = new Set(["unreachable", "unauthorized", "not-api"]);
+
 /**
  * Lists the namespace's objects page by page, folding each into signals and dropping it, then reads
  * the operator pods' logs. A 403 on one kind is a warning; an unreachable server or rejected
@@ -84,7 +87,7 @@ export async function collectLiveEvidence(api: DoctorApi, options: LiveReadOptio
     } catch (error) {
       if (!(error instanceof PagedListError)) throw error;
       const described = describeKubeError(error.apiError);
-      if (described.kind === "unreachable" || described.kind === "unauthorized" || described.kind === "not-api") {
+      if (SERVER_WIDE_FAILURES.has(described.kind)) {
         // Kinds listed before the failure are still diagnosed, so say what was left out rather than "nothing".
         const left = [...KINDS.slice(index).map((name) => `${name}s`), "the operator logs"];
         const read =
@@ -121,8 +124,7 @@ export async function collectLiveEvidence(api: DoctorApi, options: LiveReadOptio
         problems.push(
           `cannot list ${kind}s in all namespaces${after} (${described.message}); scan ${kind}s outside namespace "${namespace}" ${error.listed > 0 ? "were read only in part" : "were not inspected"}`,
         );
-        // The server is gone or refuses these credentials: the other lists would only wait for the same answer.
-        if (described.kind === "unreachable" || described.kind === "unauthorized" || described.kind === "not-api") break;
+        if (SERVER_WIDE_FAILURES.has(described.kind)) break;
       }
     }
   }
